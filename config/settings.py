@@ -1,0 +1,95 @@
+"""Runtime settings, read from ``SSME_*`` environment variables and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+ENV_PREFIX = "SSME_"
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message names the environment variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    telegram_token: SecretStr | None = None
+    # Base address of a Bot API server; the bot appends /bot<token>/<method> as Telegram does.
+    telegram_api_url: str = "https://api.telegram.org"
+    db_path: Path = Path("data/ssme.db")
+    timezone: str = "America/Bogota"
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    questionnaire_path: Path | None = None
+    # Webhook mode is used when a public HTTPS URL is given; long polling otherwise.
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_secret: SecretStr | None = None
+    chart_workers: int = Field(default=2, ge=0, le=16)
+    log_level: str = "INFO"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {value!r} (expected e.g. America/Bogota)") from exc
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            for part in parts:
+                if not part.lstrip("-").isdigit():
+                    raise ValueError(f"{part!r} is not a Telegram user id (comma-separated integers)")
+            return frozenset(int(p) for p in parts)
+        return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://, e.g. http://127.0.0.1:8081")
+        return value.rstrip("/")
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return value.upper()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def require_token(self) -> str:
+        if self.telegram_token is None or not self.telegram_token.get_secret_value().strip():
+            raise SettingsError(
+                f"{ENV_PREFIX}TELEGRAM_TOKEN is not set: put the token BotFather gave you in the "
+                "environment or in .env (or run `ssme demo`, which needs none)"
+            )
+        return self.telegram_token.get_secret_value().strip()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; any invalid value becomes one SettingsError line naming its variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"]) or "?"
+            lines.append(f"{ENV_PREFIX}{field.upper()}: {err['msg'].removeprefix('Value error, ')}")
+        raise SettingsError("; ".join(lines)) from None
