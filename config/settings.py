@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     telegram_token: SecretStr | None = None
     # Base address of a Bot API server; the bot appends /bot<token>/<method> as Telegram does.
     telegram_api_url: str = "https://api.telegram.org"
+    # Used to print invitation deep links (https://t.me/<bot_username>?start=<code>).
+    bot_username: str | None = None
     db_path: Path = Path("data/ssme.db")
     timezone: str = "America/Bogota"
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()

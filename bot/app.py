@@ -1,0 +1,89 @@
+"""The one place where the Telegram Application is assembled."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import texts
+from bot.handlers import errors, manager
+from bot.processor import PerUserUpdateProcessor
+from bot.questionnaire.loader import load_questionnaire
+from bot.storage import Storage
+from bot.survey import Survey
+from charts import ChartRenderer, InlineChartRenderer, Renderer
+from config import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_CONCURRENT_UPDATES = 256
+
+
+def build_application(settings: Settings) -> Application:
+    token = settings.require_token()
+    api = settings.telegram_api_url
+    app = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .concurrent_updates(PerUserUpdateProcessor(MAX_CONCURRENT_UPDATES))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .connection_pool_size(64)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    app.bot_data["settings"] = settings
+    private = filters.ChatType.PRIVATE
+
+    app.add_handler(CommandHandler("start", manager.start, filters=private))
+    app.add_handler(CommandHandler("continuar", manager.resume, filters=private))
+    app.add_handler(CommandHandler("revisar", manager.review, filters=private))
+    app.add_handler(CommandHandler("resultado", manager.result, filters=private))
+    app.add_handler(CommandHandler(["ayuda", "help"], manager.help_, filters=private))
+    app.add_handler(CommandHandler("cancelar", manager.pause, filters=private))
+    app.add_handler(CallbackQueryHandler(manager.button))
+    app.add_handler(MessageHandler(private & filters.COMMAND, manager.unknown_command))
+    app.add_handler(MessageHandler(private & filters.TEXT, manager.text))
+    app.add_handler(MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, manager.other))
+    app.add_error_handler(errors.on_error)
+    return app
+
+
+async def _post_init(app: Application) -> None:
+    settings: Settings = app.bot_data["settings"]
+    storage = await Storage.open(settings.db_path)
+    renderer: Renderer = (
+        ChartRenderer(workers=settings.chart_workers)
+        if settings.chart_workers > 0
+        else InlineChartRenderer()
+    )
+    await renderer.start()  # warms the pool so the first manager does not pay for it
+    app.bot_data["storage"] = storage
+    app.bot_data["renderer"] = renderer
+    app.bot_data["survey"] = Survey(
+        storage, load_questionnaire(settings.questionnaire_path), renderer, tz=settings.tz
+    )
+    await app.bot.set_my_commands([BotCommand(k, v) for k, v in texts.COMMANDS.items()])
+    log.info("event=started db=%s", settings.db_path)
+
+
+async def _post_shutdown(app: Application) -> None:
+    renderer = app.bot_data.pop("renderer", None)
+    if renderer is not None:
+        renderer.close()
+    storage: Storage | None = app.bot_data.pop("storage", None)
+    if storage is not None:
+        await storage.close()
+    log.info("event=stopped")

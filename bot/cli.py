@@ -1,0 +1,278 @@
+"""The ``ssme`` command line: scoring files, running the bot, the demo and admin tasks."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot import texts
+from bot.questionnaire.engine import Engine
+from bot.questionnaire.loader import QuestionnaireError, load_questionnaire
+from config import Settings, SettingsError, load_settings
+
+EXIT_BAD_INPUT = 2
+
+
+class CliError(Exception):
+    """A user error: printed as one clear line, exit status 2."""
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _read_answers(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CliError(texts.CLI_CANNOT_READ.format(path=path, error=exc.strerror)) from None
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise CliError(texts.CLI_BAD_FILE.format(path=path, error=exc)) from None
+    if not isinstance(data, dict):
+        raise CliError(texts.CLI_NOT_MAPPING.format(path=path))
+    return data
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from bot import results
+    from charts import render_radar
+    from scoring import score_answers
+
+    settings = _settings()
+    questionnaire = load_questionnaire(settings.questionnaire_path)
+    raw = _read_answers(args.answers)
+    engine = Engine(questionnaire, args.campaign_year)
+    answers, errors, warnings = engine.validate(raw)
+    for warning in warnings:
+        print(texts.CLI_WARNING.format(text=warning), file=sys.stderr)
+    if errors:
+        for error in errors:
+            print(texts.CLI_ERROR.format(text=error), file=sys.stderr)
+        print(texts.CLI_REJECTED.format(path=args.answers, n=len(errors)), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    result = score_answers(questionnaire, answers, args.campaign_year)
+    if args.chart:
+        name = args.name or args.answers.stem
+        spec = results.radar_spec(questionnaire, result, name, str(args.campaign_year))
+        args.chart.parent.mkdir(parents=True, exist_ok=True)
+        args.chart.write_bytes(render_radar(spec))
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(results.plain_text(result, args.name or args.answers.stem, str(args.campaign_year)))
+        if args.chart:
+            print(texts.CLI_CHART_SAVED.format(path=args.chart))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.app import build_application
+    from bot.logs import setup_logging
+
+    settings = _settings()
+    token = settings.require_token() if settings.telegram_token else None
+    if token is None:
+        raise CliError(texts.CLI_NO_TOKEN)
+    setup_logging(args.log_level or settings.log_level, token)
+    load_questionnaire(settings.questionnaire_path)  # a broken definition fails before connecting
+    app = build_application(settings)
+    if settings.webhook_url:
+        app.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path="telegram",
+            webhook_url=f"{settings.webhook_url.rstrip('/')}/telegram",
+            secret_token=settings.webhook_secret.get_secret_value()
+            if settings.webhook_secret
+            else None,
+        )
+    else:
+        # run_polling stops gracefully on SIGINT, SIGTERM and SIGABRT.
+        app.run_polling(drop_pending_updates=False)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return run_demo(args.db, script=args.script, chart_dir=args.charts)
+
+
+async def _with_storage(settings: Settings, work: Any) -> Any:
+    from bot.storage import Storage
+
+    storage = await Storage.open(settings.db_path)
+    try:
+        return await work(storage)
+    finally:
+        await storage.close()
+
+
+def cmd_import_clusters(args: argparse.Namespace) -> int:
+    from bot.registry import parse_registry_csv
+    from bot.storage import Cluster
+
+    settings = _settings()
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        raise CliError(texts.CLI_CANNOT_READ.format(path=args.file, error=exc.strerror)) from None
+    parsed = parse_registry_csv(data)
+    print(parsed.report())
+    if not parsed.ok:
+        print(texts.CLI_IMPORT_NOTHING, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    clusters = [Cluster(**row.model_dump()) for row in parsed.rows]
+    n = asyncio.run(_with_storage(settings, lambda s: s.upsert_clusters(clusters, "cli")))
+    print(texts.CLI_IMPORTED.format(n=n, db=settings.db_path))
+    return 0
+
+
+def cmd_invite(args: argparse.Namespace) -> int:
+    from bot.survey import deep_link, invitation_expiry, new_token
+
+    settings = _settings()
+
+    async def work(storage: Any) -> tuple[str, datetime]:
+        if await storage.get_cluster(args.cluster_id) is None:
+            raise CliError(texts.CLI_UNKNOWN_CLUSTER.format(cluster=args.cluster_id))
+        token, expires = new_token(), invitation_expiry()
+        expires = expires if args.days is None else datetime.now(expires.tzinfo) + timedelta(days=args.days)
+        await storage.create_invitation(args.cluster_id, token, expires, "cli")
+        return token, expires
+
+    token, expires = asyncio.run(_with_storage(settings, work))
+    username = settings.bot_username or "<bot>"
+    print(texts.CLI_INVITATION.format(
+        cluster=args.cluster_id, link=deep_link(username, token), code=token,
+        expires=expires.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M"),
+    ))
+    return 0
+
+
+def _moment(text: str, settings: Settings, *, end: bool = False) -> datetime:
+    """A date (start or end of that day) or a date-time, in the network's timezone."""
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            return datetime.combine(day, time(23, 59, 59) if end else time(0, 0), settings.tz)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise CliError(texts.CLI_BAD_DATE.format(value=text)) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=settings.tz)
+
+
+def cmd_campaign(args: argparse.Namespace) -> int:
+    settings = _settings()
+
+    async def work(storage: Any) -> int:
+        if args.action == "list":
+            for c in await storage.list_campaigns():
+                print(texts.CLI_CAMPAIGN_LINE.format(
+                    id=c.campaign_id, year=c.reference_year, state=c.state,
+                    opens=c.opens_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M"),
+                    closes=c.closes_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M"),
+                ))
+            return 0
+        if args.action == "create":
+            if await storage.get_campaign(args.id) is not None:
+                raise CliError(texts.CLI_CAMPAIGN_EXISTS.format(id=args.id))
+            opens = _moment(args.opens, settings)
+            closes = _moment(args.closes, settings, end=True)
+            if closes <= opens:
+                raise CliError(texts.CLI_CAMPAIGN_DATES)
+            await storage.create_campaign(args.id, args.reference_year, opens, closes)
+            print(texts.CLI_CAMPAIGN_CREATED.format(id=args.id))
+            return 0
+        campaign = await storage.get_campaign(args.id)
+        if campaign is None:
+            raise CliError(texts.CLI_UNKNOWN_CAMPAIGN.format(id=args.id))
+        if args.action == "extend":
+            closes = _moment(args.closes, settings, end=True)
+            if closes <= campaign.opens_at:
+                raise CliError(texts.CLI_CAMPAIGN_DATES)
+            await storage.set_campaign_closes(args.id, closes, "cli")
+        else:
+            state = {"open": "open", "close": "closed"}[args.action]
+            await storage.set_campaign_state(args.id, state, "cli")
+        print(texts.CLI_CAMPAIGN_UPDATED.format(id=args.id, action=args.action))
+        return 0
+
+    return asyncio.run(_with_storage(settings, work))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    h = texts.CLI_HELP
+    parser = argparse.ArgumentParser(prog="ssme", description=h["ssme"])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("score", help=h["score"])
+    p.add_argument("answers", type=Path, help=h["answers"])
+    p.add_argument("--campaign-year", type=int, default=date.today().year - 1, help=h["year"])
+    p.add_argument("--chart", type=Path, help=h["chart"])
+    p.add_argument("--name", help=h["name"])
+    p.add_argument("--json", action="store_true", help=h["json"])
+    p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("run", help=h["run"])
+    p.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help=h["log"])
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("demo", help=h["demo"])
+    p.add_argument("--db", type=Path, default=Path("data/demo.db"), help=h["db"])
+    p.add_argument("--script", type=Path, help=h["script"])
+    p.add_argument("--charts", type=Path, default=Path("out"), help=h["charts"])
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("import-clusters", help=h["import"])
+    p.add_argument("file", type=Path)
+    p.set_defaults(func=cmd_import_clusters)
+
+    p = sub.add_parser("invite", help=h["invite"])
+    p.add_argument("cluster_id")
+    p.add_argument("--days", type=int, help=h["days"])
+    p.set_defaults(func=cmd_invite)
+
+    p = sub.add_parser("campaign", help=h["campaign"])
+    csub = p.add_subparsers(dest="action", required=True)
+    c = csub.add_parser("create")
+    c.add_argument("id")
+    c.add_argument("--reference-year", type=int, required=True)
+    c.add_argument("--opens", required=True)
+    c.add_argument("--closes", required=True)
+    for action in ("open", "close"):
+        csub.add_parser(action).add_argument("id")
+    c = csub.add_parser("extend")
+    c.add_argument("id")
+    c.add_argument("--closes", required=True)
+    csub.add_parser("list")
+    p.set_defaults(func=cmd_campaign)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (CliError, SettingsError, QuestionnaireError) as exc:
+        print(texts.CLI_ERROR.format(text=exc), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""What every handler shares: reaching the survey, and carrying out its actions on Telegram."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import ContextTypes
+
+from bot.survey import Action, Button, Edit, Photo, Send, Survey, Toast, Uploading
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+SEND_ATTEMPTS = 3
+
+
+def survey_of(context: ContextTypes.DEFAULT_TYPE) -> Survey:
+    return context.application.bot_data["survey"]
+
+
+def markup(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in rows]
+    )
+
+
+async def with_retry(call: Callable[[], Awaitable[T]], what: str, chat_id: int) -> T | None:
+    """Retry what the rate limiter does not: 5xx, dropped connections and time-outs.
+
+    The answer is already committed when this runs, so giving up loses nothing: the manager's
+    next message (or /continuar) shows the question again.
+    """
+    for attempt in range(1, SEND_ATTEMPTS + 1):
+        try:
+            return await call()
+        except RetryAfter as exc:
+            delay = exc.retry_after if isinstance(exc.retry_after, int | float) else 1.0
+            await asyncio.sleep(float(delay))
+        except Forbidden:
+            log.warning("event=send_forbidden method=%s chat=%s", what, chat_id)
+            return None
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                log.warning("event=bad_request method=%s chat=%s error=%s", what, chat_id, exc)
+            return None
+        except (TimedOut, NetworkError) as exc:
+            log.warning(
+                "event=send_retry method=%s chat=%s attempt=%d error=%s", what, chat_id, attempt, exc
+            )
+            await asyncio.sleep(0.2 * 2**attempt)
+    log.error("event=send_failed method=%s chat=%s", what, chat_id)
+    return None
+
+
+async def perform(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, actions: Sequence[Action]
+) -> None:
+    """Carry out the survey's actions in order, in the chat the update came from."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    bot, chat_id = context.bot, chat.id
+    query = update.callback_query
+    if query is not None:
+        toast = next((a.text for a in actions if isinstance(a, Toast)), None)
+        await with_retry(lambda: query.answer(toast), "answerCallbackQuery", chat_id)
+    for action in actions:
+        if isinstance(action, Send):
+            await with_retry(
+                lambda a=action: bot.send_message(
+                    chat_id, a.text, parse_mode=ParseMode.HTML, reply_markup=markup(a.buttons)
+                ),
+                "sendMessage",
+                chat_id,
+            )
+        elif isinstance(action, Edit) and query is not None and query.message is not None:
+            message_id = query.message.message_id
+            if action.text is None:
+                call = lambda a=action: bot.edit_message_reply_markup(  # noqa: E731
+                    chat_id, message_id, reply_markup=markup(a.buttons)
+                )
+            else:
+                call = lambda a=action: bot.edit_message_text(  # noqa: E731
+                    a.text, chat_id, message_id, parse_mode=ParseMode.HTML,
+                    reply_markup=markup(a.buttons),
+                )
+            await with_retry(call, "editMessage", chat_id)
+        elif isinstance(action, Uploading):
+            await with_retry(
+                lambda: bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO), "sendChatAction", chat_id
+            )
+        elif isinstance(action, Photo):
+            await with_retry(
+                lambda a=action: bot.send_photo(
+                    chat_id, a.png, caption=a.caption, parse_mode=ParseMode.HTML
+                ),
+                "sendPhoto",
+                chat_id,
+            )

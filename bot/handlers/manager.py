@@ -1,0 +1,72 @@
+"""Handlers for cluster managers: each turns one update into one survey call."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot import texts
+from bot.handlers.common import perform, survey_of
+from bot.survey import Send
+
+
+def _who(update: Update) -> tuple[int, int, str | None]:
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    return user.id, chat.id, user.first_name
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user_id, chat_id, name = _who(update)
+    payload = context.args[0] if context.args else None
+    await perform(update, context, await survey_of(context).start(user_id, chat_id, name, payload))
+
+
+async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user_id, _, _ = _who(update)
+    await perform(update, context, await survey_of(context).resume(user_id, greeting=True))
+
+
+async def review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user_id, _, _ = _who(update)
+    await perform(update, context, await survey_of(context).review(user_id))
+
+
+async def result(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user_id, _, _ = _who(update)
+    await perform(update, context, await survey_of(context).latest_result(user_id))
+
+
+async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user_id, _, _ = _who(update)
+    await perform(update, context, await survey_of(context).pause(user_id))
+
+
+async def help_(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await perform(update, context, [Send(texts.HELP)])
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await perform(update, context, [Send(texts.UNKNOWN_COMMAND)])
+
+
+async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user_id, chat_id, name = _who(update)
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    await perform(
+        update, context, await survey_of(context).text(user_id, chat_id, name, message.text)
+    )
+
+
+async def other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Photos, stickers, voice notes, files… where text or a button is expected."""
+    user_id, _, _ = _who(update)
+    await perform(update, context, await survey_of(context).non_text(user_id))
+
+
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None
+    user_id, _, _ = _who(update)
+    await perform(update, context, await survey_of(context).button(user_id, query.data or ""))

@@ -1,0 +1,636 @@
+"""All SQL of the project: one SQLite file through one aiosqlite connection.
+
+One writer connection with WAL is the fast, simple choice here (see docs/BENCHMARKS.md); an
+asyncio lock makes each public method one unit, so transactions of concurrent managers never
+interleave on the shared connection. Every answer is committed before the bot sends the next
+question; upserts keyed on (response, question) make a re-delivered update harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.questionnaire.model import Value
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the initial schema.
+    """
+    CREATE TABLE clusters (
+        cluster_id TEXT PRIMARY KEY,
+        nombre TEXT NOT NULL,
+        departamento TEXT NOT NULL,
+        municipio TEXT,
+        sector TEXT NOT NULL,
+        subsector TEXT,
+        entidad_gestora TEXT NOT NULL,
+        entidad_gestora_tipo TEXT NOT NULL,
+        anio_creacion INTEGER,
+        estado TEXT NOT NULL DEFAULT 'activa',
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE campaigns (
+        campaign_id TEXT PRIMARY KEY,
+        reference_year INTEGER NOT NULL,
+        opens_at TEXT NOT NULL,
+        closes_at TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'scheduled' CHECK (state IN ('scheduled', 'open', 'closed')),
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE managers (
+        cluster_id TEXT PRIMARY KEY REFERENCES clusters(cluster_id),
+        user_id INTEGER NOT NULL,
+        chat_id INTEGER NOT NULL,
+        name TEXT,
+        registered_at TEXT NOT NULL,
+        consent_at TEXT,
+        consent_version TEXT,
+        unreachable_at TEXT
+    );
+    CREATE INDEX managers_user ON managers(user_id, registered_at);
+    CREATE TABLE invitations (
+        token TEXT PRIMARY KEY,
+        cluster_id TEXT NOT NULL REFERENCES clusters(cluster_id),
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT,
+        used_by INTEGER,
+        created_by TEXT NOT NULL
+    );
+    CREATE INDEX invitations_cluster ON invitations(cluster_id);
+    CREATE TABLE responses (
+        response_id INTEGER PRIMARY KEY,
+        cluster_id TEXT NOT NULL REFERENCES clusters(cluster_id),
+        campaign_id TEXT NOT NULL REFERENCES campaigns(campaign_id),
+        status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'submitted')),
+        questionnaire_version TEXT NOT NULL,
+        source TEXT NOT NULL DEFAULT 'telegram',
+        cursor_question TEXT,
+        cursor_mode TEXT,
+        pending TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        submitted_at TEXT,
+        UNIQUE (cluster_id, campaign_id)
+    );
+    CREATE TABLE answers (
+        response_id INTEGER NOT NULL REFERENCES responses(response_id) ON DELETE CASCADE,
+        question_id TEXT NOT NULL,
+        value TEXT NOT NULL,
+        answered_at TEXT NOT NULL,
+        answered_by INTEGER,
+        PRIMARY KEY (response_id, question_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE results (
+        result_id INTEGER PRIMARY KEY,
+        response_id INTEGER NOT NULL REFERENCES responses(response_id),
+        submitted_at TEXT NOT NULL,
+        questionnaire_version TEXT NOT NULL,
+        ims REAL NOT NULL,
+        level TEXT NOT NULL,
+        scores TEXT NOT NULL,
+        answers TEXT NOT NULL
+    );
+    CREATE INDEX results_response ON results(response_id, result_id);
+    CREATE TABLE audit (
+        audit_id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        cluster_id TEXT,
+        detail TEXT
+    );
+    """,
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ts(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def parse_ts(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+@dataclass(frozen=True)
+class Cluster:
+    cluster_id: str
+    nombre: str
+    departamento: str
+    municipio: str | None
+    sector: str
+    subsector: str | None
+    entidad_gestora: str
+    entidad_gestora_tipo: str
+    anio_creacion: int | None
+    estado: str
+
+
+CLUSTER_COLUMNS = tuple(Cluster.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
+class Campaign:
+    campaign_id: str
+    reference_year: int
+    opens_at: datetime
+    closes_at: datetime
+    state: str
+
+
+@dataclass(frozen=True)
+class Manager:
+    cluster_id: str
+    user_id: int
+    chat_id: int
+    name: str | None
+    consent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Response:
+    response_id: int
+    cluster_id: str
+    campaign_id: str
+    status: str
+    questionnaire_version: str
+    cursor_question: str | None
+    cursor_mode: str | None
+    pending: dict[str, Any] | None
+    submitted_at: datetime | None
+
+
+@dataclass(frozen=True)
+class StoredResult:
+    result_id: int
+    response_id: int
+    submitted_at: datetime
+    ims: float
+    level: str
+    scores: dict[str, Any]
+
+
+class Redeem(Enum):
+    OK = "ok"
+    UNKNOWN = "unknown"
+    USED = "used"
+    EXPIRED = "expired"
+
+
+class Storage:
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Storage:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(str(path), isolation_level=None)
+        db.row_factory = sqlite3.Row
+        for pragma in (
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA synchronous=NORMAL",
+            "PRAGMA foreign_keys=ON",
+            "PRAGMA busy_timeout=5000",
+        ):
+            await db.execute(pragma)
+        storage = cls(db)
+        await storage._migrate()
+        return storage
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def _migrate(self) -> None:
+        async with self._db.execute("PRAGMA user_version") as cur:
+            (version,) = await cur.fetchone()  # type: ignore[misc]
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            # executescript commits first; the version bump rides in the same script.
+            await self._db.executescript(
+                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
+            )
+
+    async def schema_version(self) -> int:
+        async with self._db.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        return int(row[0])  # type: ignore[index]
+
+    @asynccontextmanager
+    async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+            await self._db.execute("COMMIT")
+
+    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        async with self._lock, self._db.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def _one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+        async with self._lock, self._db.execute(sql, params) as cur:
+            return await cur.fetchone()
+
+    @staticmethod
+    async def _audit(
+        db: aiosqlite.Connection,
+        actor: str | int,
+        action: str,
+        cluster_id: str | None = None,
+        detail: Mapping[str, Any] | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        await db.execute(
+            "INSERT INTO audit (at, actor, action, cluster_id, detail) VALUES (?, ?, ?, ?, ?)",
+            (
+                _ts(now or utcnow()),
+                str(actor),
+                action,
+                cluster_id,
+                json.dumps(detail, ensure_ascii=False) if detail else None,
+            ),
+        )
+
+    async def audit(
+        self, actor: str | int, action: str, cluster_id: str | None = None, **detail: Any
+    ) -> None:
+        async with self._tx() as db:
+            await self._audit(db, actor, action, cluster_id, detail)
+
+    async def audit_log(self, limit: int = 100) -> list[dict[str, Any]]:
+        rows = await self._all("SELECT * FROM audit ORDER BY audit_id DESC LIMIT ?", (limit,))
+        return [dict(r) for r in rows]
+
+    # -- clusters ----------------------------------------------------------------------------
+
+    async def upsert_clusters(self, clusters: Iterable[Cluster], actor: str | int) -> int:
+        """Insert or update every cluster in one transaction: all or nothing."""
+        rows = [tuple(getattr(c, k) for k in CLUSTER_COLUMNS) for c in clusters]
+        cols = ", ".join(CLUSTER_COLUMNS)
+        updates = ", ".join(f"{k} = excluded.{k}" for k in CLUSTER_COLUMNS[1:])
+        now = _ts(utcnow())
+        async with self._tx() as db:
+            await db.executemany(
+                f"INSERT INTO clusters ({cols}, updated_at) VALUES ({', '.join('?' * len(CLUSTER_COLUMNS))}, ?) "
+                f"ON CONFLICT (cluster_id) DO UPDATE SET {updates}, updated_at = excluded.updated_at",
+                [(*r, now) for r in rows],
+            )
+            await self._audit(db, actor, "import_clusters", None, {"rows": len(rows)})
+        return len(rows)
+
+    async def get_cluster(self, cluster_id: str) -> Cluster | None:
+        row = await self._one(
+            f"SELECT {', '.join(CLUSTER_COLUMNS)} FROM clusters WHERE cluster_id = ?", (cluster_id,)
+        )
+        return Cluster(**dict(row)) if row else None
+
+    async def list_clusters(self) -> list[Cluster]:
+        rows = await self._all(
+            f"SELECT {', '.join(CLUSTER_COLUMNS)} FROM clusters ORDER BY cluster_id"
+        )
+        return [Cluster(**dict(r)) for r in rows]
+
+    # -- campaigns ---------------------------------------------------------------------------
+
+    async def create_campaign(
+        self,
+        campaign_id: str,
+        reference_year: int,
+        opens_at: datetime,
+        closes_at: datetime,
+        *,
+        state: str = "scheduled",
+        actor: str | int = "cli",
+    ) -> Campaign:
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO campaigns (campaign_id, reference_year, opens_at, closes_at, state, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (campaign_id, reference_year, _ts(opens_at), _ts(closes_at), state, _ts(utcnow())),
+            )
+            await self._audit(db, actor, "create_campaign", None, {"campaign": campaign_id})
+        return Campaign(campaign_id, reference_year, opens_at, closes_at, state)
+
+    async def set_campaign_state(self, campaign_id: str, state: str, actor: str | int) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE campaigns SET state = ? WHERE campaign_id = ?", (state, campaign_id)
+            )
+            await self._audit(db, actor, f"campaign_{state}", None, {"campaign": campaign_id})
+
+    async def set_campaign_closes(self, campaign_id: str, closes_at: datetime, actor: str | int) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE campaigns SET closes_at = ? WHERE campaign_id = ?", (_ts(closes_at), campaign_id)
+            )
+            await self._audit(db, actor, "campaign_extend", None, {"campaign": campaign_id, "closes_at": _ts(closes_at)})
+
+    @staticmethod
+    def _campaign(row: sqlite3.Row) -> Campaign:
+        return Campaign(
+            row["campaign_id"],
+            row["reference_year"],
+            parse_ts(row["opens_at"]),  # type: ignore[arg-type]
+            parse_ts(row["closes_at"]),  # type: ignore[arg-type]
+            row["state"],
+        )
+
+    async def get_campaign(self, campaign_id: str) -> Campaign | None:
+        row = await self._one("SELECT * FROM campaigns WHERE campaign_id = ?", (campaign_id,))
+        return self._campaign(row) if row else None
+
+    async def list_campaigns(self) -> list[Campaign]:
+        rows = await self._all("SELECT * FROM campaigns ORDER BY reference_year, campaign_id")
+        return [self._campaign(r) for r in rows]
+
+    async def current_campaign(self) -> Campaign | None:
+        """The open campaign, else the latest one (to say it is closed or not open yet)."""
+        row = await self._one(
+            "SELECT * FROM campaigns ORDER BY state = 'open' DESC, opens_at DESC LIMIT 1"
+        )
+        return self._campaign(row) if row else None
+
+    # -- invitations and managers ------------------------------------------------------------
+
+    async def create_invitation(
+        self, cluster_id: str, token: str, expires_at: datetime, actor: str | int
+    ) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO invitations (token, cluster_id, created_at, expires_at, created_by) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (token, cluster_id, _ts(utcnow()), _ts(expires_at), str(actor)),
+            )
+            await self._audit(db, actor, "invite", cluster_id, {"expires_at": _ts(expires_at)})
+
+    async def redeem_invitation(
+        self, token: str, user_id: int, chat_id: int, name: str | None, now: datetime | None = None
+    ) -> tuple[Redeem, str | None]:
+        """Use a single-use code: the user becomes the cluster's manager, replacing any other."""
+        now = now or utcnow()
+        async with self._tx() as db:
+            async with db.execute(
+                "SELECT cluster_id, expires_at, used_at FROM invitations WHERE token = ?", (token,)
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return Redeem.UNKNOWN, None
+            if row["used_at"] is not None:
+                return Redeem.USED, row["cluster_id"]
+            if parse_ts(row["expires_at"]) <= now:  # type: ignore[operator]
+                return Redeem.EXPIRED, row["cluster_id"]
+            cluster_id = row["cluster_id"]
+            await db.execute(
+                "UPDATE invitations SET used_at = ?, used_by = ? WHERE token = ?",
+                (_ts(now), user_id, token),
+            )
+            async with db.execute(
+                "SELECT user_id FROM managers WHERE cluster_id = ?", (cluster_id,)
+            ) as cur:
+                previous = await cur.fetchone()
+            await db.execute(
+                "INSERT INTO managers (cluster_id, user_id, chat_id, name, registered_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (cluster_id) DO UPDATE SET "
+                "user_id = excluded.user_id, chat_id = excluded.chat_id, name = excluded.name, "
+                "registered_at = excluded.registered_at, consent_at = NULL, consent_version = NULL, "
+                "unreachable_at = NULL",
+                (cluster_id, user_id, chat_id, name, _ts(now)),
+            )
+            detail = {"previous_user": previous["user_id"]} if previous else {}
+            action = "manager_replaced" if previous and previous["user_id"] != user_id else "register"
+            await self._audit(db, user_id, action, cluster_id, detail, now)
+        return Redeem.OK, cluster_id
+
+    async def manager_for_user(self, user_id: int) -> Manager | None:
+        row = await self._one(
+            "SELECT * FROM managers WHERE user_id = ? ORDER BY registered_at DESC LIMIT 1",
+            (user_id,),
+        )
+        if row is None:
+            return None
+        return Manager(
+            row["cluster_id"], row["user_id"], row["chat_id"], row["name"], parse_ts(row["consent_at"])
+        )
+
+    async def record_consent(self, cluster_id: str, user_id: int, version: str) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE managers SET consent_at = ?, consent_version = ? "
+                "WHERE cluster_id = ? AND user_id = ?",
+                (_ts(utcnow()), version, cluster_id, user_id),
+            )
+            await self._audit(db, user_id, "consent", cluster_id, {"version": version})
+
+    # -- responses and answers ---------------------------------------------------------------
+
+    @staticmethod
+    def _response(row: sqlite3.Row) -> Response:
+        return Response(
+            row["response_id"],
+            row["cluster_id"],
+            row["campaign_id"],
+            row["status"],
+            row["questionnaire_version"],
+            row["cursor_question"],
+            row["cursor_mode"],
+            json.loads(row["pending"]) if row["pending"] else None,
+            parse_ts(row["submitted_at"]),
+        )
+
+    async def get_response(self, cluster_id: str, campaign_id: str) -> Response | None:
+        row = await self._one(
+            "SELECT * FROM responses WHERE cluster_id = ? AND campaign_id = ?",
+            (cluster_id, campaign_id),
+        )
+        return self._response(row) if row else None
+
+    async def start_response(
+        self, cluster_id: str, campaign_id: str, version: str, user_id: int
+    ) -> Response:
+        """The cluster's response to the campaign, created as a draft on first use."""
+        now = _ts(utcnow())
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO responses (cluster_id, campaign_id, questionnaire_version, created_at, "
+                "updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (cluster_id, campaign_id) DO NOTHING",
+                (cluster_id, campaign_id, version, now, now),
+            )
+            async with db.execute(
+                "SELECT * FROM responses WHERE cluster_id = ? AND campaign_id = ?",
+                (cluster_id, campaign_id),
+            ) as cur:
+                row = await cur.fetchone()
+        return self._response(row)  # type: ignore[arg-type]
+
+    async def answers(self, response_id: int) -> dict[str, Value]:
+        rows = await self._all(
+            "SELECT question_id, value FROM answers WHERE response_id = ?", (response_id,)
+        )
+        return {r["question_id"]: json.loads(r["value"]) for r in rows}
+
+    async def save_answer(
+        self,
+        response_id: int,
+        question_id: str,
+        value: Value,
+        *,
+        dropped: Sequence[str] = (),
+        user_id: int | None = None,
+        cursor: tuple[str | None, str | None] = (None, None),
+    ) -> None:
+        """One answer, the answers it made irrelevant and the new cursor, in one commit."""
+        now = _ts(utcnow())
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO answers (response_id, question_id, value, answered_at, answered_by) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (response_id, question_id) DO UPDATE SET "
+                "value = excluded.value, answered_at = excluded.answered_at, "
+                "answered_by = excluded.answered_by",
+                (response_id, question_id, json.dumps(value, ensure_ascii=False), now, user_id),
+            )
+            if dropped:
+                await db.executemany(
+                    "DELETE FROM answers WHERE response_id = ? AND question_id = ?",
+                    [(response_id, q) for q in dropped],
+                )
+            await db.execute(
+                "UPDATE responses SET updated_at = ?, cursor_question = ?, cursor_mode = ?, "
+                "pending = NULL WHERE response_id = ?",
+                (now, cursor[0], cursor[1], response_id),
+            )
+
+    async def set_cursor(
+        self, response_id: int, question_id: str | None, mode: str | None = None
+    ) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE responses SET cursor_question = ?, cursor_mode = ?, pending = NULL "
+                "WHERE response_id = ?",
+                (question_id, mode, response_id),
+            )
+
+    async def set_pending(self, response_id: int, pending: Mapping[str, Any] | None) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE responses SET pending = ? WHERE response_id = ?",
+                (json.dumps(pending, ensure_ascii=False) if pending else None, response_id),
+            )
+
+    async def submit_response(
+        self,
+        response_id: int,
+        *,
+        version: str,
+        ims: float,
+        level: str,
+        scores: Mapping[str, Any],
+        answers: Mapping[str, Value],
+        actor: str | int,
+        cluster_id: str,
+        now: datetime | None = None,
+    ) -> StoredResult:
+        """Mark the response submitted and keep this submission's result (every one is kept)."""
+        at = _ts(now or utcnow())
+        async with self._tx() as db:
+            cur = await db.execute(
+                "INSERT INTO results (response_id, submitted_at, questionnaire_version, ims, level, "
+                "scores, answers) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    response_id,
+                    at,
+                    version,
+                    ims,
+                    level,
+                    json.dumps(scores, ensure_ascii=False),
+                    json.dumps(answers, ensure_ascii=False),
+                ),
+            )
+            result_id = cur.lastrowid
+            await db.execute(
+                "UPDATE responses SET status = 'submitted', submitted_at = ?, updated_at = ?, "
+                "cursor_question = NULL, cursor_mode = NULL, pending = NULL WHERE response_id = ?",
+                (at, at, response_id),
+            )
+            await self._audit(db, actor, "submit", cluster_id, {"ims": ims, "level": level})
+        return StoredResult(result_id, response_id, parse_ts(at), ims, level, dict(scores))  # type: ignore[arg-type]
+
+    async def reopen_response(self, response_id: int, actor: str | int, cluster_id: str) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE responses SET status = 'draft', updated_at = ? WHERE response_id = ?",
+                (_ts(utcnow()), response_id),
+            )
+            await self._audit(db, actor, "reopen", cluster_id)
+
+    @staticmethod
+    def _result(row: sqlite3.Row) -> StoredResult:
+        return StoredResult(
+            row["result_id"],
+            row["response_id"],
+            parse_ts(row["submitted_at"]),  # type: ignore[arg-type]
+            row["ims"],
+            row["level"],
+            json.loads(row["scores"]),
+        )
+
+    async def latest_result(self, response_id: int) -> StoredResult | None:
+        row = await self._one(
+            "SELECT * FROM results WHERE response_id = ? ORDER BY result_id DESC LIMIT 1",
+            (response_id,),
+        )
+        return self._result(row) if row else None
+
+    async def result_answers(self, result_id: int) -> dict[str, Value]:
+        """The answers exactly as they were when that result was computed."""
+        row = await self._one("SELECT answers FROM results WHERE result_id = ?", (result_id,))
+        return json.loads(row["answers"]) if row else {}
+
+    async def results_count(self, response_id: int) -> int:
+        row = await self._one("SELECT count(*) FROM results WHERE response_id = ?", (response_id,))
+        return int(row[0])  # type: ignore[index]
+
+    async def previous_result(self, cluster_id: str, reference_year: int) -> tuple[str, StoredResult] | None:
+        """The cluster's latest result in an earlier campaign: (campaign id, result)."""
+        row = await self._one(
+            "SELECT c.campaign_id AS campaign, r.* FROM results r "
+            "JOIN responses s ON s.response_id = r.response_id "
+            "JOIN campaigns c ON c.campaign_id = s.campaign_id "
+            "WHERE s.cluster_id = ? AND s.status = 'submitted' AND c.reference_year < ? "
+            "ORDER BY c.reference_year DESC, r.result_id DESC LIMIT 1",
+            (cluster_id, reference_year),
+        )
+        return (row["campaign"], self._result(row)) if row else None
+
+    async def campaign_area_scores(self, campaign_id: str) -> list[tuple[str, str, dict[str, float]]]:
+        """(cluster id, sector, area scores) of each submitted response's latest result."""
+        rows = await self._all(
+            "SELECT s.cluster_id, c.sector, r.scores FROM responses s "
+            "JOIN clusters c ON c.cluster_id = s.cluster_id "
+            "JOIN results r ON r.result_id = (SELECT max(result_id) FROM results "
+            "WHERE response_id = s.response_id) "
+            "WHERE s.campaign_id = ? AND s.status = 'submitted'",
+            (campaign_id,),
+        )
+        return [(r["cluster_id"], r["sector"], json.loads(r["scores"])["areas"]) for r in rows]
+
+    async def integrity_check(self) -> str:
+        row = await self._one("PRAGMA integrity_check")
+        return str(row[0])  # type: ignore[index]

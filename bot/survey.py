@@ -1,0 +1,743 @@
+"""The conversation, independent of Telegram's types: inputs in, actions out.
+
+Handlers translate an update into one call here and carry out the returned actions in order.
+Where a manager stands is derived from the database (answers, plus a cursor while they go back
+or edit), so a restart, a re-delivered update or a stale button cannot lose or corrupt anything.
+Every answer is committed before the next question is returned.
+
+Callback data (≤ 64 bytes), the question id makes stale presses detectable:
+  c:<q>:<choice>  choose (single, yes/no, special values)   t:<q>:<choice>  toggle (multi)
+  d:<q>  done (multi)   n:<q>  no disponible   b:<q>  back   k:<q>  keep the current answer
+  y:<q>:<i|ok>  confirm a reading / a large change   f:<q>:<q2>  go fix another answer
+  r:send  submit   r:area:<a>  edit an area   r:q:<q>  edit a question   r:show  review
+  w:<a>  why this score   consent:ok   go  continue
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from html import escape
+from typing import Any
+
+from babel.dates import format_datetime
+
+from bot import results, texts
+from bot.questionnaire.engine import (
+    Accepted,
+    Ambiguous,
+    AnswerError,
+    Engine,
+    NeedsConfirmation,
+    Rejected,
+)
+from bot.questionnaire.model import ND, Question, Questionnaire, Value
+from bot.questionnaire.parsing import format_number
+from bot.storage import Campaign, Manager, Redeem, Response, Storage, utcnow
+from charts import Renderer
+from scoring import ScoreResult, score_answers
+
+CONSENT_VERSION = "2026-1"
+TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+INVITATION_DAYS = 30
+MAX_TEXT = 1000  # longer messages are refused before any parsing
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Send:
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Edit the message the pressed button belongs to."""
+
+    text: str | None = None  # None: keep the text, change only the keyboard
+    buttons: tuple[tuple[Button, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class Toast:
+    text: str
+
+
+@dataclass(frozen=True)
+class Photo:
+    png: bytes
+    caption: str
+
+
+@dataclass(frozen=True)
+class Uploading:
+    """Show "sending a photo…" while the chart renders."""
+
+
+Action = Send | Edit | Toast | Photo | Uploading
+
+
+@dataclass
+class _State:
+    manager: Manager
+    campaign: Campaign
+    response: Response
+    answers: dict[str, Value]
+    engine: Engine
+    cluster_name: str
+    sector: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def deep_link(bot_username: str, token: str) -> str:
+    return f"https://t.me/{bot_username}?start={token}"
+
+
+class Survey:
+    def __init__(
+        self,
+        storage: Storage,
+        questionnaire: Questionnaire,
+        renderer: Renderer,
+        *,
+        tz: Any,
+        clock: Any = utcnow,
+    ) -> None:
+        self.storage = storage
+        self.q = questionnaire
+        self.renderer = renderer
+        self.tz = tz
+        self.clock = clock
+
+    # -- entry points ------------------------------------------------------------------------
+
+    async def start(self, user_id: int, chat_id: int, name: str | None, payload: str | None) -> list[Action]:
+        if payload:
+            return await self.redeem(user_id, chat_id, name, payload)
+        manager = await self.storage.manager_for_user(user_id)
+        if manager is None:
+            return [Send(texts.INTRO_UNREGISTERED)]
+        return await self.resume(user_id, greeting=True)
+
+    async def redeem(self, user_id: int, chat_id: int, name: str | None, token: str) -> list[Action]:
+        token = token.strip()
+        if not TOKEN_PATTERN.match(token):
+            return [Send(texts.INVITE_UNKNOWN)]
+        outcome, cluster_id = await self.storage.redeem_invitation(
+            token, user_id, chat_id, name, self.clock()
+        )
+        if outcome is Redeem.UNKNOWN:
+            return [Send(texts.INVITE_UNKNOWN)]
+        if outcome is Redeem.USED:
+            manager = await self.storage.manager_for_user(user_id)
+            if manager is not None and manager.cluster_id == cluster_id:
+                return await self.resume(user_id, greeting=True)
+            return [Send(texts.INVITE_USED)]
+        if outcome is Redeem.EXPIRED:
+            return [Send(texts.INVITE_EXPIRED)]
+        cluster = await self.storage.get_cluster(cluster_id)  # type: ignore[arg-type]
+        return [
+            Send(texts.REGISTERED.format(cluster=escape(cluster.nombre))),  # type: ignore[union-attr]
+            Send(texts.CONSENT_NOTICE, ((Button(texts.BTN_CONSENT, "consent:ok"),),)),
+        ]
+
+    async def consent(self, user_id: int) -> list[Action]:
+        manager = await self.storage.manager_for_user(user_id)
+        if manager is None:
+            return [Toast(texts.STALE_BUTTON), Send(texts.INTRO_UNREGISTERED)]
+        if manager.consent_at is None:
+            await self.storage.record_consent(manager.cluster_id, user_id, CONSENT_VERSION)
+        return [Edit(texts.CONSENT_NOTICE + "\n\n" + texts.CONSENT_DONE), *await self.resume(user_id, greeting=True)]
+
+    async def text(self, user_id: int, chat_id: int, name: str | None, text: str) -> list[Action]:
+        state_or_actions = await self._state(user_id, allow_unregistered_code=text)
+        if isinstance(state_or_actions, list):
+            if state_or_actions == [] and TOKEN_PATTERN.match(text.strip()):
+                return await self.redeem(user_id, chat_id, name, text)
+            return state_or_actions or [Send(texts.INTRO_UNREGISTERED)]
+        st = state_or_actions
+        if st.response.status == "submitted":
+            return [Send(texts.ALREADY_SUBMITTED)]
+        question = self._current(st)
+        if question is None:
+            return [Send(texts.REVIEW_USE_BUTTONS), *self._review(st)]
+        if len(text) > MAX_TEXT:
+            return [Send(texts.TOO_LONG.format(max=format_number(MAX_TEXT))), self._question(st, question)]
+        try:
+            value = st.engine.read(question, text)
+        except AnswerError as exc:
+            return [Send(escape(exc.message)), self._question(st, question)]
+        if isinstance(value, Ambiguous):
+            await self.storage.set_pending(
+                st.response.response_id,
+                {"question": question.id, "candidates": [str(c) for c in value.candidates]},
+            )
+            return [self._ambiguity(question, text, value)]
+        return await self._accept(st, question, value)
+
+    async def non_text(self, user_id: int) -> list[Action]:
+        st = await self._state(user_id)
+        if isinstance(st, list):
+            return st or [Send(texts.INTRO_UNREGISTERED)]
+        question = self._current(st) if st.response.status == "draft" else None
+        if question is None:
+            return [Send(texts.ONLY_TEXT_GENERIC)]
+        expected = texts.EXPECT_BUTTONS if question.type in ("single", "multi", "yesno") else texts.EXPECT_TYPED
+        return [Send(texts.ONLY_TEXT.format(expected=expected)), self._question(st, question)]
+
+    async def button(self, user_id: int, data: str) -> list[Action]:
+        if data == "consent:ok":
+            return await self.consent(user_id)
+        st = await self._state(user_id)
+        if isinstance(st, list):
+            return [Toast(texts.STALE_BUTTON), *st]
+        kind, _, rest = data.partition(":")
+        if kind == "w":
+            return await self._why(st, rest)
+        if kind == "go":
+            return await self.resume(user_id)
+        if st.response.status == "submitted":
+            return [Toast(texts.ALREADY_SUBMITTED_SHORT)]
+        if kind == "r":
+            return await self._review_button(st, rest)
+        qid, _, arg = rest.partition(":")
+        question = self._current(st)
+        if question is None or question.id != qid:
+            return [Toast(texts.STALE_BUTTON)]
+        handler = {
+            "c": self._choose,
+            "t": self._toggle,
+            "d": self._done,
+            "n": self._not_available,
+            "b": self._back,
+            "k": self._keep,
+            "y": self._confirm,
+            "f": self._fix,
+        }.get(kind)
+        if handler is None:
+            return [Toast(texts.STALE_BUTTON)]
+        return await handler(st, question, arg)
+
+    async def resume(self, user_id: int, *, greeting: bool = False) -> list[Action]:
+        st = await self._state(user_id)
+        if isinstance(st, list):
+            return st or [Send(texts.INTRO_UNREGISTERED)]
+        out: list[Action] = []
+        if greeting:
+            out.append(Send(self._welcome(st)))
+        if st.response.status == "submitted":
+            out.append(Send(texts.ALREADY_SUBMITTED))
+            return out
+        question = self._current(st)
+        out.append(self._question(st, question) if question else self._review(st)[0])
+        if question is None:
+            out = out[:-1] + self._review(st)
+        return out
+
+    async def review(self, user_id: int) -> list[Action]:
+        """/revisar: reopen a submission while the campaign is open, and show the review."""
+        st = await self._state(user_id)
+        if isinstance(st, list):
+            return st or [Send(texts.INTRO_UNREGISTERED)]
+        if st.response.status == "submitted":
+            await self.storage.reopen_response(
+                st.response.response_id, user_id, st.manager.cluster_id
+            )
+            st = await self._state(user_id)  # type: ignore[assignment]
+            return [Send(texts.REOPENED), *self._review(st)]  # type: ignore[arg-type]
+        await self.storage.set_cursor(st.response.response_id, None)
+        return self._review(st)
+
+    async def latest_result(self, user_id: int) -> list[Action]:
+        st = await self._state(user_id, require_open=False)
+        if isinstance(st, list):
+            return st or [Send(texts.INTRO_UNREGISTERED)]
+        stored = await self.storage.latest_result(st.response.response_id)
+        if stored is None:
+            return [Send(texts.NO_RESULT_YET)]
+        result = _rebuild(self.q, stored.scores, st.campaign.reference_year)
+        return await self._result_actions(st, result)
+
+    async def pause(self, user_id: int) -> list[Action]:
+        st = await self._state(user_id)
+        if isinstance(st, list):
+            return st or [Send(texts.INTRO_UNREGISTERED)]
+        if st.response.pending:
+            await self.storage.set_pending(st.response.response_id, None)
+        left = st.engine.remaining(st.answers)
+        return [Send(texts.PAUSED.format(left=left))]
+
+    # -- state -------------------------------------------------------------------------------
+
+    async def _state(
+        self, user_id: int, *, allow_unregistered_code: str | None = None, require_open: bool = True
+    ) -> _State | list[Action]:
+        """The manager's full context, or the actions that explain why there is none.
+
+        An empty list means "not registered" so the caller can try the text as a code.
+        """
+        manager = await self.storage.manager_for_user(user_id)
+        if manager is None:
+            return []
+        if manager.consent_at is None:
+            return [Send(texts.CONSENT_NOTICE, ((Button(texts.BTN_CONSENT, "consent:ok"),),))]
+        campaign = await self.storage.current_campaign()
+        if campaign is None:
+            return [Send(texts.NO_CAMPAIGN)]
+        now = self.clock()
+        is_open = campaign.state == "open" and campaign.opens_at <= now < campaign.closes_at
+        if not is_open:
+            response = await self.storage.get_response(manager.cluster_id, campaign.campaign_id)
+            if require_open or response is None:
+                if campaign.state == "scheduled" or now < campaign.opens_at:
+                    return [Send(texts.CAMPAIGN_NOT_OPEN.format(date=self.when(campaign.opens_at)))]
+                return [Send(texts.CAMPAIGN_CLOSED.format(campaign=escape(campaign.campaign_id)))]
+        else:
+            response = await self.storage.start_response(
+                manager.cluster_id, campaign.campaign_id, self.q.version, user_id
+            )
+        cluster = await self.storage.get_cluster(manager.cluster_id)
+        answers = await self.storage.answers(response.response_id)  # type: ignore[union-attr]
+        return _State(
+            manager=manager,
+            campaign=campaign,
+            response=response,  # type: ignore[arg-type]
+            answers=answers,
+            engine=Engine(self.q, campaign.reference_year),
+            cluster_name=cluster.nombre if cluster else manager.cluster_id,
+            sector=cluster.sector if cluster else "",
+        )
+
+    def _current(self, st: _State) -> Question | None:
+        cursor = st.response.cursor_question
+        if cursor and cursor in self.q.question_map:
+            question = self.q.question(cursor)
+            if self.q.is_relevant(question, self.q.relevant_answers(st.answers)):
+                return question
+        return st.engine.next_question(st.answers)
+
+    def when(self, moment: datetime) -> str:
+        return format_datetime(moment.astimezone(self.tz), texts.DATE_FORMAT, locale="es_CO")
+
+    # -- screens -----------------------------------------------------------------------------
+
+    def _welcome(self, st: _State) -> str:
+        total = len(st.engine.relevant_questions(st.answers))
+        left = st.engine.remaining(st.answers)
+        minutes = max(1, round(left * self.q.seconds_per_question / 60))
+        key = texts.WELCOME if left == total else texts.WELCOME_BACK
+        return key.format(
+            name=escape(st.manager.name or ""),
+            cluster=escape(st.cluster_name),
+            campaign=escape(st.campaign.campaign_id),
+            deadline=self.when(st.campaign.closes_at),
+            total=total,
+            left=left,
+            minutes=minutes,
+        )
+
+    def _header(self, st: _State, question: Question) -> str:
+        p = st.engine.progress(st.answers, question.id)
+        if p.is_area:
+            return texts.HEADER_AREA.format(
+                i=p.section_index, n=p.section_count, area=p.section.label, k=p.index, total=p.total
+            )
+        return texts.HEADER_MODULE.format(module=p.section.label, k=p.index, total=p.total)
+
+    def _question_text(self, st: _State, question: Question) -> str:
+        parts = [self._header(st, question), "", f"<b>{escape(st.engine.text(question))}</b>"]
+        if question.type == "single" and any(c.button for c in question.choices):
+            parts += [""] + [f"{i}. {escape(c.label)}" for i, c in enumerate(question.choices, 1)]
+        help_text = st.engine.help(question)
+        if help_text:
+            parts += ["", f"<i>{escape(help_text)}</i>"]
+        if question.id in st.answers:
+            current = st.engine.display(question, st.answers[question.id])
+            parts += ["", texts.CURRENT_ANSWER.format(value=escape(current))]
+        return "\n".join(parts)
+
+    def _question(self, st: _State, question: Question, selected: Sequence[str] | None = None) -> Send:
+        return Send(self._question_text(st, question), self._keyboard(st, question, selected))
+
+    def _keyboard(
+        self, st: _State, question: Question, selected: Sequence[str] | None = None
+    ) -> tuple[tuple[Button, ...], ...]:
+        q = question.id
+        rows: list[tuple[Button, ...]] = []
+        if question.type == "single":
+            numbered = any(c.button for c in question.choices)
+            rows += [
+                (Button(f"{i}. {c.button_label}" if numbered else c.button_label, f"c:{q}:{c.id}"),)
+                for i, c in enumerate(question.choices, 1)
+            ]
+        elif question.type == "yesno":
+            rows.append((Button(texts.YES, f"c:{q}:si"), Button(texts.NO, f"c:{q}:no")))
+        elif question.type == "multi":
+            chosen = set(selected if selected is not None else _as_list(st.answers.get(q)))
+            buttons = [
+                Button(("✅ " if c.id in chosen else "▫️ ") + c.button_label, f"t:{q}:{c.id}")
+                for c in question.choices
+            ]
+            rows += [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
+            rows.append((Button(texts.BTN_DONE, f"d:{q}"),))
+        else:
+            rows += [(Button(c.button_label, f"c:{q}:{c.id}"),) for c in question.choices]
+        if question.allow_nd:
+            rows.append((Button(texts.BTN_ND, f"n:{q}"),))
+        nav: list[Button] = []
+        if st.engine.previous_question(st.answers, q) is not None:
+            nav.append(Button(texts.BTN_BACK, f"b:{q}"))
+        if q in st.answers:
+            nav.append(Button(texts.BTN_KEEP, f"k:{q}"))
+        if nav:
+            rows.append(tuple(nav))
+        return tuple(rows)
+
+    def _transcript(self, st: _State, question: Question, value: Value) -> Edit:
+        shown = st.engine.display(question, value)
+        return Edit(
+            self._question_text_plain(st, question) + "\n\n" + texts.ANSWERED.format(value=escape(shown))
+        )
+
+    def _question_text_plain(self, st: _State, question: Question) -> str:
+        return f"{self._header(st, question)}\n\n<b>{escape(st.engine.text(question))}</b>"
+
+    def _ambiguity(self, question: Question, text: str, amb: Ambiguous) -> Send:
+        shown = [format_number(c) for c in amb.candidates]
+        buttons = tuple(
+            (Button(s, f"y:{question.id}:{i}"),) for i, s in enumerate(shown)
+        )
+        options = texts.OR.join(f"<b>{s}</b>" for s in shown)
+        return Send(texts.AMBIGUOUS.format(text=escape(text), options=options), buttons)
+
+    def _review(self, st: _State) -> list[Action]:
+        missing = st.engine.missing(st.answers)
+        blocks: list[str] = [texts.REVIEW_TITLE.format(cluster=escape(st.cluster_name))]
+        kept = self.q.relevant_answers(st.answers)
+        for section in self.q.sections:
+            lines = [f"\n<b>{escape(section.label)}</b>"]
+            for question in section.questions:
+                if question.id in kept:
+                    value = st.engine.display(question, kept[question.id])
+                    lines.append(f"• {escape(st.engine.short(question))}: {escape(value)}")
+            blocks.append("\n".join(lines))
+        buttons = [
+            Button(texts.BTN_EDIT_AREA.format(area=s.label), f"r:area:{s.id}") for s in self.q.sections
+        ]
+        rows = [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
+        if missing:
+            rows.append((Button(texts.BTN_CONTINUE, "go"),))
+            footer = texts.REVIEW_MISSING.format(n=len(missing))
+        else:
+            rows.append((Button(texts.BTN_SEND, "r:send"),))
+            footer = texts.REVIEW_READY
+        return [Send(m) for m in _split(blocks[:-1])] + [
+            Send(blocks[-1] + "\n\n" + footer, tuple(rows))
+        ] if len("\n".join(blocks)) > texts.MESSAGE_LIMIT else [
+            Send("\n".join(blocks) + "\n\n" + footer, tuple(rows))
+        ]
+
+    # -- answering ---------------------------------------------------------------------------
+
+    async def _accept(
+        self,
+        st: _State,
+        question: Question,
+        value: Value,
+        *,
+        confirmed: Sequence[str] = (),
+        transcript: bool = False,
+    ) -> list[Action]:
+        outcome = st.engine.submit(st.answers, question.id, value, confirmed=confirmed)
+        if isinstance(outcome, Rejected):
+            await self.storage.set_pending(st.response.response_id, None)
+            fixes = tuple(
+                (Button(texts.BTN_FIX.format(q=st.engine.short(self.q.question(q))), f"f:{question.id}:{q}"),)
+                for q in outcome.questions
+                if q != question.id and q in st.answers
+            )
+            hint = texts.FIX_HINT if fixes else texts.RETYPE_HINT
+            return [Send(f"{escape(outcome.message)}\n\n{hint}", fixes)]
+        if isinstance(outcome, NeedsConfirmation):
+            await self.storage.set_pending(
+                st.response.response_id,
+                {"question": question.id, "value": value, "rule": outcome.rule_id},
+            )
+            return [
+                Send(
+                    escape(outcome.message),
+                    (
+                        (Button(texts.BTN_CONFIRM, f"y:{question.id}:ok"),),
+                        (Button(texts.BTN_CORRECT, f"f:{question.id}:{question.id}"),),
+                    ),
+                )
+            ]
+        assert isinstance(outcome, Accepted)
+        cursor = self._cursor_after(st, question, value, outcome)
+        await self.storage.save_answer(
+            st.response.response_id,
+            question.id,
+            value,
+            dropped=outcome.dropped,
+            user_id=st.manager.user_id,
+            cursor=cursor,
+        )
+        st.answers[question.id] = value
+        for qid in outcome.dropped:
+            st.answers.pop(qid, None)
+        st.response = _with_cursor(st.response, *cursor)
+        out: list[Action] = [self._transcript(st, question, value)] if transcript else []
+        return out + self._after_answer(st)
+
+    def _cursor_after(
+        self, st: _State, question: Question, value: Value, outcome: Accepted
+    ) -> tuple[str | None, str | None]:
+        """Going back walks forward through answered questions; anything else resumes."""
+        if st.response.cursor_mode != "walk":
+            return None, None
+        answers = {k: v for k, v in st.answers.items() if k not in outcome.dropped}
+        answers[question.id] = value
+        relevant = st.engine.relevant_questions(answers)
+        ids = [q.id for q in relevant]
+        after = ids[ids.index(question.id) + 1 :] if question.id in ids else []
+        if after and after[0] in answers:
+            return after[0], "walk"
+        return None, None
+
+    def _after_answer(self, st: _State) -> list[Action]:
+        nxt = self._current(st)
+        if nxt is None:
+            return self._review(st)
+        return [self._question(st, nxt)]
+
+    async def _choose(self, st: _State, question: Question, arg: str) -> list[Action]:
+        if question.type == "yesno":
+            if arg not in ("si", "no"):
+                return [Toast(texts.STALE_BUTTON)]
+            value: Value = arg == "si"
+        elif arg in question.choice_map and question.type != "multi":
+            value = arg
+        else:
+            return [Toast(texts.STALE_BUTTON)]
+        return await self._accept(st, question, value, transcript=True)
+
+    async def _toggle(self, st: _State, question: Question, arg: str) -> list[Action]:
+        if question.type != "multi" or arg not in question.choice_map:
+            return [Toast(texts.STALE_BUTTON)]
+        pending = st.response.pending or {}
+        if pending.get("question") == question.id and "selected" in pending:
+            selected = pending["selected"]
+        else:
+            selected = _as_list(st.answers.get(question.id))
+        selected = st.engine.toggle(question, selected, arg)
+        await self.storage.set_pending(
+            st.response.response_id, {"question": question.id, "selected": selected}
+        )
+        return [Edit(None, self._keyboard(st, question, selected))]
+
+    async def _done(self, st: _State, question: Question, _: str) -> list[Action]:
+        if question.type != "multi":
+            return [Toast(texts.STALE_BUTTON)]
+        pending = st.response.pending or {}
+        if pending.get("question") == question.id and "selected" in pending:
+            selected = pending["selected"]
+        else:
+            selected = _as_list(st.answers.get(question.id))
+        try:
+            value = st.engine.check_selection(question, list(selected))
+        except AnswerError as exc:
+            return [Toast(exc.message)]
+        return await self._accept(st, question, value, transcript=True)
+
+    async def _not_available(self, st: _State, question: Question, _: str) -> list[Action]:
+        if not question.allow_nd:
+            return [Toast(texts.STALE_BUTTON)]
+        return await self._accept(st, question, ND, transcript=True)
+
+    async def _back(self, st: _State, question: Question, _: str) -> list[Action]:
+        previous = st.engine.previous_question(st.answers, question.id)
+        if previous is None:
+            return [Toast(texts.STALE_BUTTON)]
+        await self.storage.set_cursor(st.response.response_id, previous.id, "walk")
+        st.response = _with_cursor(st.response, previous.id, "walk")
+        return [Edit(None, ()), self._question(st, previous)]
+
+    async def _keep(self, st: _State, question: Question, _: str) -> list[Action]:
+        if question.id not in st.answers:
+            return [Toast(texts.STALE_BUTTON)]
+        value = st.answers[question.id]
+        return await self._accept(st, question, value, transcript=True)
+
+    async def _confirm(self, st: _State, question: Question, arg: str) -> list[Action]:
+        pending = st.response.pending or {}
+        if pending.get("question") != question.id:
+            return [Toast(texts.STALE_BUTTON)]
+        if arg == "ok" and "rule" in pending:
+            return await self._accept(
+                st, question, pending["value"], confirmed=[pending["rule"]], transcript=False
+            )
+        candidates = pending.get("candidates") or []
+        if not arg.isdigit() or int(arg) >= len(candidates):
+            return [Toast(texts.STALE_BUTTON)]
+        try:
+            value = st.engine.coerce(question, candidates[int(arg)])
+        except AnswerError as exc:
+            return [Send(escape(exc.message)), self._question(st, question)]
+        return await self._accept(st, question, value)
+
+    async def _fix(self, st: _State, question: Question, target: str) -> list[Action]:
+        fix = self.q.question_map.get(target)
+        if fix is None:
+            return [Toast(texts.STALE_BUTTON)]
+        await self.storage.set_cursor(st.response.response_id, fix.id, "jump")
+        st.response = _with_cursor(st.response, fix.id, "jump")
+        return [self._question(st, fix)]
+
+    # -- review, submit, result --------------------------------------------------------------
+
+    async def _review_button(self, st: _State, rest: str) -> list[Action]:
+        kind, _, arg = rest.partition(":")
+        if kind == "show":
+            return self._review(st)
+        if kind == "area":
+            section = next((s for s in self.q.sections if s.id == arg), None)
+            if section is None:
+                return [Toast(texts.STALE_BUTTON)]
+            kept = self.q.relevant_answers(st.answers)
+            rows = [
+                (Button(st.engine.short(q)[:40], f"r:q:{q.id}"),)
+                for q in section.questions
+                if self.q.is_relevant(q, kept)
+            ]
+            rows.append((Button(texts.BTN_BACK_TO_REVIEW, "r:show"),))
+            return [Send(texts.EDIT_AREA.format(area=escape(section.label)), tuple(rows))]
+        if kind == "q":
+            question = self.q.question_map.get(arg)
+            kept = self.q.relevant_answers(st.answers)
+            if question is None or not self.q.is_relevant(question, kept):
+                return [Toast(texts.STALE_BUTTON)]
+            await self.storage.set_cursor(st.response.response_id, question.id, "jump")
+            st.response = _with_cursor(st.response, question.id, "jump")
+            return [self._question(st, question)]
+        if kind == "send":
+            return await self._submit(st)
+        return [Toast(texts.STALE_BUTTON)]
+
+    async def _submit(self, st: _State) -> list[Action]:
+        missing = st.engine.missing(st.answers)
+        if missing:
+            return [Toast(texts.REVIEW_MISSING_SHORT.format(n=len(missing))), *self._after_answer(st)]
+        answers = self.q.relevant_answers(st.answers)
+        result = score_answers(self.q, answers, st.campaign.reference_year)
+        await self.storage.submit_response(
+            st.response.response_id,
+            version=self.q.version,
+            ims=result.ims,
+            level=result.level,
+            scores=result.to_json(),
+            answers=answers,
+            actor=st.manager.user_id,
+            cluster_id=st.manager.cluster_id,
+        )
+        return [Edit(None, ()), Uploading(), *await self._result_actions(st, result)]
+
+    async def _result_actions(self, st: _State, result: ScoreResult) -> list[Action]:
+        overlays = await self._overlays(st)
+        spec = results.radar_spec(self.q, result, st.cluster_name, st.campaign.campaign_id, overlays)
+        png = await self.renderer.render_radar(spec)
+        why = [Button(texts.BTN_WHY.format(area=a.label), f"w:{a.id}") for a in self.q.areas]
+        rows = tuple(tuple(why[i : i + 2]) for i in range(0, len(why), 2))
+        return [
+            Photo(png, results.caption(result, st.cluster_name, st.campaign.campaign_id)),
+            Send(results.advice(result), rows),
+        ]
+
+    async def _overlays(self, st: _State) -> results.Overlays:
+        area_ids = [a.id for a in self.q.areas]
+        rows = await self.storage.campaign_area_scores(st.campaign.campaign_id)
+        national, n, sectors = results.group_means(rows, area_ids)
+        sector_means, sector_n = sectors.get(st.sector, ({}, 0))
+        previous = await self.storage.previous_result(
+            st.manager.cluster_id, st.campaign.reference_year
+        )
+        return results.Overlays(
+            national=national or None,
+            national_n=n,
+            sector=sector_means or None,
+            sector_label=texts.SECTOR_LABELS.get(st.sector, st.sector),
+            sector_n=sector_n,
+            previous=previous[1].scores.get("areas") if previous else None,
+            previous_label=previous[0] if previous else None,
+        )
+
+    async def _why(self, st: _State, area_id: str) -> list[Action]:
+        if area_id not in {a.id for a in self.q.areas}:
+            return [Toast(texts.STALE_BUTTON)]
+        stored = await self.storage.latest_result(st.response.response_id)
+        if stored is None:
+            return [Toast(texts.NO_RESULT_YET)]
+        answers = await self.storage.result_answers(stored.result_id)
+        result = score_answers(self.q, answers, st.campaign.reference_year)
+        return [Send(results.explanation(self.q, result, answers, area_id))]
+
+
+def _rebuild(q: Questionnaire, scores: dict[str, Any], year: int) -> ScoreResult:
+    """A stored result's figures as a ScoreResult, without re-scoring old answers."""
+    from scoring.scorer import AreaScore, GateResult, IndicatorScore
+
+    level = next((lv for lv in q.levels if lv.id == scores["level"]), q.levels[0])
+    indicators = {}
+    areas = {}
+    for area in q.areas:
+        inds = tuple(
+            IndicatorScore(i.id, i.label, area.id, scores["indicators"].get(i.id, 0.0), (), i.action)
+            for i in area.indicators
+        )
+        indicators.update({i.id: i for i in inds})
+        score = scores["areas"].get(area.id, 0.0)
+        areas[area.id] = AreaScore(area.id, area.label, score, q.area_band(score), inds)
+    gates = tuple(
+        GateResult(g.id, g.label, bool(scores.get("gates", {}).get(g.id))) for g in q.gates
+    )
+    return ScoreResult(scores["questionnaire_version"], year, indicators, areas, scores["ims"],
+                       level.id, level.label, gates)
+
+
+def _as_list(value: Value | None) -> list[str]:
+    return list(value) if isinstance(value, list) else []
+
+
+def _with_cursor(response: Response, question: str | None, mode: str | None) -> Response:
+    from dataclasses import replace
+
+    return replace(response, cursor_question=question, cursor_mode=mode, pending=None)
+
+
+def _split(blocks: list[str]) -> list[str]:
+    out: list[str] = []
+    current = ""
+    for block in blocks:
+        if len(current) + len(block) + 1 > texts.MESSAGE_LIMIT:
+            out.append(current)
+            current = block
+        else:
+            current = f"{current}\n{block}" if current else block
+    if current:
+        out.append(current)
+    return out
+
+
+def invitation_expiry(now: datetime | None = None) -> datetime:
+    return (now or utcnow()) + timedelta(days=INVITATION_DAYS)

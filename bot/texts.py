@@ -1,0 +1,256 @@
+"""The one place for every Spanish (Colombian) text that a user of the bot reads.
+
+No other module writes user-facing Spanish: they import it from here, so the wording can be
+reviewed and changed in one file. Style: polite "usted", short sentences (they are read on a
+phone), and an error always says what is expected, with an example.
+
+Templates use ``str.format`` placeholders; numbers put into them are already formatted the
+Colombian way (``1.234,5``) by the caller.
+"""
+
+from __future__ import annotations
+
+# Answer validation errors, keyed by the ``code`` of ``bot.questionnaire.parsing.AnswerError``.
+ANSWER_ERRORS: dict[str, str] = {
+    # Numbers in general.
+    "not_a_number": "Escriba un número, por ejemplo 25 o 1.234,5.",
+    "number_too_long": (
+        "La respuesta es demasiado larga para ser un número. "
+        "Escriba solo la cifra, por ejemplo 457.000.000."
+    ),
+    "negative": "El valor no puede ser negativo. Escriba 0 o un número mayor, por ejemplo 25.",
+    "out_of_range": "El valor debe estar entre {min} y {max}.",
+    "below_min": "El valor debe ser igual o mayor que {min}.",
+    "above_max": "El valor debe ser igual o menor que {max}.",
+    # Whole numbers (counts of firms, meetings, people...).
+    "integer_format": "Escriba un número entero, por ejemplo 25.",
+    "not_integer": "Escriba un número entero, sin decimales, por ejemplo 25.",
+    # Money in Colombian pesos.
+    "money_format": "Escriba el valor en pesos, por ejemplo 457.000.000 o 1,5 millones.",
+    "money_decimals": "Escriba el valor en pesos, sin centavos, por ejemplo 2.500.000.",
+    # Percentages.
+    "percent_format": "Escriba un porcentaje, por ejemplo 25 o 12,5.",
+    "percent_range": "El porcentaje debe estar entre 0 y 100, por ejemplo 25 o 12,5.",
+    # Years.
+    "year_format": "Escriba el año con sus cuatro cifras, por ejemplo 2021.",
+    "year_range": "El año debe estar entre {min} y {max}, por ejemplo {max}.",
+    "year_min": "Escriba un año desde {min}, por ejemplo {min}.",
+    "year_max": "Escriba un año hasta {max}, por ejemplo {max}.",
+    # Yes / no.
+    "yesno": "Responda «sí» o «no».",
+    # Free text.
+    "empty": "La respuesta está vacía. Escriba su respuesta, por favor.",
+    "too_long": "El texto es muy largo: máximo {max} caracteres. Por favor, resúmalo.",
+    # Choosing, and answers that come from files or buttons.
+    "use_buttons": "Elija una opción con los botones de la pregunta (o escriba su número).",
+    "use_buttons_multi": "Marque las opciones con los botones y pulse «Listo ✔️».",
+    "nd_not_allowed": "Esta pregunta necesita una respuesta: «No disponible» no aplica aquí.",
+    "multi_format": "Escriba los códigos de las opciones separados por «;».",
+    "multi_empty": "Marque al menos una opción antes de pulsar «Listo».",
+    "multi_repeated": "Hay una opción repetida.",
+    "multi_exclusive": "«{choice}» no se puede combinar con otras opciones.",
+    "unknown_choice": "«{value}» no es una opción válida. Opciones: {options}.",
+    "ambiguous_in_file": "«{text}» se puede leer de dos maneras; escríbalo sin separadores de miles.",
+    "not_relevant": "Esa pregunta ya no aplica por una respuesta anterior.",
+    "unknown_question": "no es una pregunta del cuestionario.",
+    "ignored_not_relevant": "se ignora: la pregunta no aplica según las respuestas anteriores.",
+    "missing_answer": "falta la respuesta.",
+}
+
+YES_NO_LABELS = {True: "Sí", False: "No"}
+YES = "Sí"
+NO = "No"
+OR = " o "
+MESSAGE_LIMIT = 3800  # Telegram allows 4096; the rest is margin for markup
+DATE_FORMAT = "EEEE d 'de' MMMM 'de' y, h:mm a"
+
+SECTOR_LABELS = {"servicios": "servicios", "agroindustria": "agroindustria", "manufactura": "manufactura"}
+
+# --- registration ---------------------------------------------------------------------------
+
+INTRO_UNREGISTERED = (
+    "Hola. Soy el asistente del <b>Sistema de Seguimiento, Monitoreo y Evaluación (SSME)</b> "
+    "de la Red Clúster Colombia.\n\n"
+    "Con él, los gestores de las iniciativas clúster responden la medición anual y reciben al "
+    "instante sus resultados y su gráfica de araña.\n\n"
+    "Para participar necesita una <b>invitación</b>: pídala a la Red Clúster Colombia o a su "
+    "cámara de comercio. Si ya tiene un código de invitación, escríbalo aquí."
+)
+INVITE_UNKNOWN = (
+    "No reconozco ese código de invitación. Revise que esté completo (sin espacios) o pida uno "
+    "nuevo a la Red Clúster Colombia."
+)
+INVITE_USED = (
+    "Ese código de invitación ya fue usado. Si usted es el gestor de la iniciativa, pida una "
+    "invitación nueva a la Red Clúster Colombia."
+)
+INVITE_EXPIRED = "Ese código de invitación venció. Pida uno nuevo a la Red Clúster Colombia."
+REGISTERED = "Listo: quedó registrado como gestor de <b>{cluster}</b>."
+CONSENT_NOTICE = (
+    "<b>Tratamiento de datos personales</b> (Ley 1581 de 2012)\n\n"
+    "• <b>Responsable:</b> Confederación Colombiana de Cámaras de Comercio (Confecámaras), "
+    "como líder de la Red Clúster Colombia.\n"
+    "• <b>Qué datos:</b> su nombre y usuario de Telegram, y las respuestas de la iniciativa "
+    "al SSME.\n"
+    "• <b>Para qué:</b> medir la madurez de la iniciativa, enviarle sus resultados y "
+    "recordatorios de la medición, y elaborar informes agregados de la Red.\n"
+    "• <b>Sus derechos:</b> conocer, actualizar, rectificar y suprimir sus datos, y revocar "
+    "esta autorización, escribiendo a la Red Clúster Colombia.\n\n"
+    "Al pulsar el botón autoriza este tratamiento."
+)
+BTN_CONSENT = "Acepto ✔️"
+CONSENT_DONE = "✔️ <b>Autorización registrada.</b>"
+
+# --- the conversation ----------------------------------------------------------------------
+
+WELCOME = (
+    "Bienvenido(a), {name}. Esta es la medición <b>{campaign}</b> del SSME para "
+    "<b>{cluster}</b>.\n\n"
+    "Son <b>{total} preguntas</b>, unos <b>{minutes} minutos</b>. La medición cierra el "
+    "<b>{deadline}</b>.\n\n"
+    "Puede pausar cuando quiera: sus respuestas quedan guardadas. Escriba /ayuda si la necesita."
+)
+WELCOME_BACK = (
+    "Hola de nuevo, {name}. Medición <b>{campaign}</b> de <b>{cluster}</b>: le faltan "
+    "<b>{left} de {total} preguntas</b>, unos {minutes} minutos. La medición cierra el "
+    "<b>{deadline}</b>."
+)
+HEADER_AREA = "<b>Área {i}/{n} · {area}</b> — pregunta {k} de {total}"
+HEADER_MODULE = "<b>{module}</b> — pregunta {k} de {total}"
+CURRENT_ANSWER = "Respuesta actual: <b>{value}</b>"
+ANSWERED = "✔️ <b>{value}</b>"
+BTN_DONE = "Listo ✔️"
+BTN_ND = "No disponible"
+BTN_BACK = "⬅️ Atrás"
+BTN_KEEP = "Mantener ➡️"
+BTN_CONFIRM = "Sí, es correcto"
+BTN_CORRECT = "Corregir"
+BTN_FIX = "Corregir: {q}"
+BTN_CONTINUE = "Continuar ➡️"
+BTN_SEND = "Enviar ✉️"
+BTN_EDIT_AREA = "Editar {area}"
+BTN_BACK_TO_REVIEW = "⬅️ Volver al resumen"
+BTN_WHY = "¿Por qué? {area}"
+AMBIGUOUS = "«{text}» se puede leer como {options}. ¿Cuál quiso decir?"
+FIX_HINT = "Escriba de nuevo esta respuesta, o corrija la otra con el botón."
+RETYPE_HINT = "Escriba de nuevo esta respuesta."
+TOO_LONG = "Su mensaje es muy largo (máximo {max} caracteres). Escriba solo la respuesta."
+ONLY_TEXT = "Por ahora solo puedo leer texto y botones. {expected}"
+ONLY_TEXT_GENERIC = "Por ahora solo puedo leer texto y botones. Escriba /ayuda para ver qué puede hacer."
+EXPECT_BUTTONS = "Responda con los botones de la pregunta."
+EXPECT_TYPED = "Escriba la respuesta como texto."
+STALE_BUTTON = "Ese botón es de un mensaje anterior. Siga con la pregunta actual."
+PAUSED = (
+    "Pausado. Sus respuestas quedan guardadas (le faltan {left}). "
+    "Escriba /continuar cuando quiera seguir."
+)
+ALREADY_SUBMITTED = (
+    "Sus respuestas ya fueron enviadas. Escriba /resultado para ver de nuevo sus resultados o "
+    "/revisar para cambiar alguna respuesta mientras la medición esté abierta."
+)
+ALREADY_SUBMITTED_SHORT = "Sus respuestas ya fueron enviadas."
+NO_CAMPAIGN = "En este momento no hay una medición programada. Le avisaremos cuando abra."
+CAMPAIGN_NOT_OPEN = "La medición todavía no ha abierto: abre el {date}."
+CAMPAIGN_CLOSED = "La medición {campaign} ya cerró. Gracias por su interés."
+
+REVIEW_TITLE = "<b>Resumen de sus respuestas — {cluster}</b>"
+REVIEW_MISSING = "Faltan <b>{n}</b> preguntas por responder. Pulse «Continuar»."
+REVIEW_MISSING_SHORT = "Faltan {n} preguntas por responder."
+REVIEW_READY = "Revise sus respuestas. Si todo está bien, pulse <b>Enviar</b>; si no, edite el área."
+REVIEW_USE_BUTTONS = "Ya respondió todas las preguntas. Use los botones del resumen."
+EDIT_AREA = "<b>Editar {area}</b>: elija la pregunta que quiere cambiar."
+REOPENED = "Reabrimos sus respuestas: puede cambiarlas y enviarlas de nuevo."
+NO_RESULT_YET = "Aún no tiene resultados: termine y envíe el cuestionario."
+
+# --- results --------------------------------------------------------------------------------
+
+RESULT_TITLE = "<b>{name}</b> — medición {campaign}"
+RESULT_IMS = "Índice de madurez (IMS): <b>{ims}</b> · Nivel: <b>{level}</b>"
+RESULT_AREA_LINE = "• {label}: {score} ({band})"
+RESULT_GATES_MISSING = "Para el nivel Consolidado le falta: {gates}."
+RESULT_WEAK_INTRO = "<b>Dónde enfocar el próximo año</b>"
+RESULT_WEAK_ITEM = "• <b>{label}</b> ({area}, {score} puntos): {action}"
+RESULT_NO_WEAK = "¡Muy bien! Ningún indicador está en 50 puntos o menos."
+RESULT_WHY_PROMPT = "¿Quiere ver por qué obtuvo cada puntaje? Elija un área:"
+WHY_TITLE = "<b>{label}</b>: {score} puntos ({band})"
+WHY_INDICATOR = "<b>{label}: {score}</b>"
+WHY_ANSWER = "• {question}: {value}"
+WHY_NOT_APPLICABLE = "no aplica"
+CHART_OWN = "Su clúster"
+CHART_NATIONAL = "Promedio nacional ({n})"
+CHART_SECTOR = "Promedio {sector} ({n})"
+CHART_SECTOR_HIDDEN = "El promedio del sector se muestra con al menos {n} clústeres."
+CHART_PREVIOUS = "Medición {campaign}"
+CHART_SUBTITLE = "Medición {campaign} · IMS {ims} · {level}"
+
+# --- commands -------------------------------------------------------------------------------
+
+COMMANDS = {
+    "start": "Empezar o retomar la medición",
+    "continuar": "Seguir donde quedó",
+    "revisar": "Revisar y cambiar respuestas",
+    "resultado": "Ver de nuevo sus resultados",
+    "ayuda": "Cómo funciona",
+    "cancelar": "Pausar (sus respuestas quedan guardadas)",
+}
+HELP = (
+    "<b>Cómo funciona</b>\n\n"
+    "• Responda una pregunta a la vez: con los botones o escribiendo la cifra.\n"
+    "• Las cifras se escriben como en Colombia: 457.000.000, 1,5 millones o 12,5%.\n"
+    "• «⬅️ Atrás» vuelve a la pregunta anterior; sus respuestas quedan guardadas siempre.\n"
+    "• Al final verá un resumen para revisar y enviar, y recibirá su gráfica de araña.\n\n"
+    "Comandos: /continuar, /revisar, /resultado, /cancelar (pausar)."
+)
+UNKNOWN_COMMAND = "No conozco ese comando. Escriba /ayuda para ver los disponibles."
+INTERNAL_ERROR = (
+    "Tuvimos un problema al procesar su mensaje; sus respuestas están guardadas. "
+    "Intente de nuevo en un momento."
+)
+
+
+PLAIN_GATE = "{mark} {label}"
+
+# --- command line (read by the network's staff) ---------------------------------------------
+
+CLI_HELP = {
+    "ssme": "SSME de la Red Clúster Colombia: bot de Telegram, demo y herramientas de administración.",
+    "score": "Calcula puntajes, IMS y nivel de un archivo de respuestas (YAML o JSON).",
+    "answers": "archivo de respuestas: id de pregunta → valor",
+    "year": "año de referencia de la medición (por omisión, el año pasado)",
+    "chart": "guarda la gráfica de araña en este PNG",
+    "name": "nombre del clúster para el título",
+    "json": "imprime el resultado en JSON",
+    "run": "Inicia el bot (necesita SSME_TELEGRAM_TOKEN).",
+    "log": "nivel de detalle de los registros",
+    "demo": "Demo sin conexión ni token: el bot real contra un servidor local, en la terminal.",
+    "db": "archivo SQLite de la demo",
+    "script": "lee las entradas de este archivo en vez del teclado",
+    "charts": "carpeta donde se guardan las gráficas",
+    "import": "Carga o actualiza el registro de clústeres desde un CSV (todo o nada).",
+    "invite": "Crea una invitación de un solo uso para el gestor de un clúster.",
+    "days": "días de vigencia de la invitación (por omisión 30)",
+    "campaign": "Crea, abre, cierra, extiende o lista las mediciones.",
+}
+CLI_ERROR = "Error: {text}"
+CLI_WARNING = "Aviso: {text}"
+CLI_CANNOT_READ = "no se puede leer {path}: {error}"
+CLI_BAD_FILE = "{path} no es un YAML/JSON válido: {error}"
+CLI_NOT_MAPPING = "{path} debe ser un objeto «id de pregunta: valor»"
+CLI_REJECTED = "{path}: {n} problema(s); no se calculó ningún puntaje."
+CLI_CHART_SAVED = "Gráfica guardada en {path}"
+CLI_NO_TOKEN = (
+    "falta SSME_TELEGRAM_TOKEN (el token que da BotFather). Para probar sin token: ssme demo"
+)
+CLI_IMPORT_NOTHING = "No se importó nada: corrija las filas rechazadas y vuelva a intentarlo."
+CLI_IMPORTED = "{n} clústeres importados en {db}."
+CLI_UNKNOWN_CLUSTER = "el clúster «{cluster}» no está en el registro (ssme import-clusters)"
+CLI_INVITATION = (
+    "Invitación para {cluster}\n  enlace: {link}\n  código: {code}\n  vence: {expires}"
+)
+CLI_BAD_DATE = "«{value}» no es una fecha AAAA-MM-DD ni una fecha-hora AAAA-MM-DDTHH:MM"
+CLI_CAMPAIGN_LINE = "{id}\taño {year}\t{state}\tabre {opens}\tcierra {closes}"
+CLI_CAMPAIGN_EXISTS = "la medición {id} ya existe"
+CLI_CAMPAIGN_DATES = "la fecha de cierre debe ser posterior a la de apertura"
+CLI_CAMPAIGN_CREATED = "Medición {id} creada (programada). Ábrala con: ssme campaign open {id}"
+CLI_UNKNOWN_CAMPAIGN = "no existe la medición {id}"
+CLI_CAMPAIGN_UPDATED = "Medición {id}: {action} hecho."

@@ -1,0 +1,379 @@
+"""Render charts off the event loop.
+
+Measured (docs/BENCHMARKS.md, bench/bench_charts.py): rendering 20 charts inside the event loop
+froze it for ~1.6 s; ``asyncio.to_thread`` still stalled it tens of milliseconds because Agg
+holds the GIL while it rasterises; a small process pool kept the worst stall at a few
+milliseconds. A cold worker's first chart costs several hundred milliseconds (imports, fonts,
+first draw), hence the warm-up initializer and the explicit :meth:`ChartRenderer.start`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import multiprocessing
+import multiprocessing.queues
+import os
+import queue
+import signal
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures.process import BrokenProcessPool
+from functools import partial
+from types import TracebackType
+from typing import Literal, Protocol, Self, runtime_checkable
+
+from charts.radar import RadarSpec, example_spec, render_bars, render_radar
+
+StartMethod = Literal["spawn", "forkserver"]
+
+_log = logging.getLogger(__name__)
+
+# spawn: a fresh interpreter that inherits nothing from the bot (no threads, no event loop, no
+# sockets, no sqlite handles) — the only safe choice next to asyncio and aiosqlite's threads,
+# and it behaves the same on Linux, macOS and Windows. forkserver was measured too (see the
+# module docstring of bench/bench_charts.py): it saves start-up time but only on POSIX, and
+# with preloading it needs the process-global forkserver configuration. Workers are started
+# once per bot run, so spawn's extra start-up is paid once, in post_init, off the hot path.
+DEFAULT_START_METHOD: StartMethod = "spawn"
+
+
+@runtime_checkable
+class Renderer(Protocol):
+    """What the bot needs from a chart renderer; both implementations below satisfy it."""
+
+    async def start(self) -> float: ...
+
+    async def render_radar(
+        self, spec: RadarSpec, *, dpi: int = 150, size_inches: tuple[float, float] = (5.8, 5.8)
+    ) -> bytes: ...
+
+    async def render_bars(
+        self,
+        title: str,
+        categories: Sequence[str],
+        series: Sequence[tuple[str, Sequence[float]]],
+        *,
+        unit: str = "%",
+        decimals: int = 1,
+        dpi: int = 150,
+    ) -> bytes: ...
+
+    def close(self) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+
+# --------------------------------------------------------------------------- worker side
+
+
+def _init_worker(ready: multiprocessing.queues.Queue[int] | None, warm: bool, nice: int) -> None:
+    """Pool initializer: runs once in each worker before it takes any job."""
+    # Rendering is background work: when workers occupy every core, a lower priority lets the
+    # kernel run the bot's event loop as soon as it wakes instead of after a worker's timeslice.
+    if nice and hasattr(os, "nice"):
+        os.nice(nice)
+    # Ctrl+C goes to the whole process group; the parent decides when workers stop, so they must
+    # not die mid-job printing KeyboardInterrupt tracebacks.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A fresh interpreter has no logging config, so matplotlib's font-cache notices would reach
+    # stderr once per worker through logging's last-resort handler.
+    logging.getLogger("matplotlib").setLevel(logging.ERROR)
+    if warm:
+        # Imports, font loading, glyph caches and the first Agg draw are all paid here, not by
+        # the first manager who finishes the questionnaire.
+        render_radar(example_spec(overlays=True))
+        render_bars("x", ["a", "b"], [("s", [1.0, 2.0])])
+    if ready is not None:
+        ready.put(os.getpid())
+
+
+# --------------------------------------------------------------------------- process pool
+
+
+class ChartRenderer:
+    """Renders charts in a small process pool so the event loop never stalls.
+
+    In-loop rendering froze the loop 1.6 s for 20 charts; ``to_thread`` stalled ~80 ms via the GIL;
+    a process pool kept it ~4 ms. Workers start on :meth:`start` (or on the first render) and are
+    warmed by an initializer that renders a dummy chart, so no real request pays the cold cost.
+    """
+
+    def __init__(
+        self,
+        workers: int = 2,
+        *,
+        start_method: StartMethod = DEFAULT_START_METHOD,
+        warm: bool = True,
+        nice: int = 10,
+        start_timeout: float = 120.0,
+    ) -> None:
+        if workers < 1:
+            raise ValueError("workers must be >= 1")
+        self.workers = workers
+        self.start_method = start_method
+        self.warm = warm
+        self.nice = nice
+        self.start_timeout = start_timeout
+        self._ctx = multiprocessing.get_context(start_method)
+        self._lock = threading.Lock()  # not asyncio.Lock: usable from any loop and from sync code
+        self._executor: concurrent.futures.ProcessPoolExecutor | None = None
+        self._ready: concurrent.futures.Future[float] | None = None
+        self._queue: multiprocessing.queues.Queue[int] | None = None
+        self._closed = False
+
+    # ---- lifecycle
+
+    def _ensure_executor(
+        self,
+    ) -> tuple[concurrent.futures.ProcessPoolExecutor, concurrent.futures.Future[float]]:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("ChartRenderer is closed")
+            if self._executor is not None and self._ready is not None:
+                return self._executor, self._ready
+            t0 = time.perf_counter()
+            q: multiprocessing.queues.Queue[int] = self._ctx.Queue()
+            executor = concurrent.futures.ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=self._ctx,
+                initializer=_init_worker,
+                initargs=(q, self.warm, self.nice),
+            )
+            # With spawn/forkserver the executor starts a worker per submit while none is idle,
+            # so `workers` probes submitted back to back start every worker now, not lazily.
+            probes = [executor.submit(os.getpid) for _ in range(self.workers)]
+            ready: concurrent.futures.Future[float] = concurrent.futures.Future()
+            threading.Thread(
+                target=self._wait_ready,
+                args=(q, probes, ready, t0),
+                name="chart-pool-warmup",
+                daemon=True,
+            ).start()
+            self._executor, self._ready, self._queue = executor, ready, q
+            return executor, ready
+
+    def _wait_ready(
+        self,
+        q: multiprocessing.queues.Queue[int],
+        probes: list[concurrent.futures.Future[int]],
+        ready: concurrent.futures.Future[float],
+        t0: float,
+    ) -> None:
+        # Every worker announces itself after its initializer; the probes alone would not prove
+        # that, since one fast worker could answer all of them while another is still warming.
+        deadline = t0 + self.start_timeout
+        seen: set[int] = set()
+        try:
+            while len(seen) < self.workers:
+                broken = next((p for p in probes if p.done() and p.exception()), None)
+                if broken is not None:
+                    raise broken.exception()  # type: ignore[misc]
+                if self._closed:
+                    raise RuntimeError("ChartRenderer closed during start-up")
+                remaining = deadline - time.perf_counter()
+                if remaining <= 0:
+                    raise TimeoutError(
+                        f"chart workers not ready after {self.start_timeout:.0f} s "
+                        f"({len(seen)}/{self.workers})"
+                    )
+                try:
+                    seen.add(q.get(timeout=min(0.2, remaining)))
+                except queue.Empty:
+                    continue
+            ready.set_result(time.perf_counter() - t0)
+        except BaseException as exc:
+            ready.set_exception(exc)
+
+    async def start(self) -> float:
+        """Start every worker and wait until each has finished its warm-up.
+
+        Returns the seconds the start-up took. Safe to call many times and from several tasks.
+        """
+        _, ready = self._ensure_executor()
+        return await asyncio.wrap_future(ready)
+
+    warm_up = start
+
+    def start_sync(self, timeout: float | None = None) -> float:
+        """Blocking :meth:`start`, for code outside an event loop (fixtures, scripts)."""
+        _, ready = self._ensure_executor()
+        return ready.result(timeout=timeout)
+
+    def close(self) -> None:
+        """Stop the workers. Idempotent; blocks briefly while idle workers exit."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            executor, q = self._executor, self._queue
+            self._executor = self._ready = self._queue = None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+        if q is not None:
+            q.close()
+            q.join_thread()
+
+    async def aclose(self) -> None:
+        """:meth:`close` without blocking the event loop."""
+        await asyncio.to_thread(self.close)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    # ---- rendering
+
+    async def _run(self, fn: partial[bytes]) -> bytes:
+        for attempt in (1, 2):
+            executor, _ = self._ensure_executor()
+            try:
+                return await asyncio.wrap_future(executor.submit(fn))
+            except BrokenProcessPool:
+                # A worker died (e.g. killed by the OOM killer): the executor is unusable from
+                # then on. Replace it once so a long-running bot recovers without a restart.
+                if attempt == 2:
+                    raise
+                _log.warning("chart pool broken; restarting workers")
+                self._reset(executor)
+        raise AssertionError("unreachable")
+
+    def _reset(self, broken: concurrent.futures.ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._executor is not broken:
+                return  # another task already replaced it
+            q = self._queue
+            self._executor = self._ready = self._queue = None
+        broken.shutdown(wait=False, cancel_futures=True)
+        if q is not None:
+            q.close()
+
+    async def render_radar(
+        self, spec: RadarSpec, *, dpi: int = 150, size_inches: tuple[float, float] = (5.8, 5.8)
+    ) -> bytes:
+        return await self._run(partial(render_radar, spec, dpi=dpi, size_inches=size_inches))
+
+    async def render_bars(
+        self,
+        title: str,
+        categories: Sequence[str],
+        series: Sequence[tuple[str, Sequence[float]]],
+        *,
+        unit: str = "%",
+        decimals: int = 1,
+        dpi: int = 150,
+    ) -> bytes:
+        # Plain lists/tuples pickle cheaply and cannot drag along unpicklable views or iterators.
+        cats = [str(c) for c in categories]
+        rows = [(str(name), [float(v) for v in values]) for name, values in series]
+        return await self._run(
+            partial(render_bars, title, cats, rows, unit=unit, decimals=decimals, dpi=dpi)
+        )
+
+
+# --------------------------------------------------------------------------- in-process
+
+
+class InlineChartRenderer:
+    """Same interface, rendering in a thread of this process.
+
+    For tests and tiny deployments where extra processes are unwelcome. It keeps the loop
+    responsive for occasional charts but, under load, stalls it more than the process pool.
+    """
+
+    def __init__(self, *, warm: bool = False) -> None:
+        self.warm = warm
+        self._closed = False
+        self._started = False
+
+    async def start(self) -> float:
+        t0 = time.perf_counter()
+        if self.warm and not self._started:
+            await asyncio.to_thread(render_radar, example_spec(overlays=True))
+        self._started = True
+        return time.perf_counter() - t0
+
+    warm_up = start
+
+    def _check(self) -> None:
+        if self._closed:
+            raise RuntimeError("InlineChartRenderer is closed")
+
+    async def render_radar(
+        self, spec: RadarSpec, *, dpi: int = 150, size_inches: tuple[float, float] = (5.8, 5.8)
+    ) -> bytes:
+        self._check()
+        return await asyncio.to_thread(render_radar, spec, dpi=dpi, size_inches=size_inches)
+
+    async def render_bars(
+        self,
+        title: str,
+        categories: Sequence[str],
+        series: Sequence[tuple[str, Sequence[float]]],
+        *,
+        unit: str = "%",
+        decimals: int = 1,
+        dpi: int = 150,
+    ) -> bytes:
+        self._check()
+        return await asyncio.to_thread(
+            render_bars, title, categories, series, unit=unit, decimals=decimals, dpi=dpi
+        )
+
+    def close(self) -> None:
+        self._closed = True
+
+    async def aclose(self) -> None:
+        self.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
