@@ -128,23 +128,28 @@ async def _renderer_first_chart(method: str, warm: bool) -> tuple[float, float]:
 
 
 async def bench_cold() -> None:
-    print("cold pool: first chart")
+    print("cold pool: first chart (median of 3 pools each)")
     for method in ("spawn", "forkserver"):
-        first, total = await asyncio.to_thread(_cold_raw_first_chart, method)
+        runs = [await asyncio.to_thread(_cold_raw_first_chart, method) for _ in range(3)]
+        first = statistics.median(r[0] for r in runs)
+        total = statistics.median(r[1] for r in runs)
         print(
-            f"  {method:10s} bare pool, no initializer: first chart {_ms(first)}"
-            f" (pool creation -> first chart {_ms(total)})"
+            f"  {method:10s} no initializer (bare pool):       first chart {_ms(first)}"
+            f"   (pool creation -> first chart {_ms(total)})"
         )
     for method in ("spawn", "forkserver"):
         for warm in (False, True):
-            started, first = await _renderer_first_chart(method, warm)
-            label = "with warm-up   " if warm else "without warm-up"
+            runs = [await _renderer_first_chart(method, warm) for _ in range(3)]
+            started = statistics.median(r[0] for r in runs)
+            first = statistics.median(r[1] for r in runs)
+            label = "warm=True  (dummy chart)" if warm else "warm=False (imports only)"
             print(
-                f"  {method:10s} ChartRenderer {label}: start() {_ms(started)},"
-                f" first chart after start() {_ms(first)}"
+                f"  {method:10s} ChartRenderer {label}: first chart {_ms(first)}"
+                f"   (start() took {_ms(started)})"
             )
-    print("  (without warm-up the initializer only imports the package; with it, it also")
-    print("   renders a dummy chart, so fonts, glyph caches and the first Agg draw are paid)")
+    print("  bare pool: the worker imports matplotlib and draws for the first time on the first")
+    print("  real chart. ChartRenderer's initializer imports the package (warm=False) and also")
+    print("  renders a dummy chart (warm=True); start() waits until every worker is done.")
     print()
 
 

@@ -734,6 +734,8 @@ class BotApiServer:
     def _handle_api(self, request: httputil.HTTPServerRequest, path: str) -> None:
         started = time.time()
         token, _, name = path[len("/bot") :].partition("/")
+        if "%" in token:
+            token = unquote(token)
         entry = self._methods.get(name.lower())
         method = entry[0] if entry else (name or "?")
         if token != self.token:
@@ -868,7 +870,7 @@ class BotApiServer:
         ):
             self._counters["rate_limited"] += 1
             raise _ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
-        chat = self._chats.get(chat_id) if (self.per_chat_limit and chat_id is not None) else None
+        chat = self._chat_locked(chat_id) if (self.per_chat_limit and chat_id is not None) else None
         if chat is not None and not _window_allows(chat.send_times, now, self.per_chat_rate):
             self._counters["rate_limited"] += 1
             raise _ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
@@ -927,12 +929,14 @@ class BotApiServer:
     # ---------------------------------------------------------------- files & control HTTP
 
     def _handle_file(self, request: httputil.HTTPServerRequest, path: str) -> None:
-        token, _, file_path = path[len("/file/bot") :].partition("/")
+        # PTB's File.download_* runs urllib.parse.quote() over the whole path, so the ':' of
+        # the token arrives as %3A.
+        token, _, file_path = unquote(path[len("/file/bot") :]).partition("/")
         if token != self.token:
             self._reply_json(request, 401, _ApiError(401, "Unauthorized").payload())
             return
         with self._lock:
-            stored = self._files_by_path.get(unquote(file_path))
+            stored = self._files_by_path.get(file_path)
         if stored is None:
             self._reply_json(request, 404, _ApiError(404, "Not Found").payload())
             return
@@ -2619,13 +2623,14 @@ class _HtmlToEntities(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.chunks: list[str] = []
-        self.offset = 0
+        # In UTF-16 units; not named `offset`, which HTMLParser uses for its own bookkeeping.
+        self.position = 0
         self.stack: list[tuple[str, int, dict[str, str | None]]] = []
         self.entities: list[dict[str, Any]] = []
 
     def handle_data(self, data: str) -> None:
         self.chunks.append(data)
-        self.offset += _utf16_len(data)
+        self.position += _utf16_len(data)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
@@ -2633,7 +2638,7 @@ class _HtmlToEntities(HTMLParser):
             tag == "span" and attributes.get("class") != "tg-spoiler"
         ):
             raise _EntityParseError(f'Unsupported start tag "{tag}"')
-        self.stack.append((tag, self.offset, attributes))
+        self.stack.append((tag, self.position, attributes))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         raise _EntityParseError(f'Unsupported start tag "{tag}"')
@@ -2646,7 +2651,7 @@ class _HtmlToEntities(HTMLParser):
             raise _EntityParseError(
                 f'Unmatched end tag, expected "</{open_tag}>", found "</{tag}>"'
             )
-        length = self.offset - start
+        length = self.position - start
         language = (attributes.get("class") or "").removeprefix("language-")
         if tag == "code" and self.stack and self.stack[-1][0] == "pre":
             # <pre><code class="language-x"> is one pre entity with a language.

@@ -334,7 +334,7 @@ class Survey:
     # -- screens -----------------------------------------------------------------------------
 
     def _welcome(self, st: _State) -> str:
-        total = len(st.engine.relevant_questions(st.answers))
+        total = len(st.engine.expected_questions(st.answers))
         left = st.engine.remaining(st.answers)
         minutes = max(1, round(left * self.q.seconds_per_question / 60))
         key = texts.WELCOME if left == total else texts.WELCOME_BACK
@@ -368,8 +368,8 @@ class Survey:
             parts += ["", texts.CURRENT_ANSWER.format(value=escape(current))]
         return "\n".join(parts)
 
-    def _question(self, st: _State, question: Question, selected: Sequence[str] | None = None) -> Send:
-        return Send(self._question_text(st, question), self._keyboard(st, question, selected))
+    def _question(self, st: _State, question: Question) -> Send:
+        return Send(self._question_text(st, question), self._keyboard(st, question))
 
     def _keyboard(
         self, st: _State, question: Question, selected: Sequence[str] | None = None
@@ -385,7 +385,7 @@ class Survey:
         elif question.type == "yesno":
             rows.append((Button(texts.YES, f"c:{q}:si"), Button(texts.NO, f"c:{q}:no")))
         elif question.type == "multi":
-            chosen = set(selected if selected is not None else _as_list(st.answers.get(q)))
+            chosen = set(selected if selected is not None else self._selection(st, question))
             buttons = [
                 Button(("✅ " if c.id in chosen else "▫️ ") + c.button_label, f"t:{q}:{c.id}")
                 for c in question.choices
@@ -404,6 +404,14 @@ class Survey:
         if nav:
             rows.append(tuple(nav))
         return tuple(rows)
+
+    @staticmethod
+    def _selection(st: _State, question: Question) -> list[str]:
+        """The options ticked so far: the unsaved selection, else the saved answer."""
+        pending = st.response.pending or {}
+        if pending.get("question") == question.id and "selected" in pending:
+            return list(pending["selected"])
+        return _as_list(st.answers.get(question.id))
 
     def _transcript(self, st: _State, question: Question, value: Value) -> Edit:
         shown = st.engine.display(question, value)
@@ -430,7 +438,7 @@ class Survey:
             lines = [f"\n<b>{escape(section.label)}</b>"]
             for question in section.questions:
                 if question.id in kept:
-                    value = st.engine.display(question, kept[question.id])
+                    value = st.engine.display(question, kept[question.id], compact=True)
                     lines.append(f"• {escape(st.engine.short(question))}: {escape(value)}")
             blocks.append("\n".join(lines))
         buttons = [
@@ -536,12 +544,7 @@ class Survey:
     async def _toggle(self, st: _State, question: Question, arg: str) -> list[Action]:
         if question.type != "multi" or arg not in question.choice_map:
             return [Toast(texts.STALE_BUTTON)]
-        pending = st.response.pending or {}
-        if pending.get("question") == question.id and "selected" in pending:
-            selected = pending["selected"]
-        else:
-            selected = _as_list(st.answers.get(question.id))
-        selected = st.engine.toggle(question, selected, arg)
+        selected = st.engine.toggle(question, self._selection(st, question), arg)
         await self.storage.set_pending(
             st.response.response_id, {"question": question.id, "selected": selected}
         )
@@ -550,13 +553,8 @@ class Survey:
     async def _done(self, st: _State, question: Question, _: str) -> list[Action]:
         if question.type != "multi":
             return [Toast(texts.STALE_BUTTON)]
-        pending = st.response.pending or {}
-        if pending.get("question") == question.id and "selected" in pending:
-            selected = pending["selected"]
-        else:
-            selected = _as_list(st.answers.get(question.id))
         try:
-            value = st.engine.check_selection(question, list(selected))
+            value = st.engine.check_selection(question, self._selection(st, question))
         except AnswerError as exc:
             return [Toast(exc.message)]
         return await self._accept(st, question, value, transcript=True)

@@ -62,7 +62,7 @@ YES = "Sí"
 NO = "No"
 OR = " o "
 MESSAGE_LIMIT = 3800  # Telegram allows 4096; the rest is margin for markup
-DATE_FORMAT = "EEEE d 'de' MMMM 'de' y, h:mm a"
+DATE_FORMAT = "EEEE d 'de' MMMM 'de' y, HH:mm"
 
 SECTOR_LABELS = {"servicios": "servicios", "agroindustria": "agroindustria", "manufactura": "manufactura"}
 
@@ -254,3 +254,15 @@ CLI_CAMPAIGN_DATES = "la fecha de cierre debe ser posterior a la de apertura"
 CLI_CAMPAIGN_CREATED = "Medición {id} creada (programada). Ábrala con: ssme campaign open {id}"
 CLI_UNKNOWN_CAMPAIGN = "no existe la medición {id}"
 CLI_CAMPAIGN_UPDATED = "Medición {id}: {action} hecho."
+
+# --- demo (terminal) -------------------------------------------------------------------------
+
+DEMO_INTRO = (
+    "Demo del bot SSME, sin conexión: el bot real habla con un servidor de Telegram local.\n"
+    "Escriba sus respuestas; para pulsar un botón escriba # y su número (por ejemplo #2).\n"
+    "/salir termina. Las respuestas se guardan en {db}: si vuelve a ejecutar la demo, sigue "
+    "donde quedó."
+)
+DEMO_PHOTO = "gráfica guardada en {path}"
+DEMO_NO_BUTTON = "No hay un botón con ese número en el último mensaje."
+DEMO_BYE = "Fin de la demo. Sus respuestas quedaron en {db}."

@@ -1,10 +1,10 @@
 """Render charts off the event loop.
 
-Measured (docs/BENCHMARKS.md, bench/bench_charts.py): rendering 20 charts inside the event loop
-froze it for ~1.6 s; ``asyncio.to_thread`` still stalled it tens of milliseconds because Agg
-holds the GIL while it rasterises; a small process pool kept the worst stall at a few
-milliseconds. A cold worker's first chart costs several hundred milliseconds (imports, fonts,
-first draw), hence the warm-up initializer and the explicit :meth:`ChartRenderer.start`.
+Measured with bench/bench_charts.py (figures in docs/BENCHMARKS.md): rendering 20 charts inside
+the event loop froze it for ~1.7 s; ``asyncio.to_thread`` still stalled it tens of milliseconds
+because Agg and text layout hold the GIL; a small process pool kept the worst stall under 10 ms.
+A cold worker's first chart costs ~400 ms (imports, fonts, first draw), hence the warm-up
+initializer and the explicit :meth:`ChartRenderer.start`.
 """
 
 from __future__ import annotations
@@ -31,12 +31,13 @@ StartMethod = Literal["spawn", "forkserver"]
 
 _log = logging.getLogger(__name__)
 
-# spawn: a fresh interpreter that inherits nothing from the bot (no threads, no event loop, no
-# sockets, no sqlite handles) — the only safe choice next to asyncio and aiosqlite's threads,
-# and it behaves the same on Linux, macOS and Windows. forkserver was measured too (see the
-# module docstring of bench/bench_charts.py): it saves start-up time but only on POSIX, and
-# with preloading it needs the process-global forkserver configuration. Workers are started
-# once per bot run, so spawn's extra start-up is paid once, in post_init, off the hot path.
+# Never fork: the bot process has threads (aiosqlite, PTB, executor manager) and an event loop,
+# and a forked child inherits their locks in whatever state they were. spawn starts a fresh
+# interpreter that inherits nothing and behaves the same on Linux, macOS and Windows.
+# forkserver is also safe, but measured no faster here (bench/bench_charts.py, 2 cores: a warm
+# start of 2 workers took ~0.5 s either way, even with matplotlib preloaded in the server via the
+# process-global set_forkserver_preload), and it is POSIX-only. Start-up is paid once per bot
+# run, in post_init, so spawn's simplicity wins.
 DEFAULT_START_METHOD: StartMethod = "spawn"
 
 
@@ -96,9 +97,14 @@ def _init_worker(ready: multiprocessing.queues.Queue[int] | None, warm: bool, ni
 class ChartRenderer:
     """Renders charts in a small process pool so the event loop never stalls.
 
-    In-loop rendering froze the loop 1.6 s for 20 charts; ``to_thread`` stalled ~80 ms via the GIL;
-    a process pool kept it ~4 ms. Workers start on :meth:`start` (or on the first render) and are
-    warmed by an initializer that renders a dummy chart, so no real request pays the cold cost.
+    With 20 charts asked for at once (bench/bench_charts.py, 2 cores): rendering in the loop froze
+    it ~1.7 s, ``to_thread`` stalled it 30–65 ms through the GIL, this pool 4–9 ms. Workers start
+    on :meth:`start` (or on the first render) and run a warm-up initializer that imports
+    matplotlib and renders a dummy chart: a cold worker's first chart costs ~400 ms, a warm
+    one's ~85 ms. Workers run at a lower CPU priority (``nice``) so the loop wins the CPU.
+
+    Not tied to an event loop: one instance can serve several loops and sync code
+    (:meth:`start_sync`, :meth:`close`).
     """
 
     def __init__(
@@ -183,9 +189,12 @@ class ChartRenderer:
                     seen.add(q.get(timeout=min(0.2, remaining)))
                 except queue.Empty:
                     continue
-            ready.set_result(time.perf_counter() - t0)
         except BaseException as exc:
-            ready.set_exception(exc)
+            if not ready.done():
+                ready.set_exception(exc)
+            return
+        if not ready.done():
+            ready.set_result(time.perf_counter() - t0)
 
     async def start(self) -> float:
         """Start every worker and wait until each has finished its warm-up.
@@ -193,7 +202,9 @@ class ChartRenderer:
         Returns the seconds the start-up took. Safe to call many times and from several tasks.
         """
         _, ready = self._ensure_executor()
-        return await asyncio.wrap_future(ready)
+        # Shielded: a cancelled waiter must not cancel the shared start-up future under the
+        # others (wrap_future propagates cancellation to the concurrent future it wraps).
+        return await asyncio.shield(asyncio.wrap_future(ready))
 
     warm_up = start
 

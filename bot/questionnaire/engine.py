@@ -94,8 +94,8 @@ class Engine:
     def short(self, question: Question) -> str:
         return self.q.format_text(question.short, self.year)
 
-    def display(self, question: Question, value: Value | None) -> str:
-        """A stored value as a manager reads it."""
+    def display(self, question: Question, value: Value | None, *, compact: bool = False) -> str:
+        """A stored value as a manager reads it; compact uses the short button labels."""
         if value is None:
             return "—"
         if value == ND:
@@ -103,10 +103,13 @@ class Engine:
         if isinstance(value, bool):
             return YES_NO_LABELS[value]
         if isinstance(value, list):
-            return ", ".join(question.choice_map[c].label for c in value if c in question.choice_map)
+            chosen = [question.choice_map[c] for c in value if c in question.choice_map]
+            return ", ".join(c.button_label if compact else c.label for c in chosen)
         if isinstance(value, str):
             choice = question.choice_map.get(value)
-            return choice.label if choice else value
+            if choice is None:
+                return value
+            return choice.button_label if compact else choice.label
         if question.type == "money":
             return f"${format_number(value)}"
         if question.type == "percent":
@@ -145,8 +148,20 @@ class Engine:
             q for q in self.relevant_questions(answers) if q.required and q.id not in answers
         ]
 
+    def expected_questions(self, answers: Answers) -> list[Question]:
+        """The questions that apply, counting those whose condition is not decided yet.
+
+        A manager told "pregunta 3 de 39" who then gets 41 questions would feel misled.
+        """
+        kept = self.q.relevant_answers(answers)
+        return [
+            q
+            for q in self.q.questions
+            if all(c.holds(kept) or c.question not in kept for c in q.relevant)
+        ]
+
     def progress(self, answers: Answers, question_id: str) -> Progress:
-        relevant = [q.id for q in self.relevant_questions(answers)]
+        relevant = [q.id for q in self.expected_questions(answers)]
         index = relevant.index(question_id) + 1 if question_id in relevant else len(relevant)
         section = self.q.section_of[question_id]
         sections = self.q.sections
@@ -160,7 +175,7 @@ class Engine:
         )
 
     def remaining(self, answers: Answers) -> int:
-        return len(self.missing(answers))
+        return sum(1 for q in self.expected_questions(answers) if q.required and q.id not in answers)
 
     # -- reading answers ---------------------------------------------------------------------
 

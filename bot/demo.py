@@ -1,0 +1,124 @@
+"""``ssme demo``: the real bot, offline and without a token, as a chat in the terminal.
+
+The local Bot API server stands in for Telegram; a demo cluster, an open campaign and an
+invitation are created on first use, so the questionnaire starts right away. Buttons are shown
+numbered and pressed by typing ``#`` and the number; anything else is sent as a message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from bot import texts
+from bot.botapi_server import BotApiServer, BotEvent
+from bot.local import DEMO_CLUSTER, LocalBot, seed
+
+DEMO_USER = 1001
+QUIET_SECONDS = 0.6  # the bot is done answering after this much silence
+FIRST_REPLY_TIMEOUT = 15.0
+
+
+def _print_event(event: BotEvent, chart_dir: Path, counter: Iterator[int]) -> None:
+    if event.kind == "edit":
+        last = (event.text or "").splitlines()[-1:]
+        if last and last[0].startswith("✔️"):
+            print(f"   {last[0]}")
+        elif event.buttons:
+            print(_buttons(event.buttons))
+        return
+    if event.method == "sendPhoto" and event.message.photo:
+        path = chart_dir / f"resultado_{next(counter)}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(event.message.photo)
+        print(f"\n🤖 [{texts.DEMO_PHOTO.format(path=path.resolve())}]\n{event.caption or ''}")
+        return
+    print(f"\n🤖 {event.text or ''}")
+    if event.buttons:
+        print(_buttons(event.buttons))
+
+
+def _buttons(labels: list[str]) -> str:
+    return "\n".join(f"   [#{i}] {label}" for i, label in enumerate(labels, 1))
+
+
+async def _drain(
+    server: BotApiServer, cursor: int, toasts: int, chart_dir: Path, counter: Iterator[int]
+) -> tuple[int, int]:
+    """Print the bot's replies until it has been quiet for a moment.
+
+    Returns the new event cursor and the number of button answers seen so far.
+    """
+    timeout = FIRST_REPLY_TIMEOUT
+    while True:
+        try:
+            event = await server.wait_new_async(DEMO_USER, cursor, timeout=timeout)
+        except TimeoutError:
+            # A button answered with a notice only (Telegram shows it as a toast).
+            answers = server.callback_answers()
+            for answer in answers[toasts:]:
+                if answer.text:
+                    print(f"\n🤖 ({answer.text})")
+            return cursor, len(answers)
+        cursor = event.seq
+        _print_event(event, chart_dir, counter)
+        timeout = QUIET_SECONDS
+
+
+def _latest_buttons(server: BotApiServer) -> tuple[int, list[dict[str, str]]] | None:
+    for message in reversed(server.sent(DEMO_USER)):
+        markup = message.reply_markup or {}
+        rows = markup.get("inline_keyboard") or []
+        if rows:
+            return message.message_id, [b for row in rows for b in row]
+    return None
+
+
+async def _session(db: Path, lines: Iterator[str] | None, chart_dir: Path) -> int:
+    fresh = not db.exists()
+    seeded = await seed(db, [DEMO_CLUSTER]) if fresh else None
+    counter = iter(range(1, 10_000))
+    with BotApiServer(bot_username="ssme_demo_bot") as server:
+        async with LocalBot(server, db):
+            print(texts.DEMO_INTRO.format(db=db))
+            cursor, toasts = server.cursor(), 0
+            token = seeded.tokens[DEMO_CLUSTER.cluster_id] if seeded else None
+            server.send_text(DEMO_USER, f"/start {token}" if token else "/start", first_name="Ana")
+            cursor, toasts = await _drain(server, cursor, toasts, chart_dir, counter)
+            while True:
+                if lines is not None:
+                    line = next(lines, None)
+                    if line is not None:
+                        print(f"\n👤 {line}")
+                else:
+                    try:
+                        line = await asyncio.to_thread(input, "\n👤 ")
+                    except EOFError:
+                        line = None
+                if line is None or line.strip() in ("/salir", "salir"):
+                    print(texts.DEMO_BYE.format(db=db))
+                    return 0
+                line = line.strip()
+                if not line:
+                    continue
+                if line.startswith("#") and line[1:].isdigit():
+                    found = _latest_buttons(server)
+                    index = int(line[1:]) - 1
+                    if found is None or not 0 <= index < len(found[1]):
+                        print(texts.DEMO_NO_BUTTON)
+                        continue
+                    server.press_button(DEMO_USER, found[0], found[1][index]["callback_data"])
+                else:
+                    server.send_text(DEMO_USER, line, first_name="Ana")
+                cursor, toasts = await _drain(server, cursor, toasts, chart_dir, counter)
+
+
+def run_demo(db: Path, *, script: Path | None = None, chart_dir: Path = Path("out")) -> int:
+    lines = None
+    if script is not None:
+        lines = iter(script.read_text(encoding="utf-8").splitlines())
+    elif not sys.stdin.isatty():
+        lines = iter(sys.stdin.read().splitlines())
+    return asyncio.run(_session(db, lines, chart_dir))

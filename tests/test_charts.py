@@ -1,0 +1,268 @@
+"""Charts: PNG validity and size, validation, determinism, process pool, inline renderer."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pickle
+import struct
+import subprocess
+import sys
+import zlib
+from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
+from functools import partial
+from pathlib import Path
+
+import pytest
+
+from charts import (
+    SSME_AXES,
+    SSME_BANDS,
+    Band,
+    ChartRenderer,
+    InlineChartRenderer,
+    RadarSpec,
+    Renderer,
+    Series,
+    example_spec,
+    format_number,
+    render_bars,
+    render_radar,
+    wrap_label,
+)
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+REPO = Path(__file__).resolve().parent.parent
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height from the IHDR chunk, after checking the signature and the chunk's CRC."""
+    assert data[:8] == PNG_SIGNATURE, "not a PNG"
+    length, kind = struct.unpack(">I4s", data[8:16])
+    assert kind == b"IHDR" and length == 13
+    ihdr = data[16 : 16 + length]
+    (crc,) = struct.unpack(">I", data[16 + length : 20 + length])
+    assert zlib.crc32(kind + ihdr) == crc, "corrupt IHDR"
+    assert data[-12:] == b"\x00\x00\x00\x00IEND\xaeB`\x82", "truncated PNG"
+    width, height = struct.unpack(">II", ihdr[:8])
+    return width, height
+
+
+def cluster_only() -> RadarSpec:
+    return RadarSpec(
+        title="Clúster de Cafés Especiales del Huila",
+        subtitle="Medición 2021 · IMS 72,4 · Consolidado",
+        axes=SSME_AXES,
+        series=(Series("Su clúster", (90, 75, 62.5, 100, 50, 81.3, 37.5, 68.8)),),
+    )
+
+
+# --------------------------------------------------------------------------- render_radar
+
+
+def test_radar_png_has_expected_size() -> None:
+    data = render_radar(cluster_only())
+    assert png_size(data) == (870, 870)  # 5.8 in x 150 dpi
+
+
+def test_radar_size_follows_dpi_and_inches() -> None:
+    data = render_radar(cluster_only(), dpi=100, size_inches=(6.0, 6.4))
+    assert png_size(data) == (600, 640)
+
+
+def test_overlays_bands_footnote_render_and_differ() -> None:
+    plain = render_radar(cluster_only())
+    full = render_radar(example_spec(overlays=True))
+    assert png_size(full) == (870, 870)
+    assert len(example_spec().series) == 4 and example_spec().bands and example_spec().footnote
+    assert plain != full
+
+
+def test_radar_is_deterministic() -> None:
+    spec = example_spec()
+    assert render_radar(spec) == render_radar(spec)
+
+
+@pytest.mark.parametrize("values", [(0,) * 8, (100,) * 8, (0, 100) * 4])
+def test_extreme_values_render(values: tuple[float, ...]) -> None:
+    spec = RadarSpec("t", "s", SSME_AXES, (Series("Su clúster", values),), bands=SSME_BANDS)
+    assert png_size(render_radar(spec)) == (870, 870)
+
+
+@pytest.mark.parametrize("n_axes", [3, 5, 12])
+def test_other_axis_counts(n_axes: int) -> None:
+    axes = tuple(f"Área número {i + 1}" for i in range(n_axes))
+    spec = RadarSpec("t", "s", axes, (Series("A", tuple(float(i * 7) for i in range(n_axes))),))
+    assert png_size(render_radar(spec)) == (870, 870)
+
+
+def test_spec_accepts_lists_and_pickles() -> None:
+    spec = RadarSpec(
+        "t",
+        "s",
+        list(SSME_AXES),  # type: ignore[arg-type]
+        [Series("A", [50] * 8)],  # type: ignore[arg-type, list-item]
+    )
+    assert isinstance(spec.axes, tuple) and isinstance(spec.series[0].values, tuple)
+    assert pickle.loads(pickle.dumps(example_spec())) == example_spec()
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def test_mismatched_lengths_raise() -> None:
+    with pytest.raises(ValueError, match=r"'Promedio nacional': 7 valores para 8 ejes"):
+        RadarSpec(
+            "t",
+            "s",
+            SSME_AXES,
+            (Series("Su clúster", (50,) * 8), Series("Promedio nacional", (50,) * 7, "national")),
+        )
+
+
+@pytest.mark.parametrize("bad", [-0.1, 100.5, float("nan"), float("inf")])
+def test_out_of_range_values_raise(bad: float) -> None:
+    with pytest.raises(ValueError, match=r"'Su clúster'.*eje 3 está fuera de 0\.\.100"):
+        Series("Su clúster", (10, 20, bad, 40))
+
+
+def test_other_invalid_input_raises() -> None:
+    with pytest.raises(ValueError, match="al menos 3 ejes"):
+        RadarSpec("t", "s", ("A", "B"), (Series("x", (1, 2)),))
+    with pytest.raises(ValueError, match="al menos una serie"):
+        RadarSpec("t", "s", SSME_AXES, ())
+    with pytest.raises(ValueError, match="rol 'regional' desconocido"):
+        Series("x", (1, 2, 3), "regional")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="low < high"):
+        Band(70, 40, "Consolidado")
+    with pytest.raises(ValueError, match="deben ser números"):
+        Series("x", ("a", 2, 3))  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- helpers, bars
+
+
+def test_format_number_is_colombian() -> None:
+    assert format_number(64.0) == "64,0"
+    assert format_number(1234.5) == "1.234,5"
+    assert format_number(457_000_000_000, 0) == "457.000.000.000"
+
+
+def test_wrap_label_two_lines_at_most() -> None:
+    assert wrap_label("Enfoque") == "Enfoque"
+    for name in SSME_AXES:
+        wrapped = wrap_label(name)
+        assert wrapped.replace("\n", " ") == name
+        assert wrapped.count("\n") <= 1
+    assert wrap_label("Colaboración y alianzas") == "Colaboración\ny alianzas"
+
+
+def test_render_bars_png() -> None:
+    data = render_bars(
+        "Distribución por nivel",
+        ["Exploración", "Intermedio", "Consolidado"],
+        [("Medición 2021", [25.0, 51.2, 23.8]), ("Medición 2020", [31.5, 48.5, 20.0])],
+    )
+    width, height = png_size(data)
+    assert width == 870 and height > 300
+    single = render_bars("Por sector", ["Servicios", "Agro"], [("n", [3, 4])], unit="", decimals=0)
+    assert png_size(single)[0] == 870
+
+
+def test_render_bars_validation() -> None:
+    with pytest.raises(ValueError, match="2 valores para 3 categorías"):
+        render_bars("t", ["a", "b", "c"], [("s", [1, 2])])
+    with pytest.raises(ValueError, match="al menos una categoría"):
+        render_bars("t", [], [("s", [])])
+
+
+def test_no_warnings_with_a_fresh_matplotlib_cache(tmp_path: Path) -> None:
+    # A fresh config dir forces the font cache to be built: nothing may reach stderr.
+    code = "from charts import render_radar, example_spec; render_radar(example_spec())"
+    env = {**os.environ, "MPLCONFIGDIR": str(tmp_path), "PYTHONWARNINGS": "default"}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+
+
+# --------------------------------------------------------------------------- renderers
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[ChartRenderer]:
+    # Synchronous start: the renderer is not tied to an event loop, so one pool serves the
+    # function-scoped loops of every async test below.
+    renderer = ChartRenderer(workers=2)
+    renderer.start_sync(timeout=60)
+    yield renderer
+    renderer.close()
+
+
+async def test_pool_matches_in_process_render(pool: ChartRenderer) -> None:
+    spec = example_spec()
+    assert await pool.render_radar(spec) == render_radar(spec)
+
+
+async def test_pool_renders_ten_concurrently(pool: ChartRenderer) -> None:
+    specs = [
+        RadarSpec("t", f"Medición {i}", SSME_AXES, (Series("Su clúster", (i * 10.0,) * 8),))
+        for i in range(10)
+    ]
+    results = await asyncio.gather(*(pool.render_radar(s) for s in specs))
+    assert all(png_size(r) == (870, 870) for r in results)
+    assert len(set(results)) == 10
+
+
+async def test_pool_start_is_idempotent_and_bars_work(pool: ChartRenderer) -> None:
+    await pool.start()
+    await pool.start()
+    data = await pool.render_bars("t", ("a", "b"), [("s", (1.0, 2.0))])
+    assert png_size(data)[0] == 870
+
+
+async def test_pool_propagates_validation_errors(pool: ChartRenderer) -> None:
+    with pytest.raises(ValueError, match="valores para 2 categorías"):
+        await pool.render_bars("t", ["a", "b"], [("s", [1.0])])
+
+
+async def test_close_is_idempotent() -> None:
+    renderer = ChartRenderer(workers=1, warm=False)
+    assert isinstance(renderer, Renderer)
+    async with renderer:
+        assert png_size(await renderer.render_radar(cluster_only())) == (870, 870)
+    assert renderer.closed
+    renderer.close()
+    renderer.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        await renderer.render_radar(cluster_only())
+    never_started = ChartRenderer()
+    never_started.close()
+    never_started.close()
+
+
+async def test_inline_renderer() -> None:
+    renderer = InlineChartRenderer()
+    assert isinstance(renderer, Renderer)
+    async with renderer:
+        spec = example_spec()
+        results = await asyncio.gather(*(renderer.render_radar(spec) for _ in range(3)))
+        assert results[0] == render_radar(spec)
+        assert len(set(results)) == 1
+        bars = await renderer.render_bars("t", ["a"], [("s", [1.0])])
+        assert png_size(bars)[0] == 870
+    renderer.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        await renderer.render_radar(spec)
+
+
+async def test_pool_recovers_after_a_worker_dies() -> None:
+    with ChartRenderer(workers=1, warm=False) as renderer:
+        await renderer.start()
+        # A job that kills its worker (as the OOM killer would) breaks the executor; it is
+        # retried once on a fresh pool, then reported.
+        with pytest.raises(BrokenProcessPool):
+            await renderer._run(partial(os._exit, 1))  # type: ignore[arg-type]
+        assert png_size(await renderer.render_radar(cluster_only())) == (870, 870)
