@@ -62,6 +62,8 @@ def machine() -> None:
     print(f"  cpu                 {model}")
     print(f"  python              {platform.python_version()} ({platform.machine()})")
     print(f"  matplotlib          {matplotlib.__version__}")
+    # Stall figures are only meaningful on an otherwise idle machine: show how idle it was.
+    print("  load average        {:.2f} {:.2f} {:.2f} (1, 5, 15 min)".format(*os.getloadavg()))
     print()
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
-from telegram import BotCommand
+from telegram import BotCommand, Update
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -12,14 +13,16 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
 from bot import texts
 from bot.handlers import errors, manager
+from bot.handlers.common import drop_duplicates
 from bot.processor import PerUserUpdateProcessor
 from bot.questionnaire.loader import load_questionnaire
-from bot.storage import Storage
+from bot.storage import Storage, utcnow
 from bot.survey import Survey
 from charts import ChartRenderer, InlineChartRenderer, Renderer
 from config import Settings
@@ -27,6 +30,8 @@ from config import Settings
 log = logging.getLogger(__name__)
 
 MAX_CONCURRENT_UPDATES = 256
+# Telegram keeps undelivered updates for 24 hours; a week of ids is ample to catch re-deliveries.
+SEEN_UPDATES_KEPT = timedelta(days=7)
 
 
 def build_application(settings: Settings) -> Application:
@@ -47,6 +52,7 @@ def build_application(settings: Settings) -> Application:
     app.bot_data["settings"] = settings
     private = filters.ChatType.PRIVATE
 
+    app.add_handler(TypeHandler(Update, drop_duplicates), group=-1)
     app.add_handler(CommandHandler("start", manager.start, filters=private))
     app.add_handler(CommandHandler("continuar", manager.resume, filters=private))
     app.add_handler(CommandHandler("revisar", manager.review, filters=private))
@@ -56,7 +62,9 @@ def build_application(settings: Settings) -> Application:
     app.add_handler(CallbackQueryHandler(manager.button))
     app.add_handler(MessageHandler(private & filters.COMMAND, manager.unknown_command))
     app.add_handler(MessageHandler(private & filters.TEXT, manager.text))
-    app.add_handler(MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, manager.other))
+    app.add_handler(
+        MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, manager.other)
+    )
     app.add_error_handler(errors.on_error)
     return app
 
@@ -75,6 +83,7 @@ async def _post_init(app: Application) -> None:
     app.bot_data["survey"] = Survey(
         storage, load_questionnaire(settings.questionnaire_path), renderer, tz=settings.tz
     )
+    await storage.forget_updates_before(utcnow() - SEEN_UPDATES_KEPT)
     await app.bot.set_my_commands([BotCommand(k, v) for k, v in texts.COMMANDS.items()])
     log.info("event=started db=%s", settings.db_path)
 

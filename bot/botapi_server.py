@@ -2511,8 +2511,8 @@ def _control_body(request: httputil.HTTPServerRequest) -> dict[str, Any]:
         key: values[-1].decode() for key, values in request.query_arguments.items()
     }
     if request.body:
-        content_type = request.headers.get("Content-Type", "")
-        if content_type.startswith("application/x-www-form-urlencoded"):
+        # Sniff JSON by content: `curl -d '{...}'` labels a JSON body as a urlencoded form.
+        if not request.body.lstrip().startswith(b"{"):
             body.update({k: v[-1].decode() for k, v in request.body_arguments.items()})
         else:
             decoded = json.loads(request.body)

@@ -150,16 +150,24 @@ def cmd_invite(args: argparse.Namespace) -> int:
         if await storage.get_cluster(args.cluster_id) is None:
             raise CliError(texts.CLI_UNKNOWN_CLUSTER.format(cluster=args.cluster_id))
         token, expires = new_token(), invitation_expiry()
-        expires = expires if args.days is None else datetime.now(expires.tzinfo) + timedelta(days=args.days)
+        expires = (
+            expires
+            if args.days is None
+            else datetime.now(expires.tzinfo) + timedelta(days=args.days)
+        )
         await storage.create_invitation(args.cluster_id, token, expires, "cli")
         return token, expires
 
     token, expires = asyncio.run(_with_storage(settings, work))
     username = settings.bot_username or "<bot>"
-    print(texts.CLI_INVITATION.format(
-        cluster=args.cluster_id, link=deep_link(username, token), code=token,
-        expires=expires.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M"),
-    ))
+    print(
+        texts.CLI_INVITATION.format(
+            cluster=args.cluster_id,
+            link=deep_link(username, token),
+            code=token,
+            expires=expires.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M"),
+        )
+    )
     return 0
 
 
@@ -181,11 +189,15 @@ def cmd_campaign(args: argparse.Namespace) -> int:
     async def work(storage: Any) -> int:
         if args.action == "list":
             for c in await storage.list_campaigns():
-                print(texts.CLI_CAMPAIGN_LINE.format(
-                    id=c.campaign_id, year=c.reference_year, state=c.state,
-                    opens=c.opens_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M"),
-                    closes=c.closes_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M"),
-                ))
+                print(
+                    texts.CLI_CAMPAIGN_LINE.format(
+                        id=c.campaign_id,
+                        year=c.reference_year,
+                        state=c.state,
+                        opens=c.opens_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M"),
+                        closes=c.closes_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M"),
+                    )
+                )
             return 0
         if args.action == "create":
             if await storage.get_campaign(args.id) is not None:

@@ -47,7 +47,9 @@ def caption(result: ScoreResult, cluster_name: str, campaign_id: str) -> str:
     ]
     for area in result.areas.values():
         lines.append(
-            texts.RESULT_AREA_LINE.format(label=area.label, score=score_text(area.score), band=area.band)
+            texts.RESULT_AREA_LINE.format(
+                label=area.label, score=score_text(area.score), band=area.band
+            )
         )
     failed = [g for g in result.gates if not g.passed]
     if result.level != "consolidado" and result.ims >= 70 and failed:
@@ -67,10 +69,13 @@ def advice(result: ScoreResult, n: int = 3) -> str:
     """The weakest indicators with their recommended actions."""
     weakest = result.weakest(n)
     if not weakest:
-        return texts.RESULT_NO_WEAK
+        return f"{texts.RESULT_NO_WEAK}\n\n{texts.RESULT_WHY_PROMPT}"
     items = [
         texts.RESULT_WEAK_ITEM.format(
-            area=result.areas[w.area].label, label=w.label, score=score_text(w.score), action=w.action
+            area=result.areas[w.area].label,
+            label=w.label,
+            score=score_text(w.score),
+            action=w.action,
         )
         for w in weakest
     ]
@@ -96,7 +101,9 @@ def explanation(
             if qid not in kept and not questionnaire.is_relevant(question, kept):
                 shown = texts.WHY_NOT_APPLICABLE
             lines.append(
-                texts.WHY_ANSWER.format(question=escape(engine.short(question)), value=escape(shown))
+                texts.WHY_ANSWER.format(
+                    question=escape(engine.short(question)), value=escape(shown)
+                )
             )
     return "\n".join(lines)
 

@@ -102,6 +102,10 @@ MIGRATIONS: tuple[str, ...] = (
         answers TEXT NOT NULL
     );
     CREATE INDEX results_response ON results(response_id, result_id);
+    CREATE TABLE seen_updates (
+        update_id INTEGER PRIMARY KEY,
+        seen_at TEXT NOT NULL
+    );
     CREATE TABLE audit (
         audit_id INTEGER PRIMARY KEY,
         at TEXT NOT NULL,
@@ -336,12 +340,21 @@ class Storage:
             )
             await self._audit(db, actor, f"campaign_{state}", None, {"campaign": campaign_id})
 
-    async def set_campaign_closes(self, campaign_id: str, closes_at: datetime, actor: str | int) -> None:
+    async def set_campaign_closes(
+        self, campaign_id: str, closes_at: datetime, actor: str | int
+    ) -> None:
         async with self._tx() as db:
             await db.execute(
-                "UPDATE campaigns SET closes_at = ? WHERE campaign_id = ?", (_ts(closes_at), campaign_id)
+                "UPDATE campaigns SET closes_at = ? WHERE campaign_id = ?",
+                (_ts(closes_at), campaign_id),
             )
-            await self._audit(db, actor, "campaign_extend", None, {"campaign": campaign_id, "closes_at": _ts(closes_at)})
+            await self._audit(
+                db,
+                actor,
+                "campaign_extend",
+                None,
+                {"campaign": campaign_id, "closes_at": _ts(closes_at)},
+            )
 
     @staticmethod
     def _campaign(row: sqlite3.Row) -> Campaign:
@@ -415,7 +428,9 @@ class Storage:
                 (cluster_id, user_id, chat_id, name, _ts(now)),
             )
             detail = {"previous_user": previous["user_id"]} if previous else {}
-            action = "manager_replaced" if previous and previous["user_id"] != user_id else "register"
+            action = (
+                "manager_replaced" if previous and previous["user_id"] != user_id else "register"
+            )
             await self._audit(db, user_id, action, cluster_id, detail, now)
         return Redeem.OK, cluster_id
 
@@ -427,7 +442,11 @@ class Storage:
         if row is None:
             return None
         return Manager(
-            row["cluster_id"], row["user_id"], row["chat_id"], row["name"], parse_ts(row["consent_at"])
+            row["cluster_id"],
+            row["user_id"],
+            row["chat_id"],
+            row["name"],
+            parse_ts(row["consent_at"]),
         )
 
     async def record_consent(self, cluster_id: str, user_id: int, version: str) -> None:
@@ -607,7 +626,9 @@ class Storage:
         row = await self._one("SELECT count(*) FROM results WHERE response_id = ?", (response_id,))
         return int(row[0])  # type: ignore[index]
 
-    async def previous_result(self, cluster_id: str, reference_year: int) -> tuple[str, StoredResult] | None:
+    async def previous_result(
+        self, cluster_id: str, reference_year: int
+    ) -> tuple[str, StoredResult] | None:
         """The cluster's latest result in an earlier campaign: (campaign id, result)."""
         row = await self._one(
             "SELECT c.campaign_id AS campaign, r.* FROM results r "
@@ -619,7 +640,9 @@ class Storage:
         )
         return (row["campaign"], self._result(row)) if row else None
 
-    async def campaign_area_scores(self, campaign_id: str) -> list[tuple[str, str, dict[str, float]]]:
+    async def campaign_area_scores(
+        self, campaign_id: str
+    ) -> list[tuple[str, str, dict[str, float]]]:
         """(cluster id, sector, area scores) of each submitted response's latest result."""
         rows = await self._all(
             "SELECT s.cluster_id, c.sector, r.scores FROM responses s "
@@ -630,6 +653,20 @@ class Storage:
             (campaign_id,),
         )
         return [(r["cluster_id"], r["sector"], json.loads(r["scores"])["areas"]) for r in rows]
+
+    async def first_time(self, update_id: int) -> bool:
+        """Record an update id; False when it was seen before (a re-delivery)."""
+        async with self._tx() as db:
+            cur = await db.execute(
+                "INSERT OR IGNORE INTO seen_updates (update_id, seen_at) VALUES (?, ?)",
+                (update_id, _ts(utcnow())),
+            )
+            return cur.rowcount == 1
+
+    async def forget_updates_before(self, moment: datetime) -> int:
+        async with self._tx() as db:
+            cur = await db.execute("DELETE FROM seen_updates WHERE seen_at < ?", (_ts(moment),))
+            return cur.rowcount
 
     async def integrity_check(self) -> str:
         row = await self._one("PRAGMA integrity_check")

@@ -123,7 +123,9 @@ class Survey:
 
     # -- entry points ------------------------------------------------------------------------
 
-    async def start(self, user_id: int, chat_id: int, name: str | None, payload: str | None) -> list[Action]:
+    async def start(
+        self, user_id: int, chat_id: int, name: str | None, payload: str | None
+    ) -> list[Action]:
         if payload:
             return await self.redeem(user_id, chat_id, name, payload)
         manager = await self.storage.manager_for_user(user_id)
@@ -131,7 +133,9 @@ class Survey:
             return [Send(texts.INTRO_UNREGISTERED)]
         return await self.resume(user_id, greeting=True)
 
-    async def redeem(self, user_id: int, chat_id: int, name: str | None, token: str) -> list[Action]:
+    async def redeem(
+        self, user_id: int, chat_id: int, name: str | None, token: str
+    ) -> list[Action]:
         token = token.strip()
         if not TOKEN_PATTERN.match(token):
             return [Send(texts.INVITE_UNKNOWN)]
@@ -159,7 +163,10 @@ class Survey:
             return [Toast(texts.STALE_BUTTON), Send(texts.INTRO_UNREGISTERED)]
         if manager.consent_at is None:
             await self.storage.record_consent(manager.cluster_id, user_id, CONSENT_VERSION)
-        return [Edit(texts.CONSENT_NOTICE + "\n\n" + texts.CONSENT_DONE), *await self.resume(user_id, greeting=True)]
+        return [
+            Edit(texts.CONSENT_NOTICE + "\n\n" + texts.CONSENT_DONE),
+            *await self.resume(user_id, greeting=True),
+        ]
 
     async def text(self, user_id: int, chat_id: int, name: str | None, text: str) -> list[Action]:
         state_or_actions = await self._state(user_id, allow_unregistered_code=text)
@@ -174,7 +181,10 @@ class Survey:
         if question is None:
             return [Send(texts.REVIEW_USE_BUTTONS), *self._review(st)]
         if len(text) > MAX_TEXT:
-            return [Send(texts.TOO_LONG.format(max=format_number(MAX_TEXT))), self._question(st, question)]
+            return [
+                Send(texts.TOO_LONG.format(max=format_number(MAX_TEXT))),
+                self._question(st, question),
+            ]
         try:
             value = st.engine.read(question, text)
         except AnswerError as exc:
@@ -194,7 +204,11 @@ class Survey:
         question = self._current(st) if st.response.status == "draft" else None
         if question is None:
             return [Send(texts.ONLY_TEXT_GENERIC)]
-        expected = texts.EXPECT_BUTTONS if question.type in ("single", "multi", "yesno") else texts.EXPECT_TYPED
+        expected = (
+            texts.EXPECT_BUTTONS
+            if question.type in ("single", "multi", "yesno")
+            else texts.EXPECT_TYPED
+        )
         return [Send(texts.ONLY_TEXT.format(expected=expected)), self._question(st, question)]
 
     async def button(self, user_id: int, data: str) -> list[Action]:
@@ -416,7 +430,9 @@ class Survey:
     def _transcript(self, st: _State, question: Question, value: Value) -> Edit:
         shown = st.engine.display(question, value)
         return Edit(
-            self._question_text_plain(st, question) + "\n\n" + texts.ANSWERED.format(value=escape(shown))
+            self._question_text_plain(st, question)
+            + "\n\n"
+            + texts.ANSWERED.format(value=escape(shown))
         )
 
     def _question_text_plain(self, st: _State, question: Question) -> str:
@@ -424,9 +440,7 @@ class Survey:
 
     def _ambiguity(self, question: Question, text: str, amb: Ambiguous) -> Send:
         shown = [format_number(c) for c in amb.candidates]
-        buttons = tuple(
-            (Button(s, f"y:{question.id}:{i}"),) for i, s in enumerate(shown)
-        )
+        buttons = tuple((Button(s, f"y:{question.id}:{i}"),) for i, s in enumerate(shown))
         options = texts.OR.join(f"<b>{s}</b>" for s in shown)
         return Send(texts.AMBIGUOUS.format(text=escape(text), options=options), buttons)
 
@@ -442,7 +456,8 @@ class Survey:
                     lines.append(f"• {escape(st.engine.short(question))}: {escape(value)}")
             blocks.append("\n".join(lines))
         buttons = [
-            Button(texts.BTN_EDIT_AREA.format(area=s.label), f"r:area:{s.id}") for s in self.q.sections
+            Button(texts.BTN_EDIT_AREA.format(area=s.label), f"r:area:{s.id}")
+            for s in self.q.sections
         ]
         rows = [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
         if missing:
@@ -451,11 +466,12 @@ class Survey:
         else:
             rows.append((Button(texts.BTN_SEND, "r:send"),))
             footer = texts.REVIEW_READY
-        return [Send(m) for m in _split(blocks[:-1])] + [
-            Send(blocks[-1] + "\n\n" + footer, tuple(rows))
-        ] if len("\n".join(blocks)) > texts.MESSAGE_LIMIT else [
-            Send("\n".join(blocks) + "\n\n" + footer, tuple(rows))
-        ]
+        return (
+            [Send(m) for m in _split(blocks[:-1])]
+            + [Send(blocks[-1] + "\n\n" + footer, tuple(rows))]
+            if len("\n".join(blocks)) > texts.MESSAGE_LIMIT
+            else [Send("\n".join(blocks) + "\n\n" + footer, tuple(rows))]
+        )
 
     # -- answering ---------------------------------------------------------------------------
 
@@ -472,7 +488,12 @@ class Survey:
         if isinstance(outcome, Rejected):
             await self.storage.set_pending(st.response.response_id, None)
             fixes = tuple(
-                (Button(texts.BTN_FIX.format(q=st.engine.short(self.q.question(q))), f"f:{question.id}:{q}"),)
+                (
+                    Button(
+                        texts.BTN_FIX.format(q=st.engine.short(self.q.question(q))),
+                        f"f:{question.id}:{q}",
+                    ),
+                )
                 for q in outcome.questions
                 if q != question.id and q in st.answers
             )
@@ -636,7 +657,10 @@ class Survey:
     async def _submit(self, st: _State) -> list[Action]:
         missing = st.engine.missing(st.answers)
         if missing:
-            return [Toast(texts.REVIEW_MISSING_SHORT.format(n=len(missing))), *self._after_answer(st)]
+            return [
+                Toast(texts.REVIEW_MISSING_SHORT.format(n=len(missing))),
+                *self._after_answer(st),
+            ]
         answers = self.q.relevant_answers(st.answers)
         result = score_answers(self.q, answers, st.campaign.reference_year)
         await self.storage.submit_response(
@@ -653,7 +677,9 @@ class Survey:
 
     async def _result_actions(self, st: _State, result: ScoreResult) -> list[Action]:
         overlays = await self._overlays(st)
-        spec = results.radar_spec(self.q, result, st.cluster_name, st.campaign.campaign_id, overlays)
+        spec = results.radar_spec(
+            self.q, result, st.cluster_name, st.campaign.campaign_id, overlays
+        )
         png = await self.renderer.render_radar(spec)
         why = [Button(texts.BTN_WHY.format(area=a.label), f"w:{a.id}") for a in self.q.areas]
         rows = tuple(tuple(why[i : i + 2]) for i in range(0, len(why), 2))
@@ -700,7 +726,9 @@ def _rebuild(q: Questionnaire, scores: dict[str, Any], year: int) -> ScoreResult
     areas = {}
     for area in q.areas:
         inds = tuple(
-            IndicatorScore(i.id, i.label, area.id, scores["indicators"].get(i.id, 0.0), (), i.action)
+            IndicatorScore(
+                i.id, i.label, area.id, scores["indicators"].get(i.id, 0.0), (), i.action
+            )
             for i in area.indicators
         )
         indicators.update({i.id: i for i in inds})
@@ -709,8 +737,16 @@ def _rebuild(q: Questionnaire, scores: dict[str, Any], year: int) -> ScoreResult
     gates = tuple(
         GateResult(g.id, g.label, bool(scores.get("gates", {}).get(g.id))) for g in q.gates
     )
-    return ScoreResult(scores["questionnaire_version"], year, indicators, areas, scores["ims"],
-                       level.id, level.label, gates)
+    return ScoreResult(
+        scores["questionnaire_version"],
+        year,
+        indicators,
+        areas,
+        scores["ims"],
+        level.id,
+        level.label,
+        gates,
+    )
 
 
 def _as_list(value: Value | None) -> list[str]:

@@ -64,7 +64,11 @@ OR = " o "
 MESSAGE_LIMIT = 3800  # Telegram allows 4096; the rest is margin for markup
 DATE_FORMAT = "EEEE d 'de' MMMM 'de' y, HH:mm"
 
-SECTOR_LABELS = {"servicios": "servicios", "agroindustria": "agroindustria", "manufactura": "manufactura"}
+SECTOR_LABELS = {
+    "servicios": "servicios",
+    "agroindustria": "agroindustria",
+    "manufactura": "manufactura",
+}
 
 # --- registration ---------------------------------------------------------------------------
 
@@ -136,7 +140,9 @@ FIX_HINT = "Escriba de nuevo esta respuesta, o corrija la otra con el botón."
 RETYPE_HINT = "Escriba de nuevo esta respuesta."
 TOO_LONG = "Su mensaje es muy largo (máximo {max} caracteres). Escriba solo la respuesta."
 ONLY_TEXT = "Por ahora solo puedo leer texto y botones. {expected}"
-ONLY_TEXT_GENERIC = "Por ahora solo puedo leer texto y botones. Escriba /ayuda para ver qué puede hacer."
+ONLY_TEXT_GENERIC = (
+    "Por ahora solo puedo leer texto y botones. Escriba /ayuda para ver qué puede hacer."
+)
 EXPECT_BUTTONS = "Responda con los botones de la pregunta."
 EXPECT_TYPED = "Escriba la respuesta como texto."
 STALE_BUTTON = "Ese botón es de un mensaje anterior. Siga con la pregunta actual."
@@ -156,7 +162,9 @@ CAMPAIGN_CLOSED = "La medición {campaign} ya cerró. Gracias por su interés."
 REVIEW_TITLE = "<b>Resumen de sus respuestas — {cluster}</b>"
 REVIEW_MISSING = "Faltan <b>{n}</b> preguntas por responder. Pulse «Continuar»."
 REVIEW_MISSING_SHORT = "Faltan {n} preguntas por responder."
-REVIEW_READY = "Revise sus respuestas. Si todo está bien, pulse <b>Enviar</b>; si no, edite el área."
+REVIEW_READY = (
+    "Revise sus respuestas. Si todo está bien, pulse <b>Enviar</b>; si no, edite el área."
+)
 REVIEW_USE_BUTTONS = "Ya respondió todas las preguntas. Use los botones del resumen."
 EDIT_AREA = "<b>Editar {area}</b>: elija la pregunta que quiere cambiar."
 REOPENED = "Reabrimos sus respuestas: puede cambiarlas y enviarlas de nuevo."
@@ -244,9 +252,7 @@ CLI_NO_TOKEN = (
 CLI_IMPORT_NOTHING = "No se importó nada: corrija las filas rechazadas y vuelva a intentarlo."
 CLI_IMPORTED = "{n} clústeres importados en {db}."
 CLI_UNKNOWN_CLUSTER = "el clúster «{cluster}» no está en el registro (ssme import-clusters)"
-CLI_INVITATION = (
-    "Invitación para {cluster}\n  enlace: {link}\n  código: {code}\n  vence: {expires}"
-)
+CLI_INVITATION = "Invitación para {cluster}\n  enlace: {link}\n  código: {code}\n  vence: {expires}"
 CLI_BAD_DATE = "«{value}» no es una fecha AAAA-MM-DD ni una fecha-hora AAAA-MM-DDTHH:MM"
 CLI_CAMPAIGN_LINE = "{id}\taño {year}\t{state}\tabre {opens}\tcierra {closes}"
 CLI_CAMPAIGN_EXISTS = "la medición {id} ya existe"

@@ -45,6 +45,8 @@ _TEXT = "#222222"
 _MUTED = "#6B6B6B"
 
 # Each role gets a colour *and* a dash pattern so the overlays stay apart even in greyscale.
+# "cluster" here styles an overlay that is itself a cluster (a comparison); the first series
+# always gets the strong blue, filled style.
 _ROLE_STYLE: dict[str, dict[str, Any]] = {
     "cluster": {"color": _GREEN, "linestyle": "solid", "linewidth": 1.8},
     "national": {"color": _GREY, "linestyle": (0, (5, 2.5)), "linewidth": 1.8},
@@ -52,7 +54,7 @@ _ROLE_STYLE: dict[str, dict[str, Any]] = {
     "previous": {"color": _PURPLE, "linestyle": (0, (6, 2, 1.5, 2)), "linewidth": 1.8},
 }
 
-# Light tints (fill) and dark shades (label) for up to six level bands, lowest first. The hue
+# Light tints (fill) and dark shades (key outline) for up to six level bands, lowest first. The hue
 # changes *and* the order is the ring order, so the bands never rely on colour alone.
 _BAND_FILLS = ("#FBE2D3", "#FFF1C7", "#DAEFE6", "#DCEBF7", "#F3E0EC", "#EEEEEE")
 _BAND_INKS = ("#A8471A", "#7E6200", "#17704F", "#2B5F8A", "#8E4A72", "#555555")
@@ -309,8 +311,8 @@ def render_radar(
     )
     bottom = legend.get_window_extent(renderer).y1 + 4 * px
 
-    # Axis labels are plain figure texts so their size can be measured before the polar axes
-    # exist; the radius is then the largest one that keeps every label inside the figure.
+    # Axis labels are plain figure texts so their size can be measured before the chart is
+    # placed; the radius is then the largest one that keeps every label inside the figure.
     n = len(spec.axes)
     thetas = [2 * math.pi * i / n for i in range(n)]  # clockwise from the top
     labels: list[tuple[Text, float, float]] = []

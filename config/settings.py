@@ -54,7 +54,9 @@ class Settings(BaseSettings):
             parts = [p.strip() for p in value.split(",") if p.strip()]
             for part in parts:
                 if not part.lstrip("-").isdigit():
-                    raise ValueError(f"{part!r} is not a Telegram user id (comma-separated integers)")
+                    raise ValueError(
+                        f"{part!r} is not a Telegram user id (comma-separated integers)"
+                    )
             return frozenset(int(p) for p in parts)
         return value
 

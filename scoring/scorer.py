@@ -111,7 +111,9 @@ class _Scorer:
 
     def choice_score(self, question_id: str) -> float:
         value = self.a.get(question_id)
-        choice = self.q.question(question_id).choice_map.get(value) if isinstance(value, str) else None
+        choice = (
+            self.q.question(question_id).choice_map.get(value) if isinstance(value, str) else None
+        )
         return choice.score if choice is not None and choice.score is not None else 0.0
 
     def selected(self, question_id: str) -> list[str]:
@@ -151,7 +153,9 @@ class _Scorer:
         if isinstance(rule, ChoiceRaisedRule):
             base = self.choice_score(rule.question)
             extra = _number(self.a.get(rule.when_question))
-            raised = self.a.get(rule.question) == rule.raise_choice and (extra or 0) >= rule.when_min
+            raised = (
+                self.a.get(rule.question) == rule.raise_choice and (extra or 0) >= rule.when_min
+            )
             return rule.score if raised else base
         if isinstance(rule, MeanRule):
             return sum(self.score(item) for item in rule.items) / len(rule.items)
@@ -172,7 +176,9 @@ class _Scorer:
         return rule.score_one_body if len(bodies) == 1 else rule.score_without_board
 
 
-def score_answers(questionnaire: Questionnaire, answers: Answers, campaign_year: int) -> ScoreResult:
+def score_answers(
+    questionnaire: Questionnaire, answers: Answers, campaign_year: int
+) -> ScoreResult:
     """Score an answer set; irrelevant answers are ignored, so the caller need not clean them."""
     relevant = questionnaire.relevant_answers(answers)
     scorer = _Scorer(questionnaire, relevant, campaign_year)

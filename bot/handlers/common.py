@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
+from datetime import timedelta
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
-from telegram.ext import ContextTypes
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.survey import Action, Button, Edit, Photo, Send, Survey, Toast, Uploading
 
@@ -21,6 +23,17 @@ SEND_ATTEMPTS = 3
 
 def survey_of(context: ContextTypes.DEFAULT_TYPE) -> Survey:
     return context.application.bot_data["survey"]
+
+
+async def drop_duplicates(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Runs before every handler: a re-delivered update is ignored.
+
+    The id is committed before the update is handled, so after a crash mid-update the worst
+    case is an answer that was never acknowledged, not an answer applied to the next question.
+    """
+    if not await context.application.bot_data["storage"].first_time(update.update_id):
+        log.info("event=duplicate_update update=%s", update.update_id)
+        raise ApplicationHandlerStop
 
 
 def markup(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
@@ -41,8 +54,7 @@ async def with_retry(call: Callable[[], Awaitable[T]], what: str, chat_id: int) 
         try:
             return await call()
         except RetryAfter as exc:
-            delay = exc.retry_after if isinstance(exc.retry_after, int | float) else 1.0
-            await asyncio.sleep(float(delay))
+            await asyncio.sleep(_seconds(exc))
         except Forbidden:
             log.warning("event=send_forbidden method=%s chat=%s", what, chat_id)
             return None
@@ -52,11 +64,22 @@ async def with_retry(call: Callable[[], Awaitable[T]], what: str, chat_id: int) 
             return None
         except (TimedOut, NetworkError) as exc:
             log.warning(
-                "event=send_retry method=%s chat=%s attempt=%d error=%s", what, chat_id, attempt, exc
+                "event=send_retry method=%s chat=%s attempt=%d error=%s",
+                what,
+                chat_id,
+                attempt,
+                exc,
             )
             await asyncio.sleep(0.2 * 2**attempt)
     log.error("event=send_failed method=%s chat=%s", what, chat_id)
     return None
+
+
+def _seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB 22 warns that retry_after will become a timedelta
+        warnings.simplefilter("ignore")
+        delay = exc.retry_after
+    return delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
 
 
 async def perform(
@@ -88,13 +111,18 @@ async def perform(
                 )
             else:
                 call = lambda a=action: bot.edit_message_text(  # noqa: E731
-                    a.text, chat_id, message_id, parse_mode=ParseMode.HTML,
+                    a.text,
+                    chat_id,
+                    message_id,
+                    parse_mode=ParseMode.HTML,
                     reply_markup=markup(a.buttons),
                 )
             await with_retry(call, "editMessage", chat_id)
         elif isinstance(action, Uploading):
             await with_retry(
-                lambda: bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO), "sendChatAction", chat_id
+                lambda: bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO),
+                "sendChatAction",
+                chat_id,
             )
         elif isinstance(action, Photo):
             await with_retry(

@@ -14,7 +14,9 @@ log = logging.getLogger(__name__)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    user = update.effective_user.id if isinstance(update, Update) and update.effective_user else None
+    user = (
+        update.effective_user.id if isinstance(update, Update) and update.effective_user else None
+    )
     log.error("event=handler_error user=%s error=%r", user, context.error, exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat is not None:
         chat_id = update.effective_chat.id

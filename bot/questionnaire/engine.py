@@ -144,9 +144,7 @@ class Engine:
         return not self.missing(answers)
 
     def missing(self, answers: Answers) -> list[Question]:
-        return [
-            q for q in self.relevant_questions(answers) if q.required and q.id not in answers
-        ]
+        return [q for q in self.relevant_questions(answers) if q.required and q.id not in answers]
 
     def expected_questions(self, answers: Answers) -> list[Question]:
         """The questions that apply, counting those whose condition is not decided yet.
@@ -175,7 +173,9 @@ class Engine:
         )
 
     def remaining(self, answers: Answers) -> int:
-        return sum(1 for q in self.expected_questions(answers) if q.required and q.id not in answers)
+        return sum(
+            1 for q in self.expected_questions(answers) if q.required and q.id not in answers
+        )
 
     # -- reading answers ---------------------------------------------------------------------
 
@@ -349,9 +349,10 @@ class Engine:
         numbers = {k: v for k, v in values.items() if isinstance(v, int | float) and v is not True}
         if len(numbers) != len(values):  # unanswered, n/d or skipped: nothing to compare yet
             return None
-        params = {
-            k: self.display(self.q.question(k), v) for k, v in numbers.items()
-        } | {"anio": str(self.year), "anio_anterior": str(self.year - 1)}
+        params = {k: self.display(self.q.question(k), v) for k, v in numbers.items()} | {
+            "anio": str(self.year),
+            "anio_anterior": str(self.year - 1),
+        }
         if isinstance(rule, AtMost):
             ok = numbers[rule.question] <= numbers[rule.limit]
         elif isinstance(rule, SumEquals):

@@ -107,4 +107,6 @@ def load_questionnaire(path: Path | str | None = None) -> Questionnaire:
 @cache
 def _shipped() -> Questionnaire:
     ref = resources.files("bot.questionnaire").joinpath(DEFAULT_DEFINITION)
-    return parse_definition(ref.read_text(encoding="utf-8"), f"bot/questionnaire/{DEFAULT_DEFINITION}")
+    return parse_definition(
+        ref.read_text(encoding="utf-8"), f"bot/questionnaire/{DEFAULT_DEFINITION}"
+    )

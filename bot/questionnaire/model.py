@@ -586,7 +586,9 @@ def _question_problems(
     for ci, choice in enumerate(question.choices):
         if len(f"{question.id}{choice.id}".encode()) > CALLBACK_BUDGET:
             yield (*path, "choices", ci), "question id + choice id too long for callback data"
-    if question.type not in NUMERIC_TYPES and (question.min is not None or question.max is not None):
+    if question.type not in NUMERIC_TYPES and (
+        question.min is not None or question.max is not None
+    ):
         yield path, f"min/max only apply to numbers, not to {question.type}"
     if question.min is not None and question.max is not None and question.min > question.max:
         yield path, "min is greater than max"
@@ -623,7 +625,9 @@ def _rule_problems(q: Questionnaire, base: tuple[str | int, ...], rule: Any) -> 
         yield from _rule_problems_types(q, base, rule)
 
 
-def _rule_problems_types(q: Questionnaire, base: tuple[str | int, ...], rule: Any) -> Iterator[Problem]:
+def _rule_problems_types(
+    q: Questionnaire, base: tuple[str | int, ...], rule: Any
+) -> Iterator[Problem]:
     if isinstance(rule, MeanRule):
         return
     wanted = _RULE_TYPES[type(rule)]
@@ -632,9 +636,12 @@ def _rule_problems_types(q: Questionnaire, base: tuple[str | int, ...], rule: An
         if cid is not None or question is None or path[0] in ("chair_question", "when_question"):
             continue
         if question.type not in wanted:
-            yield (*base, *path), (
-                f"a {rule.kind} rule needs a {'/'.join(sorted(wanted))} question; "
-                f"{qid!r} is {question.type}"
+            yield (
+                (*base, *path),
+                (
+                    f"a {rule.kind} rule needs a {'/'.join(sorted(wanted))} question; "
+                    f"{qid!r} is {question.type}"
+                ),
             )
     if isinstance(rule, ChoiceRule | ChoiceRaisedRule):
         question = q.question_map.get(rule.question)
