@@ -42,7 +42,11 @@ def build_application(settings: Settings) -> Application:
         .token(token)
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
-        .concurrent_updates(PerUserUpdateProcessor(MAX_CONCURRENT_UPDATES))
+        .concurrent_updates(
+            PerUserUpdateProcessor(MAX_CONCURRENT_UPDATES)
+            if settings.update_processing == "per_user"
+            else False
+        )
         .rate_limiter(AIORateLimiter(max_retries=3))
         .connection_pool_size(64)
         .post_init(_post_init)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 ENV_PREFIX = "SSME_"
 
@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_secret: SecretStr | None = None
     chart_workers: int = Field(default=2, ge=0, le=16)
+    # per_user: managers served concurrently, each one's updates in order. sequential: PTB's
+    # default one-update-at-a-time, kept as the benchmark baseline.
+    update_processing: Literal["per_user", "sequential"] = "per_user"
     log_level: str = "INFO"
 
     @field_validator("timezone")
