@@ -76,8 +76,7 @@ def _latest_buttons(server: BotApiServer) -> tuple[int, list[dict[str, str]]] | 
     return None
 
 
-async def _session(db: Path, lines: Iterator[str] | None, chart_dir: Path) -> int:
-    fresh = not db.exists()
+async def _session(db: Path, fresh: bool, lines: Iterator[str] | None, chart_dir: Path) -> int:
     seeded = await seed(db, [DEMO_CLUSTER]) if fresh else None
     counter = iter(range(1, 10_000))
     with BotApiServer(bot_username="ssme_demo_bot") as server:
@@ -121,4 +120,4 @@ def run_demo(db: Path, *, script: Path | None = None, chart_dir: Path = Path("ou
         lines = iter(script.read_text(encoding="utf-8").splitlines())
     elif not sys.stdin.isatty():
         lines = iter(sys.stdin.read().splitlines())
-    return asyncio.run(_session(db, lines, chart_dir))
+    return asyncio.run(_session(db, not db.exists(), lines, chart_dir))

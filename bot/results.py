@@ -6,9 +6,9 @@ from :mod:`bot.texts`; user-provided names are escaped here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-import re
 from html import escape, unescape
 
 from bot import texts

@@ -123,7 +123,7 @@ class _Scorer:
         exclusive = self.q.question(question_id).exclusive_ids
         return [c for c in value if c not in exclusive]
 
-    def score(self, rule: Any) -> float:  # noqa: PLR0911 - one branch per rule kind
+    def score(self, rule: Any) -> float:
         if isinstance(rule, ChoiceRule):
             return self.choice_score(rule.question)
         if isinstance(rule, YesNoRule):

@@ -10,6 +10,7 @@ import yaml
 
 from bot.questionnaire.loader import load_questionnaire
 from bot.questionnaire.model import Questionnaire
+from tests.e2e import env  # noqa: F401 - the end-to-end fixture, for every test module
 
 CAMPAIGN_YEAR = 2021
 

@@ -130,7 +130,9 @@ class Manager:
             await self.send(str(value))
         return await self.next_question()
 
-    async def answer_all(self, answers: dict[str, Any], *, stop_before: str | None = None) -> BotEvent:
+    async def answer_all(
+        self, answers: dict[str, Any], *, stop_before: str | None = None
+    ) -> BotEvent:
         """Answer every question asked, from the given answers, until the review (or a question)."""
         assert self.question is not None
         while not is_review(self.question):
@@ -158,7 +160,9 @@ class Env:
     seeded: Seeded
     db_path: Path
 
-    def manager(self, user_id: int = 1001, cluster_id: str = DEMO_CLUSTER.cluster_id, **kw: Any) -> Manager:
+    def manager(
+        self, user_id: int = 1001, cluster_id: str = DEMO_CLUSTER.cluster_id, **kw: Any
+    ) -> Manager:
         return Manager(self, user_id, cluster_id, **kw)
 
     def db(self) -> sqlite3.Connection:

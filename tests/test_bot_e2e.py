@@ -11,7 +11,6 @@ from bot.questionnaire.model import ND
 from tests.conftest import example
 from tests.e2e import (
     OTHER_CLUSTER,
-    env,  # noqa: F401 - the fixture
     is_question,
     is_review,
     question_id,
@@ -50,7 +49,9 @@ async def test_full_walkthrough_to_result_photo(env):
     assert "Reuniones de la instancia ejecutiva: 10" in why.text
 
     with env.db() as db:
-        status, version = db.execute("SELECT status, questionnaire_version FROM responses").fetchone()
+        status, version = db.execute(
+            "SELECT status, questionnaire_version FROM responses"
+        ).fetchone()
         assert (status, version) == ("submitted", "2026.1")
         scores = json.loads(db.execute("SELECT scores FROM results").fetchone()[0])
     assert scores["ims"] == 88.9 and scores["level"] == "consolidado"
@@ -135,7 +136,10 @@ async def test_bad_typed_input_gets_a_spanish_sentence_and_the_same_question(env
     await ana.send("la junta")
     error = await ana.next_send()
     assert "Listo" in error.text
-    assert env.stored_answers() == {**before, **{k: answers[k] for k in answers if k in env.stored_answers()}}
+    assert env.stored_answers() == {
+        **before,
+        **{k: answers[k] for k in answers if k in env.stored_answers()},
+    }
 
 
 async def test_non_text_messages_get_a_clear_sentence(env):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
-from datetime import timedelta
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 from typing import TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -106,14 +106,14 @@ async def perform(
         elif isinstance(action, Edit) and query is not None and query.message is not None:
             message_id = query.message.message_id
             if action.text is None:
-                call = lambda a=action: bot.edit_message_reply_markup(  # noqa: E731
-                    chat_id, message_id, reply_markup=markup(a.buttons)
+                call = lambda a=action, m=message_id: bot.edit_message_reply_markup(  # noqa: E731
+                    chat_id, m, reply_markup=markup(a.buttons)
                 )
             else:
-                call = lambda a=action: bot.edit_message_text(  # noqa: E731
+                call = lambda a=action, m=message_id: bot.edit_message_text(  # noqa: E731
                     a.text,
                     chat_id,
-                    message_id,
+                    m,
                     parse_mode=ParseMode.HTML,
                     reply_markup=markup(a.buttons),
                 )

@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from bot.questionnaire.model import (
     ND,
-    Area,
     Answers,
+    Area,
     AtMost,
     MaxChange,
     Module,

@@ -8,6 +8,7 @@ with the path of the element at fault.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
@@ -133,7 +134,7 @@ def _check_bands(bands: list[Band]) -> list[Band]:
     bounds = [b.bound for b in bands[:-1]]
     if any(b is None for b in bounds):
         raise ValueError("only the last band may have no bound")
-    if any(b2 <= b1 for b1, b2 in zip(bounds, bounds[1:], strict=False)):  # type: ignore[operator]
+    if any(b2 <= b1 for b1, b2 in itertools.pairwise(bounds)):  # type: ignore[operator]
         raise ValueError("band bounds must increase")
     return bands
 

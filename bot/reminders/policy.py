@@ -1,0 +1,579 @@
+"""Who gets a reminder, of which kind, and when: a pure function of data and ``now``.
+
+No database, no Telegram and no clock here: the caller reads each registered manager's state
+(``ManagerState``) and the campaign (``CampaignWindow``), passes the current moment, sends what
+``due`` returns, records each send, and schedules one wake-up at ``next_check``. Because a
+decision depends only on that data, a reminder that fell due while the bot was down is still due
+at the next allowed moment, and once its send is recorded the gap and the count stop it from
+going out twice.
+
+The rules, in the order ``decide`` checks them (each refusal has a machine code, ``reason``,
+and a Spanish ``detail`` for the admin dry-run):
+
+1. The campaign is ``open`` and ``opens_at <= now < closes_at - close_margin``.
+2. Never to a manager who submitted, opted out ("No más recordatorios") or is unreachable
+   (Telegram answered 403: blocked the bot).
+3. Never before ``snoozed_until``.
+4. A pending snooze ("Recordarme mañana" pressed on the latest reminder, and the manager has not
+   come back since) is a reminder the manager asked for: at ``snoozed_until`` it is sent
+   regardless of the gap and the count (still only at an allowed moment and while open).
+5. The kind follows the phase of the campaign:
+   * ``LAST_CALL`` from 00:00 local of the day ``last_call_days`` before the deadline day (the
+     day the text calls the deadline, see ``bot.texts.reminders.deadline_day``): once per
+     closing date (a campaign extended after its last call gets a new one), at least
+     ``last_call_min_gap`` (1 day) after the previous reminder, which is shorter than
+     ``min_gap`` because the close will not wait, and not within ``last_call_idle`` of the
+     manager's own activity (registering, answering: they are at it).
+   * before that, ``INVITATION`` for a manager who has not started, ``first_after`` after they
+     could start (the later of registering and the campaign opening), and ``CONTINUE`` for a
+     draft untouched for ``draft_idle``; both repeat after ``min_gap``.
+6. At most ``max_per_campaign`` reminders in the campaign; with ``reserve_last_call`` (default)
+   invitations and continues stop one short of it, so the last one left is the last call.
+7. Only at allowed moments: local time in ``[window_start, window_end)`` (start included, end
+   excluded: 08:00 and 17:59 yes, 18:00 no), Monday to Friday, not a Colombian public holiday
+   (from the ``holidays`` package, with the "Ley Emiliani" Monday moves).
+
+Datetimes must be timezone-aware; results are in the policy's timezone.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from bot.texts import reminders as rtexts
+
+__all__ = [
+    "CampaignWindow",
+    "Decision",
+    "ManagerState",
+    "ReminderKind",
+    "ReminderPolicy",
+    "SentReminder",
+    "decide",
+    "due",
+    "is_allowed_moment",
+    "next_allowed_moment",
+    "next_check",
+    "snooze_until",
+]
+
+Status = Literal["not_started", "draft", "submitted"]
+STATUSES: tuple[str, ...] = ("not_started", "draft", "submitted")
+HOLIDAY_COUNTRY = "CO"
+_SEARCH_DAYS = 400  # an allowed day always comes within a week; this only bounds the loop
+
+
+class ReminderKind(StrEnum):
+    INVITATION = "invitation"  # registered, never started
+    CONTINUE = "continue"  # a draft in progress, idle
+    LAST_CALL = "last_call"  # not submitted, in the last days before the close
+
+
+# --- the policy --------------------------------------------------------------------------------
+
+_SPAN = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
+_SPANS = (
+    "min_gap",
+    "first_after",
+    "draft_idle",
+    "last_call_min_gap",
+    "last_call_idle",
+    "close_margin",
+)
+
+
+class ReminderPolicy(BaseModel):
+    """Reminder rules as data (settings or a campaign), with the issue's defaults.
+
+    Durations accept a ``timedelta``, seconds, ISO 8601 (``P3D``), ``"3 days"`` or the short
+    forms ``"3d"``, ``"12h"``, ``"1d12h"``, ``"30m"``; hours accept ``"08:00"``.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_per_campaign: int = Field(default=3, ge=0, le=50)
+    min_gap: timedelta = timedelta(days=3)
+    # No invitation before the manager had time to start on their own.
+    first_after: timedelta = timedelta(days=2)
+    # A draft untouched this long gets "continue where you left off".
+    draft_idle: timedelta = timedelta(days=2)
+    # Last call from 00:00 of the day this many days before the deadline day (0: that day only).
+    last_call_days: int = Field(default=3, ge=0, le=60)
+    last_call_min_gap: timedelta = timedelta(days=1)
+    last_call_idle: timedelta = timedelta(days=1)
+    # Keep the last invitation/continue slot for the last call.
+    reserve_last_call: bool = True
+    # Too late to be useful: no reminder in the last hour before the close.
+    close_margin: timedelta = timedelta(hours=1)
+    window_start: time = time(8, 0)
+    window_end: time = time(18, 0)
+    weekdays_only: bool = True
+    skip_holidays: bool = True
+    timezone: str = "America/Bogota"
+
+    @field_validator(*_SPANS, mode="before")
+    @classmethod
+    def _short_span(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip().lower().replace(" ", "")
+            match = _SPAN.match(text)
+            if text and match:
+                d, h, m = (int(g) if g else 0 for g in match.groups())
+                return timedelta(days=d, hours=h, minutes=m)
+        return value
+
+    @field_validator("min_gap", "draft_idle", "last_call_min_gap")
+    @classmethod
+    def _positive(cls, value: timedelta, info: ValidationInfo) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError(f"{info.field_name} must be longer than zero, e.g. '3d' or '12h'")
+        return value
+
+    @field_validator("first_after", "last_call_idle", "close_margin")
+    @classmethod
+    def _not_negative(cls, value: timedelta, info: ValidationInfo) -> timedelta:
+        if value < timedelta(0):
+            raise ValueError(f"{info.field_name} cannot be negative, e.g. '0m' or '2d'")
+        return value
+
+    @field_validator("window_start", "window_end")
+    @classmethod
+    def _local_hour(cls, value: time, info: ValidationInfo) -> time:
+        if value.tzinfo is not None:
+            raise ValueError(
+                f"{info.field_name} is a local hour without a timezone, e.g. '08:00' "
+                "(the zone is the policy's timezone)"
+            )
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"timezone: unknown timezone {value!r} (expected e.g. America/Bogota)"
+            ) from exc
+        return value
+
+    @model_validator(mode="after")
+    def _coherent(self) -> ReminderPolicy:
+        if self.window_start >= self.window_end:
+            raise ValueError(
+                f"window_start ({self.window_start:%H:%M}) must be before window_end "
+                f"({self.window_end:%H:%M}); a window across midnight is not supported"
+            )
+        if self.last_call_min_gap > self.min_gap:
+            raise ValueError(
+                f"last_call_min_gap ({self.last_call_min_gap}) cannot be longer than min_gap "
+                f"({self.min_gap}): the last call may come sooner, not later"
+            )
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+# --- what the caller passes in -----------------------------------------------------------------
+
+
+def _aware(name: str, value: datetime | None) -> None:
+    if value is not None and (value.tzinfo is None or value.utcoffset() is None):
+        raise ValueError(f"{name} must be a timezone-aware datetime, got {value!r}")
+
+
+@dataclass(frozen=True)
+class SentReminder:
+    """A reminder sent (or attempted without a failure) in this campaign."""
+
+    kind: ReminderKind
+    at: datetime
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", ReminderKind(self.kind))
+        _aware("SentReminder.at", self.at)
+
+
+@dataclass(frozen=True)
+class CampaignWindow:
+    campaign_id: str
+    opens_at: datetime
+    closes_at: datetime
+    state: str  # scheduled / open / closed
+
+    def __post_init__(self) -> None:
+        _aware("CampaignWindow.opens_at", self.opens_at)
+        _aware("CampaignWindow.closes_at", self.closes_at)
+        if self.closes_at <= self.opens_at:
+            raise ValueError(f"campaign {self.campaign_id}: closes_at must be after opens_at")
+
+
+@dataclass(frozen=True)
+class ManagerState:
+    """One registered manager in one campaign, as the caller reads it from the database."""
+
+    cluster_id: str
+    user_id: int
+    chat_id: int
+    registered_at: datetime
+    status: Status
+    last_activity_at: datetime | None = None  # last answer, for drafts
+    answered: int = 0
+    total: int = 0
+    opted_out: bool = False
+    unreachable: bool = False
+    snoozed_until: datetime | None = None
+    sent: Sequence[SentReminder] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"ManagerState.status must be one of {STATUSES}, not {self.status!r}")
+        _aware("ManagerState.registered_at", self.registered_at)
+        _aware("ManagerState.last_activity_at", self.last_activity_at)
+        _aware("ManagerState.snoozed_until", self.snoozed_until)
+        if self.answered < 0 or self.total < 0:
+            raise ValueError("ManagerState.answered and total cannot be negative")
+        object.__setattr__(self, "sent", tuple(self.sent))
+
+    @property
+    def last_sent_at(self) -> datetime | None:
+        return max((s.at for s in self.sent), default=None)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether to send now, and why: ``reason`` is a machine code ("due", "min_gap",
+    "outside_hours"...), ``detail`` the Spanish explanation for the admin dry-run ("enviado
+    hace 1 día; espacio mínimo 3 días; próximo: ..."). ``kind`` is what would be sent, if any;
+    ``next_at`` the earliest moment this manager gets a reminder if nothing changes (``now``
+    when ``send``; None: never again in this campaign)."""
+
+    cluster_id: str
+    kind: ReminderKind | None
+    send: bool
+    reason: str
+    detail: str = ""
+    next_at: datetime | None = None
+
+
+# --- allowed moments ---------------------------------------------------------------------------
+
+
+@functools.cache
+def _holidays(year: int) -> dict[date, str]:
+    return dict(holidays.country_holidays(HOLIDAY_COUNTRY, years=year, language="es"))
+
+
+def _holiday(policy: ReminderPolicy, day: date) -> str | None:
+    return _holidays(day.year).get(day) if policy.skip_holidays else None
+
+
+def _day_allowed(policy: ReminderPolicy, day: date) -> bool:
+    if policy.weekdays_only and day.weekday() >= 5:
+        return False
+    return _holiday(policy, day) is None
+
+
+def _local(policy: ReminderPolicy, moment: datetime, name: str = "now") -> datetime:
+    _aware(name, moment)
+    return moment.astimezone(policy.tz)
+
+
+def is_allowed_moment(policy: ReminderPolicy, now: datetime) -> bool:
+    """Inside the sending hours (start included, end excluded), on a weekday if required, and
+    not a Colombian public holiday; all in local time."""
+    local = _local(policy, now)
+    return policy.window_start <= local.time() < policy.window_end and _day_allowed(
+        policy, local.date()
+    )
+
+
+def next_allowed_moment(policy: ReminderPolicy, after: datetime) -> datetime:
+    """The earliest allowed instant at or after ``after``, in the policy's timezone: ``after``
+    itself if allowed, else the window start of the next allowed day (Friday 19:00 → Monday
+    8:00; Tuesday 8:00 when that Monday is a holiday)."""
+    local = _local(policy, after, "after")
+    if is_allowed_moment(policy, local):
+        return local
+    day = local.date()
+    if not (_day_allowed(policy, day) and local.time() < policy.window_start):
+        day += timedelta(days=1)
+    for _ in range(_SEARCH_DAYS):
+        if _day_allowed(policy, day):
+            return datetime.combine(day, policy.window_start, tzinfo=policy.tz)
+        day += timedelta(days=1)
+    raise RuntimeError("no allowed day for reminders within a year")  # pragma: no cover
+
+
+def snooze_until(policy: ReminderPolicy, pressed_at: datetime) -> datetime:
+    """"Recordarme mañana": the window start of the next day, or of the next allowed day after
+    it (pressed on Friday → Monday 8:00)."""
+    local = _local(policy, pressed_at, "pressed_at")
+    tomorrow = datetime.combine(
+        local.date() + timedelta(days=1), policy.window_start, tzinfo=policy.tz
+    )
+    return next_allowed_moment(policy, tomorrow)
+
+
+def _why_not_allowed(policy: ReminderPolicy, local: datetime) -> str:
+    if policy.weekdays_only and local.weekday() >= 5:
+        return rtexts.WHY_WEEKEND
+    name = _holiday(policy, local.date())
+    if name:
+        return rtexts.WHY_HOLIDAY.format(name=name)
+    return rtexts.WHY_HOURS.format(
+        start=f"{policy.window_start.hour}:{policy.window_start:%M}",
+        end=f"{policy.window_end.hour}:{policy.window_end:%M}",
+    )
+
+
+# --- the decision ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Bound:
+    """A "not before" of one rule, with the reason to give while it holds."""
+
+    at: datetime
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Path:
+    """The rules of one phase: sendable in ``[max(bounds), until)`` at allowed moments, unless
+    ``block`` (a code and its params) forbids it for good."""
+
+    bounds: tuple[_Bound, ...] = ()
+    until: datetime | None = None
+    block: tuple[str, dict[str, Any]] | None = None
+
+    @property
+    def binding(self) -> _Bound:
+        return max(self.bounds, key=lambda b: b.at)
+
+
+def _last_call_start(policy: ReminderPolicy, campaign: CampaignWindow) -> datetime:
+    day = rtexts.deadline_day(campaign.closes_at, policy.tz) - timedelta(
+        days=policy.last_call_days
+    )
+    return datetime.combine(day, time(0, 0), tzinfo=policy.tz)
+
+
+def _permanent_block(
+    campaign: CampaignWindow, m: ManagerState
+) -> tuple[str, dict[str, Any]] | None:
+    if campaign.state != "open":
+        return "campaign_not_open", {"state": campaign.state}
+    if m.status == "submitted":
+        return "submitted", {}
+    if m.opted_out:
+        return "opted_out", {}
+    if m.unreachable:
+        return "unreachable", {}
+    return None
+
+
+def _snooze_pending(m: ManagerState) -> bool:
+    """"Recordarme mañana" pressed on the latest reminder, not yet answered by a send, and the
+    manager has not come back on their own since that reminder."""
+    if m.snoozed_until is None:
+        return False
+    last = m.last_sent_at
+    if last is None:
+        return True
+    if m.snoozed_until <= last:
+        return False
+    return not (m.last_activity_at is not None and m.last_activity_at > last)
+
+
+def _paths(
+    policy: ReminderPolicy, campaign: CampaignWindow, m: ManagerState
+) -> tuple[_Path, _Path, _Path, datetime]:
+    """The snooze, regular (invitation/continue) and last-call paths, and the last-call start."""
+    close_by = campaign.closes_at - policy.close_margin
+    lc_start = _last_call_start(policy, campaign)
+    common = [_Bound(campaign.opens_at, "before_open")]
+    if m.snoozed_until is not None:
+        common.append(_Bound(m.snoozed_until, "snoozed"))
+    snooze = _Path(tuple(common), close_by)
+
+    count = len(m.sent)
+    last = m.last_sent_at
+    start = max(m.registered_at, campaign.opens_at)
+    if m.status == "not_started":
+        ref, idle_code, idle = start, "first_after", policy.first_after
+    else:
+        ref = max(start, m.last_activity_at) if m.last_activity_at else start
+        idle_code, idle = "draft_active", policy.draft_idle
+
+    def gap(span: timedelta) -> list[_Bound]:
+        return [] if last is None else [_Bound(last + span, "min_gap", {"last": last, "w": span})]
+
+    regular_bounds = (
+        *common,
+        _Bound(ref + idle, idle_code, {"ref": ref, "w": idle}),
+        *gap(policy.min_gap),
+    )
+    limit = policy.max_per_campaign - (1 if policy.reserve_last_call else 0)
+    counts = {"count": count, "max": policy.max_per_campaign}
+    if count >= policy.max_per_campaign:
+        regular_block: tuple[str, dict[str, Any]] | None = ("max_reached", counts)
+    elif count >= limit:
+        regular_block = ("reserved", counts)
+    else:
+        regular_block = None
+    regular = _Path(regular_bounds, min(lc_start, close_by), regular_block)
+
+    last_call_bounds = (
+        *common,
+        _Bound(lc_start, "before_open"),
+        _Bound(ref + policy.last_call_idle, idle_code, {"ref": ref, "w": policy.last_call_idle}),
+        *gap(policy.last_call_min_gap),
+    )
+    if any(s.kind == ReminderKind.LAST_CALL and s.at >= lc_start for s in m.sent):
+        last_call_block: tuple[str, dict[str, Any]] | None = ("last_call_sent", {})
+    elif count >= policy.max_per_campaign:
+        last_call_block = ("max_reached", counts)
+    else:
+        last_call_block = None
+    last_call = _Path(last_call_bounds, close_by, last_call_block)
+    return snooze, regular, last_call, lc_start
+
+
+def _regular_kind(m: ManagerState) -> ReminderKind:
+    return ReminderKind.INVITATION if m.status == "not_started" else ReminderKind.CONTINUE
+
+
+def _earliest_on(policy: ReminderPolicy, path: _Path, now: datetime) -> datetime | None:
+    if path.block is not None or path.until is None:
+        return None
+    moment = next_allowed_moment(policy, max(now, path.binding.at))
+    return moment if moment < path.until else None
+
+
+def _earliest(
+    policy: ReminderPolicy, campaign: CampaignWindow, m: ManagerState, now: datetime
+) -> datetime | None:
+    """The first moment at or after ``now`` at which ``decide`` sends to ``m``, if its state
+    does not change; None if never in this campaign."""
+    if _permanent_block(campaign, m) is not None:
+        return None
+    snooze, regular, last_call, _ = _paths(policy, campaign, m)
+    if _snooze_pending(m):
+        return _earliest_on(policy, snooze, now)
+    found = [t for p in (regular, last_call) if (t := _earliest_on(policy, p, now)) is not None]
+    return min(found, default=None)
+
+
+def _detail(policy: ReminderPolicy, code: str, params: dict[str, Any], now: datetime) -> str:
+    tz = policy.tz
+    values: dict[str, Any] = {}
+    if "w" in params:
+        values["wait"] = rtexts.duration(params["w"])
+    if "last" in params:
+        values["ago"] = rtexts.duration(now - params["last"])
+    if "ref" in params:
+        values["ago"] = rtexts.duration(now - params["ref"])
+    if "when" in params:
+        values["when"] = rtexts.moment(params["when"], tz)
+    if "kind" in params:
+        values["kind"] = rtexts.KIND_LABELS[str(params["kind"])]
+    for key in ("state", "count", "max", "why"):
+        if key in params:
+            values[key] = params[key]
+    if code == "closing":
+        values["margin"] = rtexts.duration(policy.close_margin)
+    return rtexts.REASONS[code].format(**values)
+
+
+def decide(
+    policy: ReminderPolicy, campaign: CampaignWindow, manager: ManagerState, now: datetime
+) -> Decision:
+    """Whether to send ``manager`` a reminder at ``now``, which kind, and why (see the module
+    docstring for the rules)."""
+    _aware("now", now)
+    m = manager
+
+    def no(code: str, kind: ReminderKind | None = None, **params: Any) -> Decision:
+        text = _detail(policy, code, params, now)
+        final = code in {"campaign_not_open", "submitted", "opted_out", "unreachable", "closed"}
+        next_at = None if final else _earliest(policy, campaign, m, now)
+        if not final:
+            text += "; " + (
+                rtexts.NEXT_AT.format(when=rtexts.moment(next_at, policy.tz))
+                if next_at
+                else rtexts.NEVER
+            )
+        return Decision(m.cluster_id, kind, False, code, text, next_at)
+
+    block = _permanent_block(campaign, m)
+    if block is not None:
+        return no(block[0], **block[1])
+    if now >= campaign.closes_at:
+        return no("closed")
+    if now >= campaign.closes_at - policy.close_margin:
+        return no("closing")
+    if now < campaign.opens_at:
+        return no("before_open", when=campaign.opens_at)
+
+    snooze, regular, last_call, lc_start = _paths(policy, campaign, m)
+    kind = ReminderKind.LAST_CALL if now >= lc_start else _regular_kind(m)
+    pending = _snooze_pending(m)
+    if pending:
+        path = snooze
+    else:
+        path = last_call if kind is ReminderKind.LAST_CALL else regular
+        if path.block is not None:
+            return no(path.block[0], kind, **path.block[1])
+    bound = path.binding
+    if now < bound.at:
+        params = dict(bound.params)
+        if bound.code in {"snoozed", "before_open"}:
+            params["when"] = bound.at
+        return no(bound.code, kind, **params)
+    if not is_allowed_moment(policy, now):
+        return no("outside_hours", kind, why=_why_not_allowed(policy, _local(policy, now)))
+    code = "snooze_due" if pending else "due"
+    text = _detail(policy, code, {"kind": kind}, now)
+    return Decision(m.cluster_id, kind, True, code, text, now.astimezone(policy.tz))
+
+
+def due(
+    policy: ReminderPolicy,
+    campaign: CampaignWindow,
+    managers: Iterable[ManagerState],
+    now: datetime,
+) -> list[Decision]:
+    """The reminders to send at ``now`` (``send=True`` only), ordered by cluster id."""
+    decisions = (decide(policy, campaign, m, now) for m in managers)
+    return sorted((d for d in decisions if d.send), key=lambda d: d.cluster_id)
+
+
+def next_check(
+    policy: ReminderPolicy,
+    campaign: CampaignWindow,
+    managers: Iterable[ManagerState],
+    now: datetime,
+) -> datetime | None:
+    """When the scheduler should wake up next: the earliest moment at or after ``now`` at which
+    some manager is due, if nothing changes (``now`` itself while some are due: call it after
+    recording the sends). None when nothing will ever be due (campaign not open, or closed,
+    or every manager done). A campaign that opens later is scheduled when it opens."""
+    _aware("now", now)
+    if campaign.state != "open" or now >= campaign.closes_at:
+        return None
+    moments = [t for m in managers if (t := _earliest(policy, campaign, m, now)) is not None]
+    return min(moments, default=None)

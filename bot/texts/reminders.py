@@ -1,0 +1,216 @@
+"""Spanish texts of the reminders: the message a manager receives, its buttons, and the reasons
+the admin dry-run shows for each manager ("enviado hace 1 día; espacio mínimo 3 días").
+
+The reminder says what is left and until when, in a few lines read on a phone; everything
+interpolated from outside (the cluster's name) is HTML-escaped.
+
+This module imports nothing from ``bot.reminders`` at run time (``bot.reminders.policy`` imports
+it), so kinds are compared by their string value ("invitation", "continue", "last_call").
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, tzinfo
+from html import escape
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime, format_time
+
+if TYPE_CHECKING:
+    from bot.reminders.policy import CampaignWindow, ManagerState
+
+LOCALE = "es_CO"
+DAY_FORMAT = "EEEE d 'de' MMMM"  # viernes 3 de diciembre
+MOMENT_FORMAT = "EEEE d 'de' MMMM, H:mm"  # lunes 8 de noviembre, 8:00
+
+# --- buttons under a reminder ----------------------------------------------------------------
+
+BTN_CONTINUE = "Continuar ➡️"  # resumes at the first unanswered question
+BTN_START = "Empezar ➡️"  # the same action, under an invitation (nothing to continue yet)
+BTN_SNOOZE = "Recordarme mañana ⏰"
+BTN_STOP = "No más recordatorios"
+
+# Answers to the buttons ({when} from ``moment``).
+SNOOZED = "Listo: se lo recordamos el {when}."
+STOPPED = (
+    "Listo: no le enviaremos más recordatorios de esta medición. "
+    "Cuando quiera seguir, escriba /continuar."
+)
+
+# --- the reminder ----------------------------------------------------------------------------
+
+INVITATION = (
+    "Hola. La medición del SSME de <b>{cluster}</b> está abierta: {size}. Al enviarla recibe "
+    "al instante sus resultados y su gráfica de araña.\n\n"
+    "La medición cierra el <b>{deadline}</b>."
+)
+CONTINUE = (
+    "Su medición de <b>{cluster}</b> quedó a medias; sus respuestas están guardadas.\n\n"
+    "{left}; la medición cierra el <b>{deadline}</b>. "
+    "Pulse «Continuar» para seguir donde quedó."
+)
+LAST_CALL = (
+    "⏳ <b>Último aviso:</b> la medición de <b>{cluster}</b> cierra <b>{closes}</b> "
+    "({deadline}).\n\n{left}."
+)
+# Pieces of the lines above.
+SIZE = "son {total} preguntas, {minutes}"
+LEFT = "Faltan {left} de {total} preguntas, {minutes}"
+LEFT_ONE = "Falta 1 de {total} preguntas, {minutes}"
+NOT_STARTED = "Aún no ha empezado: son {total} preguntas, {minutes}"
+ALL_ANSWERED = "Ya respondió todas las preguntas: solo falta revisar y enviar"
+MINUTES = "unos {n} minutos"
+ONE_MINUTE = "cerca de un minuto"
+CLOSES_TODAY = "hoy"
+CLOSES_TOMORROW = "mañana"
+CLOSES_IN_DAYS = "en {n} días"
+AT_TIME = "{day} a las {time}"
+
+# --- reasons for the admin dry-run -----------------------------------------------------------
+
+KIND_LABELS = {
+    "invitation": "invitación",
+    "continue": "seguir donde quedó",
+    "last_call": "último aviso",
+}
+REASONS = {
+    "due": "se envía ahora: {kind}",
+    "snooze_due": "se envía ahora: {kind} (lo pidió con «Recordarme mañana»)",
+    "campaign_not_open": "la medición no está abierta (estado: {state})",
+    "before_open": "la medición abre el {when}",
+    "closed": "la medición ya cerró",
+    "closing": "faltan menos de {margin} para el cierre",
+    "submitted": "ya envió sus respuestas",
+    "opted_out": "pidió no recibir más recordatorios",
+    "unreachable": "no se le puede escribir (bloqueó el bot)",
+    "snoozed": "pidió que se le recordara el {when}",
+    "max_reached": "ya recibió {count} de {max} recordatorios",
+    "reserved": (
+        "ya recibió {count} de {max} recordatorios; el último se guarda para el aviso de cierre"
+    ),
+    "last_call_sent": "ya recibió el último aviso",
+    "first_after": "empezó a contar hace {ago}; el primer recordatorio va a los {wait}",
+    "draft_active": "respondió hace {ago}; se recuerda tras {wait} sin actividad",
+    "min_gap": "enviado hace {ago}; espacio mínimo {wait}",
+    "outside_hours": "fuera del horario de envío ({why}); próximo: {when}",
+}
+WHY_HOURS = "de {start} a {end}"
+WHY_WEEKEND = "fin de semana"
+WHY_HOLIDAY = "festivo: {name}"
+NEXT_AT = "próximo: {when}"
+NEVER = "no se le enviarán más"
+
+DAYS = ("{n} día", "{n} días")
+HOURS = ("{n} hora", "{n} horas")
+MINUTES_UNIT = ("{n} minuto", "{n} minutos")
+AND = " y "
+LESS_THAN_A_MINUTE = "menos de un minuto"
+
+
+def _unit(forms: tuple[str, str], n: int) -> str:
+    return forms[0 if n == 1 else 1].format(n=n)
+
+
+def duration(span: timedelta) -> str:
+    """A duration in at most two units: "3 días", "2 días y 23 horas", "5 horas y 10 minutos"."""
+    minutes = max(0, int(span.total_seconds()) // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        parts = [_unit(DAYS, days)] + ([_unit(HOURS, hours)] if hours else [])
+    elif hours:
+        parts = [_unit(HOURS, hours)] + ([_unit(MINUTES_UNIT, minutes)] if minutes else [])
+    elif minutes:
+        parts = [_unit(MINUTES_UNIT, minutes)]
+    else:
+        return LESS_THAN_A_MINUTE
+    return AND.join(parts)
+
+
+def _zone(tz: tzinfo | str) -> tzinfo:
+    return ZoneInfo(tz) if isinstance(tz, str) else tz
+
+
+def moment(at: datetime, tz: tzinfo | str) -> str:
+    """A local date and hour: "lunes 8 de noviembre, 8:00"."""
+    return format_datetime(at.astimezone(_zone(tz)), MOMENT_FORMAT, locale=LOCALE)
+
+
+def deadline_day(closes_at: datetime, tz: tzinfo | str) -> date:
+    """The day a manager reads as the deadline: a close at exactly 00:00 is the end of the day
+    before ("cierra el viernes", not "el sábado"). The policy counts its last-call days from it,
+    so "cierra en 3 días" in the text and the last-call window agree."""
+    local = closes_at.astimezone(_zone(tz))
+    if local.time() == time(0, 0):
+        return local.date() - timedelta(days=1)
+    return local.date()
+
+
+def deadline(closes_at: datetime, tz: tzinfo | str) -> str:
+    """ "viernes 3 de diciembre" for a close at the end of the day (23:59 or 00:00), else with
+    the hour: "viernes 3 de diciembre a las 18:00"."""
+    zone = _zone(tz)
+    local = closes_at.astimezone(zone)
+    day = format_date(deadline_day(closes_at, zone), DAY_FORMAT, locale=LOCALE)
+    if local.time() == time(0, 0) or local.time() >= time(23, 59):
+        return day
+    return AT_TIME.format(day=day, time=format_time(local, "H:mm", locale=LOCALE))
+
+
+def minutes(questions: int, seconds_per_question: int) -> str:
+    """Estimated time, rounded as the welcome message does: "unos 6 minutos"."""
+    n = max(1, round(questions * seconds_per_question / 60))
+    return ONE_MINUTE if n == 1 else MINUTES.format(n=n)
+
+
+def what_is_left(manager: ManagerState, seconds_per_question: int) -> str:
+    """ "Faltan 12 de 46 preguntas, unos 6 minutos" (no final period)."""
+    total = max(0, manager.total)
+    left = max(0, total - manager.answered)
+    if manager.status == "not_started":
+        return NOT_STARTED.format(total=total, minutes=minutes(total, seconds_per_question))
+    if left == 0:
+        return ALL_ANSWERED
+    template = LEFT_ONE if left == 1 else LEFT
+    return template.format(left=left, total=total, minutes=minutes(left, seconds_per_question))
+
+
+def closes_in(closes_at: datetime, now: datetime, tz: tzinfo | str) -> str:
+    """ "hoy", "mañana" or "en 3 días", counted in local calendar days."""
+    zone = _zone(tz)
+    days = (deadline_day(closes_at, zone) - now.astimezone(zone).date()).days
+    if days <= 0:
+        return CLOSES_TODAY
+    if days == 1:
+        return CLOSES_TOMORROW
+    return CLOSES_IN_DAYS.format(n=days)
+
+
+def reminder_text(
+    kind: str,
+    manager: ManagerState,
+    campaign: CampaignWindow,
+    *,
+    cluster_name: str,
+    seconds_per_question: int,
+    tz: tzinfo | str,
+    now: datetime,
+) -> str:
+    """The reminder message (HTML) for one manager. ``now`` is the sending moment, needed for
+    "cierra mañana"; ``seconds_per_question`` comes from the questionnaire."""
+    zone = _zone(tz)
+    cluster = escape(cluster_name)
+    when = deadline(campaign.closes_at, zone)
+    kind = str(kind)
+    if kind == "invitation":
+        total = max(0, manager.total)
+        size = SIZE.format(total=total, minutes=minutes(total, seconds_per_question))
+        return INVITATION.format(cluster=cluster, size=size, deadline=when)
+    left = what_is_left(manager, seconds_per_question)
+    if kind == "continue":
+        return CONTINUE.format(cluster=cluster, left=left, deadline=when)
+    if kind == "last_call":
+        closes = closes_in(campaign.closes_at, now, zone)
+        return LAST_CALL.format(cluster=cluster, closes=closes, deadline=when, left=left)
+    raise ValueError(f"unknown reminder kind {kind!r}")
