@@ -516,7 +516,9 @@ class BotApiServer:
         self._chats: dict[int, _ChatState] = {}
         self._all_sent: list[SentMessage] = []
         self._events: list[BotEvent] = []  # events[i].seq == i + 1
-        self._next_update_id = 100_000_001
+        # Like Telegram's, ids keep increasing across restarts of the server: a bot that
+        # remembers the ids it handled (to drop re-deliveries) must not see an old id again.
+        self._next_update_id = time.time_ns() // 1_000_000
         self._order = itertools.count()
         self._pending: deque[_PendingUpdate] = deque()
         self._all_updates: dict[int, dict[str, Any]] = {}

@@ -463,6 +463,18 @@ def _signed_pp(value: float) -> str:
     return template.format(value=_num_text(abs(value)))
 
 
+def _active_respondents(participation: float, registered: int) -> int | None:
+    """|R ∩ A|, recovered from the published participation: exact while |A| < 1000.
+
+    ``participation_pct`` = 100·k/|A| rounded to 0.1, an error of at most 0.05 points, so
+    k = participation·|A|/100 is off by at most 0.0005·|A| < 0.5 and rounds back to k.
+    """
+    if not 0 < registered < 1000:
+        return None
+    scaled = Decimal(repr(float(participation))) * registered / 100
+    return int(scaled.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 def _registry_paragraph(summary: Mapping[str, Any]) -> list[str]:
     registered = summary["registered"]
     if not registered:
@@ -541,15 +553,22 @@ def _ims_sentence(summary: Mapping[str, Any], q: Questionnaire) -> str | None:
     means = {k: v for k, v in (summary.get("area_mean") or {}).items() if v is not None}
     if len(means) >= 2:
         labels = {a.id: escape(a.label) for a in q.areas}
-        ranked = _ranked(means)
-        (best, best_score), (worst, worst_score) = ranked[0], ranked[-1]
-        if best_score != worst_score:
-            text += T.IMS_AREAS.format(
-                best=labels.get(best, best),
-                best_score=_num_text(best_score),
-                worst=labels.get(worst, worst),
-                worst_score=_num_text(worst_score),
-            )
+        best_score, worst_score = max(means.values()), min(means.values())
+        best = [k for k, v in means.items() if v == best_score]
+        worst = [k for k, v in means.items() if v == worst_score]
+        fields = {
+            "best": labels.get(best[0], best[0]),
+            "best_score": _num_text(best_score),
+            "worst": labels.get(worst[0], worst[0]),
+            "worst_score": _num_text(worst_score),
+        }
+        # An area is named only when it alone has the best (or the worst) mean.
+        if best_score != worst_score and len(best) == 1 and len(worst) == 1:
+            text += T.IMS_BEST_WORST.format(**fields)
+        elif best_score != worst_score and len(best) == 1:
+            text += T.IMS_BEST.format(**fields)
+        elif best_score != worst_score and len(worst) == 1:
+            text += T.IMS_WORST.format(**fields)
     return text
 
 
@@ -634,11 +653,22 @@ def _build_text(summary: Mapping[str, Any], q: Questionnaire, n: int) -> str:
         return "\n\n".join("\n".join(b) for b in blocks)
 
     participation = summary.get("participation_pct")
-    answered = _plural(T.RESPONDENTS, respondents)
     if participation is None:
+        answered = _plural(T.RESPONDENTS, respondents)
         blocks.append([T.RESPONDENTS_ONLY.format(respondents=answered)])
     else:
-        blocks.append([T.PARTICIPATION.format(pct=_pct_text(participation), respondents=answered)])
+        registered = summary["registered"]
+        active = _active_respondents(participation, registered)
+        if active is None:
+            detail = _plural(T.RESPONDENTS, respondents)
+        else:
+            detail = T.ACTIVE_RESPONDENTS.format(
+                k=format_number(active), registered=format_number(registered)
+            )
+        text = T.PARTICIPATION.format(pct=_pct_text(participation), detail=detail)
+        if active is not None and respondents > active:
+            text += _plural(T.INACTIVE_RESPONDENTS, respondents - active)
+        blocks.append([text])
     blocks.append([T.RESULTS_INTRO])
 
     bullets: list[list[str]] = []

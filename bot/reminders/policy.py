@@ -21,9 +21,9 @@ and a Spanish ``detail`` for the admin dry-run):
    * ``LAST_CALL`` from 00:00 local of the day ``last_call_days`` before the deadline day (the
      day the text calls the deadline, see ``bot.texts.reminders.deadline_day``): once per
      closing date (a campaign extended after its last call gets a new one), at least
-     ``last_call_min_gap`` (1 day) after the previous reminder, which is shorter than
-     ``min_gap`` because the close will not wait, and not within ``last_call_idle`` of the
-     manager's own activity (registering, answering: they are at it).
+     ``last_call_min_gap`` (1 day; never more than ``min_gap``) after the previous reminder,
+     shorter than ``min_gap`` because the close will not wait, and not within
+     ``last_call_idle`` of the manager's own activity (registering, answering: they are at it).
    * before that, ``INVITATION`` for a manager who has not started, ``first_after`` after they
      could start (the later of registering and the campaign opening), and ``CONTINUE`` for a
      draft untouched for ``draft_idle``; both repeat after ``min_gap``.
@@ -109,6 +109,8 @@ class ReminderPolicy(BaseModel):
     draft_idle: timedelta = timedelta(days=2)
     # Last call from 00:00 of the day this many days before the deadline day (0: that day only).
     last_call_days: int = Field(default=3, ge=0, le=60)
+    # The last call may come sooner after the previous reminder (never later: the gap used is
+    # the shorter of this and min_gap).
     last_call_min_gap: timedelta = timedelta(days=1)
     last_call_idle: timedelta = timedelta(days=1)
     # Keep the last invitation/continue slot for the last call.
@@ -173,11 +175,6 @@ class ReminderPolicy(BaseModel):
             raise ValueError(
                 f"window_start ({self.window_start:%H:%M}) must be before window_end "
                 f"({self.window_end:%H:%M}); a window across midnight is not supported"
-            )
-        if self.last_call_min_gap > self.min_gap:
-            raise ValueError(
-                f"last_call_min_gap ({self.last_call_min_gap}) cannot be longer than min_gap "
-                f"({self.min_gap}): the last call may come sooner, not later"
             )
         return self
 
@@ -318,7 +315,7 @@ def next_allowed_moment(policy: ReminderPolicy, after: datetime) -> datetime:
 
 
 def snooze_until(policy: ReminderPolicy, pressed_at: datetime) -> datetime:
-    """"Recordarme mañana": the window start of the next day, or of the next allowed day after
+    """ "Recordarme mañana": the window start of the next day, or of the next allowed day after
     it (pressed on Friday → Monday 8:00)."""
     local = _local(policy, pressed_at, "pressed_at")
     tomorrow = datetime.combine(
@@ -366,9 +363,7 @@ class _Path:
 
 
 def _last_call_start(policy: ReminderPolicy, campaign: CampaignWindow) -> datetime:
-    day = rtexts.deadline_day(campaign.closes_at, policy.tz) - timedelta(
-        days=policy.last_call_days
-    )
+    day = rtexts.deadline_day(campaign.closes_at, policy.tz) - timedelta(days=policy.last_call_days)
     return datetime.combine(day, time(0, 0), tzinfo=policy.tz)
 
 
@@ -387,7 +382,7 @@ def _permanent_block(
 
 
 def _snooze_pending(m: ManagerState) -> bool:
-    """"Recordarme mañana" pressed on the latest reminder, not yet answered by a send, and the
+    """ "Recordarme mañana" pressed on the latest reminder, not yet answered by a send, and the
     manager has not come back on their own since that reminder."""
     if m.snoozed_until is None:
         return False
@@ -441,7 +436,7 @@ def _paths(
         *common,
         _Bound(lc_start, "before_open"),
         _Bound(ref + policy.last_call_idle, idle_code, {"ref": ref, "w": policy.last_call_idle}),
-        *gap(policy.last_call_min_gap),
+        *gap(min(policy.last_call_min_gap, policy.min_gap)),
     )
     if any(s.kind == ReminderKind.LAST_CALL and s.at >= lc_start for s in m.sent):
         last_call_block: tuple[str, dict[str, Any]] | None = ("last_call_sent", {})

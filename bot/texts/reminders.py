@@ -47,7 +47,7 @@ INVITATION = (
 )
 CONTINUE = (
     "Su medición de <b>{cluster}</b> quedó a medias; sus respuestas están guardadas.\n\n"
-    "{left}; la medición cierra el <b>{deadline}</b>. "
+    "{left}; la medición cierra el {deadline}. "
     "Pulse «Continuar» para seguir donde quedó."
 )
 LAST_CALL = (
@@ -93,7 +93,7 @@ REASONS = {
     "first_after": "empezó a contar hace {ago}; el primer recordatorio va a los {wait}",
     "draft_active": "respondió hace {ago}; se recuerda tras {wait} sin actividad",
     "min_gap": "enviado hace {ago}; espacio mínimo {wait}",
-    "outside_hours": "fuera del horario de envío ({why}); próximo: {when}",
+    "outside_hours": "fuera del horario de envío: {why}",
 }
 WHY_HOURS = "de {start} a {end}"
 WHY_WEEKEND = "fin de semana"

@@ -42,10 +42,17 @@ NO_REGISTERED = (
     "calcular la participación."
 )
 RESPONDENTS = ("{n} aglomeración respondió", "{n} aglomeraciones respondieron")
+ACTIVE_RESPONDENTS = "{k} de {registered}"
 PARTICIPATION = (
     "En esta versión del Sistema de Seguimiento, Monitoreo y Evaluación se contó con una "
     "participación del {pct} de las aglomeraciones productivas inscritas en la Red Clúster "
-    "Colombia ({respondents})."
+    "Colombia ({detail})."
+)
+INACTIVE_RESPONDENTS = (
+    " Además, respondió {n} aglomeración que figura como inactiva en el registro; su respuesta "
+    "se incluye en los resultados.",
+    " Además, respondieron {n} aglomeraciones que figuran como inactivas en el registro; sus "
+    "respuestas se incluyen en los resultados.",
 )
 RESPONDENTS_ONLY = (
     "En esta versión del Sistema de Seguimiento, Monitoreo y Evaluación {respondents}."
@@ -84,10 +91,12 @@ NO_PREVIOUS_DATA = (
 )
 
 IMS = "El Índice de Madurez SSME (IMS) promedio es de {ims} sobre 100."
-IMS_AREAS = (
+IMS_BEST_WORST = (
     " El área con mejor promedio es «{best}» ({best_score}) y la de menor promedio es "
     "«{worst}» ({worst_score})."
 )
+IMS_BEST = " El área con mejor promedio es «{best}» ({best_score})."
+IMS_WORST = " El área con menor promedio es «{worst}» ({worst_score})."
 
 # --- performance (módulo B) ------------------------------------------------------------------
 
