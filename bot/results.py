@@ -38,11 +38,16 @@ def score_text(value: float) -> str:
     return format_number(round(value, 1), 0 if float(round(value, 1)).is_integer() else 1)
 
 
+def ims_text(value: float) -> str:
+    """The IMS always with one decimal, as the level is decided on that figure."""
+    return format_number(value, 1)
+
+
 def caption(result: ScoreResult, cluster_name: str, campaign_id: str) -> str:
     """The photo caption: IMS, level and the eight areas with their band (< 1024 chars)."""
     lines = [
         texts.RESULT_TITLE.format(name=escape(cluster_name), campaign=escape(campaign_id)),
-        texts.RESULT_IMS.format(ims=score_text(result.ims), level=result.level_label),
+        texts.RESULT_IMS.format(ims=ims_text(result.ims), level=result.level_label),
         "",
     ]
     for area in result.areas.values():
@@ -155,7 +160,7 @@ def radar_spec(
     return RadarSpec(
         title=cluster_name,
         subtitle=texts.CHART_SUBTITLE.format(
-            campaign=campaign_id, ims=score_text(result.ims), level=result.level_label
+            campaign=campaign_id, ims=ims_text(result.ims), level=result.level_label
         ),
         axes=tuple(a.label for a in questionnaire.areas),
         series=tuple(series),

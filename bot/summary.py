@@ -31,6 +31,11 @@ Decisions:
   respondents and ``[]`` when nobody cited any option. ``"n/d"`` (and any non-numeric value) is left
   out of the sums, never read as zero.
 - **Labels** of choices come from the questionnaire (its ``label``, not the short button text).
+- **Text** (:func:`summary_text`): built only from the JSON summary, so it can be re-made from an
+  export. It says "(k de |A|)" after the participation, with k recovered from the rounded
+  percentage (exact while |A| < 1000), and names inactive respondents separately. "En su
+  mayoría" only above 50%; ties between levels, or between best or worst areas, are named as ties
+  or left out, never settled arbitrarily.
 """
 
 from __future__ import annotations

@@ -315,9 +315,11 @@ class Survey:
         if not is_open:
             response = await self.storage.get_response(manager.cluster_id, campaign.campaign_id)
             if require_open or response is None:
-                if campaign.state == "scheduled" or now < campaign.opens_at:
-                    return [Send(texts.CAMPAIGN_NOT_OPEN.format(date=self.when(campaign.opens_at)))]
-                return [Send(texts.CAMPAIGN_CLOSED.format(campaign=escape(campaign.campaign_id)))]
+                if campaign.state == "closed" or now >= campaign.closes_at:
+                    return [
+                        Send(texts.CAMPAIGN_CLOSED.format(campaign=escape(campaign.campaign_id)))
+                    ]
+                return [Send(texts.CAMPAIGN_NOT_OPEN.format(date=self.when(campaign.opens_at)))]
         else:
             response = await self.storage.start_response(
                 manager.cluster_id, campaign.campaign_id, self.q.version, user_id

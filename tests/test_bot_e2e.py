@@ -392,3 +392,33 @@ async def test_telegram_faults_are_survived_and_no_answer_is_lost(env):
     assert is_question(await luis.register())
     stats = server.stats()
     assert stats is not None
+
+
+async def test_campaign_not_open_yet_and_closed(env):
+    ana = env.manager()
+    await ana.register()
+    with env.db() as db:
+        db.execute(
+            "UPDATE campaigns SET state = 'scheduled', opens_at = '2099-01-01T05:00:00+00:00'"
+        )
+    await ana.send("/continuar")
+    assert (
+        "todavía no ha abierto: abre el jueves 1 de enero de 2099" in (await ana.next_send()).text
+    )
+    with env.db() as db:
+        db.execute("UPDATE campaigns SET state = 'closed'")
+    await ana.send("150")
+    assert "ya cerró" in (await ana.next_send()).text
+    assert env.stored_answers() == {}
+
+
+async def test_result_command_resends_the_latest_result(env):
+    ana = env.manager()
+    await ana.register()
+    await ana.answer_all(example("joven"))
+    photo, _ = await ana.submit()
+    await ana.send("/resultado")
+    again = await ana.next(lambda e: e.method == "sendPhoto")
+    assert again.caption == photo.caption and "Exploración" in again.caption
+    await ana.send("hola")
+    assert "ya fueron enviadas" in (await ana.next_send()).text

@@ -29,10 +29,19 @@ def db_rows(tmp_path: Path, sql: str) -> list[tuple]:
 
 
 def test_score_json_has_the_contract_fields(capsys):
-    assert main(["score", str(EXAMPLES / "consolidado.yaml"), "--campaign-year", "2021", "--json"]) == 0
+    assert (
+        main(["score", str(EXAMPLES / "consolidado.yaml"), "--campaign-year", "2021", "--json"])
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     assert set(out) == {
-        "questionnaire_version", "indicators", "areas", "ims", "level", "gates", "estrategia_actualizada",
+        "questionnaire_version",
+        "indicators",
+        "areas",
+        "ims",
+        "level",
+        "gates",
+        "estrategia_actualizada",
     }
     assert len(out["indicators"]) == 18 and len(out["areas"]) == 8
     assert out["ims"] == 88.9 and out["level"] == "consolidado"
@@ -61,7 +70,8 @@ def test_score_json_file_too(tmp_path, capsys):
 def test_score_bad_input_names_each_question_and_exits_2(tmp_path, capsys):
     path = tmp_path / "bad.yaml"
     path.write_text(
-        "empresas_vinculadas: muchas\nenfoque_segmentos: excelente\npregunta_x: 3\n", encoding="utf-8"
+        "empresas_vinculadas: muchas\nenfoque_segmentos: excelente\npregunta_x: 3\n",
+        encoding="utf-8",
     )
     assert main(["score", str(path), "--campaign-year", "2021"]) == EXIT_BAD_INPUT
     captured = capsys.readouterr()
@@ -76,7 +86,11 @@ def test_score_bad_input_names_each_question_and_exits_2(tmp_path, capsys):
 
 @pytest.mark.parametrize(
     ("content", "expected"),
-    [(None, "no se puede leer"), ("a: [1, 2\n", "no es un YAML/JSON válido"), ("- 1\n- 2\n", "debe ser un objeto")],
+    [
+        (None, "no se puede leer"),
+        ("a: [1, 2\n", "no es un YAML/JSON válido"),
+        ("- 1\n- 2\n", "debe ser un objeto"),
+    ],
 )
 def test_score_unreadable_or_malformed_file(tmp_path, capsys, content, expected):
     path = tmp_path / "f.yaml"
@@ -109,14 +123,18 @@ def test_import_clusters_all_or_nothing(tmp_path, capsys):
     # A new valid row first, then a broken one: neither may be imported.
     header, first = lines[0], lines[1]
     new_row = first.replace(first.split(",")[0], "nuevo_cluster", 1)
-    broken = first.replace(first.split(",")[0], "otro_cluster", 1).replace("agroindustria", "minería")
+    broken = first.replace(first.split(",")[0], "otro_cluster", 1).replace(
+        "agroindustria", "minería"
+    )
     broken = broken.replace("servicios", "minería").replace("manufactura", "minería")
     bad.write_text("\n".join([header, new_row, broken]) + "\n", encoding="utf-8")
     assert main(["import-clusters", str(bad)]) == EXIT_BAD_INPUT
     out = capsys.readouterr()
     assert "línea 3" in out.out and "sector" in out.out
     assert "No se importó nada" in out.err
-    assert db_rows(tmp_path, "SELECT count(*) FROM clusters WHERE cluster_id = 'nuevo_cluster'") == [(0,)]
+    assert db_rows(
+        tmp_path, "SELECT count(*) FROM clusters WHERE cluster_id = 'nuevo_cluster'"
+    ) == [(0,)]
 
 
 def test_invite_prints_a_deep_link_and_stores_the_code(tmp_path, monkeypatch, capsys):
@@ -134,8 +152,17 @@ def test_invite_prints_a_deep_link_and_stores_the_code(tmp_path, monkeypatch, ca
 
 
 def test_campaign_lifecycle(tmp_path, capsys):
-    args = ["campaign", "create", "2021", "--reference-year", "2021", "--opens", "2021-09-01",
-            "--closes", "2021-10-15"]
+    args = [
+        "campaign",
+        "create",
+        "2021",
+        "--reference-year",
+        "2021",
+        "--opens",
+        "2021-09-01",
+        "--closes",
+        "2021-10-15",
+    ]
     assert main(args) == 0
     assert main(args) == EXIT_BAD_INPUT  # already exists
     assert main(["campaign", "open", "2021"]) == 0
@@ -148,10 +175,29 @@ def test_campaign_lifecycle(tmp_path, capsys):
     assert main(["campaign", "close", "2021"]) == 0
     assert db_rows(tmp_path, "SELECT state FROM campaigns") == [("closed",)]
     assert main(["campaign", "open", "2099"]) == EXIT_BAD_INPUT
-    bad = ["campaign", "create", "x", "--reference-year", "2021", "--opens", "mañana", "--closes", "2021-10-15"]
+    bad = [
+        "campaign",
+        "create",
+        "x",
+        "--reference-year",
+        "2021",
+        "--opens",
+        "mañana",
+        "--closes",
+        "2021-10-15",
+    ]
     assert main(bad) == EXIT_BAD_INPUT
-    reversed_dates = ["campaign", "create", "y", "--reference-year", "2021", "--opens", "2021-10-15",
-                      "--closes", "2021-09-01"]
+    reversed_dates = [
+        "campaign",
+        "create",
+        "y",
+        "--reference-year",
+        "2021",
+        "--opens",
+        "2021-10-15",
+        "--closes",
+        "2021-09-01",
+    ]
     assert main(reversed_dates) == EXIT_BAD_INPUT
     assert "posterior" in capsys.readouterr().err
 
@@ -159,8 +205,17 @@ def test_campaign_lifecycle(tmp_path, capsys):
 def test_demo_runs_a_scripted_session_to_the_chart(tmp_path, capsys):
     script = tmp_path / "script.txt"
     script.write_text("#1\n#4\n/ayuda\n#99\n/salir\n", encoding="utf-8")
-    code = main(["demo", "--db", str(tmp_path / "demo.db"), "--script", str(script),
-                 "--charts", str(tmp_path / "charts")])
+    code = main(
+        [
+            "demo",
+            "--db",
+            str(tmp_path / "demo.db"),
+            "--script",
+            str(script),
+            "--charts",
+            str(tmp_path / "charts"),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "Autorización registrada" in out

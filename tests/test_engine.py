@@ -54,7 +54,9 @@ def test_skip_logic_and_previous_question(engine):
         "estrategia_formalizacion": "no_existe",
     }
     assert engine.next_question(answers).id == "estrategia_seguimiento"
-    assert engine.previous_question(answers, "estrategia_seguimiento").id == "estrategia_formalizacion"
+    assert (
+        engine.previous_question(answers, "estrategia_seguimiento").id == "estrategia_formalizacion"
+    )
     answers["estrategia_formalizacion"] = "documento"
     assert engine.next_question(answers).id == "estrategia_anio_actualizacion"
     assert engine.previous_question(answers, "enfoque_segmentos") is None
@@ -80,8 +82,12 @@ def test_submit_for_an_irrelevant_question_is_rejected(engine):
 
 @pytest.mark.parametrize(
     ("question", "value", "ok"),
-    [("empresas_activas", 180, True), ("empresas_activas", 181, False),
-     ("empresas_beneficiarias", 180, True), ("empresas_beneficiarias", 200, False)],
+    [
+        ("empresas_activas", 180, True),
+        ("empresas_activas", 181, False),
+        ("empresas_beneficiarias", 180, True),
+        ("empresas_beneficiarias", 200, False),
+    ],
 )
 def test_at_most_rules(engine, consolidado, question, value, ok):
     outcome = engine.submit(consolidado, question, value)
@@ -100,28 +106,36 @@ def test_size_counts_must_sum_to_linked_firms(engine, consolidado):
     assert isinstance(outcome, Rejected)
     assert "suman 181" in outcome.message and "son 180" in outcome.message
     assert set(outcome.questions) == {
-        "empresas_vinculadas", "empresas_micro", "empresas_pequenas", "empresas_medianas",
+        "empresas_vinculadas",
+        "empresas_micro",
+        "empresas_pequenas",
+        "empresas_medianas",
         "empresas_grandes",
     }
     # A size given as n/d: the rule cannot be checked, so it does not block.
     assert isinstance(engine.submit(consolidado, "empresas_grandes", ND), Accepted)
 
 
-@pytest.mark.parametrize(("export", "ok"), [(21, True), (22, True), (20, True), (23, False), (19, False)])
+@pytest.mark.parametrize(
+    ("export", "ok"), [(21, True), (22, True), (20, True), (23, False), (19, False)]
+)
 def test_destination_shares_sum_to_100_within_1(engine, consolidado, export, ok):
     outcome = engine.submit(consolidado, "ventas_pct_exportacion", export)
     assert isinstance(outcome, Accepted) is ok
 
 
 @pytest.mark.parametrize(
-    ("previous", "confirm"), [(3850, False), (8000, False), (1925, False), (1924, True), (1000, True)]
+    ("previous", "confirm"),
+    [(3850, False), (8000, False), (1925, False), (1924, True), (1000, True)],
 )
 def test_large_change_needs_confirmation(engine, consolidado, previous, confirm):
     outcome = engine.submit(consolidado, "empleo_anio_anterior", previous)
     assert isinstance(outcome, NeedsConfirmation) is confirm
     if confirm:
         assert "¿Está seguro?" in outcome.message and outcome.rule_id == "cambio_empleo"
-        again = engine.submit(consolidado, "empleo_anio_anterior", previous, confirmed=["cambio_empleo"])
+        again = engine.submit(
+            consolidado, "empleo_anio_anterior", previous, confirmed=["cambio_empleo"]
+        )
         assert isinstance(again, Accepted)
 
 
@@ -197,7 +211,8 @@ def test_every_answer_error_code_is_reachable():
 def test_coerce_file_values(engine, questionnaire):
     q = questionnaire.question
     assert engine.coerce(q("alianzas_externas"), "plan_desarrollo;comision_regional") == [
-        "comision_regional", "plan_desarrollo",
+        "comision_regional",
+        "plan_desarrollo",
     ]
     assert engine.coerce(q("gobernanza_presidencia_empresarial"), "si") is True
     assert engine.coerce(q("gobernanza_presidencia_empresarial"), False) is False
@@ -244,7 +259,10 @@ def test_display_values(engine, questionnaire):
     assert engine.display(q("ventas_anio_actual"), 457_000_000_000) == "$457.000.000.000"
     assert engine.display(q("financiacion_pct_empresas"), 12.5) == "12,5%"
     assert engine.display(q("empresas_vinculadas"), ND) == "No disponible"
-    assert engine.display(q("gobernanza_instancias"), ["junta_directiva"], compact=True) == "Junta directiva"
+    assert (
+        engine.display(q("gobernanza_instancias"), ["junta_directiva"], compact=True)
+        == "Junta directiva"
+    )
     assert engine.display(q("estrategia_anio_actualizacion"), 2020) == "2020"
 
 

@@ -567,14 +567,7 @@ def snooze_pending(m: ManagerState) -> bool:
     return m.snoozed_until > last and not back
 
 
-@settings(max_examples=400, deadline=None)
-@given(states())
-def test_decide_never_breaks_the_rules(state: tuple[ManagerState, datetime]) -> None:
-    m, now = state
-    decision = decide(POLICY, CAMPAIGN, m, now)
-    if decision.next_at is not None:
-        assert decision.next_at >= now
-        assert decide(POLICY, CAMPAIGN, m, decision.next_at).send
+def assert_rules(m: ManagerState, now: datetime, decision: Decision) -> None:
     if not decision.send:
         return
     assert is_allowed_moment(POLICY, now)
@@ -588,6 +581,20 @@ def test_decide_never_breaks_the_rules(state: tuple[ManagerState, datetime]) -> 
     if last is not None:
         gap = POLICY.last_call_min_gap if decision.kind == LAST else POLICY.min_gap
         assert now - last >= gap
+
+
+@settings(max_examples=400, deadline=None)
+@given(states())
+def test_decide_never_breaks_the_rules(state: tuple[ManagerState, datetime]) -> None:
+    """Neither now nor at the ``next_at`` it announces (where it must indeed send)."""
+    m, now = state
+    decision = decide(POLICY, CAMPAIGN, m, now)
+    assert_rules(m, now, decision)
+    if decision.next_at is not None:
+        assert decision.next_at >= now
+        later = decide(POLICY, CAMPAIGN, m, decision.next_at)
+        assert later.send
+        assert_rules(m, decision.next_at, later)
 
 
 @settings(max_examples=150, deadline=None)

@@ -1,0 +1,72 @@
+"""Settings: environment variables with the SSME_ prefix, one clear line per bad value."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from bot.logs import setup_logging
+from config import SettingsError, load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    for key in list(__import__("os").environ):
+        if key.startswith("SSME_"):
+            monkeypatch.delenv(key)
+
+
+def test_defaults():
+    s = load_settings()
+    assert s.timezone == "America/Bogota"
+    assert str(s.db_path) == "data/ssme.db"
+    assert s.telegram_api_url == "https://api.telegram.org"
+    assert s.admin_ids == frozenset()
+
+
+def test_values_from_environment_and_dotenv(monkeypatch, tmp_path):
+    monkeypatch.setenv("SSME_ADMIN_IDS", "11, 22,33")
+    (tmp_path / ".env").write_text(
+        "SSME_TELEGRAM_API_URL=http://127.0.0.1:8081/\n", encoding="utf-8"
+    )
+    s = load_settings()
+    assert s.admin_ids == {11, 22, 33}
+    assert s.telegram_api_url == "http://127.0.0.1:8081"
+
+
+@pytest.mark.parametrize(
+    ("var", "value", "words"),
+    [
+        ("SSME_ADMIN_IDS", "11,ana", "'ana' is not a Telegram user id"),
+        ("SSME_TIMEZONE", "Bogota", "unknown timezone"),
+        ("SSME_TELEGRAM_API_URL", "127.0.0.1:8081", "http://"),
+        ("SSME_WEBHOOK_PORT", "99999", "65535"),
+        ("SSME_CHART_WORKERS", "muchos", "integer"),
+        ("SSME_UPDATE_PROCESSING", "parallel", "per_user"),
+        ("SSME_LOG_LEVEL", "LOUD", "DEBUG"),
+    ],
+)
+def test_bad_values_name_the_variable_on_one_line(monkeypatch, var, value, words):
+    monkeypatch.setenv(var, value)
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    message = str(info.value)
+    assert message.startswith(f"{var}:") and words in message and "\n" not in message
+
+
+def test_missing_token_is_explained():
+    with pytest.raises(SettingsError) as info:
+        load_settings().require_token()
+    assert "SSME_TELEGRAM_TOKEN" in str(info.value) and "ssme demo" in str(info.value)
+
+
+def test_the_token_is_redacted_from_every_log_line(capsys):
+    token = "123456:AAE-secret"
+    setup_logging("DEBUG", token)
+    logging.getLogger("telegram.ext").info("POST https://api.telegram.org/bot%s/getUpdates", token)
+    logging.getLogger("httpx").info("HTTP Request: POST .../bot%s/sendMessage", token)
+    err = capsys.readouterr().err
+    assert token not in err and "<token>" in err
+    assert "sendMessage" not in err, "httpx request lines are not logged at all"

@@ -1,0 +1,150 @@
+"""The storage layer on real SQLite files: schema, invitations, answers, results, concurrency."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import timedelta
+
+import pytest
+
+from bot.local import DEMO_CLUSTER
+from bot.storage import MIGRATIONS, Redeem, Storage, utcnow
+from tests.e2e import OTHER_CLUSTER
+
+
+@pytest.fixture
+async def storage(tmp_path):
+    s = await Storage.open(tmp_path / "db" / "ssme.db")
+    await s.upsert_clusters([DEMO_CLUSTER, OTHER_CLUSTER], "test")
+    now = utcnow()
+    await s.create_campaign(
+        "2021", 2021, now - timedelta(days=1), now + timedelta(days=9), state="open"
+    )
+    yield s
+    await s.close()
+
+
+async def test_schema_is_migrated_and_pragmas_set(tmp_path):
+    path = tmp_path / "new" / "ssme.db"
+    s = await Storage.open(path)
+    assert await s.schema_version() == len(MIGRATIONS)
+    await s.close()
+    s = await Storage.open(path)  # opening again runs no migration twice
+    assert await s.schema_version() == len(MIGRATIONS)
+    assert await s.integrity_check() == "ok"
+    await s.close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+async def test_invitation_single_use_expiry_and_replacement(storage):
+    now = utcnow()
+    await storage.create_invitation(
+        DEMO_CLUSTER.cluster_id, "codigo-uno-123", now + timedelta(days=1), "cli"
+    )
+    await storage.create_invitation(
+        DEMO_CLUSTER.cluster_id, "codigo-viejo-9", now - timedelta(seconds=1), "cli"
+    )
+    assert (await storage.redeem_invitation("nada-de-nada", 1, 1, "A"))[0] is Redeem.UNKNOWN
+    assert (await storage.redeem_invitation("codigo-viejo-9", 1, 1, "A"))[0] is Redeem.EXPIRED
+    assert await storage.redeem_invitation("codigo-uno-123", 1, 1, "Ana") == (
+        Redeem.OK,
+        DEMO_CLUSTER.cluster_id,
+    )
+    assert (await storage.redeem_invitation("codigo-uno-123", 2, 2, "Beto"))[0] is Redeem.USED
+    manager = await storage.manager_for_user(1)
+    assert manager is not None and manager.cluster_id == DEMO_CLUSTER.cluster_id
+
+    # A new invitation for the same cluster replaces its manager, and the audit log says so.
+    await storage.create_invitation(
+        DEMO_CLUSTER.cluster_id, "codigo-dos-456", now + timedelta(days=1), "cli"
+    )
+    assert (await storage.redeem_invitation("codigo-dos-456", 2, 2, "Beto"))[0] is Redeem.OK
+    assert (await storage.manager_for_user(2)).cluster_id == DEMO_CLUSTER.cluster_id
+    assert await storage.manager_for_user(1) is None
+    log = await storage.audit_log()
+    replaced = [e for e in log if e["action"] == "manager_replaced"]
+    assert replaced and '"previous_user": 1' in replaced[0]["detail"]
+
+
+async def test_answers_upsert_drop_and_cursor_in_one_commit(storage):
+    response = await storage.start_response(DEMO_CLUSTER.cluster_id, "2021", "v1", 1)
+    same = await storage.start_response(DEMO_CLUSTER.cluster_id, "2021", "v1", 1)
+    assert same.response_id == response.response_id
+    rid = response.response_id
+    await storage.save_answer(rid, "a", 1, user_id=1)
+    await storage.save_answer(rid, "b", ["x", "y"], user_id=1)
+    await storage.save_answer(rid, "a", 2, dropped=["b"], user_id=1, cursor=("c", "walk"))
+    assert await storage.answers(rid) == {"a": 2}
+    current = await storage.get_response(DEMO_CLUSTER.cluster_id, "2021")
+    assert (current.cursor_question, current.cursor_mode) == ("c", "walk")
+
+
+async def test_every_submission_result_is_kept(storage):
+    rid = (await storage.start_response(DEMO_CLUSTER.cluster_id, "2021", "v1", 1)).response_id
+    for ims, level in ((55.0, "intermedio"), (72.5, "consolidado")):
+        await storage.submit_response(
+            rid,
+            version="v1",
+            ims=ims,
+            level=level,
+            scores={"areas": {}, "ims": ims},
+            answers={"a": 1},
+            actor=1,
+            cluster_id=DEMO_CLUSTER.cluster_id,
+        )
+        await storage.reopen_response(rid, 1, DEMO_CLUSTER.cluster_id)
+    assert await storage.results_count(rid) == 2
+    latest = await storage.latest_result(rid)
+    assert latest.ims == 72.5
+    assert await storage.result_answers(latest.result_id) == {"a": 1}
+
+
+async def test_previous_campaign_result_and_campaign_means(storage):
+    now = utcnow()
+    await storage.create_campaign(
+        "2020", 2020, now - timedelta(days=400), now - timedelta(days=300)
+    )
+    old = (await storage.start_response(DEMO_CLUSTER.cluster_id, "2020", "v1", 1)).response_id
+    await storage.submit_response(
+        old,
+        version="v1",
+        ims=40.0,
+        level="intermedio",
+        scores={"areas": {"enfoque": 25.0}},
+        answers={},
+        actor="import",
+        cluster_id=DEMO_CLUSTER.cluster_id,
+    )
+    campaign, result = await storage.previous_result(DEMO_CLUSTER.cluster_id, 2021)
+    assert campaign == "2020" and result.scores["areas"]["enfoque"] == 25.0
+    assert await storage.previous_result(DEMO_CLUSTER.cluster_id, 2020) is None
+    rows = await storage.campaign_area_scores("2020")
+    assert rows == [(DEMO_CLUSTER.cluster_id, "agroindustria", {"enfoque": 25.0})]
+
+
+async def test_update_ids_are_seen_once(storage):
+    assert await storage.first_time(10) is True
+    assert await storage.first_time(10) is False
+    assert await storage.forget_updates_before(utcnow() + timedelta(seconds=1)) == 1
+    assert await storage.first_time(10) is True
+
+
+async def test_concurrent_writers_never_interleave_transactions(storage):
+    """Many managers saving at once on one connection: every answer lands, nothing is lost."""
+    rids = []
+    for i in range(40):
+        await storage.upsert_clusters(
+            [DEMO_CLUSTER.__class__(**{**DEMO_CLUSTER.__dict__, "cluster_id": f"c{i}"})], "t"
+        )
+        rids.append((await storage.start_response(f"c{i}", "2021", "v1", i)).response_id)
+
+    async def manager(rid: int) -> None:
+        for q in range(25):
+            await storage.save_answer(rid, f"q{q}", q, user_id=rid)
+
+    await asyncio.gather(*(manager(r) for r in rids))
+    for rid in rids:
+        assert len(await storage.answers(rid)) == 25
+    assert await storage.integrity_check() == "ok"
