@@ -421,4 +421,4 @@ async def test_result_command_resends_the_latest_result(env):
     again = await ana.next(lambda e: e.method == "sendPhoto")
     assert again.caption == photo.caption and "Exploración" in again.caption
     await ana.send("hola")
-    assert "ya fueron enviadas" in (await ana.next_send()).text
+    assert "/revisar" in (await ana.next_send("ya fueron enviadas")).text

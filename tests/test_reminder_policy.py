@@ -579,7 +579,9 @@ def assert_rules(m: ManagerState, now: datetime, decision: Decision) -> None:
     assert len(m.sent) < POLICY.max_per_campaign
     last = m.last_sent_at
     if last is not None:
-        gap = POLICY.last_call_min_gap if decision.kind == LAST else POLICY.min_gap
+        gap = POLICY.min_gap
+        if decision.kind == LAST:
+            gap = min(POLICY.last_call_min_gap, POLICY.min_gap)
         assert now - last >= gap
 
 
