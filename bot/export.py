@@ -133,6 +133,7 @@ _XML_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
 _WIDTH_SAMPLE = 200
 _WIDTH_MIN, _WIDTH_MAX = 8, 50
 _CHUNK = 2000  # rows per write to the zip stream
+_TEXT_CACHE = 50_000  # distinct texts remembered per sheet while writing XLSX
 
 
 @dataclass(frozen=True)
@@ -166,10 +167,10 @@ def _cell(value: Any) -> str | int | float | datetime | None:
         return YES if value else NO
     if isinstance(value, Enum):
         value = value.value
-    if isinstance(value, int | float):
-        if not math.isfinite(value):
-            return None
-        return float(value) if isinstance(value, float) else int(value)
+    if isinstance(value, float):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, int):
+        return int(value)
     if isinstance(value, str):
         return str(value)
     if isinstance(value, Decimal):
@@ -181,7 +182,7 @@ def _cell(value: Any) -> str | int | float | datetime | None:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, list | tuple):
-        return ";".join(str(_cell(v)) for v in value)
+        return ";".join("" if v is None else str(v) for v in map(_cell, value))
     return str(value)
 
 
@@ -331,8 +332,11 @@ def _readme(tables: Tables, title: str) -> str:
     return texts.README.format(title=title, tables=table_lines, columns=column_lines)
 
 
-def to_csv_zip(tables: Tables, *, title: str = "SSME") -> bytes:
-    """A ZIP with one CSV per table (UTF-8 with BOM, ``,``, CRLF) and a README.txt in Spanish."""
+def to_csv_zip(tables: Tables, *, title: str | None = None) -> bytes:
+    """A ZIP with one CSV per table (UTF-8 with BOM, ``,``, CRLF) and a README.txt in Spanish.
+
+    ``title`` heads the README (default :data:`bot.texts.export.README_TITLE`).
+    """
     _check(tables)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -347,7 +351,7 @@ def to_csv_zip(tables: Tables, *, title: str = "SSME") -> bytes:
                     writer.writerows(
                         [_csv_cell(v) for v in row] for row in rows[start : start + _CHUNK]
                     )
-        readme = _readme(tables, title).replace("\n", "\r\n")
+        readme = _readme(tables, title or texts.README_TITLE).replace("\n", "\r\n")
         zf.writestr(texts.README_NAME, readme.encode("utf-8-sig"))
     return out.getvalue()
 
@@ -421,30 +425,53 @@ def _is_big(value: int | float) -> bool:
     return abs(value) >= BIG_NUMBER and (type(value) is int or value.is_integer())
 
 
+def _escape(match: re.Match[str]) -> str:
+    return _XML_ESCAPES[match.group()]
+
+
+def _text_xml(value: str) -> str:
+    """What follows ``<c r="A1`` for a text cell (neutralised), or "" when it is empty."""
+    value = neutralise(value)
+    if not value:
+        return ""
+    space = ' xml:space="preserve"' if value != value.strip() else ""
+    return f'" t="inlineStr"><is><t{space}>{_XML_SPECIAL.sub(_escape, value)}</t></is></c>'
+
+
 def _rows_xml(rows: Sequence[Sequence[Any]], ncols: int, styles: _Styles) -> Iterator[bytes]:
-    """``<row>`` elements from row 2 on, in chunks of encoded XML."""
+    """``<row>`` elements from row 2 on, in chunks of encoded XML (the cell XML of openpyxl)."""
     letters = [get_column_letter(i) for i in range(1, ncols + 1)]
-    date_style = f' s="{styles.date_id}"'
-    big_style = f' s="{styles.big_id}"'
-    special, escapes = _XML_SPECIAL, _XML_ESCAPES
+    date_style = f'" s="{styles.date_id}"><v>'
+    big_style = f'" s="{styles.big_id}"><v>'
+    texts_seen: dict[str, str] = {}  # ids repeat a lot (cluster, campaign, question, choice ids)
     parts: list[str] = []
     append = parts.append
     for r, row in enumerate(rows, start=2):
         append(f'<row r="{r}">')
-        for letter, raw in zip(letters, row, strict=True):
-            value = _xlsx_value(raw)
-            if value is None:
-                continue
+        for letter, value in zip(letters, row, strict=True):
             kind = type(value)
             if kind is str:
-                text = special.sub(lambda m: escapes[m.group()], value)  # type: ignore[arg-type]
-                space = ' xml:space="preserve"' if value != value.strip() else ""
-                append(f'<c r="{letter}{r}" t="inlineStr"><is><t{space}>{text}</t></is></c>')
+                tail = texts_seen.get(value)
+                if tail is None:
+                    tail = _text_xml(value)
+                    if len(texts_seen) < _TEXT_CACHE:
+                        texts_seen[value] = tail
+                if tail:
+                    append(f'<c r="{letter}{r}{tail}')
+                continue
+            if value is None:
+                continue
+            value = _xlsx_value(value)
+            kind = type(value)
+            if kind is str:
+                tail = _text_xml(value)
+                if tail:
+                    append(f'<c r="{letter}{r}{tail}')
             elif kind is datetime:
-                append(f'<c r="{letter}{r}"{date_style}><v>{to_excel(value)!r}</v></c>')
-            else:
-                style = big_style if _is_big(value) else ""  # type: ignore[arg-type]
-                append(f'<c r="{letter}{r}"{style}><v>{value!r}</v></c>')
+                append(f'<c r="{letter}{r}{date_style}{to_excel(value)!r}</v></c>')
+            elif value is not None:
+                style = big_style if _is_big(value) else '"><v>'  # type: ignore[arg-type]
+                append(f'<c r="{letter}{r}{style}{value!r}</v></c>')
         append("</row>")
         if r % _CHUNK == 0:
             yield "".join(parts).encode("utf-8")

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from bot.questionnaire.model import Problem, Questionnaire, cross_check, dotted
 
 DEFAULT_DEFINITION = "ssme.yaml"
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class QuestionnaireError(Exception):
@@ -41,7 +42,9 @@ def _node_line(root: yaml.Node | None, path: tuple[str | int, ...]) -> int | Non
     return line
 
 
-def _located(root: yaml.Node | None, problems: list[Problem]) -> list[str]:
+def _located(text: str, problems: list[Problem]) -> list[str]:
+    # Composing the node tree costs as much as loading: done only when there is an error.
+    root = yaml.compose(text, Loader=_Loader)
     out = []
     for path, message in problems:
         line = _node_line(root, path)
@@ -51,8 +54,7 @@ def _located(root: yaml.Node | None, problems: list[Problem]) -> list[str]:
 
 def parse_definition(text: str, source: str = "<questionnaire>") -> Questionnaire:
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{mark.line + 1}" if mark else "?"
@@ -68,10 +70,10 @@ def parse_definition(text: str, source: str = "<questionnaire>") -> Questionnair
             path = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
             path = tuple(p for p in path if p not in _RULE_TAGS)
             problems.append((path, err["msg"].removeprefix("Value error, ")))
-        raise QuestionnaireError(source, _located(root, problems)) from None
+        raise QuestionnaireError(source, _located(text, problems)) from None
     problems = cross_check(questionnaire)
     if problems:
-        raise QuestionnaireError(source, _located(root, problems))
+        raise QuestionnaireError(source, _located(text, problems))
     return questionnaire
 
 

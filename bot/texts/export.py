@@ -10,6 +10,7 @@ Templates use ``str.format`` placeholders, filled by :mod:`bot.export`.
 from __future__ import annotations
 
 README_NAME = "README.txt"
+README_TITLE = "Datos del SSME · Red Clúster Colombia"
 
 WORKBOOK_CREATOR = "SSME · Red Clúster Colombia"
 WORKBOOK_DESCRIPTION = (
