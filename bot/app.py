@@ -18,7 +18,7 @@ from telegram.ext import (
 )
 
 from bot import texts
-from bot.handlers import errors, manager
+from bot.handlers import admin, errors, manager
 from bot.handlers.common import drop_duplicates
 from bot.processor import PerUserUpdateProcessor
 from bot.questionnaire.loader import load_questionnaire
@@ -63,6 +63,21 @@ def build_application(settings: Settings) -> Application:
     app.add_handler(CommandHandler("resultado", manager.result, filters=private))
     app.add_handler(CommandHandler(["ayuda", "help"], manager.help_, filters=private))
     app.add_handler(CommandHandler("cancelar", manager.pause, filters=private))
+    for names, callback in (
+        (["resumen", "summary"], admin.summary),
+        (["exportar", "export"], admin.export),
+        (["participacion"], admin.participation),
+        (["invitar"], admin.invite),
+        (["invitaciones"], admin.invitations),
+        (["importar"], admin.import_help),
+    ):
+        app.add_handler(CommandHandler(names, callback, filters=private))
+    app.add_handler(
+        MessageHandler(
+            private & filters.Document.ALL & filters.CaptionRegex(r"^/importar\b"),
+            admin.import_registry,
+        )
+    )
     app.add_handler(CallbackQueryHandler(manager.button))
     app.add_handler(MessageHandler(private & filters.COMMAND, manager.unknown_command))
     app.add_handler(MessageHandler(private & filters.TEXT, manager.text))

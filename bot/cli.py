@@ -226,6 +226,74 @@ def cmd_campaign(args: argparse.Namespace) -> int:
     return asyncio.run(_with_storage(settings, work))
 
 
+def _admin(work: Any) -> Any:
+    """Run an admin task on the database; an AdminError becomes a one-line CLI error."""
+    from bot.admin import AdminError
+
+    settings = _settings()
+    questionnaire = load_questionnaire(settings.questionnaire_path)
+    try:
+        return asyncio.run(_with_storage(settings, lambda s: work(s, questionnaire)))
+    except AdminError as exc:
+        raise CliError(str(exc)) from None
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    import re
+    from html import unescape
+
+    from bot import admin
+
+    bundle = _admin(lambda s, q: admin.summary(s, q, args.campaign))
+    if args.json:
+        print(json.dumps(bundle.data, ensure_ascii=False, indent=2))
+    else:
+        print(unescape(re.sub(r"<[^>]+>", "", bundle.text)))
+    if args.charts:
+        from bot.summary import render_chart
+
+        args.charts.mkdir(parents=True, exist_ok=True)
+        for name, job in bundle.charts:
+            path = args.charts / f"{name}.png"
+            path.write_bytes(render_chart(job))
+            print(texts.CLI_CHART_SAVED.format(path=path), file=sys.stderr)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from bot import admin
+
+    filename, data = _admin(lambda s, q: admin.export(s, q, args.campaign, args.format))
+    path = args.output or Path(filename)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    print(texts.CLI_EXPORTED.format(path=path, size=len(data) // 1024))
+    return 0
+
+
+def cmd_import_responses(args: argparse.Namespace) -> int:
+    from bot import admin
+
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        raise CliError(texts.CLI_CANNOT_READ.format(path=args.file, error=exc.strerror)) from None
+    ok, report = _admin(lambda s, q: admin.import_responses(s, q, args.campaign, data, "cli"))
+    print(report)
+    return 0 if ok else EXIT_BAD_INPUT
+
+
+def cmd_participation(args: argparse.Namespace) -> int:
+    import re
+    from html import unescape
+
+    from bot import admin
+
+    report = _admin(lambda s, q: admin.participation(s, args.campaign))
+    print(unescape(re.sub(r"<[^>]+>", "", report.text())))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     h = texts.CLI_HELP
     parser = argparse.ArgumentParser(prog="ssme", description=h["ssme"])
@@ -257,6 +325,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("cluster_id")
     p.add_argument("--days", type=int, help=h["days"])
     p.set_defaults(func=cmd_invite)
+
+    p = sub.add_parser("summary", help=h["summary"])
+    p.add_argument("--campaign", help=h["campaign_id"])
+    p.add_argument("--json", action="store_true", help=h["json"])
+    p.add_argument("--charts", type=Path, help=h["summary_charts"])
+    p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("export", help=h["export"])
+    p.add_argument("--campaign", help=h["campaign_id"])
+    p.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
+    p.add_argument("--output", type=Path, help=h["output"])
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("import-responses", help=h["import_responses"])
+    p.add_argument("file", type=Path)
+    p.add_argument("--campaign", required=True, help=h["campaign_id"])
+    p.set_defaults(func=cmd_import_responses)
+
+    p = sub.add_parser("participation", help=h["participation"])
+    p.add_argument("--campaign", help=h["campaign_id"])
+    p.set_defaults(func=cmd_participation)
 
     p = sub.add_parser("campaign", help=h["campaign"])
     csub = p.add_subparsers(dest="action", required=True)

@@ -188,6 +188,29 @@ class StoredResult:
     scores: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Submitted:
+    cluster_id: str
+    questionnaire_version: str
+    submitted_at: datetime
+    scores: dict[str, Any]
+    answers: dict[str, Value]
+
+
+@dataclass(frozen=True)
+class ClusterState:
+    cluster_id: str
+    nombre: str
+    departamento: str
+    sector: str
+    estado: str
+    user_id: int | None
+    chat_id: int | None
+    unreachable: bool
+    status: str  # no_manager | not_started | draft | submitted
+    updated_at: datetime | None
+
+
 class Redeem(Enum):
     OK = "ok"
     UNKNOWN = "unknown"
@@ -667,6 +690,110 @@ class Storage:
         async with self._tx() as db:
             cur = await db.execute("DELETE FROM seen_updates WHERE seen_at < ?", (_ts(moment),))
             return cur.rowcount
+
+    # -- admin: campaigns' data ----------------------------------------------------------------
+
+    async def previous_campaign(self, campaign_id: str) -> Campaign | None:
+        """The campaign just before this one (by reference year)."""
+        row = await self._one(
+            "SELECT * FROM campaigns WHERE reference_year < "
+            "(SELECT reference_year FROM campaigns WHERE campaign_id = ?) "
+            "ORDER BY reference_year DESC, opens_at DESC LIMIT 1",
+            (campaign_id,),
+        )
+        return self._campaign(row) if row else None
+
+    async def submissions(self, campaign_id: str) -> list[Submitted]:
+        """Every submitted response of the campaign with its latest result."""
+        rows = await self._all(
+            "SELECT s.cluster_id, s.questionnaire_version, r.submitted_at, r.scores, r.answers "
+            "FROM responses s JOIN results r ON r.result_id = "
+            "(SELECT max(result_id) FROM results WHERE response_id = s.response_id) "
+            "WHERE s.campaign_id = ? AND s.status = 'submitted' ORDER BY s.cluster_id",
+            (campaign_id,),
+        )
+        return [
+            Submitted(
+                r["cluster_id"],
+                r["questionnaire_version"],
+                parse_ts(r["submitted_at"]),  # type: ignore[arg-type]
+                json.loads(r["scores"]),
+                json.loads(r["answers"]),
+            )
+            for r in rows
+        ]
+
+    async def import_submissions(
+        self, campaign_id: str, rows: Sequence[Submitted], actor: str | int
+    ) -> int:
+        """Submitted responses from an earlier measurement, all in one transaction or none."""
+        now = _ts(utcnow())
+        async with self._tx() as db:
+            for row in rows:
+                cur = await db.execute(
+                    "INSERT INTO responses (cluster_id, campaign_id, status, questionnaire_version, "
+                    "source, created_at, updated_at, submitted_at) "
+                    "VALUES (?, ?, 'submitted', ?, 'import', ?, ?, ?)",
+                    (row.cluster_id, campaign_id, row.questionnaire_version, now, now, now),
+                )
+                response_id = cur.lastrowid
+                await db.executemany(
+                    "INSERT INTO answers (response_id, question_id, value, answered_at) "
+                    "VALUES (?, ?, ?, ?)",
+                    [
+                        (response_id, q, json.dumps(v, ensure_ascii=False), now)
+                        for q, v in row.answers.items()
+                    ],
+                )
+                await db.execute(
+                    "INSERT INTO results (response_id, submitted_at, questionnaire_version, ims, "
+                    "level, scores, answers) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        response_id,
+                        now,
+                        row.questionnaire_version,
+                        row.scores["ims"],
+                        row.scores["level"],
+                        json.dumps(row.scores, ensure_ascii=False),
+                        json.dumps(row.answers, ensure_ascii=False),
+                    ),
+                )
+            await self._audit(
+                db, actor, "import_responses", None, {"campaign": campaign_id, "rows": len(rows)}
+            )
+        return len(rows)
+
+    async def response_states(self, campaign_id: str) -> list[ClusterState]:
+        """Every registry cluster with where it stands in the campaign."""
+        rows = await self._all(
+            "SELECT c.cluster_id, c.nombre, c.departamento, c.sector, c.estado, "
+            "m.user_id, m.chat_id, m.unreachable_at, s.status, s.updated_at "
+            "FROM clusters c LEFT JOIN managers m ON m.cluster_id = c.cluster_id "
+            "LEFT JOIN responses s ON s.cluster_id = c.cluster_id AND s.campaign_id = ? "
+            "ORDER BY c.departamento, c.nombre",
+            (campaign_id,),
+        )
+        return [
+            ClusterState(
+                cluster_id=r["cluster_id"],
+                nombre=r["nombre"],
+                departamento=r["departamento"],
+                sector=r["sector"],
+                estado=r["estado"],
+                user_id=r["user_id"],
+                chat_id=r["chat_id"],
+                unreachable=r["unreachable_at"] is not None,
+                status=r["status"] or ("not_started" if r["user_id"] else "no_manager"),
+                updated_at=parse_ts(r["updated_at"]),
+            )
+            for r in rows
+        ]
+
+    async def existing_responses(self, campaign_id: str) -> set[str]:
+        rows = await self._all(
+            "SELECT cluster_id FROM responses WHERE campaign_id = ?", (campaign_id,)
+        )
+        return {r["cluster_id"] for r in rows}
 
     async def integrity_check(self) -> str:
         row = await self._one("PRAGMA integrity_check")

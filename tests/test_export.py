@@ -406,3 +406,15 @@ def test_rows_must_match_the_header():
 
 def test_readme_describes_every_table():
     assert set(texts.TABLE_DESCRIPTIONS) == set(TABLES)
+
+
+def test_registry_rows_may_be_dataclasses(q, rows):
+    from dataclasses import make_dataclass
+
+    Cluster = make_dataclass("Cluster", [(c, Any) for c in COLUMNS])
+    entry = Cluster(**cluster("huila_cafe", "Café"))
+    row = ExportRow(entry, "2021", q.version, rows[0].submitted_at, {}, rows[0].scores)
+    tables = export_tables(q, [entry], [row])
+    assert tables["registro"][1] == [[*cluster("huila_cafe", "Café").values()]]
+    assert tables["respuestas"][1][0][:2] == ["huila_cafe", "Café"]
+    assert tables["largo"][1] == []

@@ -376,6 +376,12 @@ def test_snooze() -> None:
     assert (again.send, again.reason, again.next_at) == (False, "reserved", at(11, 30, 8))
 
 
+def test_a_snooze_without_a_reminder_is_only_a_not_before() -> None:
+    m = manager("not_started", snoozed_until=at(11, 10, 8))
+    assert check(m, at(11, 9, 10)).reason == "snoozed"
+    assert check(m, at(11, 10, 8)).reason == "due"
+
+
 def test_snooze_is_dropped_when_the_manager_comes_back() -> None:
     m = manager(
         sent=((CONT, at(11, 10, 10)),), snoozed_until=at(11, 11, 8), last_activity_at=at(11, 10, 20)
@@ -562,7 +568,7 @@ def snooze_pending(m: ManagerState) -> bool:
     """The documented rule: snoozed after the latest reminder, and not back since."""
     last = m.last_sent_at
     if m.snoozed_until is None or last is None:
-        return m.snoozed_until is not None
+        return False
     back = m.last_activity_at is not None and m.last_activity_at > last
     return m.snoozed_until > last and not back
 

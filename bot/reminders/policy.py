@@ -315,8 +315,8 @@ def next_allowed_moment(policy: ReminderPolicy, after: datetime) -> datetime:
 
 
 def snooze_until(policy: ReminderPolicy, pressed_at: datetime) -> datetime:
-    """ "Recordarme mañana": the window start of the next day, or of the next allowed day after
-    it (pressed on Friday → Monday 8:00)."""
+    """The moment «Recordarme mañana» means: the window start of the next day, or of the next
+    allowed day after it (pressed on Friday → Monday 8:00)."""
     local = _local(policy, pressed_at, "pressed_at")
     tomorrow = datetime.combine(
         local.date() + timedelta(days=1), policy.window_start, tzinfo=policy.tz
@@ -382,14 +382,11 @@ def _permanent_block(
 
 
 def _snooze_pending(m: ManagerState) -> bool:
-    """ "Recordarme mañana" pressed on the latest reminder, not yet answered by a send, and the
-    manager has not come back on their own since that reminder."""
-    if m.snoozed_until is None:
-        return False
+    """Whether «Recordarme mañana» was pressed on the latest reminder, not yet answered by a
+    send, and the manager has not come back on their own since that reminder. A snooze answers
+    a reminder: without any sent, ``snoozed_until`` is only a "not before"."""
     last = m.last_sent_at
-    if last is None:
-        return True
-    if m.snoozed_until <= last:
+    if m.snoozed_until is None or last is None or m.snoozed_until <= last:
         return False
     return not (m.last_activity_at is not None and m.last_activity_at > last)
 

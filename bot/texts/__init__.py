@@ -241,8 +241,16 @@ CLI_HELP = {
     "invite": "Crea una invitación de un solo uso para el gestor de un clúster.",
     "days": "días de vigencia de la invitación (por omisión 30)",
     "campaign": "Crea, abre, cierra, extiende o lista las mediciones.",
+    "summary": "Cifras del resumen ejecutivo de una medición (texto o --json).",
+    "campaign_id": "id de la medición (por omisión, la abierta o la más reciente)",
+    "summary_charts": "guarda también las gráficas del resumen en esta carpeta",
+    "export": "Exporta registro, respuestas, puntajes y formato largo (XLSX o CSV en zip).",
+    "output": "archivo de salida",
+    "import_responses": "Carga respuestas de una medición anterior desde un CSV (todo o nada).",
+    "participation": "Participación por estado, departamento y sector.",
 }
 CLI_ERROR = "Error: {text}"
+CLI_EXPORTED = "Exportado en {path} ({size} KB)."
 CLI_WARNING = "Aviso: {text}"
 CLI_CANNOT_READ = "no se puede leer {path}: {error}"
 CLI_BAD_FILE = "{path} no es un YAML/JSON válido: {error}"

@@ -74,7 +74,7 @@ Datos del Sistema de Seguimiento, Medición y Evaluación (SSME) de la Red Clús
 Los nombres de las tablas y de las columnas son los identificadores de la metodología del SSME:
 no cambian entre mediciones y sirven como nombres de variable.
 
-TABLAS
+TABLAS (en el archivo .xlsx, las mismas tablas, una por hoja)
 
 {tables}
 
@@ -82,11 +82,12 @@ COLUMNAS
 
 - respuestas: cluster_id, nombre, campaign, questionnaire_version, submitted_at y una columna
   por pregunta, con el identificador de la pregunta como nombre.
-- puntajes: cluster_id, campaign, ims, level, una columna por indicador (i01_… a i18_…), una
-  por área y una por condición del nivel Consolidado (si/no). estrategia_actualizada es a la vez
-  condición y marca: aparece una sola vez.
+- puntajes: cluster_id, campaign, ims, level, una columna por indicador (i01_…), una por área
+  y una por condición del nivel Consolidado (si/no). Una marca que también es condición
+  (estrategia_actualizada) aparece una sola vez.
 - largo: cluster_id, campaign, question_id, value.
 
+Columnas fijas:
 {columns}
 
 VALORES

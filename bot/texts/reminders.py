@@ -148,8 +148,8 @@ def deadline_day(closes_at: datetime, tz: tzinfo | str) -> date:
 
 
 def deadline(closes_at: datetime, tz: tzinfo | str) -> str:
-    """ "viernes 3 de diciembre" for a close at the end of the day (23:59 or 00:00), else with
-    the hour: "viernes 3 de diciembre a las 18:00"."""
+    """The deadline as read: "viernes 3 de diciembre" for a close at the end of the day (23:59
+    or 00:00), else with the hour: "viernes 3 de diciembre a las 18:00"."""
     zone = _zone(tz)
     local = closes_at.astimezone(zone)
     day = format_date(deadline_day(closes_at, zone), DAY_FORMAT, locale=LOCALE)
@@ -165,7 +165,7 @@ def minutes(questions: int, seconds_per_question: int) -> str:
 
 
 def what_is_left(manager: ManagerState, seconds_per_question: int) -> str:
-    """ "Faltan 12 de 46 preguntas, unos 6 minutos" (no final period)."""
+    """What is left: "Faltan 12 de 46 preguntas, unos 6 minutos" (no final period)."""
     total = max(0, manager.total)
     left = max(0, total - manager.answered)
     if manager.status == "not_started":
@@ -177,7 +177,7 @@ def what_is_left(manager: ManagerState, seconds_per_question: int) -> str:
 
 
 def closes_in(closes_at: datetime, now: datetime, tz: tzinfo | str) -> str:
-    """ "hoy", "mañana" or "en 3 días", counted in local calendar days."""
+    """When the campaign closes: "hoy", "mañana" or "en 3 días", in local calendar days."""
     zone = _zone(tz)
     days = (deadline_day(closes_at, zone) - now.astimezone(zone).date()).days
     if days <= 0:

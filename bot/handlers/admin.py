@@ -1,0 +1,163 @@
+"""Handlers for the network's admins. Anyone else gets the answer to an unknown command."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from html import escape
+
+from telegram import Update
+from telegram.constants import ChatAction, ParseMode
+from telegram.ext import ContextTypes
+
+from bot import admin, texts
+from bot.handlers.common import perform, survey_of, with_retry
+from bot.storage import Storage
+from bot.summary import render_with
+from bot.survey import Send
+from bot.texts import admin as t
+
+log = logging.getLogger(__name__)
+MAX_UPLOAD_MB = 5
+
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+
+
+def admin_only(handler: Handler) -> Handler:
+    @wraps(handler)
+    async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user = update.effective_user
+        settings = context.application.bot_data["settings"]
+        storage: Storage = context.application.bot_data["storage"]
+        if user is None or user.id not in settings.admin_ids:
+            log.warning(
+                "event=admin_denied user=%s handler=%s", user.id if user else None, handler.__name__
+            )
+            await perform(update, context, [Send(texts.UNKNOWN_COMMAND)])
+            return
+        await storage.audit(user.id, f"admin_{handler.__name__}", None, args=context.args or [])
+        try:
+            await handler(update, context)
+        except admin.AdminError as exc:
+            await perform(update, context, [Send(escape(str(exc)))])
+
+    return guarded
+
+
+def _arg(context: ContextTypes.DEFAULT_TYPE, index: int = 0) -> str | None:
+    return context.args[index] if context.args and len(context.args) > index else None
+
+
+async def _send_document(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, filename: str, data: bytes, caption: str
+) -> None:
+    chat_id = update.effective_chat.id  # type: ignore[union-attr]
+    await with_retry(
+        lambda: context.bot.send_document(
+            chat_id, data, filename=filename, caption=caption, parse_mode=ParseMode.HTML
+        ),
+        "sendDocument",
+        chat_id,
+    )
+
+
+@admin_only
+async def summary(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    survey = survey_of(context)
+    chat_id = update.effective_chat.id  # type: ignore[union-attr]
+    await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+    bundle = await admin.summary(survey.storage, survey.q, _arg(context))
+    await perform(update, context, [Send(bundle.text)])
+    for name, job in bundle.charts:
+        png = await render_with(survey.renderer, job)
+        caption = t.CHART_CAPTIONS.get(name, name)
+        await with_retry(
+            lambda p=png, c=caption: context.bot.send_photo(chat_id, p, caption=c),
+            "sendPhoto",
+            chat_id,
+        )
+
+
+@admin_only
+async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    survey = survey_of(context)
+    args = [a.lower() for a in context.args or []]
+    fmt = "csv" if "csv" in args else "xlsx"
+    campaign = next((a for a in context.args or [] if a.lower() not in ("csv", "xlsx")), None)
+    await context.bot.send_chat_action(update.effective_chat.id, ChatAction.UPLOAD_DOCUMENT)  # type: ignore[union-attr]
+    filename, data = await admin.export(survey.storage, survey.q, campaign, fmt)
+    resolved = await admin.resolve_campaign(survey.storage, campaign)
+    await _send_document(
+        update,
+        context,
+        filename,
+        data,
+        t.EXPORT_CAPTION.format(campaign=escape(resolved.campaign_id)),
+    )
+
+
+@admin_only
+async def participation(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    survey = survey_of(context)
+    report = await admin.participation(survey.storage, _arg(context))
+    pending = report.pending
+    lines = [report.text()]
+    if pending:
+        lines += ["", t.PENDING_TITLE.format(n=len(pending))]
+        lines += [
+            t.PENDING_LINE.format(
+                name=escape(s.nombre),
+                department=escape(s.departamento),
+                status=t.STATUS_LABELS.get(s.status, s.status),
+            )
+            for s in pending[:60]
+        ]
+    await perform(update, context, [Send("\n".join(lines)[: texts.MESSAGE_LIMIT])])
+
+
+@admin_only
+async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    cluster_id = _arg(context)
+    if cluster_id is None:
+        await perform(update, context, [Send(t.INVITE_USAGE)])
+        return
+    survey = survey_of(context)
+    user_id = update.effective_user.id  # type: ignore[union-attr]
+    link, _ = await admin.invite(survey.storage, cluster_id, context.bot.username, user_id)
+    cluster = await survey.storage.get_cluster(cluster_id)
+    name = cluster.nombre if cluster else cluster_id
+    await perform(update, context, [Send(t.INVITE_LINK.format(cluster=escape(name), link=link))])
+
+
+@admin_only
+async def invitations(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    survey = survey_of(context)
+    user_id = update.effective_user.id  # type: ignore[union-attr]
+    n, data = await admin.invitations_csv(
+        survey.storage, _arg(context), context.bot.username, user_id
+    )
+    if n == 0:
+        await perform(update, context, [Send(t.INVITATIONS_NONE)])
+        return
+    await _send_document(update, context, "invitaciones.csv", data, t.INVITATIONS_DONE.format(n=n))
+
+
+@admin_only
+async def import_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await perform(update, context, [Send(t.IMPORT_HOW)])
+
+
+@admin_only
+async def import_registry(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A CSV sent as a document with /importar in its caption."""
+    message = update.effective_message
+    assert message is not None and message.document is not None
+    if (message.document.file_size or 0) > MAX_UPLOAD_MB * 1024 * 1024:
+        await perform(update, context, [Send(t.IMPORT_TOO_BIG.format(max=MAX_UPLOAD_MB))])
+        return
+    file = await message.document.get_file()
+    data = bytes(await file.download_as_bytearray())
+    user_id = update.effective_user.id  # type: ignore[union-attr]
+    _, report = await admin.import_registry(survey_of(context).storage, data, user_id)
+    await perform(update, context, [Send(escape(report)[: texts.MESSAGE_LIMIT])])
