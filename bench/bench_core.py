@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_charts import machine  # noqa: E402
+from bench.bench_charts import machine
 
 
 def median_ms(fn: Callable[[], object], n: int) -> tuple[float, float]:

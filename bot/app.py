@@ -20,6 +20,7 @@ from telegram.ext import (
 from bot import texts
 from bot.handlers import admin, errors, manager
 from bot.handlers.common import drop_duplicates
+from bot.handlers.jobs import schedule_reminders
 from bot.processor import PerUserUpdateProcessor
 from bot.questionnaire.loader import load_questionnaire
 from bot.storage import Storage, utcnow
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 MAX_CONCURRENT_UPDATES = 256
 # Telegram keeps undelivered updates for 24 hours; a week of ids is ample to catch re-deliveries.
 SEEN_UPDATES_KEPT = timedelta(days=7)
+STARTUP_DELAY = timedelta(seconds=2)
 
 
 def build_application(settings: Settings) -> Application:
@@ -99,11 +101,19 @@ async def _post_init(app: Application) -> None:
     await renderer.start()  # warms the pool so the first manager does not pay for it
     app.bot_data["storage"] = storage
     app.bot_data["renderer"] = renderer
+    app.bot_data.setdefault("clock", utcnow)
     app.bot_data["survey"] = Survey(
-        storage, load_questionnaire(settings.questionnaire_path), renderer, tz=settings.tz
+        storage,
+        load_questionnaire(settings.questionnaire_path),
+        renderer,
+        tz=settings.tz,
+        policy=settings.reminders,
+        clock=lambda: app.bot_data["clock"](),
     )
     await storage.forget_updates_before(utcnow() - SEEN_UPDATES_KEPT)
     await app.bot.set_my_commands([BotCommand(k, v) for k, v in texts.COMMANDS.items()])
+    # Reminders due while the bot was down go out at the first run, once.
+    schedule_reminders(app, STARTUP_DELAY)
     log.info("event=started db=%s", settings.db_path)
 
 

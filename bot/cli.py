@@ -294,6 +294,52 @@ def cmd_participation(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_remind(args: argparse.Namespace) -> int:
+    from telegram.ext import AIORateLimiter, ExtBot
+
+    from bot.admin import resolve_campaign
+    from bot.reminders.service import plan, send_due
+    from bot.storage import utcnow
+
+    settings = _settings()
+
+    async def work(storage: Any, q: Any) -> int:
+        campaign = await resolve_campaign(storage, args.campaign)
+        now = utcnow()
+        current = await plan(storage, q, settings.reminders, now, campaign)
+        for decision, _, name in current.decisions:
+            print(
+                texts.CLI_REMIND_LINE.format(
+                    mark="→" if decision.send else "·",
+                    cluster=decision.cluster_id,
+                    name=name,
+                    kind=decision.kind.value if decision.kind else "-",
+                    detail=decision.detail or decision.reason,
+                )
+            )
+        print(texts.CLI_REMIND_DUE.format(n=len(current.due), total=len(current.decisions)))
+        if args.dry_run or not current.due:
+            return 0
+        token = settings.require_token()
+        api = settings.telegram_api_url
+        bot = ExtBot(
+            token,
+            base_url=f"{api}/bot",
+            base_file_url=f"{api}/file/bot",
+            rate_limiter=AIORateLimiter(max_retries=3),
+        )
+        async with bot:
+            report, _ = await send_due(bot, storage, q, settings.reminders, now, campaign=campaign)
+        print(
+            texts.CLI_REMIND_SENT.format(
+                sent=report.sent, failed=report.failed, unreachable=report.unreachable
+            )
+        )
+        return 0
+
+    return _admin(work)
+
+
 def build_parser() -> argparse.ArgumentParser:
     h = texts.CLI_HELP
     parser = argparse.ArgumentParser(prog="ssme", description=h["ssme"])
@@ -342,6 +388,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path)
     p.add_argument("--campaign", required=True, help=h["campaign_id"])
     p.set_defaults(func=cmd_import_responses)
+
+    p = sub.add_parser("remind", help=h["remind"])
+    p.add_argument("--campaign", help=h["campaign_id"])
+    p.add_argument("--dry-run", action="store_true", help=h["dry_run"])
+    p.set_defaults(func=cmd_remind)
 
     p = sub.add_parser("participation", help=h["participation"])
     p.add_argument("--campaign", help=h["campaign_id"])

@@ -115,6 +115,33 @@ MIGRATIONS: tuple[str, ...] = (
         detail TEXT
     );
     """,
+    # 2: reminders. A send is recorded as 'sending' before the call and settled after it, so a
+    # crash in between can never make it go out twice (it counts as sent).
+    """
+    CREATE TABLE reminder_prefs (
+        cluster_id TEXT NOT NULL REFERENCES clusters(cluster_id),
+        campaign_id TEXT NOT NULL REFERENCES campaigns(campaign_id),
+        opted_out_at TEXT,
+        snoozed_until TEXT,
+        PRIMARY KEY (cluster_id, campaign_id)
+    );
+    CREATE TABLE reminders (
+        reminder_id INTEGER PRIMARY KEY,
+        cluster_id TEXT NOT NULL REFERENCES clusters(cluster_id),
+        campaign_id TEXT NOT NULL REFERENCES campaigns(campaign_id),
+        user_id INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        -- n-th reminder of this cluster in this campaign: two senders (the bot's timer and an
+        -- admin's command) cannot both claim it; a failed send frees it (NULL).
+        slot INTEGER,
+        status TEXT NOT NULL CHECK (status IN ('sending', 'sent', 'failed')),
+        created_at TEXT NOT NULL,
+        settled_at TEXT,
+        message_id INTEGER,
+        error TEXT
+    );
+    CREATE UNIQUE INDEX reminders_slot ON reminders(campaign_id, cluster_id, slot);
+    """,
 )
 
 
@@ -163,6 +190,7 @@ class Manager:
     chat_id: int
     name: str | None
     consent_at: datetime | None
+    unreachable: bool = False
 
 
 @dataclass(frozen=True)
@@ -209,6 +237,22 @@ class ClusterState:
     unreachable: bool
     status: str  # no_manager | not_started | draft | submitted
     updated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ReminderRow:
+    cluster_id: str
+    nombre: str
+    user_id: int
+    chat_id: int
+    registered_at: datetime
+    unreachable: bool
+    status: str  # not_started | draft | submitted
+    last_activity_at: datetime | None
+    answers: dict[str, Value]  # for drafts: what is left
+    opted_out: bool
+    snoozed_until: datetime | None
+    sent: list[tuple[str, datetime]]  # (kind, at), failed sends excluded
 
 
 class Redeem(Enum):
@@ -794,6 +838,137 @@ class Storage:
             "SELECT cluster_id FROM responses WHERE campaign_id = ?", (campaign_id,)
         )
         return {r["cluster_id"] for r in rows}
+
+    # -- reminders ---------------------------------------------------------------------------
+
+    async def reminder_candidates(self, campaign_id: str) -> list[ReminderRow]:
+        """Every registered manager with what the reminder policy needs to decide."""
+        rows = await self._all(
+            "SELECT m.cluster_id, c.nombre, m.user_id, m.chat_id, m.registered_at, m.unreachable_at, "
+            "s.response_id, s.status, s.updated_at, p.opted_out_at, p.snoozed_until "
+            "FROM managers m JOIN clusters c ON c.cluster_id = m.cluster_id "
+            "LEFT JOIN responses s ON s.cluster_id = m.cluster_id AND s.campaign_id = ? "
+            "LEFT JOIN reminder_prefs p ON p.cluster_id = m.cluster_id AND p.campaign_id = ? "
+            "WHERE m.consent_at IS NOT NULL AND c.estado = 'activa' ORDER BY m.cluster_id",
+            (campaign_id, campaign_id),
+        )
+        sent = await self._all(
+            "SELECT cluster_id, kind, created_at FROM reminders "
+            "WHERE campaign_id = ? AND status != 'failed' ORDER BY reminder_id",
+            (campaign_id,),
+        )
+        by_cluster: dict[str, list[tuple[str, datetime]]] = {}
+        for r in sent:
+            by_cluster.setdefault(r["cluster_id"], []).append(
+                (r["kind"], parse_ts(r["created_at"]))
+            )  # type: ignore[arg-type]
+        answers = await self._all(
+            "SELECT a.response_id, a.question_id, a.value FROM answers a "
+            "JOIN responses s ON s.response_id = a.response_id WHERE s.campaign_id = ? "
+            "AND s.status = 'draft'",
+            (campaign_id,),
+        )
+        by_response: dict[int, dict[str, Value]] = {}
+        for a in answers:
+            by_response.setdefault(a["response_id"], {})[a["question_id"]] = json.loads(a["value"])
+        return [
+            ReminderRow(
+                cluster_id=r["cluster_id"],
+                nombre=r["nombre"],
+                user_id=r["user_id"],
+                chat_id=r["chat_id"],
+                registered_at=parse_ts(r["registered_at"]),  # type: ignore[arg-type]
+                unreachable=r["unreachable_at"] is not None,
+                status=r["status"] or "not_started",
+                last_activity_at=parse_ts(r["updated_at"]),
+                answers=by_response.get(r["response_id"], {}),
+                opted_out=r["opted_out_at"] is not None,
+                snoozed_until=parse_ts(r["snoozed_until"]),
+                sent=by_cluster.get(r["cluster_id"], []),
+            )
+            for r in rows
+        ]
+
+    async def begin_reminder(
+        self, cluster_id: str, campaign_id: str, user_id: int, kind: str, slot: int, now: datetime
+    ) -> int | None:
+        """Claim the cluster's ``slot``-th reminder; None if another sender already has it."""
+        async with self._tx() as db:
+            cur = await db.execute(
+                "INSERT OR IGNORE INTO reminders (cluster_id, campaign_id, user_id, kind, slot, "
+                "status, created_at) VALUES (?, ?, ?, ?, ?, 'sending', ?)",
+                (cluster_id, campaign_id, user_id, kind, slot, _ts(now)),
+            )
+            return int(cur.lastrowid) if cur.rowcount == 1 else None  # type: ignore[arg-type]
+
+    async def settle_reminder(
+        self,
+        reminder_id: int,
+        status: str,
+        *,
+        message_id: int | None = None,
+        error: str | None = None,
+        unreachable: tuple[str, int] | None = None,
+    ) -> None:
+        """The outcome of a send; a 403 also marks the manager unreachable (no more sends)."""
+        now = _ts(utcnow())
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE reminders SET status = ?, settled_at = ?, message_id = ?, error = ?, "
+                "slot = CASE WHEN ? = 'failed' THEN NULL ELSE slot END WHERE reminder_id = ?",
+                (status, now, message_id, error, status, reminder_id),
+            )
+            if unreachable is not None:
+                cluster_id, user_id = unreachable
+                await db.execute(
+                    "UPDATE managers SET unreachable_at = ? WHERE cluster_id = ? AND user_id = ?",
+                    (now, cluster_id, user_id),
+                )
+                await self._audit(db, "bot", "unreachable", cluster_id, {"user": user_id})
+
+    async def reminders_log(self, campaign_id: str) -> list[dict[str, Any]]:
+        rows = await self._all(
+            "SELECT * FROM reminders WHERE campaign_id = ? ORDER BY reminder_id", (campaign_id,)
+        )
+        return [dict(r) for r in rows]
+
+    async def set_reminder_pref(
+        self,
+        cluster_id: str,
+        campaign_id: str,
+        *,
+        opted_out: bool | None = None,
+        snoozed_until: datetime | None = None,
+        actor: int,
+    ) -> None:
+        now = _ts(utcnow())
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO reminder_prefs (cluster_id, campaign_id) VALUES (?, ?) "
+                "ON CONFLICT DO NOTHING",
+                (cluster_id, campaign_id),
+            )
+            if opted_out is not None:
+                await db.execute(
+                    "UPDATE reminder_prefs SET opted_out_at = ? WHERE cluster_id = ? AND campaign_id = ?",
+                    (now if opted_out else None, cluster_id, campaign_id),
+                )
+                await self._audit(
+                    db, actor, "reminders_stop", cluster_id, {"campaign": campaign_id}
+                )
+            if snoozed_until is not None:
+                await db.execute(
+                    "UPDATE reminder_prefs SET snoozed_until = ? WHERE cluster_id = ? AND campaign_id = ?",
+                    (_ts(snoozed_until), cluster_id, campaign_id),
+                )
+
+    async def mark_reachable(self, user_id: int) -> None:
+        """A manager who writes to the bot again has unblocked it."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE managers SET unreachable_at = NULL WHERE user_id = ? AND unreachable_at IS NOT NULL",
+                (user_id,),
+            )
 
     async def integrity_check(self) -> str:
         row = await self._one("PRAGMA integrity_check")

@@ -36,7 +36,9 @@ from bot.questionnaire.engine import (
 )
 from bot.questionnaire.model import ND, Question, Questionnaire, Value
 from bot.questionnaire.parsing import format_number
+from bot.reminders.policy import ReminderPolicy, snooze_until
 from bot.storage import Campaign, Manager, Redeem, Response, Storage, utcnow
+from bot.texts import reminders as rtexts
 from charts import Renderer
 from scoring import ScoreResult, score_answers
 
@@ -113,12 +115,14 @@ class Survey:
         renderer: Renderer,
         *,
         tz: Any,
+        policy: ReminderPolicy | None = None,
         clock: Any = utcnow,
     ) -> None:
         self.storage = storage
         self.q = questionnaire
         self.renderer = renderer
         self.tz = tz
+        self.policy = policy or ReminderPolicy()
         self.clock = clock
 
     # -- entry points ------------------------------------------------------------------------
@@ -222,6 +226,8 @@ class Survey:
             return await self._why(st, rest)
         if kind == "go":
             return await self.resume(user_id)
+        if kind == "rem":
+            return await self._reminder_button(st, rest)
         if st.response.status == "submitted":
             return [Toast(texts.ALREADY_SUBMITTED_SHORT)]
         if kind == "r":
@@ -305,6 +311,8 @@ class Survey:
         manager = await self.storage.manager_for_user(user_id)
         if manager is None:
             return []
+        if manager.unreachable:
+            await self.storage.mark_reachable(user_id)
         if manager.consent_at is None:
             return [Send(texts.CONSENT_NOTICE, ((Button(texts.BTN_CONSENT, "consent:ok"),),))]
         campaign = await self.storage.current_campaign()
@@ -707,6 +715,21 @@ class Survey:
             previous=previous[1].scores.get("areas") if previous else None,
             previous_label=previous[0] if previous else None,
         )
+
+    async def _reminder_button(self, st: _State, rest: str) -> list[Action]:
+        action, _, campaign_id = rest.partition(":")
+        if campaign_id != st.campaign.campaign_id or action not in ("snooze", "stop"):
+            return [Toast(texts.STALE_BUTTON)]
+        if action == "stop":
+            await self.storage.set_reminder_pref(
+                st.manager.cluster_id, campaign_id, opted_out=True, actor=st.manager.user_id
+            )
+            return [Edit(None, ()), Send(rtexts.STOPPED)]
+        until = snooze_until(self.policy, self.clock())
+        await self.storage.set_reminder_pref(
+            st.manager.cluster_id, campaign_id, snoozed_until=until, actor=st.manager.user_id
+        )
+        return [Edit(None, ()), Send(rtexts.SNOOZED.format(when=rtexts.moment(until, self.tz)))]
 
     async def _why(self, st: _State, area_id: str) -> list[Action]:
         if area_id not in {a.id for a in self.q.areas}:

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.reminders.policy import ReminderPolicy
+
 ENV_PREFIX = "SSME_"
 
 
@@ -18,7 +20,11 @@ class SettingsError(Exception):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_nested_delimiter="__",
+        extra="ignore",
     )
 
     telegram_token: SecretStr | None = None
@@ -40,6 +46,9 @@ class Settings(BaseSettings):
     # default one-update-at-a-time, kept as the benchmark baseline.
     update_processing: Literal["per_user", "sequential"] = "per_user"
     log_level: str = "INFO"
+    # The reminder policy, e.g. SSME_REMINDERS__MAX_PER_CAMPAIGN=2 or
+    # SSME_REMINDERS__WINDOW_START=09:00 (see bot/reminders/policy.py for every rule).
+    reminders: ReminderPolicy = ReminderPolicy()
 
     @field_validator("timezone")
     @classmethod
@@ -97,6 +106,6 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
-            field = ".".join(str(p) for p in err["loc"]) or "?"
+            field = "__".join(str(p) for p in err["loc"]) or "?"
             lines.append(f"{ENV_PREFIX}{field.upper()}: {err['msg'].removeprefix('Value error, ')}")
         raise SettingsError("; ".join(lines)) from None

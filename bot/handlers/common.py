@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import warnings
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
 from typing import TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -15,6 +13,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.survey import Action, Button, Edit, Photo, Send, Survey, Toast, Uploading
+from bot.tg import retry_after_seconds
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -54,7 +53,7 @@ async def with_retry(call: Callable[[], Awaitable[T]], what: str, chat_id: int) 
         try:
             return await call()
         except RetryAfter as exc:
-            await asyncio.sleep(_seconds(exc))
+            await asyncio.sleep(retry_after_seconds(exc))
         except Forbidden:
             log.warning("event=send_forbidden method=%s chat=%s", what, chat_id)
             return None
@@ -73,13 +72,6 @@ async def with_retry(call: Callable[[], Awaitable[T]], what: str, chat_id: int) 
             await asyncio.sleep(0.2 * 2**attempt)
     log.error("event=send_failed method=%s chat=%s", what, chat_id)
     return None
-
-
-def _seconds(exc: RetryAfter) -> float:
-    with warnings.catch_warnings():  # PTB 22 warns that retry_after will become a timedelta
-        warnings.simplefilter("ignore")
-        delay = exc.retry_after
-    return delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
 
 
 async def perform(

@@ -248,9 +248,16 @@ CLI_HELP = {
     "output": "archivo de salida",
     "import_responses": "Carga respuestas de una medición anterior desde un CSV (todo o nada).",
     "participation": "Participación por estado, departamento y sector.",
+    "remind": "Muestra quién recibiría hoy un recordatorio y por qué; lo envía sin --dry-run.",
+    "dry_run": "solo mostrar, no enviar",
 }
 CLI_ERROR = "Error: {text}"
 CLI_EXPORTED = "Exportado en {path} ({size} KB)."
+CLI_REMIND_LINE = "{mark} {cluster} ({name}) — {kind}: {detail}"
+CLI_REMIND_DUE = "{n} de {total} gestores registrados tienen un recordatorio pendiente ahora."
+CLI_REMIND_SENT = (
+    "Enviados: {sent} · fallidos: {failed} · sin contacto (bloquearon el bot): {unreachable}"
+)
 CLI_WARNING = "Aviso: {text}"
 CLI_CANNOT_READ = "no se puede leer {path}: {error}"
 CLI_BAD_FILE = "{path} no es un YAML/JSON válido: {error}"

@@ -82,8 +82,6 @@ RESPONSES_TEXTS: dict[str, str] = {
     "error_line_column": "línea {line}, columna {column}: {message}",
     "warning_line": "aviso, línea {line}: {message}",
     "warning_line_column": "aviso, línea {line}, columna {column}: {message}",
-    "more_errors": "… y {count} errores más",
-    "more_warnings": "… y {count} avisos más",
     "nothing_imported": (
         "Mientras haya errores no se importa ninguna fila: corrija el archivo y cárguelo de "
         "nuevo completo."
@@ -94,3 +92,5 @@ RESPONSES_TEXTS: dict[str, str] = {
 ROW_WORDS = ("fila válida", "filas válidas")
 REJECTED_WORDS = ("rechazada", "rechazadas")
 WARNING_WORDS = ("aviso", "avisos")
+MORE_ERRORS = ("… y {count} error más", "… y {count} errores más")
+MORE_WARNINGS = ("… y {count} aviso más", "… y {count} avisos más")

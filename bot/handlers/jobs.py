@@ -1,0 +1,50 @@
+"""Scheduled work. Jobs live in memory, so each run re-reads the truth from SQLite and
+schedules the next run itself: a restart loses nothing but the timer, which post_init sets again."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from telegram.ext import Application, ContextTypes
+
+from bot.reminders.service import advance_campaigns, send_due, sleep_for
+
+log = logging.getLogger(__name__)
+JOB_NAME = "reminders"
+RETRY_AFTER_ERROR = timedelta(minutes=1)
+
+
+async def reminder_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
+    data = context.application.bot_data
+    lock: asyncio.Lock = data.setdefault("reminder_lock", asyncio.Lock())
+    if lock.locked():
+        return  # a run is in progress; it schedules the next one
+    async with lock:
+        now = data["clock"]()
+        try:
+            await advance_campaigns(data["storage"], now)
+            report, plan = await send_due(
+                context.bot, data["storage"], data["survey"].q, data["settings"].reminders, now
+            )
+            if report.sent or report.failed or report.unreachable:
+                log.info(
+                    "event=reminders_run sent=%d failed=%d unreachable=%d",
+                    report.sent,
+                    report.failed,
+                    report.unreachable,
+                )
+            delay = sleep_for(plan.wake_at, now)
+        except Exception:
+            log.exception("event=reminders_error")
+            delay = RETRY_AFTER_ERROR
+    schedule_reminders(context.application, delay)
+
+
+def schedule_reminders(app: Application, delay: timedelta) -> None:
+    """(Re)arm the single reminder timer."""
+    assert app.job_queue is not None
+    for job in app.job_queue.get_jobs_by_name(JOB_NAME):
+        job.schedule_removal()
+    app.job_queue.run_once(reminder_tick, when=delay, name=JOB_NAME)
