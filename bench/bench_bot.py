@@ -8,9 +8,9 @@ own thread. Simulated managers are asyncio tasks here: each redeems an invitatio
 numbers), presses «Enviar» on the review and waits for the result photo.
 
 Modes:
-  latency     N managers (default 135) at once, each thinking 0.8–1.2 s before every answer
-              (0.25–0.45 s between ticks of a multiple-choice question); starts staggered over
-              1 s. Prints p50/p95/p99 from the user's update to the bot's next question, and from
+  latency     N managers (default 135) at once, each thinking 0.8–1.2 s before every tap or
+              typed answer (the ticks of a multiple-choice question included); starts staggered
+              over 1 s. Prints p50/p95/p99 from the user's update to the bot's next question, and from
               «Enviar» to the photo.
   throughput  N managers (default 1,000) register, then all answer as fast as the bot replies.
               Prints answers/s over the answering phase.
@@ -75,9 +75,9 @@ TARGET_ANSWER_P95 = 0.030
 TARGET_PHOTO_P95 = 0.300
 TARGET_ANSWERS_PER_S = 300.0
 
-THINK = (0.8, 1.2)  # before every answer, latency mode
-TAP = (0.25, 0.45)  # between ticks of a multiple-choice question, latency mode
-STAGGER = 1.0  # latency mode: managers start spread over this many seconds
+THINK = (0.8, 1.2)  # latency mode: before every tap or typed answer, like a fast human
+STAGGER = 1.0  # latency mode: managers start spread over this many seconds (--stagger)
+WINDOW = 15.0  # seconds per window of the answer-latency time line
 STEP_TIMEOUT = 120.0  # one bot reply
 READY_TIMEOUT = 120.0  # bot start-up (imports, chart pool warm-up)
 STOP_GRACE = 20.0  # SIGTERM → SIGKILL
@@ -216,6 +216,16 @@ def vm_hwm_kib(pid: int) -> int:
             if line.startswith("VmHWM:"):
                 return int(line.split()[1])
     return 0
+
+
+def system_busy() -> float:
+    """CPU seconds charged to processes on the machine since boot (all cores; interrupts, which
+    the kernel does not charge to any process, left out)."""
+    with contextlib.suppress(OSError):
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+        user, nice, system = (int(x) for x in fields[:3])
+        return (user + nice + system) / CLK_TCK
+    return math.nan
 
 
 def thread_cpu(native_id: int | None) -> float:
@@ -463,11 +473,14 @@ class Samples:
     register: list[float] = field(default_factory=list)
     photo: list[float] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
+    answer_sent: list[float] = field(default_factory=list)  # parallel to ``answer``
+    submit_sent: list[float] = field(default_factory=list)  # when «Enviar» was pressed
     first_answer: float = math.inf  # injection time of the first answer
     last_answer: float = 0.0  # bot reply time of the last answer
 
     def count_answer(self, sent: float, replied: float) -> None:
         self.answer.append(replied - sent)
+        self.answer_sent.append(sent)
         self.first_answer = min(self.first_answer, sent)
         self.last_answer = max(self.last_answer, replied)
 
@@ -538,7 +551,7 @@ class SimManager:
             mid = self.screen.message_id
             await self.pause(THINK)
             if question.type == "multi" and value != ND:
-                for choice in value:
+                for choice in value:  # the pause before «Listo» is the last tick's
                     sent = time.time()
                     self.chat.press_data(mid, f"t:{qid}:{choice}")
                     ticked = await self.wait(
@@ -546,7 +559,7 @@ class SimManager:
                         "a ticked keyboard",
                     )
                     self.samples.toggle.append(ticked.time - sent)
-                    await self.pause(TAP)
+                    await self.pause(THINK)
                 data: str | None = f"d:{qid}"
             elif value == ND:
                 data = f"n:{qid}"
@@ -581,6 +594,7 @@ class SimManager:
         assert self.screen is not None
         await self.pause(THINK)
         sent = time.time()
+        self.samples.submit_sent.append(sent)
         self.chat.press_data(self.screen.message_id, "r:send")
         photo = await self.wait(
             lambda e: e.kind == "send" and e.method == "sendPhoto", "the result photo"
@@ -633,12 +647,14 @@ class RunSpec:
     processing: str  # per_user | sequential
     rate_limiter: str  # shipped | off
     timeout: float
+    stagger: float = STAGGER
 
     @property
     def title(self) -> str:
+        start = f" · starts over {self.stagger:g} s" if self.mode == "latency" else ""
         return (
             f"{self.mode} · {self.managers} managers · {self.processing} · rate limiter "
-            f"{self.rate_limiter} (time-out {self.timeout:.0f} s)"
+            f"{self.rate_limiter}{start} (time-out {self.timeout:.0f} s)"
         )
 
 
@@ -659,6 +675,7 @@ class RunResult:
     bot_children_cpu: float = 0.0
     harness_cpu: float = 0.0
     server_cpu: float = 0.0
+    others_cpu: float = math.nan  # every other process on the machine, same phase
     loop_lags: list[float] = field(default_factory=list)
     server_stats: dict[str, Any] = field(default_factory=dict)
     log_warnings: int = 0
@@ -781,24 +798,24 @@ async def bench(spec: RunSpec, seed_value: int) -> RunResult:
         lag_task = asyncio.create_task(loop_lag_monitor(result.loop_lags, lag_stop))
         start = time.monotonic()
         deadline = start + spec.timeout
-        cpu0, srv0 = time.process_time(), thread_cpu(server_thread)
+        cpu0, srv0, sys0 = time.process_time(), thread_cpu(server_thread), system_busy()
         bot0 = bot.cpu()
         phase0 = time.monotonic()
         try:
             if mode == "latency":
                 completed = await run_tasks(
-                    [s.run_all(rng.uniform(0, STAGGER)) for s in sims], deadline
+                    [s.run_all(rng.uniform(0, spec.stagger)) for s in sims], deadline
                 )
             else:
                 # Register everyone first so the answering phase is measured on its own.
                 completed = await run_tasks([s.register() for s in sims], deadline)
                 ready = [s for s in sims if s.registered]
-                cpu0, srv0 = time.process_time(), thread_cpu(server_thread)
+                cpu0, srv0, sys0 = time.process_time(), thread_cpu(server_thread), system_busy()
                 bot0 = bot.cpu()
                 phase0 = time.monotonic()
                 completed = completed and await run_tasks([s.answer_all() for s in ready], deadline)
                 result.phase = time.monotonic() - phase0
-                cpu1, srv1 = time.process_time(), thread_cpu(server_thread)
+                cpu1, srv1, sys1 = time.process_time(), thread_cpu(server_thread), system_busy()
                 bot1 = bot.cpu()
                 answered = [s for s in ready if s.screen is not None and is_review(s.screen)]
                 answered = [s for s in answered if s.in_flight is None]
@@ -810,12 +827,14 @@ async def bench(spec: RunSpec, seed_value: int) -> RunResult:
         result.timed_out = not completed
         if mode == "latency":
             result.phase = time.monotonic() - phase0
-            cpu1, srv1 = time.process_time(), thread_cpu(server_thread)
+            cpu1, srv1, sys1 = time.process_time(), thread_cpu(server_thread), system_busy()
             bot1 = bot.cpu()
         result.harness_cpu = cpu1 - cpu0
         result.server_cpu = srv1 - srv0
         result.bot_cpu = bot1[0] - bot0[0]
         result.bot_children_cpu = bot1[1] - bot0[1]
+        ours = result.harness_cpu + result.bot_cpu + result.bot_children_cpu
+        result.others_cpu = max(0.0, sys1 - sys0 - ours)
         result.bot_main_kib, result.bot_children_kib = bot.peak_memory()
         result.server_stats = server.stats()
         result.finished = sum(s.done for s in sims)
@@ -867,9 +886,21 @@ def report(r: RunResult) -> None:
         f"the answering phase"
     )
     print(f"  answer → next q.    {pcts(s.answer)}")
+    if s.answer and s.last_answer - s.first_answer > 2 * WINDOW:
+        windows: dict[int, list[float]] = {}
+        for sent, latency in zip(s.answer_sent, s.answer, strict=True):
+            windows.setdefault(int((sent - s.first_answer) // WINDOW), []).append(latency)
+        line = " ".join(ms(percentile(windows.get(i, []), 95)) for i in range(max(windows) + 1))
+        print(f"    p95 per {WINDOW:.0f} s     {line} ms")
     print(f"  tick → keyboard     {pcts(s.toggle)}")
     print(f"  /start, consent     {pcts(s.register)}")
     print(f"  Enviar → photo      {pcts(s.photo)}")
+    if len(s.submit_sent) > 1:
+        spread = percentile(s.submit_sent, 95) - percentile(s.submit_sent, 5)
+        print(
+            f"    «Enviar» pressed  {len(s.submit_sent)} times, 90 % of them within {spread:.1f} s "
+            "(charts are rendered 2 at a time)"
+        )
     workers = " + ".join(mb(k) for k in r.bot_children_kib) or "0"
     total = r.bot_main_kib + sum(r.bot_children_kib)
     print(
@@ -891,6 +922,12 @@ def report(r: RunResult) -> None:
         print(
             "  WARNING             the harness was near saturation (it is GIL-bound at ~1 core): "
             "figures include harness delays and understate the bot"
+        )
+    others = r.others_cpu / phase
+    print(f"  other processes     {r.others_cpu:.1f} s CPU ({others:.0%} of a core) during the run")
+    if others >= 0.1:
+        print(
+            "  WARNING             the machine was not idle: other processes competed for the CPU"
         )
     st = r.server_stats
     if st:
@@ -972,12 +1009,12 @@ ALL_RUNS: tuple[RunSpec, ...] = (
     RunSpec("latency", 10, "sequential", "off", 150),
     RunSpec("latency", 135, "per_user", "off", 180),
     RunSpec("latency", 135, "sequential", "off", 180),
-    RunSpec("latency", 1000, "per_user", "off", 240),
-    RunSpec("latency", 1000, "sequential", "off", 120),
-    RunSpec("throughput", 1000, "per_user", "off", 300),
-    RunSpec("throughput", 1000, "sequential", "off", 150),
-    RunSpec("latency", 135, "per_user", "shipped", 120),
-    RunSpec("throughput", 1000, "per_user", "shipped", 90),
+    RunSpec("latency", 1000, "per_user", "off", 120),
+    RunSpec("latency", 1000, "sequential", "off", 75),
+    RunSpec("throughput", 1000, "per_user", "off", 120),
+    RunSpec("throughput", 1000, "sequential", "off", 90),
+    RunSpec("latency", 135, "per_user", "shipped", 75),
+    RunSpec("throughput", 1000, "per_user", "shipped", 45),
 )
 
 
@@ -1002,6 +1039,13 @@ def main(argv: list[str] | None = None) -> int:
         )
         p.add_argument("--timeout", type=float, default=default_timeout, help="seconds per run")
         p.add_argument("--seed", type=int, default=1)
+        if mode == "latency":
+            p.add_argument(
+                "--stagger",
+                type=float,
+                default=STAGGER,
+                help="spread the managers' starts over this many seconds (default 1)",
+            )
     p = sub.add_parser("all")
     p.add_argument("--timeout-scale", type=float, default=1.0, help="multiply every time-out")
     p.add_argument("--seed", type=int, default=1)
@@ -1012,7 +1056,14 @@ def main(argv: list[str] | None = None) -> int:
     else:
         procs = ["per_user", "sequential"] if args.processing == "both" else [args.processing]
         runs = [
-            RunSpec(args.mode, args.managers, proc, args.rate_limiter, args.timeout)
+            RunSpec(
+                args.mode,
+                args.managers,
+                proc,
+                args.rate_limiter,
+                args.timeout,
+                getattr(args, "stagger", STAGGER),
+            )
             for proc in procs
         ]
 
@@ -1020,10 +1071,19 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(machine_lines()))
     print(f"  {caveat()}")
     print(flush=True)
+    # SIGTERM (and SIGINT, which a shell ignores in background jobs) must still stop the bot and
+    # remove the temp dir: turn it into KeyboardInterrupt, which unwinds bench()'s clean-up.
+    signal.signal(signal.SIGTERM, _interrupt)
     results: list[RunResult] = []
+    interrupted = False
     for spec in runs:
         print(f"== {spec.title} ==", flush=True)
-        result = asyncio.run(bench(spec, args.seed))
+        try:
+            result = asyncio.run(bench(spec, args.seed))
+        except KeyboardInterrupt:
+            print("  interrupted: the bot was stopped, the remaining runs are skipped\n")
+            interrupted = True
+            break
         report(result)
         results.append(result)
     print("summary (Markdown)")
@@ -1031,7 +1091,13 @@ def main(argv: list[str] | None = None) -> int:
     print(table(results))
     print()
     print(caveat())
+    if interrupted:
+        return 130
     return 0 if all(r.db_ok and not r.failure for r in results) else 1
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

@@ -61,7 +61,9 @@ async def charts(spec) -> None:  # type: ignore[no-untyped-def]
         total = time.perf_counter() - start
         stop = True
         await tick
-        print(f"  20 charts at once: worst loop stall {worst * 1000:6.2f} ms (all done in {total:.2f} s)")
+        print(
+            f"  20 charts at once: worst loop stall {worst * 1000:6.2f} ms (all done in {total:.2f} s)"
+        )
 
 
 def main() -> None:
@@ -86,7 +88,11 @@ def main() -> None:
         ("score one answer set", lambda: score_answers(q, answers, 2021), 2000),
         ("validate a whole answer file", lambda: engine.validate(answers), 500),
         ("read '457 mil millones'", lambda: engine.read(question, "457 mil millones"), 5000),
-        ("next question + progress (41 answers)", lambda: engine.progress(answers, "empleo_anio_anterior"), 2000),
+        (
+            "next question + progress (41 answers)",
+            lambda: engine.progress(answers, "empleo_anio_anterior"),
+            2000,
+        ),
     ]:
         med, p95 = median_ms(fn, n)
         print(f"  {label:<40} {med:8.3f} ms  {p95:8.3f} ms")

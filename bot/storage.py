@@ -514,6 +514,7 @@ class Storage:
             row["chat_id"],
             row["name"],
             parse_ts(row["consent_at"]),
+            row["unreachable_at"] is not None,
         )
 
     async def record_consent(self, cluster_id: str, user_id: int, version: str) -> None:

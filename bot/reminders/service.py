@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from aiolimiter import AsyncLimiter
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
@@ -37,7 +38,14 @@ from bot.tg import retry_after_seconds
 
 log = logging.getLogger(__name__)
 SEND_ATTEMPTS = 4
-CONCURRENT_SENDS = 32  # the rate limiter, not this, sets the pace (~30 messages/s)
+# Reminders are paced here, before a send is claimed, rather than queued in PTB's rate limiter:
+# a kill -9 can then lose only the few requests actually in flight, not a queue of claimed ones.
+# 28/s leaves room under Telegram's ~30/s for managers answering meanwhile.
+SENDS_PER_SECOND = 28
+# Requests in flight at once: enough to hide Telegram's latency at that pace, few enough that a
+# kill -9 catches at most a handful mid-request (the one window where a reminder can be lost:
+# nobody can tell whether Telegram got it, and at most once is the rule).
+CONCURRENT_SENDS = 4
 MAX_SLEEP = timedelta(minutes=15)  # re-read the database at least this often
 MIN_SLEEP = timedelta(seconds=5)
 
@@ -136,25 +144,28 @@ async def _send_one(
         tz=tz,
         now=now,
     )
-    reminder_id = await storage.begin_reminder(
-        manager.cluster_id,
-        campaign.campaign_id,
-        manager.user_id,
-        decision.kind.value,
-        len(manager.sent),
-        now,
-    )
-    if reminder_id is None:
-        log.info("event=reminder_claimed_elsewhere cluster=%s", manager.cluster_id)
-        return
+    slot = len(manager.sent)
     error = "gave up"
     for attempt in range(1, SEND_ATTEMPTS + 1):
+        reminder_id = await storage.begin_reminder(
+            manager.cluster_id,
+            campaign.campaign_id,
+            manager.user_id,
+            decision.kind.value,
+            slot,
+            now,
+        )
+        if reminder_id is None:
+            log.info("event=reminder_claimed_elsewhere cluster=%s", manager.cluster_id)
+            return
         try:
             message = await bot.send_message(
                 manager.chat_id,
                 text,
                 parse_mode=ParseMode.HTML,
                 reply_markup=keyboard(decision.kind, campaign.campaign_id),
+                # No waiting inside PTB's limiter while the send is claimed: see below.
+                rate_limit_args=0,
             )
         except Forbidden as exc:
             await storage.settle_reminder(
@@ -168,16 +179,20 @@ async def _send_one(
                 "event=reminder_unreachable cluster=%s user=%s", manager.cluster_id, manager.user_id
             )
             return
-        except RetryAfter as exc:
-            # The rate limiter already retried; wait as told and try again ourselves.
-            error = f"429 retry_after={exc.retry_after}"
-            await asyncio.sleep(retry_after_seconds(exc))
-        except BadRequest as exc:
-            error = f"400 {exc}"
-            break
-        except (TimedOut, NetworkError) as exc:
-            error = f"{type(exc).__name__} {exc}"
-            await asyncio.sleep(0.5 * 2**attempt)
+        except TimedOut as exc:
+            # Telegram may have delivered it: the claim stands (at most once), as after a crash.
+            await storage.settle_reminder(reminder_id, "sent", error=f"timed out: {exc}")
+            report.sent += 1
+            return
+        except (RetryAfter, BadRequest, NetworkError) as exc:
+            # Not delivered (429, 4xx, 5xx, refused connection): release the claim before
+            # waiting, so a crash during the wait cannot leave a reminder claimed but unsent.
+            error = f"{type(exc).__name__}: {exc}"
+            await storage.settle_reminder(reminder_id, "failed", error=error)
+            if isinstance(exc, BadRequest):
+                break
+            delay = retry_after_seconds(exc) if isinstance(exc, RetryAfter) else 0.5 * 2**attempt
+            await asyncio.sleep(delay)
         else:
             await storage.settle_reminder(reminder_id, "sent", message_id=message.message_id)
             report.sent += 1
@@ -188,7 +203,6 @@ async def _send_one(
                 decision.kind.value,
             )
             return
-    await storage.settle_reminder(reminder_id, "failed", error=error)
     report.failed += 1
     log.warning("event=reminder_failed cluster=%s error=%s", manager.cluster_id, error)
 
@@ -202,6 +216,7 @@ async def send_due(
     *,
     only: Sequence[str] | None = None,
     campaign: Campaign | None = None,
+    rate: float = SENDS_PER_SECOND,
 ) -> tuple[SendReport, Plan]:
     """Send every reminder due at ``now`` (optionally only to some clusters)."""
     current = await plan(storage, q, policy, now, campaign)
@@ -210,9 +225,10 @@ async def send_due(
         return report, current
     due = [d for d in current.due if only is None or d[0].cluster_id in only]
     gate = asyncio.Semaphore(CONCURRENT_SENDS)
+    pace = AsyncLimiter(1, 1 / rate)  # evenly spaced, no bursts
 
     async def one(item: tuple[Decision, ManagerState, str]) -> None:
-        async with gate:
+        async with gate, pace:
             await _send_one(bot, storage, q, current.campaign, item, now, policy.tz, report)  # type: ignore[arg-type]
 
     await asyncio.gather(*(one(item) for item in due))

@@ -1,0 +1,609 @@
+"""Summary and export benchmark: `python bench/bench_summary.py [--clusters N] [--repeat R]`.
+
+Generates a registry of N clusters (default 10,000; all 33 departments, the three sectors, every
+kind of managing entity, ~5% inactive) and two campaigns, 2020 and 2021, each with one submitted
+response per cluster. Each answer set is one of the two example files
+(``bot/examples/consolidado.yaml``, ``joven.yaml``) perturbed question by question: random valid
+choices and selections (exclusive options alone), numbers within the questionnaire's bounds and
+consistent with each other (active and beneficiary firms <= linked firms, firm sizes summing to
+the linked firms, sales shares summing to 100, year-on-year changes within ±50%), some "n/d"
+where allowed, skip logic respected. Every set passes ``Engine.validate`` without errors and is
+scored with ``scoring.score_answers``; 5% of the responses were submitted twice (two results
+rows, the latest counts), as a reopened response leaves them.
+
+Then it times, each in a fresh process as an admin runs it (wall time including Python start-up,
+and the peak RSS of that process from ``wait4``'s rusage), R times (default 3):
+
+  python -m bot.cli --help                                          (start-up only, to subtract)
+  python -m bot.cli summary --campaign 2021 --json > /dev/null
+  python -m bot.cli export --campaign 2021 --format xlsx --output ...
+  python -m bot.cli export --campaign 2021 --format csv --output ...
+
+and, in this process, the pieces they are made of (storage reads, compute_summary, charts' data,
+text, export_tables, to_xlsx, to_csv_zip), to show where the time goes.
+
+Targets (2-core machine): summary <= 1 s, XLSX <= 15 s, peak memory <= 500 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import itertools
+import json
+import os
+import platform
+import random
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # runnable from a checkout without installing
+
+import yaml  # noqa: E402
+
+from bot.questionnaire.engine import Engine  # noqa: E402
+from bot.questionnaire.loader import load_questionnaire  # noqa: E402
+from bot.questionnaire.model import ND, Question, Questionnaire  # noqa: E402
+from bot.registry import DEPARTMENTS, MANAGER_TYPES, SECTORS  # noqa: E402
+from bot.storage import Storage  # noqa: E402
+from scoring import score_answers  # noqa: E402
+
+TARGET_SUMMARY_S = 1.0
+TARGET_XLSX_S = 15.0
+TARGET_PEAK_MB = 500.0
+CAMPAIGNS = (("2020", 2020), ("2021", 2021))
+RESUBMITTED = 0.05  # share of responses with two results rows
+_T = TypeVar("_T")
+
+
+# --------------------------------------------------------------------------------------------
+# Machine
+# --------------------------------------------------------------------------------------------
+
+
+def machine_lines() -> list[str]:
+    import openpyxl
+
+    model = platform.processor() or "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    mem = "unknown"
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    return [
+        f"  nproc               {os.cpu_count()} (usable: {usable})",
+        f"  cpu                 {model}",
+        f"  memory              {mem}",
+        f"  python              {platform.python_version()} ({platform.machine()})",
+        f"  sqlite              {sqlite3.sqlite_version}",
+        f"  openpyxl            {openpyxl.__version__}",
+        "  load average        {:.2f} {:.2f} {:.2f} (1, 5, 15 min)".format(*os.getloadavg()),
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Data
+# --------------------------------------------------------------------------------------------
+
+
+def example(name: str) -> dict[str, Any]:
+    text = resources.files("bot").joinpath(f"examples/{name}.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+class AnswerMaker:
+    """Varied answer sets that pass validation, built on the two example files."""
+
+    def __init__(self, q: Questionnaire, rng: random.Random) -> None:
+        self.q = q
+        self.rng = rng
+        self.bases = [example("consolidado"), example("joven")]
+
+    def _single(self, question: Question) -> str:
+        return self.rng.choice(question.choices).id
+
+    def _multi(self, question: Question, base: Any) -> list[str]:
+        rng = self.rng
+        exclusive = [c.id for c in question.choices if c.exclusive]
+        plain = [c.id for c in question.choices if not c.exclusive]
+        if exclusive and rng.random() < 0.06:
+            return [rng.choice(exclusive)]
+        if isinstance(base, list) and rng.random() < 0.3:
+            kept = [b for b in base if b in plain]
+            if kept:
+                return kept  # the example's own selection
+        picked = rng.sample(plain, rng.randint(1, len(plain)))
+        order = {c: i for i, c in enumerate(plain)}
+        return sorted(picked, key=order.__getitem__)
+
+    def _split(self, total: int, parts: int) -> list[int]:
+        cuts = sorted(self.rng.randint(0, total) for _ in range(parts - 1))
+        bounds = [0, *cuts, total]
+        return [b - a for a, b in itertools.pairwise(bounds)]
+
+    def make(self, year: int) -> dict[str, Any]:
+        rng = self.rng
+        raw = dict(rng.choice(self.bases))
+        for question in self.q.questions:
+            if question.type == "single":
+                raw[question.id] = self._single(question)
+            elif question.type == "multi":
+                raw[question.id] = self._multi(question, raw.get(question.id))
+            elif question.type == "yesno":
+                raw[question.id] = rng.random() < 0.5
+        # Strategy: its update year is asked unless there is no strategy.
+        if raw["estrategia_formalizacion"] == "no_existe":
+            raw.pop("estrategia_anio_actualizacion", None)
+        else:
+            raw["estrategia_anio_actualizacion"] = (
+                "nunca" if rng.random() < 0.1 else rng.randint(year - 12, year)
+            )
+        # Firms: active and beneficiaries within the linked ones; sizes sum to them.
+        linked = int(rng.lognormvariate(4.0, 1.0)) + 3
+        raw["empresas_vinculadas"] = linked
+        raw["empresas_activas"] = rng.randint(0, linked)
+        raw["empresas_beneficiarias"] = rng.randint(0, linked)
+        for key in ("actores_empresas", "actores_academia", "actores_publico", "actores_apoyo"):
+            raw[key] = rng.choice([0, 0, 1, 2, 3, 5, 8, 12, 20])
+        raw["gobernanza_reuniones"] = rng.randint(0, 24)
+        if "junta_directiva" in raw["gobernanza_instancias"]:
+            raw["gobernanza_pct_empresarios"] = rng.randint(0, 100)
+        else:
+            raw.pop("gobernanza_pct_empresarios", None)
+        raw["equipo_tiempo_completo"] = rng.choice([0, 0, 1, 1, 2, 3, 5])
+        for key in ("proyectos_formulacion", "proyectos_ejecucion", "proyectos_finalizados"):
+            raw[key] = rng.randint(0, 12)
+        raw["financiacion_pct_empresas"] = rng.choice([0, 5, 10, 15, 20, 25, 30, 35, 40, 50, 70])
+        sizes = ("empresas_micro", "empresas_pequenas", "empresas_medianas", "empresas_grandes")
+        roll = rng.random()
+        if roll < 0.10:
+            raw.update(dict.fromkeys(sizes, ND))
+        elif roll < 0.15:  # one size unknown: the sum rule is skipped, the others are kept
+            values = self._split(linked, 4)
+            values[rng.randrange(4)] = ND
+            raw.update(zip(sizes, values, strict=True))
+        else:
+            micro, small, medium, large = self._split(linked, 4)
+            # Mostly micro and small firms, as in the network.
+            raw.update(zip(sizes, sorted([micro, small, medium, large], reverse=True), strict=True))
+        if rng.random() < 0.2:
+            raw["ventas_anio_actual"] = raw["ventas_anio_anterior"] = ND
+        else:
+            before = int(rng.lognormvariate(24.0, 1.5))
+            raw["ventas_anio_anterior"] = min(before, 10**14)
+            raw["ventas_anio_actual"] = int(raw["ventas_anio_anterior"] * rng.uniform(0.7, 1.5))
+        shares = ("ventas_pct_local", "ventas_pct_nacional", "ventas_pct_exportacion")
+        if rng.random() < 0.15:
+            raw.update(dict.fromkeys(shares, ND))
+        else:
+            raw.update(zip(shares, self._split(100, 3), strict=True))
+        if rng.random() < 0.1:
+            raw["empleo_anio_actual"] = raw["empleo_anio_anterior"] = ND
+        else:
+            before = int(rng.lognormvariate(6.5, 1.2)) + 1
+            raw["empleo_anio_anterior"] = before
+            raw["empleo_anio_actual"] = max(0, int(before * rng.uniform(0.7, 1.4)))
+        return raw
+
+
+def registry(n: int, rng: random.Random) -> list[tuple[Any, ...]]:
+    rows = []
+    for i in range(n):
+        department = DEPARTMENTS[i % len(DEPARTMENTS)] if i < 200 else rng.choice(DEPARTMENTS)
+        sector = rng.choices(SECTORS, weights=(4, 4, 3))[0]
+        kind = rng.choices(MANAGER_TYPES, weights=(10, 3, 2, 2, 2, 1))[0]
+        rows.append(
+            (
+                f"cl{i:05d}",
+                f"Clúster {sector} {department} {i}",
+                department,
+                f"Municipio {i % 97}",
+                sector,
+                rng.choice(["café", "turismo", "TIC", "moda", "cacao", "salud", None]),
+                f"Entidad gestora {i % 311}",
+                kind,
+                rng.randint(1995, 2020),
+                "inactiva" if rng.random() < 0.05 else "activa",
+            )
+        )
+    return rows
+
+
+def generate(db_path: Path, n: int, seed: int) -> dict[str, Any]:
+    """Write the registry and both campaigns; returns counts for the report."""
+    rng = random.Random(seed)
+    q = load_questionnaire(None)
+    maker = AnswerMaker(q, rng)
+
+    async def migrate() -> None:
+        storage = await Storage.open(db_path)
+        await storage.close()
+
+    asyncio.run(migrate())
+    t0 = time.perf_counter()
+    clusters = registry(n, rng)
+    now = datetime.now(UTC)
+    info: dict[str, Any] = {"warnings": 0, "nd_answers": 0, "levels": {}}
+    with contextlib.closing(sqlite3.connect(db_path)) as db, db:
+        db.executemany(
+            "INSERT INTO clusters (cluster_id, nombre, departamento, municipio, sector, subsector, "
+            "entidad_gestora, entidad_gestora_tipo, anio_creacion, estado, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(*c, now.isoformat(timespec="seconds")) for c in clusters],
+        )
+        response_id = result_id = 0
+        for campaign_id, year in CAMPAIGNS:
+            engine = Engine(q, year)
+            opens = datetime(year + 1, 3, 1, 13, tzinfo=UTC)
+            closes = opens + timedelta(days=60)
+            db.execute(
+                "INSERT INTO campaigns (campaign_id, reference_year, opens_at, closes_at, state, "
+                "created_at) VALUES (?, ?, ?, ?, 'closed', ?)",
+                (campaign_id, year, opens.isoformat(), closes.isoformat(), opens.isoformat()),
+            )
+            responses, answers, results = [], [], []
+            levels: dict[str, int] = {}
+            for cluster in clusters:
+                raw = maker.make(year)
+                kept, errors, warnings = engine.validate(raw)
+                if errors:
+                    raise AssertionError(f"generated answers fail validation: {errors}")
+                info["warnings"] += len(warnings)
+                info["nd_answers"] += sum(1 for v in kept.values() if v == ND)
+                response_id += 1
+                submitted = opens + timedelta(seconds=rng.randint(3600, 59 * 86400))
+                at = submitted.isoformat(timespec="seconds")
+                responses.append((response_id, cluster[0], campaign_id, q.version, at, at, at))
+                answers.extend(
+                    (response_id, qid, json.dumps(v, ensure_ascii=False), at)
+                    for qid, v in kept.items()
+                )
+                scores = score_answers(q, kept, year).to_json()
+                levels[scores["level"]] = levels.get(scores["level"], 0) + 1
+                payload = (
+                    json.dumps(scores, ensure_ascii=False),
+                    json.dumps(kept, ensure_ascii=False),
+                )
+                if rng.random() < RESUBMITTED:  # an earlier submission, superseded
+                    result_id += 1
+                    results.append(
+                        (result_id, response_id, at, q.version, 0.0, "exploracion", *payload)
+                    )
+                result_id += 1
+                results.append(
+                    (
+                        result_id,
+                        response_id,
+                        at,
+                        q.version,
+                        scores["ims"],
+                        scores["level"],
+                        *payload,
+                    )
+                )
+            db.executemany(
+                "INSERT INTO responses (response_id, cluster_id, campaign_id, status, "
+                "questionnaire_version, source, created_at, updated_at, submitted_at) "
+                "VALUES (?, ?, ?, 'submitted', ?, 'telegram', ?, ?, ?)",
+                responses,
+            )
+            db.executemany(
+                "INSERT INTO answers (response_id, question_id, value, answered_at) "
+                "VALUES (?, ?, ?, ?)",
+                answers,
+            )
+            db.executemany(
+                "INSERT INTO results (result_id, response_id, submitted_at, questionnaire_version, "
+                "ims, level, scores, answers) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                results,
+            )
+            info["levels"][campaign_id] = dict(sorted(levels.items()))
+        info["responses"] = response_id
+        info["results"] = result_id
+    info["seconds"] = time.perf_counter() - t0
+    info["db_mib"] = db_path.stat().st_size / 2**20
+    return info
+
+
+# --------------------------------------------------------------------------------------------
+# The CLI, one fresh process per command
+# --------------------------------------------------------------------------------------------
+
+
+def run_cli(args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, bytes]:
+    """(wall seconds, peak RSS MiB of that very process, stderr) of ``python -m bot.cli ...``."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"ssme {' '.join(args)} exited {proc.returncode}:\n{err.decode()}")
+    return wall, usage.ru_maxrss / 1024, err  # ru_maxrss is in KiB on Linux
+
+
+def bench_cli(db_path: Path, workdir: Path, repeat: int) -> list[tuple[str, list[float], float]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SSME_")}
+    env.update(
+        SSME_DB_PATH=str(db_path),
+        SSME_CHART_WORKERS="0",
+        PYTHONPATH=os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p),
+    )
+    xlsx, csv_zip = workdir / "ssme_2021.xlsx", workdir / "ssme_2021.zip"
+    commands = [
+        ("start-up only (--help)", ["--help"]),
+        ("summary --json", ["summary", "--campaign", "2021", "--json"]),
+        (
+            "export xlsx",
+            ["export", "--campaign", "2021", "--format", "xlsx", "--output", str(xlsx)],
+        ),
+        (
+            "export csv",
+            ["export", "--campaign", "2021", "--format", "csv", "--output", str(csv_zip)],
+        ),
+    ]
+    out = []
+    for label, args in commands:
+        run_cli(args, env, workdir)  # warm the page cache and the .pyc files
+        walls, peaks = [], []
+        for _ in range(repeat):
+            wall, peak, _ = run_cli(args, env, workdir)
+            walls.append(wall)
+            peaks.append(peak)
+        out.append((label, walls, max(peaks)))
+    return out
+
+
+def check_outputs(workdir: Path, n: int) -> list[str]:
+    """The files really hold the campaign: rows per sheet / CSV."""
+    import openpyxl
+
+    lines = []
+    book = openpyxl.load_workbook(workdir / "ssme_2021.xlsx", read_only=True)
+    sheets = {ws.title: ws.max_row for ws in book.worksheets}
+    book.close()
+    lines.append(
+        f"  xlsx {(workdir / 'ssme_2021.xlsx').stat().st_size / 2**20:.1f} MiB, rows per sheet "
+        f"(header included): {sheets}"
+    )
+    with zipfile.ZipFile(workdir / "ssme_2021.zip") as zf:
+        counts = {
+            name: zf.read(name).count(b"\r\n") for name in zf.namelist() if name.endswith(".csv")
+        }
+    lines.append(
+        f"  csv zip {(workdir / 'ssme_2021.zip').stat().st_size / 2**20:.1f} MiB, lines per "
+        f"CSV (header included): {counts}"
+    )
+    if sheets.get("respuestas") != n + 1:
+        lines.append(f"  WARNING: the respuestas sheet should have {n + 1} rows")
+    return lines
+
+
+# --------------------------------------------------------------------------------------------
+# In-process pieces
+# --------------------------------------------------------------------------------------------
+
+
+async def pieces(db_path: Path) -> list[tuple[str, float]]:
+    from bot import admin
+    from bot import summary as summaries
+    from bot.export import ExportRow, export_tables, to_csv_zip, to_xlsx
+    from bot.texts import admin as t
+
+    q = load_questionnaire(None)
+    timings: list[tuple[str, float]] = []
+
+    async def timed(label: str, work: Callable[[], Awaitable[_T]]) -> _T:
+        start = time.perf_counter()
+        value = await work()
+        timings.append((label, time.perf_counter() - start))
+        return value
+
+    def sync(fn: Callable[[], _T]) -> Callable[[], Awaitable[_T]]:
+        async def inner() -> _T:
+            return fn()
+
+        return inner
+
+    storage = await timed("open the database", lambda: Storage.open(db_path))
+    try:
+        campaign = await storage.get_campaign("2021")
+        assert campaign is not None
+        clusters = await timed("storage.list_clusters", storage.list_clusters)
+        current_rows = await timed("storage.submissions(2021)", lambda: storage.submissions("2021"))
+        previous_campaign = await timed(
+            "storage.previous_campaign", lambda: storage.previous_campaign("2021")
+        )
+        assert previous_campaign is not None
+        previous_rows = await timed(
+            "storage.submissions(2020)", lambda: storage.submissions("2020")
+        )
+        registry_info = [admin._info(c) for c in clusters]
+        current = await timed(
+            "Submitted → Submission (both)",
+            sync(lambda: [admin._submission(s) for s in current_rows]),
+        )
+        previous = [admin._submission(s) for s in previous_rows]
+        previous_summary = await timed(
+            "compute_summary(2020)",
+            sync(lambda: summaries.compute_summary(q, "2020", registry_info, previous, None)),
+        )
+        data = await timed(
+            "compute_summary(2021 vs 2020)",
+            sync(
+                lambda: summaries.compute_summary(
+                    q, "2021", registry_info, current, previous, "2020"
+                )
+            ),
+        )
+        counts = await timed(
+            "respondent_counts", sync(lambda: summaries.respondent_counts(registry_info, current))
+        )
+        await timed(
+            "summary_charts (data only)",
+            sync(lambda: summaries.summary_charts(data, q, previous_summary, counts)),
+        )
+        await timed("summary_text", sync(lambda: summaries.summary_text(data, q)))
+        await timed(
+            "json.dumps(summary)", sync(lambda: json.dumps(data, ensure_ascii=False, indent=2))
+        )
+        await timed("admin.summary (all of the above)", lambda: admin.summary(storage, q, "2021"))
+
+        by_id = {c.cluster_id: c for c in clusters}
+        registry_rows = [asdict(c) for c in clusters]
+        rows = await timed(
+            "ExportRow list",
+            sync(
+                lambda: [
+                    ExportRow(
+                        cluster=asdict(by_id[s.cluster_id]),
+                        campaign_id="2021",
+                        questionnaire_version=s.questionnaire_version,
+                        submitted_at=s.submitted_at,
+                        answers=s.answers,
+                        scores=s.scores,
+                    )
+                    for s in current_rows
+                ]
+            ),
+        )
+        tables = await timed("export_tables", sync(lambda: export_tables(q, registry_rows, rows)))
+        title = t.EXPORT_TITLE.format(campaign="2021")
+        await timed("to_xlsx", sync(lambda: to_xlsx(tables, title=title)))
+        await timed("to_csv_zip", sync(lambda: to_csv_zip(tables, title=title)))
+        await timed("admin.export xlsx (all)", lambda: admin.export(storage, q, "2021", "xlsx"))
+        await timed("admin.export csv (all)", lambda: admin.export(storage, q, "2021", "csv"))
+    finally:
+        await storage.close()
+    return timings
+
+
+# --------------------------------------------------------------------------------------------
+# Main
+# --------------------------------------------------------------------------------------------
+
+
+def verdict(ok: bool) -> str:
+    return "OK" if ok else "MISSED"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--clusters", type=int, default=10_000, help="registry size = responses per campaign"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="timed runs per command (after one warm-up)"
+    )
+    parser.add_argument("--seed", type=int, default=20211)
+    parser.add_argument("--keep", action="store_true", help="keep the database and the exports")
+    args = parser.parse_args(argv)
+
+    print("machine")
+    print("\n".join(machine_lines()))
+    workdir = Path(tempfile.mkdtemp(prefix="ssme-bench-summary-"))
+    db_path = workdir / "ssme.db"
+    try:
+        info = generate(db_path, args.clusters, args.seed)
+        print(
+            f"\ndata: {args.clusters:,} clusters; campaigns 2020 and 2021 with {args.clusters:,} "
+            f"submitted responses each ({info['results']:,} results rows, {RESUBMITTED:.0%} "
+            f"resubmitted); generated, validated and scored in {info['seconds']:.1f} s; "
+            f"database {info['db_mib']:.0f} MiB ({workdir})"
+        )
+        print(
+            f"  levels {info['levels']}; 'n/d' answers {info['nd_answers']:,}; validation "
+            f"warnings {info['warnings']:,} (errors: 0)"
+        )
+
+        print(f"\ncommands, each in a fresh process (median of {args.repeat} after a warm-up)")
+        cli = bench_cli(db_path, workdir, args.repeat)
+        baseline = statistics.median(cli[0][1])
+        for label, walls, peak in cli:
+            med = statistics.median(walls)
+            extra = (
+                ""
+                if label.startswith("start-up")
+                else f"  (minus start-up: {med - baseline:5.2f} s)"
+            )
+            print(
+                f"  {label:<24} {med:6.2f} s  [min {min(walls):.2f}, max {max(walls):.2f}]  "
+                f"peak RSS {peak:6.0f} MiB{extra}"
+            )
+        print("\n".join(check_outputs(workdir, args.clusters)))
+
+        print("\nin-process pieces (one run each, warm imports)")
+        asyncio.run(pieces(db_path))  # imports and caches, not measured
+        for label, seconds in asyncio.run(pieces(db_path)):
+            print(f"  {label:<36} {seconds * 1000:9.1f} ms")
+
+        summary_s = statistics.median(cli[1][1])
+        xlsx_s = statistics.median(cli[2][1])
+        peak = max(p for _, _, p in cli)
+        print(
+            f"\ntargets: summary {summary_s:.2f} s ≤ {TARGET_SUMMARY_S:.0f} s {verdict(summary_s <= TARGET_SUMMARY_S)}; "
+            f"XLSX {xlsx_s:.2f} s ≤ {TARGET_XLSX_S:.0f} s {verdict(xlsx_s <= TARGET_XLSX_S)}; "
+            f"peak memory {peak:.0f} MiB ≤ {TARGET_PEAK_MB:.0f} MB {verdict(peak * 1.048576 <= TARGET_PEAK_MB)}"
+        )
+        print("\nMarkdown (docs/BENCHMARKS.md):\n")
+        print(
+            f"| command ({args.clusters:,} responses + a previous campaign) | wall time | "
+            "minus start-up | peak RSS | target |"
+        )
+        print("|---|---:|---:|---:|---|")
+        targets = {
+            "summary --json": f"≤ {TARGET_SUMMARY_S:.0f} s",
+            "export xlsx": f"≤ {TARGET_XLSX_S:.0f} s",
+        }
+        for label, walls, peak_mib in cli:
+            med = statistics.median(walls)
+            minus = "—" if label.startswith("start-up") else f"{med - baseline:.2f} s"
+            print(
+                f"| `ssme {label}` | {med:.2f} s | {minus} | {peak_mib:.0f} MiB | "
+                f"{targets.get(label, '—')}; ≤ {TARGET_PEAK_MB:.0f} MB |"
+            )
+        failed = (
+            summary_s > TARGET_SUMMARY_S
+            or xlsx_s > TARGET_XLSX_S
+            or peak * 1.048576 > TARGET_PEAK_MB
+        )
+    finally:
+        if not args.keep:
+            for path in sorted(workdir.iterdir()):
+                path.unlink()
+            workdir.rmdir()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
