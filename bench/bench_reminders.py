@@ -4,8 +4,9 @@ N managers (default 5,000) are due an invitation reminder at once. The fake Bot 
 (:mod:`bot.botapi_server`) runs in this process and enforces a global limit of 30 sends/s (any
 send beyond 30 in a sliding 1 s window gets ``429 Too Many Requests`` with ``retry_after=1``, as
 Telegram does for broadcasts). The real bot runs as a subprocess (``python -m bot.cli run``); its
-own reminder timer (first run ~2 s after start) sends the batch through PTB's AIORateLimiter and
-the reminder service's retries. Nothing is sent from here.
+own reminder timer (first run ~2 s after start) sends the batch with whatever pacing the bot ships
+(the reminder service's pacer and PTB's AIORateLimiter; the service's settings are printed with
+the results). Nothing is sent from here.
 
 Setup per run: a fresh SQLite file with N active clusters, each with a manager who registered
 10 days ago and accepted the consent, and one campaign opened 5 days ago that closes in 30 days.
@@ -38,6 +39,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import os
 import platform
 import re
@@ -79,28 +81,6 @@ POLICY_ENV = {
 }
 
 
-# The bot as shipped builds ``AIORateLimiter(max_retries=3)``: a leaky bucket of 30 per 1 s (a
-# burst of 30, then 30/s). ``--limiter`` swaps only that object, through this launcher, to try
-# other settings against the same server; the default, "shipped", runs ``python -m bot.cli run``.
-LIMITERS: dict[str, str | None] = {
-    "shipped": None,
-    # No burst: one send per 1/30 s.
-    "smooth30": "overall_max_rate=1, overall_time_period=1 / 30",
-    # No burst, a little under the limit so that request jitter cannot put 31 in one second.
-    "smooth29": "overall_max_rate=1, overall_time_period=1 / 29",
-    # The shipped bucket, one under the limit.
-    "bucket29": "overall_max_rate=29, overall_time_period=1",
-}
-LAUNCHER = """\
-import sys
-import telegram.ext
-import bot.app
-bot.app.AIORateLimiter = lambda **kw: telegram.ext.AIORateLimiter({args}, **kw)
-from bot.cli import main
-sys.exit(main(["run"]))
-"""
-
-
 # --------------------------------------------------------------------------------------------
 # Machine
 # --------------------------------------------------------------------------------------------
@@ -112,6 +92,15 @@ def cpu_model() -> str:
             if line.startswith("model name"):
                 return line.split(":", 1)[1].strip()
     return platform.processor() or "unknown"
+
+
+def bot_pacing() -> str:
+    """The reminder service's pacing constants, as imported now (the subprocess runs the same)."""
+    from bot.reminders import service
+
+    names = ("SENDS_PER_SECOND", "CONCURRENT_SENDS", "SEND_ATTEMPTS")
+    found = [f"{n}={getattr(service, n)}" for n in names if hasattr(service, n)]
+    return ", ".join(found) or "unknown"
 
 
 def machine_lines() -> list[str]:
@@ -203,11 +192,8 @@ def read_proc(pid: int) -> tuple[float, int]:
 class BotProcess:
     """``python -m bot.cli run`` pointed at the fake server, its log in a file of its own."""
 
-    def __init__(
-        self, server: BotApiServer, db_path: Path, workdir: Path, n: int, limiter: str
-    ) -> None:
+    def __init__(self, server: BotApiServer, db_path: Path, workdir: Path, n: int) -> None:
         self.server = server
-        self.limiter = limiter
         self.db_path = db_path
         self.workdir = workdir
         self.log_path = workdir / f"bot-{n}.log"
@@ -227,13 +213,11 @@ class BotProcess:
             SSME_LOG_LEVEL="INFO",
             PYTHONPATH=os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p),
         )
-        args = LIMITERS[self.limiter]
-        command = ["-m", "bot.cli", "run"] if args is None else ["-c", LAUNCHER.format(args=args)]
         self.started = time.time()
         with open(self.log_path, "wb") as log:
             # cwd is the temp dir: no stray .env file is read.
             self.proc = subprocess.Popen(
-                [sys.executable, *command],
+                [sys.executable, "-m", "bot.cli", "run"],
                 cwd=self.workdir,
                 env=env,
                 stdin=subprocess.DEVNULL,
@@ -319,7 +303,6 @@ class Kill:
 class RunResult:
     mode: str
     count: int
-    limiter: str
     kills: list[Kill] = field(default_factory=list)
     sent_messages: int = 0
     first_send: float = 0.0
@@ -340,6 +323,7 @@ class RunResult:
     bot_cpu: list[float] = field(default_factory=list)
     bot_hwm_mib: list[float] = field(default_factory=list)
     steady_rate: float = float("nan")
+    gaps_ms: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # p10, p50, p99, max
     worst_second: int = 0
     timed_out: bool = False
 
@@ -364,8 +348,8 @@ def all_done(db_path: Path, count: int, orphans: set[int]) -> bool:
     return len(covered) >= count and pending <= orphans
 
 
-def run(mode: str, count: int, kills: int, timeout: float, keep: bool, limiter: str) -> RunResult:
-    result = RunResult(mode, count, limiter)
+def run(mode: str, count: int, kills: int, timeout: float, keep: bool) -> RunResult:
+    result = RunResult(mode, count)
     workdir = Path(tempfile.mkdtemp(prefix=f"ssme-bench-reminders-{mode}-"))
     db_path = workdir / "ssme.db"
     t0 = time.perf_counter()
@@ -380,7 +364,7 @@ def run(mode: str, count: int, kills: int, timeout: float, keep: bool, limiter: 
     orphans: set[int] = set()
     samples: list[tuple[float, int]] = []  # (time, messages_sent): for the steady-state rate
     try:
-        bot = BotProcess(server, db_path, workdir, 0, limiter)
+        bot = BotProcess(server, db_path, workdir, 0)
         bots.append(bot)
         bot.start()
         result.bot_started = bot.started
@@ -405,7 +389,7 @@ def run(mode: str, count: int, kills: int, timeout: float, keep: bool, limiter: 
                     f"sends: {len(left)} rows left in 'sending'; restarting"
                 )
                 before = server.stats()["by_method"]
-                bot = BotProcess(server, db_path, workdir, len(bots), limiter)
+                bot = BotProcess(server, db_path, workdir, len(bots))
                 bots.append(bot)
                 bot.start()
                 wait_ready(bot, before)
@@ -443,6 +427,10 @@ def run(mode: str, count: int, kills: int, timeout: float, keep: bool, limiter: 
     if messages:
         times = sorted(m.date for m in messages)
         result.first_send, result.last_send = times[0], times[-1]
+        gaps = sorted(b - a for a, b in itertools.pairwise(times)) or [0.0]
+        result.gaps_ms = tuple(  # type: ignore[assignment]
+            1000 * gaps[round(q * (len(gaps) - 1))] for q in (0.1, 0.5, 0.99, 1.0)
+        )
         per_second = Counter(int(t - times[0]) for t in times)
         result.worst_second = max(per_second.values())
         # Steady state: between 10% and 90% of the sends (leaves out start-up and the tail).
@@ -489,7 +477,7 @@ def report(r: RunResult) -> None:
     share = r.rate / RATE_LIMIT
     print(
         f"\n{r.mode}: {r.count:,} due reminders, limit {RATE_LIMIT:.0f} sends/s (global, sliding "
-        f"1 s); bot's limiter: {r.limiter} ({LIMITERS[r.limiter] or 'AIORateLimiter(max_retries=3)'})"
+        "1 s)"
     )
     print(
         f"  bot ready after         {r.ready_s:.2f} s (process start → setMyCommands, i.e. post_init done)"
@@ -508,6 +496,11 @@ def report(r: RunResult) -> None:
         )
         print(f"  steady rate (10%–90%)   {r.steady_rate:.2f} sends/s")
         print(f"  busiest second          {r.worst_second} sends")
+        p10, p50, p99, worst = r.gaps_ms
+        print(
+            f"  gap between sends       p10 {p10:.1f} ms, p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
+            f"max {worst:.0f} ms (1/30 s = 33.3 ms)"
+        )
         print(f"  all sent after          {r.last_send - r.bot_started:.1f} s from the bot's start")
     print(f"  429s served             {r.r429:,} (rate_limited counter {r.rate_limited:,})")
     if r.other_errors:
@@ -553,7 +546,7 @@ def table(results: list[RunResult]) -> None:
             else "—"
         )
         print(
-            f"| {r.mode}{'' if r.limiter == 'shipped' else f' ({r.limiter})'} | {r.count:,} | {len(r.kills)} | {r.span:.1f} s | {r.rate:.1f} "
+            f"| {r.mode} | {r.count:,} | {len(r.kills)} | {r.span:.1f} s | {r.rate:.1f} "
             f"| {r.rate / RATE_LIMIT:.0%} | {r.steady_rate:.1f} | {r.r429:,} | {r.duplicates} "
             f"| {r.misses} | {left} |"
         )
@@ -572,17 +565,12 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="per run, seconds (default: 3× the ideal time + 60)",
     )
-    parser.add_argument(
-        "--limiter",
-        choices=list(LIMITERS),
-        default="shipped",
-        help="the bot's AIORateLimiter: as shipped (default) or an alternative to compare",
-    )
     parser.add_argument("--keep", action="store_true", help="keep each run's database and bot logs")
     args = parser.parse_args(argv)
     timeout = args.timeout or 3 * args.count / RATE_LIMIT + 60
     print("machine")
     print("\n".join(machine_lines()))
+    print(f"  bot's reminder pacing {bot_pacing()} (bot/reminders/service.py)")
     print(
         f"\nideal time at {RATE_LIMIT:.0f}/s: {args.count / RATE_LIMIT:.0f} s per run; "
         f"policy env: {' '.join(f'{k}={v}' for k, v in POLICY_ENV.items())}"
@@ -590,7 +578,7 @@ def main(argv: list[str] | None = None) -> int:
     modes = ["rate", "kill"] if args.mode == "all" else [args.mode]
     results = []
     for mode in modes:
-        result = run(mode, args.count, args.kills, timeout, args.keep, args.limiter)
+        result = run(mode, args.count, args.kills, timeout, args.keep)
         report(result)
         results.append(result)
     table(results)

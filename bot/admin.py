@@ -200,6 +200,7 @@ class Participation:
         counts: Counter[str] = Counter(s.status for s in self.active)
         counts["registered"] = len(self.active)
         counts["unreachable"] = sum(1 for s in self.active if s.unreachable)
+        counts["opted_out"] = sum(1 for s in self.active if s.opted_out)
         return counts
 
     def by(self, field: str) -> dict[str, Counter[str]]:
@@ -223,6 +224,7 @@ class Participation:
                 draft=c["draft"],
                 submitted=c["submitted"],
                 unreachable=c["unreachable"],
+                opted_out=c["opted_out"],
             ),
         ]
         for field, title in (("departamento", t.BY_DEPARTMENT), ("sector", t.BY_SECTOR)):

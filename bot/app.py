@@ -80,6 +80,7 @@ def build_application(settings: Settings) -> Application:
             admin.import_registry,
         )
     )
+    app.add_handler(CallbackQueryHandler(admin.remind_now, pattern=r"^adm:remind:"))
     app.add_handler(CallbackQueryHandler(manager.button))
     app.add_handler(MessageHandler(private & filters.COMMAND, manager.unknown_command))
     app.add_handler(MessageHandler(private & filters.TEXT, manager.text))

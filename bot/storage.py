@@ -235,6 +235,7 @@ class ClusterState:
     user_id: int | None
     chat_id: int | None
     unreachable: bool
+    opted_out: bool
     status: str  # no_manager | not_started | draft | submitted
     updated_at: datetime | None
 
@@ -812,11 +813,12 @@ class Storage:
         """Every registry cluster with where it stands in the campaign."""
         rows = await self._all(
             "SELECT c.cluster_id, c.nombre, c.departamento, c.sector, c.estado, "
-            "m.user_id, m.chat_id, m.unreachable_at, s.status, s.updated_at "
+            "m.user_id, m.chat_id, m.unreachable_at, s.status, s.updated_at, p.opted_out_at "
             "FROM clusters c LEFT JOIN managers m ON m.cluster_id = c.cluster_id "
             "LEFT JOIN responses s ON s.cluster_id = c.cluster_id AND s.campaign_id = ? "
+            "LEFT JOIN reminder_prefs p ON p.cluster_id = c.cluster_id AND p.campaign_id = ? "
             "ORDER BY c.departamento, c.nombre",
-            (campaign_id,),
+            (campaign_id, campaign_id),
         )
         return [
             ClusterState(
@@ -828,6 +830,7 @@ class Storage:
                 user_id=r["user_id"],
                 chat_id=r["chat_id"],
                 unreachable=r["unreachable_at"] is not None,
+                opted_out=r["opted_out_at"] is not None,
                 status=r["status"] or ("not_started" if r["user_id"] else "no_manager"),
                 updated_at=parse_ts(r["updated_at"]),
             )

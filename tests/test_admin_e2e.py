@@ -132,3 +132,33 @@ async def test_summary_export_and_participation_after_a_submission(admin_env):
     report = await chat.next_send("Participación")
     assert "Enviados: 1" in report.text and "Sin gestor registrado: 1" in report.text
     assert "Clúster de Software de Caldas" in report.text
+
+
+async def test_participation_button_sends_reminders_now_and_only_for_admins(admin_env):
+    from datetime import timedelta
+
+    from bot.reminders.policy import ReminderPolicy, next_allowed_moment
+    from bot.storage import utcnow
+
+    env = admin_env
+    ana = env.manager()
+    await ana.register()
+    await ana.answer("validados")
+    env.bot.app.bot_data["clock"] = lambda: next_allowed_moment(
+        ReminderPolicy(), utcnow() + timedelta(days=3)
+    )
+    chat = env.manager(user_id=ADMIN, first_name="Admin")
+    await chat.send("/participacion")
+    report = await chat.next_send("Participación")
+    assert "Enviar recordatorio ahora" in report.buttons
+
+    # A manager forging the admin's button gets nothing.
+    ana.press(report.message_id, "adm:remind:2021")
+    assert (await ana.next_send()).text == texts.UNKNOWN_COMMAND
+    assert not [m for m in env.server.sent(ana.user_id) if "Faltan" in (m.text or "")]
+
+    chat.press(report.message_id, "adm:remind:2021")
+    result = await chat.next_send("Recordatorios enviados")
+    assert "enviados: 1" in result.text
+    reminder = await ana.next_send("Faltan")
+    assert "Continuar ➡️" in reminder.buttons

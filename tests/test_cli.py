@@ -226,3 +226,116 @@ def test_demo_runs_a_scripted_session_to_the_chart(tmp_path, capsys):
     script.write_text("/salir\n", encoding="utf-8")
     assert main(["demo", "--db", str(tmp_path / "demo.db"), "--script", str(script)]) == 0
     assert "le faltan" in capsys.readouterr().out
+
+
+def test_import_responses_then_summary_compares_campaigns(tmp_path, capsys):
+    import yaml
+
+    from bot.questionnaire.loader import load_questionnaire
+    from bot.responses_import import answer_cell
+
+    main(["import-clusters", str(EXAMPLES / "registro_ejemplo.csv")])
+    ids = [
+        r[0] for r in db_rows(tmp_path, "SELECT cluster_id FROM clusters WHERE estado = 'activa'")
+    ]
+    for campaign, year in (("2020", "2020"), ("2021", "2021")):
+        main(
+            [
+                "campaign",
+                "create",
+                campaign,
+                "--reference-year",
+                year,
+                "--opens",
+                f"{year}-09-01",
+                "--closes",
+                f"{year}-10-15",
+            ]
+        )
+    q = load_questionnaire()
+    consolidado = yaml.safe_load((EXAMPLES / "consolidado.yaml").read_text(encoding="utf-8"))
+    joven = yaml.safe_load((EXAMPLES / "joven.yaml").read_text(encoding="utf-8"))
+    consolidado["estrategia_anio_actualizacion"] = 2019  # valid for a 2020 campaign
+
+    def csv_for(rows: dict[str, dict]) -> Path:
+        header = ["cluster_id", *[x.id for x in q.questions]]
+        lines = [",".join(header)]
+        for cluster, answers in rows.items():
+            cells = [
+                cluster,
+                *[answer_cell(answers[h]) if h in answers else "" for h in header[1:]],
+            ]
+            lines.append(",".join(f'"{c}"' for c in cells))
+        path = tmp_path / "respuestas.csv"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return path
+
+    capsys.readouterr()
+    bad = csv_for({ids[0]: joven, "no_existe": joven})
+    assert main(["import-responses", str(bad), "--campaign", "2020"]) == EXIT_BAD_INPUT
+    assert "no_existe" in capsys.readouterr().out
+    assert db_rows(tmp_path, "SELECT count(*) FROM responses") == [(0,)], "nothing half-imported"
+
+    good = csv_for({ids[0]: joven, ids[1]: joven})
+    assert main(["import-responses", str(good), "--campaign", "2020"]) == 0
+    assert "2 respuestas importadas" in capsys.readouterr().out
+    assert main(["import-responses", str(good), "--campaign", "2020"]) == EXIT_BAD_INPUT
+    assert "ya tiene respuesta" in capsys.readouterr().out
+
+    good = csv_for({ids[0]: consolidado, ids[1]: joven})
+    consolidado["estrategia_anio_actualizacion"] = 2020
+    assert (
+        main(
+            [
+                "import-responses",
+                str(csv_for({ids[0]: consolidado, ids[1]: joven})),
+                "--campaign",
+                "2021",
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    assert main(["summary", "--campaign", "2021", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["previous_campaign"] == "2020" and data["respondents"] == 2
+    assert data["level_pct"] == {"exploracion": 50.0, "intermedio": 0.0, "consolidado": 50.0}
+    assert data["level_change_pp"] == {"exploracion": -50.0, "intermedio": 0.0, "consolidado": 50.0}
+    assert (
+        main(
+            ["export", "--campaign", "2021", "--format", "csv", "--output", str(tmp_path / "x.zip")]
+        )
+        == 0
+    )
+    assert (tmp_path / "x.zip").read_bytes()[:2] == b"PK"
+
+
+def test_remind_dry_run_explains_each_decision(tmp_path, capsys):
+    main(["import-clusters", str(EXAMPLES / "registro_ejemplo.csv")])
+    main(
+        [
+            "campaign",
+            "create",
+            "2021",
+            "--reference-year",
+            "2021",
+            "--opens",
+            "2021-09-01",
+            "--closes",
+            "2099-10-15",
+        ]
+    )
+    main(["campaign", "open", "2021"])
+    cluster = db_rows(tmp_path, "SELECT cluster_id FROM clusters LIMIT 1")[0][0]
+    with sqlite3.connect(tmp_path / "ssme.db") as db:
+        db.execute(
+            "INSERT INTO managers (cluster_id, user_id, chat_id, registered_at, consent_at) "
+            "VALUES (?, 77, 77, '2021-09-01T12:00:00+00:00', '2021-09-01T12:00:00+00:00')",
+            (cluster,),
+        )
+    capsys.readouterr()
+    assert main(["remind", "--campaign", "2021", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert cluster in out and "invitation" in out
+    assert "1 gestores registrados" in out
+    assert db_rows(tmp_path, "SELECT count(*) FROM reminders") == [(0,)], "a dry run sends nothing"

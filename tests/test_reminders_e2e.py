@@ -240,3 +240,14 @@ def test_batch_under_a_rate_limit_survives_kill_9_exactly_once(tmp_path, kill):
         # is the only way to miss one. Everything else went out exactly once.
         assert set(missed) <= in_flight and len(in_flight) <= 4
         assert states["sent"] + len(in_flight) >= n
+
+
+async def test_the_scheduler_opens_and_closes_campaigns(env):
+    with env.db() as db:
+        db.execute("UPDATE campaigns SET state = 'scheduled'")
+    await run_reminders(env, utcnow())
+    with env.db() as db:
+        assert db.execute("SELECT state FROM campaigns").fetchone()[0] == "open"
+    await run_reminders(env, utcnow() + timedelta(days=60))
+    with env.db() as db:
+        assert db.execute("SELECT state FROM campaigns").fetchone()[0] == "closed"

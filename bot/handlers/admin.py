@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from functools import wraps
@@ -13,9 +14,10 @@ from telegram.ext import ContextTypes
 
 from bot import admin, texts
 from bot.handlers.common import perform, survey_of, with_retry
+from bot.reminders.service import send_due
 from bot.storage import Storage
 from bot.summary import render_with
-from bot.survey import Send
+from bot.survey import Button, Edit, Send
 from bot.texts import admin as t
 
 log = logging.getLogger(__name__)
@@ -113,7 +115,46 @@ async def participation(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             )
             for s in pending[:60]
         ]
-    await perform(update, context, [Send("\n".join(lines)[: texts.MESSAGE_LIMIT])])
+    buttons = ((Button(t.BTN_REMIND_ALL, f"adm:remind:{report.campaign.campaign_id}"),),)
+    await perform(
+        update, context, [Send("\n".join(lines)[: texts.MESSAGE_LIMIT], buttons if pending else ())]
+    )
+
+
+@admin_only
+async def remind_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The button under /participacion: send what the reminder policy allows right now."""
+    query = update.callback_query
+    assert query is not None
+    data = context.application.bot_data
+    campaign = await admin.resolve_campaign(data["storage"], (query.data or "").split(":")[-1])
+    lock: asyncio.Lock = data.setdefault("reminder_lock", asyncio.Lock())
+    async with lock:  # never alongside the scheduled run
+        report, current = await send_due(
+            context.bot,
+            data["storage"],
+            data["survey"].q,
+            data["settings"].reminders,
+            data["clock"](),
+            campaign=campaign,
+        )
+    pending = sum(1 for d, m, _ in current.decisions if m.status != "submitted")
+    skipped = max(0, pending - report.sent)
+    await perform(
+        update,
+        context,
+        [
+            Edit(None, ()),
+            Send(
+                t.REMIND_RESULT.format(
+                    sent=report.sent,
+                    failed=report.failed,
+                    unreachable=report.unreachable,
+                    skipped=skipped,
+                )
+            ),
+        ],
+    )
 
 
 @admin_only

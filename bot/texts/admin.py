@@ -17,7 +17,8 @@ PARTICIPATION_COUNTS = (
     "• No han empezado: {not_started}\n"
     "• En progreso: {draft}\n"
     "• Enviados: <b>{submitted}</b>\n"
-    "• Sin contacto (bloquearon el bot): {unreachable}"
+    "• Sin contacto (bloquearon el bot): {unreachable}\n"
+    "• No quieren más recordatorios: {opted_out}"
 )
 BY_DEPARTMENT = "<b>Por departamento</b> (enviados / activos)"
 BY_SECTOR = "<b>Por sector</b> (enviados / activos)"
@@ -53,6 +54,11 @@ INVITATIONS_DONE = "Enlaces de invitación para {n} clústeres sin gestor."
 SUMMARY_WORKING = "Preparando el resumen…"
 EXPORT_CAPTION = "Datos de la medición {campaign}: registro, respuestas, puntajes y formato largo."
 BTN_REMIND_ALL = "Enviar recordatorio ahora"
+REMIND_RESULT = (
+    "Recordatorios enviados: {sent}; fallidos: {failed}; sin contacto: {unreachable}. "
+    "{skipped} pendientes no lo recibieron ahora (enviaron, lo pausaron, recibieron uno hace poco "
+    "o es fuera del horario de envío)."
+)
 CHART_CAPTIONS = {
     "levels": "Distribución por nivel",
     "areas": "Promedio por área",
