@@ -340,6 +340,38 @@ def cmd_remind(args: argparse.Namespace) -> int:
     return _admin(work)
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from bot.backup import BackupError, backup
+
+    settings = _settings()
+    try:
+        info = backup(settings.db_path, args.target)
+    except BackupError as exc:
+        raise CliError(str(exc)) from None
+    print(
+        texts.CLI_BACKUP_DONE.format(
+            path=info.path, size=info.size // 1024, responses=info.responses, answers=info.answers
+        )
+    )
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from bot.backup import BackupError, restore
+
+    settings = _settings()
+    try:
+        info, kept = restore(args.backup, settings.db_path)
+    except BackupError as exc:
+        raise CliError(str(exc)) from None
+    print(
+        texts.CLI_RESTORE_DONE.format(
+            path=settings.db_path, responses=info.responses, answers=info.answers, kept=kept or "-"
+        )
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     h = texts.CLI_HELP
     parser = argparse.ArgumentParser(prog="ssme", description=h["ssme"])
@@ -397,6 +429,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("participation", help=h["participation"])
     p.add_argument("--campaign", help=h["campaign_id"])
     p.set_defaults(func=cmd_participation)
+
+    p = sub.add_parser("backup", help=h["backup"])
+    p.add_argument("target", type=Path, help=h["backup_target"])
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help=h["restore"])
+    p.add_argument("backup", type=Path)
+    p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("campaign", help=h["campaign"])
     csub = p.add_subparsers(dest="action", required=True)

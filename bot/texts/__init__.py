@@ -250,9 +250,17 @@ CLI_HELP = {
     "participation": "Participación por estado, departamento y sector.",
     "remind": "Muestra quién recibiría hoy un recordatorio y por qué; lo envía sin --dry-run.",
     "dry_run": "solo mostrar, no enviar",
+    "backup": "Copia consistente de la base de datos, también con el bot en marcha.",
+    "backup_target": "archivo de destino, o carpeta (nombre con fecha y hora)",
+    "restore": "Reemplaza la base de datos por una copia (con el bot detenido).",
 }
 CLI_ERROR = "Error: {text}"
 CLI_EXPORTED = "Exportado en {path} ({size} KB)."
+CLI_BACKUP_DONE = "Copia en {path} ({size} KB): {responses} respuestas, {answers} respuestas a preguntas. Verificada."
+CLI_RESTORE_DONE = (
+    "Restaurada {path}: {responses} respuestas, {answers} respuestas a preguntas. "
+    "La base anterior quedó en {kept}."
+)
 CLI_REMIND_LINE = "{mark} {cluster} ({name}) — {kind}: {detail}"
 CLI_REMIND_DUE = "{n} de {total} gestores registrados tienen un recordatorio pendiente ahora."
 CLI_REMIND_SENT = (
