@@ -118,20 +118,24 @@ class AnswerMaker:
         self.rng = rng
         self.bases = [example("consolidado"), example("joven")]
 
-    def _single(self, question: Question) -> str:
-        return self.rng.choice(question.choices).id
+    def _index(self, n: int, m: float) -> int:
+        """An option index around the cluster's maturity ``m`` (0: the first, 1: the last)."""
+        return min(n - 1, max(0, round(m * (n - 1) + self.rng.gauss(0, 0.9))))
 
-    def _multi(self, question: Question, base: Any) -> list[str]:
+    def _single(self, question: Question, m: float) -> str:
+        return question.choices[self._index(len(question.choices), m)].id
+
+    def _multi(self, question: Question, base: Any, m: float) -> list[str]:
         rng = self.rng
         exclusive = [c.id for c in question.choices if c.exclusive]
         plain = [c.id for c in question.choices if not c.exclusive]
-        if exclusive and rng.random() < 0.06:
+        if exclusive and rng.random() < 0.12 * (1 - m):
             return [rng.choice(exclusive)]
-        if isinstance(base, list) and rng.random() < 0.3:
+        if isinstance(base, list) and rng.random() < 0.2:
             kept = [b for b in base if b in plain]
             if kept:
                 return kept  # the example's own selection
-        picked = rng.sample(plain, rng.randint(1, len(plain)))
+        picked = rng.sample(plain, 1 + self._index(len(plain), m))
         order = {c: i for i, c in enumerate(plain)}
         return sorted(picked, key=order.__getitem__)
 
@@ -140,38 +144,39 @@ class AnswerMaker:
         bounds = [0, *cuts, total]
         return [b - a for a, b in itertools.pairwise(bounds)]
 
-    def make(self, year: int) -> dict[str, Any]:
+    def make(self, year: int, m: float) -> dict[str, Any]:
+        """One answer set of a cluster of maturity ``m`` (0–1) for the campaign of ``year``."""
         rng = self.rng
-        raw = dict(rng.choice(self.bases))
+        raw = dict(self.bases[0] if m > 0.6 else self.bases[1])
         for question in self.q.questions:
             if question.type == "single":
-                raw[question.id] = self._single(question)
+                raw[question.id] = self._single(question, m)
             elif question.type == "multi":
-                raw[question.id] = self._multi(question, raw.get(question.id))
+                raw[question.id] = self._multi(question, raw.get(question.id), m)
             elif question.type == "yesno":
-                raw[question.id] = rng.random() < 0.5
+                raw[question.id] = rng.random() < 0.2 + 0.7 * m
         # Strategy: its update year is asked unless there is no strategy.
         if raw["estrategia_formalizacion"] == "no_existe":
             raw.pop("estrategia_anio_actualizacion", None)
         else:
             raw["estrategia_anio_actualizacion"] = (
-                "nunca" if rng.random() < 0.1 else rng.randint(year - 12, year)
+                "nunca" if rng.random() < 0.15 * (1 - m) else year - int(rng.expovariate(0.4 + m))
             )
         # Firms: active and beneficiaries within the linked ones; sizes sum to them.
-        linked = int(rng.lognormvariate(4.0, 1.0)) + 3
+        linked = int(rng.lognormvariate(3.2 + 1.6 * m, 0.8)) + 3
         raw["empresas_vinculadas"] = linked
-        raw["empresas_activas"] = rng.randint(0, linked)
-        raw["empresas_beneficiarias"] = rng.randint(0, linked)
+        raw["empresas_activas"] = round(linked * min(1.0, rng.uniform(0.2, 0.6) + 0.4 * m))
+        raw["empresas_beneficiarias"] = round(linked * rng.uniform(0.0, 0.3 + 0.6 * m))
         for key in ("actores_empresas", "actores_academia", "actores_publico", "actores_apoyo"):
             raw[key] = rng.choice([0, 0, 1, 2, 3, 5, 8, 12, 20])
-        raw["gobernanza_reuniones"] = rng.randint(0, 24)
+        raw["gobernanza_reuniones"] = rng.randint(0, round(4 + 16 * m))
         if "junta_directiva" in raw["gobernanza_instancias"]:
-            raw["gobernanza_pct_empresarios"] = rng.randint(0, 100)
+            raw["gobernanza_pct_empresarios"] = rng.randint(round(60 * m), 100)
         else:
             raw.pop("gobernanza_pct_empresarios", None)
         raw["equipo_tiempo_completo"] = rng.choice([0, 0, 1, 1, 2, 3, 5])
         for key in ("proyectos_formulacion", "proyectos_ejecucion", "proyectos_finalizados"):
-            raw[key] = rng.randint(0, 12)
+            raw[key] = rng.randint(0, round(2 + 10 * m))
         raw["financiacion_pct_empresas"] = rng.choice([0, 5, 10, 15, 20, 25, 30, 35, 40, 50, 70])
         sizes = ("empresas_micro", "empresas_pequenas", "empresas_medianas", "empresas_grandes")
         roll = rng.random()
@@ -241,6 +246,8 @@ def generate(db_path: Path, n: int, seed: int) -> dict[str, Any]:
     asyncio.run(migrate())
     t0 = time.perf_counter()
     clusters = registry(n, rng)
+    # Each cluster's maturity (0–1), a little higher a year later: levels spread over the three.
+    maturity = [rng.betavariate(2.0, 2.2) for _ in clusters]
     now = datetime.now(UTC)
     info: dict[str, Any] = {"warnings": 0, "nd_answers": 0, "levels": {}}
     with contextlib.closing(sqlite3.connect(db_path)) as db, db:
@@ -262,8 +269,9 @@ def generate(db_path: Path, n: int, seed: int) -> dict[str, Any]:
             )
             responses, answers, results = [], [], []
             levels: dict[str, int] = {}
-            for cluster in clusters:
-                raw = maker.make(year)
+            for index, cluster in enumerate(clusters):
+                m = min(1.0, max(0.0, maturity[index] + (year - 2020) * rng.gauss(0.04, 0.08)))
+                raw = maker.make(year, m)
                 kept, errors, warnings = engine.validate(raw)
                 if errors:
                     raise AssertionError(f"generated answers fail validation: {errors}")

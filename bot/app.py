@@ -65,6 +65,7 @@ def build_application(settings: Settings) -> Application:
     app.add_handler(CommandHandler("resultado", manager.result, filters=private))
     app.add_handler(CommandHandler(["ayuda", "help"], manager.help_, filters=private))
     app.add_handler(CommandHandler("cancelar", manager.pause, filters=private))
+    app.add_handler(CommandHandler("mis_datos", manager.my_data, filters=private))
     for names, callback in (
         (["resumen", "summary"], admin.summary),
         (["exportar", "export"], admin.export),
@@ -72,6 +73,7 @@ def build_application(settings: Settings) -> Application:
         (["invitar"], admin.invite),
         (["invitaciones"], admin.invitations),
         (["importar"], admin.import_help),
+        (["solicitudes"], admin.data_requests),
     ):
         app.add_handler(CommandHandler(names, callback, filters=private))
     app.add_handler(
@@ -81,6 +83,7 @@ def build_application(settings: Settings) -> Application:
         )
     )
     app.add_handler(CallbackQueryHandler(admin.remind_now, pattern=r"^adm:remind:"))
+    app.add_handler(CallbackQueryHandler(admin.erase, pattern=r"^adm:erase:\d+$"))
     app.add_handler(CallbackQueryHandler(manager.button))
     app.add_handler(MessageHandler(private & filters.COMMAND, manager.unknown_command))
     app.add_handler(MessageHandler(private & filters.TEXT, manager.text))

@@ -372,6 +372,99 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_data_requests(args: argparse.Namespace) -> int:
+    from bot.texts import personal_data as pt
+
+    async def work(storage: Any, q: Any) -> int:
+        if args.erase is not None:
+            erased = await storage.erase_person(args.erase, "cli")
+            if erased is None:
+                raise CliError(pt.ERASED_UNKNOWN.format(id=args.erase))
+            print(pt.ERASED.format(id=args.erase))
+            return 0
+        pending = await storage.data_requests()
+        print(
+            pt.ADMIN_NONE
+            if not pending
+            else pt.ADMIN_TITLE.format(n=len(pending)).replace("<b>", "").replace("</b>", "")
+        )
+        for r in pending:
+            print(
+                pt.CLI_LINE.format(
+                    id=r["request_id"],
+                    user_id=r["user_id"],
+                    cluster=r["cluster_id"],
+                    created=r["created_at"],
+                )
+            )
+        return 0
+
+    return _admin(work)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Settings, questionnaire and database: one line per check, exit 2 if any failed."""
+    import sqlite3
+
+    from bot.storage import MIGRATIONS
+
+    t = texts.CHECK
+    failed = False
+
+    def report(ok: bool | None, line: str) -> None:
+        nonlocal failed
+        mark = {True: "✔", False: "✘", None: "!"}[ok]
+        failed |= ok is False
+        print(f"{mark} {line}")
+
+    try:
+        settings = load_settings()
+        report(True, t["settings"])
+    except SettingsError as exc:
+        report(False, f"{t['settings']}: {exc}")
+        return EXIT_BAD_INPUT
+    report(
+        True if settings.telegram_token else None,
+        t["token"] if settings.telegram_token else t["no_token"],
+    )
+    report(True if settings.admin_ids else None, t["admins"].format(n=len(settings.admin_ids)))
+    report(
+        True if settings.bot_username else None,
+        t["username"] if settings.bot_username else t["no_username"],
+    )
+    try:
+        q = load_questionnaire(settings.questionnaire_path)
+        report(True, t["questionnaire"].format(version=q.version, n=len(q.questions)))
+    except QuestionnaireError as exc:
+        report(False, f"{t['questionnaire_bad']}\n{exc}")
+    path = settings.db_path
+    if not path.exists():
+        report(None, t["no_db"].format(path=path))
+        return EXIT_BAD_INPUT if failed else 0
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            status = conn.execute("PRAGMA integrity_check").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            report(status == "ok", t["db"].format(path=path, status=status))
+            if version < len(MIGRATIONS):
+                report(None, t["migrations"].format(version=version, latest=len(MIGRATIONS)))
+            elif version > len(MIGRATIONS):
+                report(False, t["db_newer"].format(version=version, latest=len(MIGRATIONS)))
+            if version >= 1:
+                clusters = conn.execute("SELECT count(*) FROM clusters").fetchone()[0]
+                report(True if clusters else None, t["clusters"].format(n=clusters))
+                open_ = conn.execute(
+                    "SELECT campaign_id, closes_at FROM campaigns WHERE state = 'open'"
+                ).fetchall()
+                report(
+                    True if open_ else None,
+                    t["campaign"].format(ids=", ".join(c[0] for c in open_) or "—"),
+                )
+    except sqlite3.Error as exc:
+        report(False, t["db_unreadable"].format(path=path, error=exc))
+    return EXIT_BAD_INPUT if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     h = texts.CLI_HELP
     parser = argparse.ArgumentParser(prog="ssme", description=h["ssme"])
@@ -429,6 +522,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("participation", help=h["participation"])
     p.add_argument("--campaign", help=h["campaign_id"])
     p.set_defaults(func=cmd_participation)
+
+    p = sub.add_parser("check", help=h["check"])
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("data-requests", help=h["data_requests"])
+    p.add_argument("--erase", type=int, metavar="N", help=h["erase"])
+    p.set_defaults(func=cmd_data_requests)
 
     p = sub.add_parser("backup", help=h["backup"])
     p.add_argument("target", type=Path, help=h["backup_target"])

@@ -30,3 +30,6 @@ def setup_logging(level: str = "INFO", secret: str | None = None) -> None:
     # httpx logs every request URL at INFO, and Telegram URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # PTB logs whole updates (what managers typed) at DEBUG: never below INFO for it.
+    for name in ("telegram", "apscheduler"):
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))

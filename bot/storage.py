@@ -142,6 +142,19 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE UNIQUE INDEX reminders_slot ON reminders(campaign_id, cluster_id, slot);
     """,
+    # 3: requests under Ley 1581 de 2012 (habeas data).
+    """
+    CREATE TABLE data_requests (
+        request_id INTEGER PRIMARY KEY,
+        user_id INTEGER NOT NULL,
+        cluster_id TEXT,
+        kind TEXT NOT NULL CHECK (kind IN ('deletion')),
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done')),
+        created_at TEXT NOT NULL,
+        handled_at TEXT,
+        handled_by TEXT
+    );
+    """,
 )
 
 
@@ -973,6 +986,81 @@ class Storage:
                 "UPDATE managers SET unreachable_at = NULL WHERE user_id = ? AND unreachable_at IS NOT NULL",
                 (user_id,),
             )
+
+    # -- personal data (Ley 1581 de 2012) -------------------------------------------------------
+
+    async def personal_data(self, user_id: int) -> dict[str, Any]:
+        """Everything stored about a person (not their cluster's answers, which are the cluster's)."""
+        managers = await self._all("SELECT * FROM managers WHERE user_id = ?", (user_id,))
+        requests = await self._all(
+            "SELECT * FROM data_requests WHERE user_id = ? ORDER BY request_id", (user_id,)
+        )
+        actions = await self._one("SELECT count(*) FROM audit WHERE actor = ?", (str(user_id),))
+        return {
+            "managers": [dict(r) for r in managers],
+            "requests": [dict(r) for r in requests],
+            "audit_entries": int(actions[0]) if actions else 0,
+        }
+
+    async def request_deletion(self, user_id: int, cluster_id: str | None) -> int:
+        async with self._tx() as db:
+            async with db.execute(
+                "SELECT request_id FROM data_requests WHERE user_id = ? AND status = 'pending'",
+                (user_id,),
+            ) as cur:
+                row = await cur.fetchone()
+            if row is not None:
+                return int(row[0])
+            cur = await db.execute(
+                "INSERT INTO data_requests (user_id, cluster_id, kind, created_at) "
+                "VALUES (?, ?, 'deletion', ?)",
+                (user_id, cluster_id, _ts(utcnow())),
+            )
+            await self._audit(db, user_id, "data_deletion_requested", cluster_id)
+            return int(cur.lastrowid)  # type: ignore[arg-type]
+
+    async def data_requests(self, pending_only: bool = True) -> list[dict[str, Any]]:
+        rows = await self._all(
+            "SELECT * FROM data_requests "
+            + ("WHERE status = 'pending' " if pending_only else "")
+            + "ORDER BY request_id"
+        )
+        return [dict(r) for r in rows]
+
+    async def erase_person(self, request_id: int, actor: str | int) -> int | None:
+        """Carry out a deletion request: the person's identifiers go; the cluster's data stays.
+
+        Returns the user id erased, or None if there is no such pending request.
+        """
+        async with self._tx() as db:
+            async with db.execute(
+                "SELECT user_id FROM data_requests WHERE request_id = ? AND status = 'pending'",
+                (request_id,),
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return None
+            user_id = int(row[0])
+            await db.execute("DELETE FROM managers WHERE user_id = ?", (user_id,))
+            await db.execute(
+                "UPDATE answers SET answered_by = NULL WHERE answered_by = ?", (user_id,)
+            )
+            await db.execute("UPDATE invitations SET used_by = NULL WHERE used_by = ?", (user_id,))
+            await db.execute("UPDATE reminders SET user_id = 0 WHERE user_id = ?", (user_id,))
+            await db.execute(
+                "UPDATE audit SET actor = 'persona-eliminada' WHERE actor = ?", (str(user_id),)
+            )
+            await db.execute(
+                "UPDATE audit SET detail = NULL WHERE detail LIKE ?",
+                (f'%"previous_user": {user_id}%',),
+            )
+            await db.execute(
+                "UPDATE data_requests SET status = 'done', handled_at = ?, handled_by = ?, "
+                "user_id = 0 WHERE request_id = ?",
+                (_ts(utcnow()), str(actor), request_id),
+            )
+            await self._audit(db, actor, "data_erased", None, {"request": request_id})
+        return user_id
 
     async def integrity_check(self) -> str:
         row = await self._one("PRAGMA integrity_check")

@@ -38,6 +38,7 @@ from bot.questionnaire.model import ND, Question, Questionnaire, Value
 from bot.questionnaire.parsing import format_number
 from bot.reminders.policy import ReminderPolicy, snooze_until
 from bot.storage import Campaign, Manager, Redeem, Response, Storage, utcnow
+from bot.texts import personal_data as ptexts
 from bot.texts import reminders as rtexts
 from charts import Renderer
 from scoring import ScoreResult, score_answers
@@ -218,6 +219,8 @@ class Survey:
     async def button(self, user_id: int, data: str) -> list[Action]:
         if data == "consent:ok":
             return await self.consent(user_id)
+        if data == "data:erase":
+            return await self.request_erasure(user_id)
         st = await self._state(user_id)
         if isinstance(st, list):
             return [Toast(texts.STALE_BUTTON), *st]
@@ -289,6 +292,39 @@ class Survey:
             return [Send(texts.NO_RESULT_YET)]
         result = _rebuild(self.q, stored.scores, st.campaign.reference_year)
         return await self._result_actions(st, result)
+
+    async def my_data(self, user_id: int) -> list[Action]:
+        """/mis_datos: what is stored about the person, and a way to ask for its deletion."""
+        data = await self.storage.personal_data(user_id)
+        if not data["managers"] and not data["requests"]:
+            return [Send(ptexts.NONE)]
+        clusters = ""
+        name = "—"
+        for m in data["managers"]:
+            cluster = await self.storage.get_cluster(m["cluster_id"])
+            name = m["name"] or name
+            consent = m["consent_at"]
+            clusters += ptexts.CLUSTER_LINE.format(
+                cluster=escape(cluster.nombre if cluster else m["cluster_id"]),
+                since=self.when(datetime.fromisoformat(m["registered_at"])),
+                consent=self.when(datetime.fromisoformat(consent))
+                if consent
+                else ptexts.NO_CONSENT,
+            )
+        text = ptexts.SUMMARY.format(
+            user_id=user_id, name=escape(name), clusters=clusters, audit=data["audit_entries"]
+        )
+        pending = [r for r in data["requests"] if r["status"] == "pending"]
+        if pending:
+            return [Send(text + ptexts.PENDING.format(id=pending[0]["request_id"]))]
+        return [Send(text, ((Button(ptexts.BTN_ERASE, "data:erase"),),))]
+
+    async def request_erasure(self, user_id: int) -> list[Action]:
+        manager = await self.storage.manager_for_user(user_id)
+        if manager is None:
+            return [Toast(texts.STALE_BUTTON)]
+        request_id = await self.storage.request_deletion(user_id, manager.cluster_id)
+        return [Edit(None, ()), Send(ptexts.REQUESTED.format(id=request_id))]
 
     async def pause(self, user_id: int) -> list[Action]:
         st = await self._state(user_id)

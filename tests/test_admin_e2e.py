@@ -162,3 +162,33 @@ async def test_participation_button_sends_reminders_now_and_only_for_admins(admi
     assert "enviados: 1" in result.text
     reminder = await ana.next_send("Faltan")
     assert "Continuar ➡️" in reminder.buttons
+
+
+async def test_personal_data_request_and_erasure(admin_env):
+    env = admin_env
+    ana = env.manager()
+    await ana.register()
+    await ana.answer("validados")
+    await ana.send("/mis_datos")
+    data = await ana.next_send("Sus datos personales")
+    assert f"Usuario de Telegram: {ana.user_id}" in data.text and "Ana" in data.text
+    assert "Clúster de Cafés Especiales del Huila" in data.text
+    ana.press(data.message_id, "data:erase")
+    assert "Recibimos su solicitud de eliminación (número 1)" in (await ana.next_send()).text
+
+    chat = env.manager(user_id=ADMIN, first_name="Admin")
+    await chat.send("/solicitudes")
+    listing = await chat.next_send("pendientes")
+    assert f"usuario {ana.user_id}" in listing.text
+    chat.press(listing.message_id, "adm:erase:1")
+    assert "eliminados" in (await chat.next_send("eliminados")).text
+    assert "eliminamos sus datos personales" in (await ana.next_send()).text
+    with env.db() as db:
+        assert db.execute("SELECT count(*) FROM managers WHERE user_id = ?", (ana.user_id,)).fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM audit WHERE actor = ?", (str(ana.user_id),)).fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM answers WHERE answered_by = ?", (ana.user_id,)).fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM answers").fetchone()[0] == 1, "the cluster's answer stays"
+    await ana.send("hola")
+    assert "invitación" in (await ana.next_send()).text
+    await ana.send("/mis_datos")
+    assert "No tenemos datos personales suyos" in (await ana.next_send()).text

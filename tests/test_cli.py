@@ -339,3 +339,28 @@ def test_remind_dry_run_explains_each_decision(tmp_path, capsys):
     assert cluster in out and "invitation" in out
     assert "1 gestores registrados" in out
     assert db_rows(tmp_path, "SELECT count(*) FROM reminders") == [(0,)], "a dry run sends nothing"
+
+
+def test_check_reports_each_problem(tmp_path, monkeypatch, capsys):
+    assert main(["check"]) == 0, "no database yet is not an error"
+    assert "se creará al iniciar" in capsys.readouterr().out
+    main(["import-clusters", str(EXAMPLES / "registro_ejemplo.csv")])
+    capsys.readouterr()
+    assert main(["check"]) == 0
+    out = capsys.readouterr().out
+    assert "✔ base de datos" in out and "integridad ok" in out and "clústeres en el registro: 12" in out
+    broken = tmp_path / "q.yaml"
+    text = (Path(__file__).parent.parent / "bot" / "questionnaire" / "ssme.yaml").read_text(encoding="utf-8")
+    broken.write_text(text.replace("question: enfoque_segmentos}", "question: enfoque_segmentoz}"), encoding="utf-8")
+    monkeypatch.setenv("SSME_QUESTIONNAIRE_PATH", str(broken))
+    assert main(["check"]) == EXIT_BAD_INPUT
+    out = capsys.readouterr().out
+    assert "✘ cuestionario con errores" in out and "unknown question 'enfoque_segmentoz'" in out
+    assert f"{broken}:" in out
+
+
+def test_data_requests_cli(tmp_path, capsys):
+    assert main(["data-requests"]) == 0
+    assert "No hay solicitudes" in capsys.readouterr().out
+    assert main(["data-requests", "--erase", "7"]) == EXIT_BAD_INPUT
+    assert "no existe" in capsys.readouterr().err

@@ -73,7 +73,7 @@ def test_run_serves_stops_on_sigterm_and_never_logs_the_token(tmp_path, mode):
                 assert server.webhook_url() == f"http://127.0.0.1:{port}/telegram"
             deadline = time.monotonic() + 20
             chat = server.chat(4242)
-            chat.send("hola")
+            chat.send("hola, mi dato privado 31415926")
             reply = chat.next(timeout=max(1.0, deadline - time.monotonic()))
             assert "invitación" in reply.text
         finally:
@@ -81,4 +81,5 @@ def test_run_serves_stops_on_sigterm_and_never_logs_the_token(tmp_path, mode):
     assert code == 0, out
     assert "event=started" in out and "event=stopped" in out
     assert TOKEN not in out
+    assert "31415926" not in out, "what users type is never logged"
     assert TOKEN.split(":")[1] not in out

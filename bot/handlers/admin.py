@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from functools import wraps
 from html import escape
 
@@ -19,6 +20,7 @@ from bot.storage import Storage
 from bot.summary import render_with
 from bot.survey import Button, Edit, Send
 from bot.texts import admin as t
+from bot.texts import personal_data as pt
 
 log = logging.getLogger(__name__)
 MAX_UPLOAD_MB = 5
@@ -202,3 +204,43 @@ async def import_registry(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     user_id = update.effective_user.id  # type: ignore[union-attr]
     _, report = await admin.import_registry(survey_of(context).storage, data, user_id)
     await perform(update, context, [Send(escape(report)[: texts.MESSAGE_LIMIT])])
+
+
+@admin_only
+async def data_requests(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    survey = survey_of(context)
+    pending = await survey.storage.data_requests()
+    if not pending:
+        await perform(update, context, [Send(pt.ADMIN_NONE)])
+        return
+    lines = [pt.ADMIN_TITLE.format(n=len(pending))]
+    lines += [
+        pt.ADMIN_LINE.format(
+            id=r["request_id"],
+            user_id=r["user_id"],
+            cluster=escape(r["cluster_id"] or "—"),
+            since=survey.when(datetime.fromisoformat(r["created_at"])),
+        )
+        for r in pending
+    ]
+    buttons = tuple(
+        (Button(pt.BTN_ADMIN_ERASE.format(id=r["request_id"]), f"adm:erase:{r['request_id']}"),)
+        for r in pending[:20]
+    )
+    await perform(update, context, [Send("\n".join(lines), buttons)])
+
+
+@admin_only
+async def erase(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None
+    request_id = int((query.data or "0").split(":")[-1] or 0)
+    admin_id = update.effective_user.id  # type: ignore[union-attr]
+    erased = await survey_of(context).storage.erase_person(request_id, admin_id)
+    if erased is None:
+        await perform(update, context, [Send(pt.ERASED_UNKNOWN.format(id=request_id))])
+        return
+    await perform(update, context, [Edit(None, ()), Send(pt.ERASED.format(id=request_id))])
+    await with_retry(
+        lambda: context.bot.send_message(erased, pt.ERASED_NOTICE), "sendMessage", erased
+    )

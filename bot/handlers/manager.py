@@ -42,6 +42,11 @@ async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await perform(update, context, await survey_of(context).pause(user_id))
 
 
+async def my_data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user_id, _, _ = _who(update)
+    await perform(update, context, await survey_of(context).my_data(user_id))
+
+
 async def help_(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await perform(update, context, [Send(texts.HELP)])
 

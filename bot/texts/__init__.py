@@ -203,6 +203,7 @@ COMMANDS = {
     "resultado": "Ver de nuevo sus resultados",
     "ayuda": "Cómo funciona",
     "cancelar": "Pausar (sus respuestas quedan guardadas)",
+    "mis_datos": "Sus datos personales (Ley 1581 de 2012)",
 }
 HELP = (
     "<b>Cómo funciona</b>\n\n"
@@ -210,7 +211,7 @@ HELP = (
     "• Las cifras se escriben como en Colombia: 457.000.000, 1,5 millones o 12,5%.\n"
     "• «⬅️ Atrás» vuelve a la pregunta anterior; sus respuestas quedan guardadas siempre.\n"
     "• Al final verá un resumen para revisar y enviar, y recibirá su gráfica de araña.\n\n"
-    "Comandos: /continuar, /revisar, /resultado, /cancelar (pausar)."
+    "Comandos: /continuar, /revisar, /resultado, /cancelar (pausar), /mis_datos."
 )
 UNKNOWN_COMMAND = "No conozco ese comando. Escriba /ayuda para ver los disponibles."
 INTERNAL_ERROR = (
@@ -250,6 +251,9 @@ CLI_HELP = {
     "participation": "Participación por estado, departamento y sector.",
     "remind": "Muestra quién recibiría hoy un recordatorio y por qué; lo envía sin --dry-run.",
     "dry_run": "solo mostrar, no enviar",
+    "check": "Revisa configuración, cuestionario y base de datos; dice qué está mal.",
+    "data_requests": "Solicitudes de eliminación de datos personales (Ley 1581 de 2012).",
+    "erase": "atiende la solicitud N: elimina los datos personales de esa persona",
     "backup": "Copia consistente de la base de datos, también con el bot en marcha.",
     "backup_target": "archivo de destino, o carpeta (nombre con fecha y hora)",
     "restore": "Reemplaza la base de datos por una copia (con el bot detenido).",
@@ -298,3 +302,21 @@ DEMO_INTRO = (
 DEMO_PHOTO = "gráfica guardada en {path}"
 DEMO_NO_BUTTON = "No hay un botón con ese número en el último mensaje."
 DEMO_BYE = "Fin de la demo. Sus respuestas quedaron en {db}."
+
+CHECK = {
+    "settings": "configuración (variables SSME_*)",
+    "token": "token del bot presente",
+    "no_token": "falta SSME_TELEGRAM_TOKEN: necesario para ssme run (la demo no lo necesita)",
+    "admins": "administradores configurados: {n} (SSME_ADMIN_IDS)",
+    "username": "usuario del bot para enlaces de invitación",
+    "no_username": "falta SSME_BOT_USERNAME: los enlaces de ssme invite no tendrán el nombre del bot",
+    "questionnaire": "cuestionario {version}: {n} preguntas",
+    "questionnaire_bad": "cuestionario con errores:",
+    "no_db": "no existe la base {path}: se creará al iniciar",
+    "db": "base de datos {path}: integridad {status}",
+    "migrations": "esquema {version} de {latest}: las migraciones se aplican al iniciar",
+    "db_newer": "esquema {version} más nuevo que este programa ({latest}): actualice el programa",
+    "db_unreadable": "no se puede leer {path}: {error}",
+    "clusters": "clústeres en el registro: {n}",
+    "campaign": "medición abierta: {ids}",
+}

@@ -40,6 +40,7 @@ ADMIN_COMMANDS = {
     "invitar": "Enlace de invitación para un clúster",
     "invitaciones": "CSV de enlaces para clústeres sin gestor",
     "importar": "Cargar el registro de clústeres (CSV)",
+    "solicitudes": "Solicitudes de datos personales pendientes",
 }
 IMPORT_HOW = (
     "Envíe el registro de clústeres como <b>documento CSV</b> con el texto /importar en el "
