@@ -15,6 +15,7 @@ Callback data (≤ 64 bytes), the question id makes stale presses detectable:
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 from collections.abc import Sequence
@@ -43,6 +44,7 @@ from bot.texts import reminders as rtexts
 from charts import Renderer
 from scoring import ScoreResult, score_answers
 
+log = logging.getLogger(__name__)
 CONSENT_VERSION = "2026-1"
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 INVITATION_DAYS = 30
@@ -156,6 +158,7 @@ class Survey:
             return [Send(texts.INVITE_USED)]
         if outcome is Redeem.EXPIRED:
             return [Send(texts.INVITE_EXPIRED)]
+        log.info("event=registered user=%s cluster=%s", user_id, cluster_id)
         cluster = await self.storage.get_cluster(cluster_id)  # type: ignore[arg-type]
         return [
             Send(texts.REGISTERED.format(cluster=escape(cluster.nombre))),  # type: ignore[union-attr]
@@ -569,6 +572,13 @@ class Survey:
             user_id=st.manager.user_id,
             cursor=cursor,
         )
+        log.info(
+            "event=answer_saved user=%s cluster=%s question=%s dropped=%d",
+            st.manager.user_id,
+            st.manager.cluster_id,
+            question.id,
+            len(outcome.dropped),
+        )
         st.answers[question.id] = value
         for qid in outcome.dropped:
             st.answers.pop(qid, None)
@@ -718,6 +728,13 @@ class Survey:
             answers=answers,
             actor=st.manager.user_id,
             cluster_id=st.manager.cluster_id,
+        )
+        log.info(
+            "event=submitted user=%s cluster=%s ims=%s level=%s",
+            st.manager.user_id,
+            st.manager.cluster_id,
+            result.ims,
+            result.level,
         )
         return [Edit(None, ()), Uploading(), *await self._result_actions(st, result)]
 
