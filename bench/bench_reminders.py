@@ -373,7 +373,6 @@ def run(
         server.inject_fault("delay", method="sendMessage", count=10**9, delay=latency_ms / 1000)
     bots: list[BotProcess] = []
     orphans: set[int] = set()
-    samples: list[tuple[float, int]] = []  # (time, messages_sent): for the steady-state rate
     try:
         bot = BotProcess(server, db_path, workdir, 0)
         bots.append(bot)
@@ -385,7 +384,6 @@ def run(
         while True:
             stats = server.stats()
             now = time.time()
-            samples.append((now, stats["messages_sent"]))
             bot.sample()
             if thresholds and stats["messages_sent"] >= thresholds[0]:
                 thresholds.pop(0)
@@ -522,7 +520,10 @@ def report(r: RunResult) -> None:
         print(f"  all sent after          {r.last_send - r.bot_started:.1f} s from the bot's start")
     print(f"  429s served             {r.r429:,} (rate_limited counter {r.rate_limited:,})")
     if r.other_errors:
-        print(f"  other error statuses    {r.other_errors}")
+        print(
+            f"  other statuses, any method {r.other_errors} (a 409 is a getUpdates long poll "
+            "superseded by the next process's, or answered at shutdown)"
+        )
     print(f"  duplicates              {r.duplicates} chats ({r.duplicate_messages} extra messages)")
     print(f"  misses                  {r.misses} managers without a reminder")
     if r.kills:

@@ -19,7 +19,7 @@ from telegram.ext import (
 
 from bot import texts
 from bot.handlers import admin, errors, manager
-from bot.handlers.common import drop_duplicates
+from bot.handlers.common import drop_duplicates, with_retry
 from bot.handlers.jobs import schedule_reminders
 from bot.processor import PerUserUpdateProcessor
 from bot.questionnaire.loader import load_questionnaire
@@ -115,7 +115,12 @@ async def _post_init(app: Application) -> None:
         clock=lambda: app.bot_data["clock"](),
     )
     await storage.forget_updates_before(utcnow() - SEEN_UPDATES_KEPT)
-    await app.bot.set_my_commands([BotCommand(k, v) for k, v in texts.COMMANDS.items()])
+    # The menu is a convenience: a Telegram error here must not stop the bot from starting.
+    await with_retry(
+        lambda: app.bot.set_my_commands([BotCommand(k, v) for k, v in texts.COMMANDS.items()]),
+        "setMyCommands",
+        0,
+    )
     # Reminders due while the bot was down go out at the first run, once.
     schedule_reminders(app, STARTUP_DELAY)
     log.info("event=started db=%s", settings.db_path)

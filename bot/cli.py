@@ -19,6 +19,8 @@ from bot.questionnaire.loader import QuestionnaireError, load_questionnaire
 from config import Settings, SettingsError, load_settings
 
 EXIT_BAD_INPUT = 2
+# A Telegram hiccup while starting (getMe, deleteWebhook) is retried, not fatal: -1 = forever.
+BOOTSTRAP_RETRIES = -1
 
 
 class CliError(Exception):
@@ -98,10 +100,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             secret_token=settings.webhook_secret.get_secret_value()
             if settings.webhook_secret
             else None,
+            bootstrap_retries=BOOTSTRAP_RETRIES,
         )
     else:
         # run_polling stops gracefully on SIGINT, SIGTERM and SIGABRT.
-        app.run_polling(drop_pending_updates=False)
+        app.run_polling(drop_pending_updates=False, bootstrap_retries=BOOTSTRAP_RETRIES)
     return 0
 
 

@@ -7,18 +7,14 @@ line 1), the column when there is one, and a Spanish message that says what is e
 
 Decisions:
 
-- **Encoding**: UTF-8 with or without BOM; otherwise Windows-1252 (what Excel on Windows in
-  Colombia saves as «CSV»), and then :meth:`RegistryParse.report` carries a note saying so, with a
-  sample word so the admin can check that accents survived. UTF-16 files, Excel workbooks
-  (.xlsx/.xls) and binary files get an error that says how to save a CSV.
-- **Delimiter**: ``,`` or ``;``, from :class:`csv.Sniffer` restricted to those two, cross-checked
-  with the header (the delimiter that splits the header into more registry column names wins),
-  falling back to the header alone. A first line ``sep=;`` or ``sep=,`` (Excel's hint) is honoured
-  and skipped.
-- **Line numbers**: a record's line is the physical line where it *starts*, counted with
-  :attr:`csv.reader.line_num`, so quoted cells that span several lines keep later lines right.
-  Lines end at ``\\n``, ``\\r\\n`` or ``\\r``.
-- **Blank rows** (empty lines, or only separators/spaces as Excel writes them) are skipped.
+- **Reading the file** is :mod:`bot.csvfiles`'s, shared with the responses import: UTF-8 with or
+  without BOM, else Windows-1252 with a note in :meth:`RegistryParse.report` (and a sample word
+  so the admin can check that accents survived); UTF-16 files, Excel workbooks (.xlsx/.xls) and
+  binary files get an error that says how to save a CSV. Delimiter ``,`` or ``;`` (an Excel
+  ``sep=`` first line is honoured), the one that splits the header into more registry column
+  names winning over :class:`csv.Sniffer`'s. A record's line is the physical line where it
+  *starts*, so quoted cells that span several lines keep later lines right. Blank rows (empty
+  lines, or only separators/spaces as Excel writes them) are skipped.
 - **Header**: names trimmed and lower-cased. A missing required column, an unknown column or a
   repeated column gives one error each on the header line, and no row is validated or returned.
   Columns with an empty name (a trailing ``;`` in the header) are ignored, but a value under one
@@ -39,23 +35,33 @@ Decisions:
 - Cells starting with ``=``, ``+``, ``-`` or ``@`` are kept as text: nothing is ever evaluated here;
   escaping them on export is the exporter's job.
 
-The Spanish texts are in :data:`REGISTRY_ERRORS`, keyed by :attr:`RowError.code`, ready to move to
-``bot.texts``.
+The Spanish texts are in :mod:`bot.texts.registry` (:data:`REGISTRY_ERRORS`, keyed by
+:attr:`RowError.code`, includes the shared CSV texts of :mod:`bot.texts.csvfiles`).
 """
 
 from __future__ import annotations
 
-import csv
-import difflib
-import io
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from typing import Literal, get_args
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from bot.csvfiles import (
+    CsvProblem,
+    Record,
+    check_header,
+    collapse_spaces,
+    read_csv,
+    record_cells,
+    show_value,
+    strip_accents,
+    suggestion,
+)
+from bot.texts.csvfiles import REJECTED_WORDS, ROW_WORDS
+from bot.texts.registry import REGISTRY_ERRORS, REGISTRY_TEXT_WHAT, REGISTRY_TEXTS
 
 __all__ = [
     "COLUMNS",
@@ -140,104 +146,6 @@ YEAR_MIN = 1950
 
 _CLUSTER_ID_RE = re.compile(rf"[A-Za-z0-9_-]{{1,{CLUSTER_ID_MAX}}}")
 _CLUSTER_ID_PATTERN = rf"^[A-Za-z0-9_-]{{1,{CLUSTER_ID_MAX}}}$"
-_DELIMITERS = (",", ";")
-_SNIFF_SAMPLE = 4096  # Sniffer's quote regex is quadratic on hostile input: keep the sample small
-_SHOW_MAX = 40
-
-# Spanish texts, keyed by RowError.code. One line each; values are shown between «».
-REGISTRY_ERRORS: dict[str, str] = {
-    # The file as a whole.
-    "excel_workbook": (
-        "el archivo es un libro de Excel, no un CSV; en Excel use Archivo > Guardar como > "
-        "«CSV UTF-8 (delimitado por comas)» y envíe ese archivo"
-    ),
-    "utf16": (
-        "el archivo está en UTF-16 («Texto Unicode»); guárdelo como "
-        "«CSV UTF-8 (delimitado por comas)»"
-    ),
-    "binary": "el archivo no parece de texto (tiene caracteres nulos); envíe el registro como CSV",
-    "encoding": (
-        "el archivo no está en UTF-8 ni en Windows-1252 (byte 0x{byte} no válido); "
-        "guárdelo como «CSV UTF-8 (delimitado por comas)»"
-    ),
-    "empty": (
-        "el archivo está vacío; la primera línea debe ser el encabezado con las columnas {columns}"
-    ),
-    "no_rows": "el archivo solo tiene el encabezado; agregue debajo una fila por clúster",
-    "unreadable": (
-        "no se pudo leer el archivo desde esta línea ({detail}); "
-        "revise que las comillas de las celdas estén cerradas"
-    ),
-    # The header.
-    "missing_column": "falta la columna obligatoria «{column}» en el encabezado",
-    "unknown_column": (
-        "la columna «{column}» no es del registro{suggestion}; las columnas válidas son {columns}"
-    ),
-    "duplicate_column": "la columna «{column}» está repetida en el encabezado",
-    "tab_separated": (
-        "el encabezado parece separado por tabuladores; guarde el archivo como CSV separado por "
-        "comas (,) o por punto y coma (;)"
-    ),
-    # The shape of a row.
-    "field_count": (
-        "la fila tiene {found} campos y el encabezado tiene {expected}; revise que no sobren ni "
-        "falten separadores «{delimiter}»{quotes}"
-    ),
-    "field_count_quotes": (
-        " y que estén cerradas las comillas de la celda que va de la línea {start} a la {end}"
-    ),
-    "unnamed_column": (
-        "hay un valor («{value}») en la columna {position}, que no tiene nombre en el encabezado"
-    ),
-    # Cells.
-    "cluster_id_missing": (
-        "falta el cluster_id; es obligatorio: un código de letras sin tildes, números, guion (-) "
-        "o guion bajo (_), por ejemplo huila_cafe"
-    ),
-    "cluster_id_invalid": (
-        "cluster_id «{value}» no es válido; use solo letras sin tildes, números, guion (-) o "
-        "guion bajo (_), sin espacios y hasta {max} caracteres, por ejemplo huila_cafe"
-    ),
-    "cluster_id_duplicate": "cluster_id «{value}» está repetido: ya aparece en la línea {line}",
-    "cluster_id_duplicate_case": (
-        "cluster_id «{value}» está repetido: en la línea {line} aparece «{other}», que solo "
-        "cambia en mayúsculas y minúsculas"
-    ),
-    "text_missing": "falta {what}; es obligatorio",
-    "text_too_long": "{column} tiene {length} caracteres; el máximo es {max}",
-    "department_missing": (
-        "falta el departamento; escriba uno de los 32 departamentos de Colombia o Bogotá D.C."
-    ),
-    "department_invalid": (
-        "departamento «{value}» no es un departamento de Colombia{suggestion}; escriba el nombre "
-        "del departamento, por ejemplo Huila, Valle del Cauca o Bogotá D.C."
-    ),
-    "choice_missing": "falta {column}; use {choices}",
-    "choice_invalid": "{column} «{value}» no es válido; use {choices}",
-    "year_invalid": (
-        "anio_creacion «{value}» no es un año; escriba el año con sus cuatro cifras, "
-        "por ejemplo 2015, o deje la celda vacía"
-    ),
-    "year_range": "anio_creacion {value} está fuera de rango; debe estar entre {min} y {max}",
-    "row_invalid": "la fila no es válida ({detail})",
-}
-
-REGISTRY_TEXTS: dict[str, str] = {
-    "note_cp1252": (
-        "Nota: el archivo no estaba en UTF-8; se leyó como Windows-1252 (el «CSV» de Excel en "
-        "Windows). Revise que las tildes y la ñ se vean bien{example}."
-    ),
-    "note_example": ", por ejemplo «{word}»",
-    "error_line": "línea {line}: {message}",
-    "error_line_column": "línea {line}, columna {column}: {message}",
-    "more_errors": "… y {count} errores más",
-    "summary": "{valid} {valid_rows}, {rejected} {rejected_word}",
-}
-
-_TEXT_WHAT = {
-    "nombre": "el nombre del clúster",
-    "entidad_gestora": "el nombre de la entidad gestora",
-}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -318,9 +226,9 @@ class RegistryParse:
         lines.append(
             REGISTRY_TEXTS["summary"].format(
                 valid=valid,
-                valid_rows="fila válida" if valid == 1 else "filas válidas",
+                valid_rows=ROW_WORDS[valid != 1],
                 rejected=self.rejected,
-                rejected_word="rechazada" if self.rejected == 1 else "rechazadas",
+                rejected_word=REJECTED_WORDS[self.rejected != 1],
             )
         )
         return "\n".join(lines)
@@ -331,13 +239,8 @@ class RegistryParse:
 # ---------------------------------------------------------------------------------------------
 
 
-def _strip_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def _department_key(text: str) -> str:
-    words = re.findall(r"[a-z0-9]+", _strip_accents(text).casefold())
+    words = re.findall(r"[a-z0-9]+", strip_accents(text).casefold())
     if words and words[0] in ("departamento", "depto", "dpto"):
         words = words[1:]
         if words and words[0] in ("de", "del"):
@@ -372,7 +275,7 @@ def normalize_department(text: str) -> str | None:
 
 
 def _choice_key(text: str) -> str:
-    return re.sub(r"[\s-]+", "_", _strip_accents(text).casefold().strip())
+    return re.sub(r"[\s-]+", "_", strip_accents(text).casefold().strip())
 
 
 def _join_or(items: tuple[str, ...] | list[str]) -> str:
@@ -380,147 +283,17 @@ def _join_or(items: tuple[str, ...] | list[str]) -> str:
     if len(items) == 1:
         return items[0]
     last = items[-1]
-    conjunction = "u" if _strip_accents(last).lower().startswith(("o", "ho")) else "o"
+    conjunction = "u" if strip_accents(last).lower().startswith(("o", "ho")) else "o"
     return f"{', '.join(items[:-1])} {conjunction} {last}"
-
-
-def _collapse(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _show(value: str) -> str:
-    """A cell or column name as shown in a one-line message: spaces collapsed, shortened."""
-    text = _collapse(value)
-    return text if len(text) <= _SHOW_MAX else text[: _SHOW_MAX - 1] + "…"
 
 
 def _error(line: int, column: str | None, code: str, /, **params: object) -> RowError:
     return RowError(line, column, REGISTRY_ERRORS[code].format(**params), code)
 
 
-# ---------------------------------------------------------------------------------------------
-# Decoding and dialect
-# ---------------------------------------------------------------------------------------------
-
-
-def _line_at(prefix: str | bytes) -> int:
-    """1-based line on which the text that follows ``prefix`` starts (LF, CRLF or CR)."""
-    if isinstance(prefix, bytes):
-        return prefix.count(b"\n") + prefix.count(b"\r") - prefix.count(b"\r\n") + 1
-    return prefix.count("\n") + prefix.count("\r") - prefix.count("\r\n") + 1
-
-
-def _decode(data: bytes | str) -> tuple[str, str, list[str], RowError | None]:
-    """(text, encoding, notes, fatal error)."""
-    if isinstance(data, str):
-        text = data.removeprefix("\ufeff")
-        encoding = "utf-8"
-        notes: list[str] = []
-    else:
-        raw = bytes(data)
-        if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")):
-            return "", "", [], _error(1, None, "excel_workbook")
-        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-            return "", "", [], _error(1, None, "utf16")
-        notes = []
-        try:
-            text = raw.decode("utf-8-sig")
-            encoding = "utf-8"
-        except UnicodeDecodeError:
-            try:
-                text = raw.decode("cp1252")
-            except UnicodeDecodeError as exc:
-                line = _line_at(raw[: exc.start])
-                bad = raw[exc.start : exc.start + 1].hex().upper()
-                return "", "", [], _error(line, None, "encoding", byte=bad)
-            encoding = "cp1252"
-            word = re.search(r"\w*[^\x00-\x7f]\w*", text)
-            example = (
-                REGISTRY_TEXTS["note_example"].format(word=_show(word.group())) if word else ""
-            )
-            notes.append(REGISTRY_TEXTS["note_cp1252"].format(example=example))
-    if "\x00" in text:
-        return "", "", [], _error(_line_at(text[: text.index("\x00")]), None, "binary")
-    return text, encoding, notes, None
-
-
-def _first_line(text: str) -> str:
-    return io.StringIO(text, newline="").readline().rstrip("\r\n")
-
-
-def _known_names(line: str, delimiter: str) -> int:
-    try:
-        fields = next(csv.reader([line], delimiter=delimiter, skipinitialspace=True), [])
-    except csv.Error:
-        return 0
-    return sum(1 for name in fields if name.strip().lower() in COLUMNS)
-
-
-def _header_line(text: str) -> str:
-    for line in io.StringIO(text, newline=""):
-        if line.strip():
-            return line.rstrip("\r\n")
-    return ""
-
-
-def _detect_delimiter(text: str) -> str:
-    sample = text[:_SNIFF_SAMPLE]
-    if len(text) > _SNIFF_SAMPLE and "\n" in sample:
-        sample = sample[: sample.rindex("\n")]
-    try:
-        sniffed: str | None = csv.Sniffer().sniff(sample, delimiters="".join(_DELIMITERS)).delimiter
-    except (csv.Error, ValueError, TypeError, IndexError):
-        sniffed = None
-    if sniffed not in _DELIMITERS:
-        sniffed = None
-    header = _header_line(text)
-    scores = {d: _known_names(header, d) for d in _DELIMITERS}
-    if sniffed is not None:
-        other = _DELIMITERS[1 - _DELIMITERS.index(sniffed)]
-        return other if scores[other] > scores[sniffed] else sniffed
-    if scores[","] != scores[";"]:
-        return "," if scores[","] > scores[";"] else ";"
-    return ";" if header.count(";") > header.count(",") else ","
-
-
-# ---------------------------------------------------------------------------------------------
-# Reading records
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Record:
-    start: int  # physical line where the record starts
-    end: int  # physical line where it ends
-    fields: list[str]
-
-    @property
-    def blank(self) -> bool:
-        return not any(cell.strip() for cell in self.fields)
-
-
-def _read_records(text: str, delimiter: str, skip: int) -> tuple[list[_Record], RowError | None]:
-    reader = csv.reader(
-        io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', skipinitialspace=True
-    )
-    records: list[_Record] = []
-    consumed = 0
-    while True:
-        try:
-            fields = next(reader)
-        except StopIteration:
-            return records, None
-        except csv.Error as exc:
-            detail = (
-                f"una celda supera {csv.field_size_limit():,} caracteres".replace(",", ".")
-                if "field limit" in str(exc)
-                else "formato CSV no válido"
-            )
-            return records, _error(consumed + 1, None, "unreadable", detail=detail)
-        record = _Record(consumed + 1, reader.line_num, fields)
-        consumed = reader.line_num
-        if record.start > skip and not record.blank:
-            records.append(record)
+def _worded(problem: CsvProblem) -> RowError:
+    """A problem found by :mod:`bot.csvfiles`, in the registry's words."""
+    return RowError(problem.line, problem.column, problem.message(REGISTRY_ERRORS), problem.code)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -528,49 +301,27 @@ def _read_records(text: str, delimiter: str, skip: int) -> tuple[list[_Record], 
 # ---------------------------------------------------------------------------------------------
 
 
-def _check_header(record: _Record) -> tuple[list[str], list[RowError]]:
-    names = [cell.strip().lower() for cell in record.fields]
-    line = record.start
-    errors: list[RowError] = []
-    if len(names) == 1 and ("\t" in names[0] or "|" in names[0]):
-        errors.append(_error(line, None, "tab_separated"))
-    seen: set[str] = set()
-    repeated: set[str] = set()
-    for name in names:
-        if not name:
-            continue
-        if name in seen:
-            if name not in repeated:
-                repeated.add(name)
-                errors.append(_error(line, _show(name), "duplicate_column", column=_show(name)))
-            continue
-        seen.add(name)
-        if name not in COLUMNS:
-            close = difflib.get_close_matches(name, COLUMNS, n=1, cutoff=0.75)
-            suggestion = f" (¿quiso decir {close[0]}?)" if close else ""
-            errors.append(
-                _error(
-                    line,
-                    _show(name),
-                    "unknown_column",
-                    column=_show(name),
-                    suggestion=suggestion,
-                    columns=", ".join(COLUMNS),
-                )
-            )
-    for name in REQUIRED_COLUMNS:
-        if name not in seen:
-            errors.append(_error(line, name, "missing_column", column=name))
+_COLUMN_SUGGESTIONS = {name: name for name in COLUMNS}
+
+
+def _check_header(record: Record) -> tuple[list[str], list[RowError]]:
+    names, problems = check_header(record, COLUMNS, _COLUMN_SUGGESTIONS)
+    errors = [_worded(problem) for problem in problems]
+    errors += [
+        _error(record.start, name, "missing_column", column=name)
+        for name in REQUIRED_COLUMNS
+        if name not in names
+    ]
     return names, errors
 
 
 def _text_cell(
     cells: dict[str, str], column: str, line: int, errors: list[RowError], *, required: bool
 ) -> str | None:
-    value = _collapse(cells.get(column, ""))
+    value = collapse_spaces(cells.get(column, ""))
     if not value:
         if required:
-            errors.append(_error(line, column, "text_missing", what=_TEXT_WHAT[column]))
+            errors.append(_error(line, column, "text_missing", what=REGISTRY_TEXT_WHAT[column]))
         return None
     if len(value) > TEXT_MAX:
         errors.append(
@@ -598,7 +349,7 @@ def _choice_cell(
             column,
             "choice_invalid",
             column=column,
-            value=_show(value),
+            value=show_value(value),
             choices=_join_or(choices),
         )
     )
@@ -607,8 +358,7 @@ def _choice_cell(
 
 @lru_cache(maxsize=256)
 def _department_suggestion(key: str) -> str:
-    close = difflib.get_close_matches(key, list(_DEPARTMENT_BY_KEY), 1, 0.75)
-    return f" (¿quiso decir {_DEPARTMENT_BY_KEY[close[0]]}?)" if close else ""
+    return suggestion(key, _DEPARTMENT_BY_KEY)
 
 
 def _department_cell(cells: dict[str, str], line: int, errors: list[RowError]) -> str | None:
@@ -622,7 +372,11 @@ def _department_cell(cells: dict[str, str], line: int, errors: list[RowError]) -
     suggestion = _department_suggestion(_department_key(value))
     errors.append(
         _error(
-            line, "departamento", "department_invalid", value=_show(value), suggestion=suggestion
+            line,
+            "departamento",
+            "department_invalid",
+            value=show_value(value),
+            suggestion=suggestion,
         )
     )
     return None
@@ -635,7 +389,7 @@ def _year_cell(
     if not value:
         return None
     if not re.fullmatch(r"[0-9]{1,4}", value):
-        errors.append(_error(line, "anio_creacion", "year_invalid", value=_show(value)))
+        errors.append(_error(line, "anio_creacion", "year_invalid", value=show_value(value)))
         return None
     year = int(value)
     if not YEAR_MIN <= year <= current_year:
@@ -653,46 +407,30 @@ def _cluster_id_cell(cells: dict[str, str], line: int, errors: list[RowError]) -
         return None
     if not _CLUSTER_ID_RE.fullmatch(value):
         errors.append(
-            _error(line, "cluster_id", "cluster_id_invalid", value=_show(value), max=CLUSTER_ID_MAX)
+            _error(
+                line,
+                "cluster_id",
+                "cluster_id_invalid",
+                value=show_value(value),
+                max=CLUSTER_ID_MAX,
+            )
         )
         return None
     return value
 
 
 def _validate_record(
-    record: _Record,
+    record: Record,
     names: list[str],
     delimiter: str,
     current_year: int,
     seen_ids: dict[str, tuple[int, str]],
 ) -> tuple[ClusterRow | None, list[RowError]]:
     line = record.start
-    if len(record.fields) != len(names):
-        quotes = ""
-        if record.end > record.start:
-            quotes = REGISTRY_ERRORS["field_count_quotes"].format(
-                start=record.start, end=record.end
-            )
-        error = _error(
-            line,
-            None,
-            "field_count",
-            found=len(record.fields),
-            expected=len(names),
-            delimiter=delimiter,
-            quotes=quotes,
-        )
-        return None, [error]
-
-    errors: list[RowError] = []
-    cells: dict[str, str] = {}
-    for position, (name, cell) in enumerate(zip(names, record.fields, strict=True), start=1):
-        if name:
-            cells[name] = cell
-        elif cell.strip():
-            errors.append(
-                _error(line, None, "unnamed_column", value=_show(cell), position=position)
-            )
+    cells, problems = record_cells(record, names, delimiter)
+    errors = [_worded(problem) for problem in problems]
+    if cells is None:
+        return None, errors
 
     cluster_id = _cluster_id_cell(cells, line, errors)
     if cluster_id is not None:
@@ -736,7 +474,7 @@ def _validate_record(
         return ClusterRow.model_validate(values), []
     except ValidationError as exc:  # a safety net: the checks above should make this unreachable
         detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['type']}" for e in exc.errors())
-        return None, [_error(line, None, "row_invalid", detail=_show(detail))]
+        return None, [_error(line, None, "row_invalid", detail=show_value(detail))]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -747,31 +485,19 @@ def _validate_record(
 def parse_registry_csv(data: bytes | str, *, current_year: int | None = None) -> RegistryParse:
     """Parse and validate a registry CSV; never raises (see the module docstring)."""
     year_max = date.today().year if current_year is None else current_year
-    text, encoding, notes, fatal = _decode(data)
-    if fatal is not None:
-        return RegistryParse([], [fatal], notes, 0, encoding)
+    read = read_csv(data, COLUMNS)
+    notes, encoding, delimiter = read.notes, read.encoding, read.delimiter
+    tail = [_worded(read.failure)] if read.failure is not None else []
+    if not read.records:
+        errors = tail or [_error(read.header_line, None, "empty", columns=delimiter.join(COLUMNS))]
+        return RegistryParse([], errors, notes, 0, encoding, delimiter)
 
-    skip = 0
-    sep = re.fullmatch(r"\s*sep=([,;])\s*", _first_line(text), flags=re.IGNORECASE)
-    if sep:
-        delimiter, skip = sep.group(1), 1
-    else:
-        delimiter = _detect_delimiter(text)
-
-    records, read_error = _read_records(text, delimiter, skip)
-    tail = [read_error] if read_error is not None else []
-    if not records:
-        if read_error is not None:
-            return RegistryParse([], tail, notes, 0, encoding, delimiter)
-        error = _error(skip + 1, None, "empty", columns=delimiter.join(COLUMNS))
-        return RegistryParse([], [error], notes, 0, encoding, delimiter)
-
-    header, data_records = records[0], records[1:]
+    header, data_records = read.records[0], read.records[1:]
     names, errors = _check_header(header)
     if errors:
         rejected = len(data_records) + len(tail)
         return RegistryParse([], errors + tail, notes, rejected, encoding, delimiter)
-    if not data_records and read_error is None:
+    if not data_records and not tail:
         error = _error(header.start, None, "no_rows")
         return RegistryParse([], [error], notes, 0, encoding, delimiter)
 

@@ -14,17 +14,17 @@ cell is no answer. :func:`responses_template_csv` writes a header and an example
 
 Decisions:
 
-- **Reading the file** is the registry's (:mod:`bot.registry`): UTF-8 with or without BOM, else
-  Windows-1252 with a note; Excel workbooks, UTF-16 and binary files are refused with a message
-  that says how to save a CSV; delimiter ``,`` or ``;`` (an Excel ``sep=`` first line is honoured);
-  quoted cells may span lines and a record's line is the one where it starts; blank rows are
-  skipped. Its helpers are imported, not copied. The delimiter is the one that splits the header
-  into more known names (``cluster_id`` and question ids), and on a tie the registry's detection
-  (``csv.Sniffer`` cross-checked with the header) decides.
-- **Header**: names trimmed and lower-cased. ``cluster_id`` is required; every other named column
-  must be a question id (else an error on the header line with a ``¿quiso decir …?`` suggestion,
-  also found from a label such as ``Empresas activas``); repeated columns are errors. Any header
-  error stops there: no row is validated (the same message on every row would hide the cause).
+- **Reading the file** is :mod:`bot.csvfiles`'s, shared with the registry import: UTF-8 with or
+  without BOM, else Windows-1252 with a note; Excel workbooks, UTF-16 and binary files are refused
+  with a message that says how to save a CSV; delimiter ``,`` or ``;`` (an Excel ``sep=`` first
+  line is honoured); quoted cells may span lines and a record's line is the one where it starts;
+  blank rows are skipped. The delimiter is :class:`csv.Sniffer`'s unless the other one splits the
+  header into more known names (``cluster_id`` and question ids).
+- **Header** (checked by :func:`bot.csvfiles.check_header`): names trimmed and lower-cased.
+  ``cluster_id`` is required; every other named column must be a question id (else an error on
+  the header line with a ``¿quiso decir …?`` suggestion, also found from a label such as
+  ``Empresas activas``); repeated columns are errors. Any header error stops there: no row is
+  validated (the same message on every row would hide the cause).
   A question without a column is allowed, with one warning on the header line: rows then lack
   that answer, which is an error for required questions.
 - **Rows**: the field count must match the header (a short or long row usually means a stray
@@ -54,7 +54,6 @@ Decisions:
 from __future__ import annotations
 
 import csv
-import difflib
 import io
 import re
 from collections.abc import Collection, Mapping
@@ -63,27 +62,25 @@ from importlib import resources
 
 import yaml
 
+from bot.csvfiles import (
+    CsvProblem,
+    Record,
+    check_header,
+    read_csv,
+    record_cells,
+    show_value,
+    strip_accents,
+    suggestion,
+)
 from bot.questionnaire.engine import AnswerError, Engine
 from bot.questionnaire.model import AtMost, MaxChange, Questionnaire, Value
-from bot.registry import (
-    RowError,
-    _decode,
-    _detect_delimiter,
-    _first_line,
-    _header_line,
-    _read_records,
-    _Record,
-    _show,
-    _strip_accents,
-)
+from bot.texts.csvfiles import CSV_TEXTS, REJECTED_WORDS, ROW_WORDS
 from bot.texts.responses_import import (
     MORE_ERRORS,
     MORE_WARNINGS,
-    REJECTED_WORDS,
     RESPONSES_ERRORS,
     RESPONSES_TEXTS,
     RESPONSES_WARNINGS,
-    ROW_WORDS,
     WARNING_WORDS,
 )
 
@@ -103,8 +100,6 @@ TEMPLATE_CLUSTER_ID = "cluster_ejemplo"
 """The fake cluster of the template's example row (not in any registry, so it cannot be imported)."""
 TEMPLATE_EXAMPLE = "examples/consolidado.yaml"
 
-_DELIMITERS = (",", ";")
-_SUGGEST_CUTOFF = 0.75
 _NUMBER_TYPES = frozenset({"integer", "money", "percent", "year"})
 _MISSING = AnswerError("missing_answer").message
 _SCIENTIFIC_RE = re.compile(r"\s*[-+]?[0-9]+(?:[.,][0-9]+)?\s*[eE]\s*[-+]?[0-9]+\s*")
@@ -207,46 +202,14 @@ def _problem(line: int, column: str | None, code: str, /, **params: object) -> R
     return RowProblem(line, column, RESPONSES_ERRORS[code].format(**params))
 
 
-def _from_registry(error: RowError) -> RowProblem:
-    """A file-level error of the shared reader, reworded where the registry's text is its own."""
-    message = RESPONSES_ERRORS[error.code] if error.code == "binary" else error.message
-    return RowProblem(error.line, error.column, message)
+def _worded(problem: CsvProblem) -> RowProblem:
+    """A problem found by :mod:`bot.csvfiles`, in this import's words."""
+    return RowProblem(problem.line, problem.column, problem.message(RESPONSES_ERRORS))
 
 
 def _name_key(text: str) -> str:
     """'Empresas activas', 'empresas-activas' → 'empresas_activas': how names are compared."""
-    return "_".join(re.findall(r"[a-z0-9]+", _strip_accents(text).casefold()))
-
-
-def _suggest(name: str, candidates: Mapping[str, str]) -> str:
-    """`` (¿quiso decir x?)`` for the closest candidate key, or ''. Keys are _name_key forms."""
-    key = _name_key(name)
-    if key in candidates:
-        best = candidates[key]
-    else:
-        close = difflib.get_close_matches(key, list(candidates), n=1, cutoff=_SUGGEST_CUTOFF)
-        if not close:
-            return ""
-        best = candidates[close[0]]
-    return RESPONSES_ERRORS["suggestion"].format(name=best)
-
-
-def _header_fields(line: str, delimiter: str) -> list[str]:
-    try:
-        return next(csv.reader([line], delimiter=delimiter, skipinitialspace=True), [])
-    except csv.Error:
-        return []
-
-
-def _delimiter(text: str, known: Collection[str]) -> str:
-    header = _header_line(text)
-    scores = {
-        d: sum(1 for name in _header_fields(header, d) if name.strip().lower() in known)
-        for d in _DELIMITERS
-    }
-    if scores[","] != scores[";"]:
-        return "," if scores[","] > scores[";"] else ";"
-    return _detect_delimiter(text)
+    return "_".join(re.findall(r"[a-z0-9]+", strip_accents(text).casefold()))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -254,40 +217,23 @@ def _delimiter(text: str, known: Collection[str]) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+def _known_columns(q: Questionnaire) -> tuple[str, ...]:
+    """The column names a header may have: ``cluster_id`` and the question ids."""
+    return (CLUSTER_COLUMN, *q.question_map)
+
+
 def _check_header(
-    record: _Record, q: Questionnaire
+    record: Record, q: Questionnaire
 ) -> tuple[list[str], list[RowProblem], list[RowProblem]]:
     """(names, errors, warnings) of the header record."""
-    names = [cell.strip().lower() for cell in record.fields]
     line = record.start
-    errors: list[RowProblem] = []
-    if len(names) == 1 and ("\t" in names[0] or "|" in names[0]):
-        errors.append(_problem(line, None, "tab_separated"))
     suggestions = {_name_key(qid): qid for qid in q.question_map}
     for question in q.questions:  # a label as column name suggests its id
         suggestions.setdefault(_name_key(question.short), question.id)
     suggestions.setdefault(_name_key(CLUSTER_COLUMN), CLUSTER_COLUMN)
-    seen: set[str] = set()
-    repeated: set[str] = set()
-    for name in names:
-        if not name:
-            continue
-        if name in seen:
-            if name not in repeated:
-                repeated.add(name)
-                errors.append(_problem(line, _show(name), "duplicate_column", column=_show(name)))
-            continue
-        seen.add(name)
-        if name != CLUSTER_COLUMN and name not in q.question_map:
-            errors.append(
-                _problem(
-                    line,
-                    _show(name),
-                    "unknown_column",
-                    column=_show(name),
-                    suggestion=_suggest(name, suggestions),
-                )
-            )
+    names, problems = check_header(record, _known_columns(q), suggestions, key=_name_key)
+    errors = [_worded(problem) for problem in problems]
+    seen = set(names)
     if CLUSTER_COLUMN not in seen:
         errors.append(_problem(line, CLUSTER_COLUMN, "missing_cluster_column"))
     warnings: list[RowProblem] = []
@@ -330,41 +276,20 @@ class _RowChecker:
         self.rules = {tuple(rule.question_ids): rule for rule in q.consistency}
 
     def check(
-        self, record: _Record
+        self, record: Record
     ) -> tuple[ImportedResponse | None, list[RowProblem], list[RowProblem]]:
         line = record.start
-        if len(record.fields) != len(self.names):
-            quotes = ""
-            if record.end > record.start:
-                quotes = RESPONSES_ERRORS["field_count_quotes"].format(
-                    start=record.start, end=record.end
-                )
-            problem = _problem(
-                line,
-                None,
-                "field_count",
-                found=len(record.fields),
-                expected=len(self.names),
-                delimiter=self.delimiter,
-                quotes=quotes,
-            )
-            return None, [problem], []
-
-        errors: list[RowProblem] = []
-        cells: dict[str, str] = {}
-        for position, (name, cell) in enumerate(zip(self.names, record.fields, strict=True), 1):
-            if name:
-                cells[name] = cell.strip()
-            elif cell.strip():
-                errors.append(
-                    _problem(line, None, "unnamed_column", value=_show(cell), position=position)
-                )
+        fields, problems = record_cells(record, self.names, self.delimiter)
+        errors = [_worded(problem) for problem in problems]
+        if fields is None:
+            return None, errors, []
+        cells = {name: cell.strip() for name, cell in fields.items()}
         cluster_id = self._cluster_id(cells.pop(CLUSTER_COLUMN, ""), line, errors)
         raw = {qid: value for qid, value in cells.items() if value}
         try:
             answers, engine_errors, engine_warnings = self.engine.validate(raw)
         except Exception as exc:  # a safety net: Engine.validate should only report problems
-            detail = _show(f"{type(exc).__name__}: {exc}")
+            detail = show_value(f"{type(exc).__name__}: {exc}")
             errors.append(_problem(line, None, "row_invalid", detail=detail))
             return None, errors, []
         errors += [
@@ -385,16 +310,16 @@ class _RowChecker:
         if value not in self.known:
             near = self.folded.get(value.casefold())
             if near is not None:
-                suggestion = RESPONSES_ERRORS["suggestion"].format(name=near)
+                hint = CSV_TEXTS["suggestion"].format(name=near)
             else:
-                suggestion = _suggest(value, self.known_keys)
+                hint = suggestion(value, self.known_keys, key=_name_key)
             errors.append(
                 _problem(
                     line,
                     CLUSTER_COLUMN,
                     "cluster_id_unknown",
-                    value=_show(value),
-                    suggestion=suggestion,
+                    value=show_value(value),
+                    suggestion=hint,
                 )
             )
             return None
@@ -423,7 +348,9 @@ class _RowChecker:
                 if question.type in _NUMBER_TYPES and _SCIENTIFIC_RE.fullmatch(value):
                     message += RESPONSES_ERRORS["scientific"]
                 if f"«{value}»" not in message:
-                    message = RESPONSES_ERRORS["cell"].format(value=_show(value), message=message)
+                    message = RESPONSES_ERRORS["cell"].format(
+                        value=show_value(value), message=message
+                    )
             return RowProblem(line, qid, message)
         rule = self.rules.get(ids)
         if isinstance(rule, AtMost):
@@ -449,24 +376,14 @@ def parse_responses_csv(
     known_clusters: Collection[str],
 ) -> ResponsesParse:
     """Parse and validate a CSV of responses; never raises (see the module docstring)."""
-    text, encoding, notes, fatal = _decode(data)
-    if fatal is not None:
-        return ResponsesParse([], [_from_registry(fatal)], [], notes, 0, encoding)
-
-    skip = 0
-    sep = re.fullmatch(r"\s*sep=([,;])\s*", _first_line(text), flags=re.IGNORECASE)
-    if sep:
-        delimiter, skip = sep.group(1), 1
-    else:
-        delimiter = _delimiter(text, {CLUSTER_COLUMN, *q.question_map})
-
-    records, read_error = _read_records(text, delimiter, skip)
-    tail = [_from_registry(read_error)] if read_error is not None else []
-    if not records:
-        errors = tail or [_problem(skip + 1, None, "empty")]
+    read = read_csv(data, _known_columns(q))
+    notes, encoding, delimiter = read.notes, read.encoding, read.delimiter
+    tail = [_worded(read.failure)] if read.failure is not None else []
+    if not read.records:
+        errors = tail or [_problem(read.header_line, None, "empty")]
         return ResponsesParse([], errors, [], notes, 0, encoding, delimiter)
 
-    header, data_records = records[0], records[1:]
+    header, data_records = read.records[0], read.records[1:]
     names, errors, warnings = _check_header(header, q)
     if errors:
         rejected = len(data_records) + len(tail)

@@ -19,6 +19,7 @@ import queue
 import signal
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
@@ -91,10 +92,59 @@ def _init_worker(ready: multiprocessing.queues.Queue[int] | None, warm: bool, ni
         ready.put(os.getpid())
 
 
+# --------------------------------------------------------------------------- shared lifecycle
+
+
+class _RendererLifecycle(ABC):
+    """What both renderers share: ``closed`` and the context-manager protocols.
+
+    ``with`` closes on exit; ``async with`` starts (warms up) on entry and closes without
+    blocking the loop on exit. Subclasses keep ``self._closed`` and implement the rest.
+    """
+
+    _closed: bool
+
+    @abstractmethod
+    async def start(self) -> float: ...
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    @abstractmethod
+    async def aclose(self) -> None: ...
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
 # --------------------------------------------------------------------------- process pool
 
 
-class ChartRenderer:
+class ChartRenderer(_RendererLifecycle):
     """Renders charts in a small process pool so the event loop never stalls.
 
     With 20 charts asked for at once (bench/bench_charts.py, 2 cores): rendering in the loop froze
@@ -231,33 +281,6 @@ class ChartRenderer:
         """:meth:`close` without blocking the event loop."""
         await asyncio.to_thread(self.close)
 
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
     # ---- rendering
 
     async def _run(self, fn: partial[bytes]) -> bytes:
@@ -310,7 +333,7 @@ class ChartRenderer:
 # --------------------------------------------------------------------------- in-process
 
 
-class InlineChartRenderer:
+class InlineChartRenderer(_RendererLifecycle):
     """Same interface, rendering in a thread of this process.
 
     For tests and tiny deployments where extra processes are unwelcome. It keeps the loop
@@ -360,31 +383,4 @@ class InlineChartRenderer:
         self._closed = True
 
     async def aclose(self) -> None:
-        self.close()
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
         self.close()

@@ -4,6 +4,8 @@ The report goes to an analyst or admin who prepared a CSV with one row per clust
 says where (line and column, as the spreadsheet shows them) and what is expected. The messages
 about a single answer are those of the conversation (``bot.texts.ANSWER_ERRORS`` and the
 consistency rules of the questionnaire); what is here is about the file, its header and its rows.
+What any CSV import says (encoding, Excel workbooks, repeated columns, row shape, the summary
+words) is in :mod:`bot.texts.csvfiles`, merged into :data:`RESPONSES_ERRORS` here.
 
 Templates use ``str.format`` placeholders, filled by :mod:`bot.responses_import`. Values are shown
 between «».
@@ -11,9 +13,12 @@ between «».
 
 from __future__ import annotations
 
+from bot.texts.csvfiles import CSV_ERRORS
+
 # Problems, keyed by code. One line each, lower-case start (they follow "línea 7, columna x: ").
 RESPONSES_ERRORS: dict[str, str] = {
-    # The file as a whole (the other file-level messages are shared with the registry import).
+    **CSV_ERRORS,
+    # The file as a whole.
     "binary": (
         "el archivo no parece de texto (tiene caracteres nulos); envíe las respuestas como CSV"
     ),
@@ -29,23 +34,6 @@ RESPONSES_ERRORS: dict[str, str] = {
     "unknown_column": (
         "la columna «{column}» no es una pregunta del cuestionario{suggestion}; el encabezado "
         "lleva cluster_id y los identificadores de las preguntas, como en la plantilla"
-    ),
-    "suggestion": " (¿quiso decir {name}?)",
-    "duplicate_column": "la columna «{column}» está repetida en el encabezado",
-    "tab_separated": (
-        "el encabezado parece separado por tabuladores; guarde el archivo como CSV separado por "
-        "comas (,) o por punto y coma (;)"
-    ),
-    # The shape of a row.
-    "field_count": (
-        "la fila tiene {found} campos y el encabezado tiene {expected}; revise que no sobren ni "
-        "falten separadores «{delimiter}»{quotes}"
-    ),
-    "field_count_quotes": (
-        " y que estén cerradas las comillas de la celda que va de la línea {start} a la {end}"
-    ),
-    "unnamed_column": (
-        "hay un valor («{value}») en la columna {position}, que no tiene nombre en el encabezado"
     ),
     # The cluster of a row.
     "cluster_id_missing": "falta el cluster_id; cada fila debe decir de qué clúster es",
@@ -89,8 +77,6 @@ RESPONSES_TEXTS: dict[str, str] = {
     "summary": "{valid} {valid_word}, {rejected} {rejected_word}",
     "summary_warnings": ", {count} {warning_word}",
 }
-ROW_WORDS = ("fila válida", "filas válidas")
-REJECTED_WORDS = ("rechazada", "rechazadas")
 WARNING_WORDS = ("aviso", "avisos")
 MORE_ERRORS = ("… y {count} error más", "… y {count} errores más")
 MORE_WARNINGS = ("… y {count} aviso más", "… y {count} avisos más")

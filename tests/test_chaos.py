@@ -1,0 +1,17 @@
+"""The chaos run, short form (the long form is bench/bench_chaos.py)."""
+
+from __future__ import annotations
+
+from bench.chaos import ANSWERS, run_chaos
+
+
+def test_no_acknowledged_answer_is_lost_through_kills_and_faults():
+    report = run_chaos(managers=4, kills=5, idle=6, seed_=3, interval=(1.0, 2.5), timeout=240)
+    print("\n".join(report.lines()))
+    assert report.kills == 5 and report.exits == 0
+    assert report.acknowledged == 4 * len(ANSWERS)
+    assert report.lost == [] and report.wrong == []
+    assert report.double_submitted == [] and report.unfinished == []
+    assert report.reminders_twice == [] and report.reminders_sent == 6
+    assert report.integrity == "ok"
+    assert sum(report.faults.values()) > 10
