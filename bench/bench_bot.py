@@ -810,9 +810,10 @@ async def bench(spec: RunSpec, seed_value: int) -> RunResult:
                 # Register everyone first so the answering phase is measured on its own.
                 completed = await run_tasks([s.register() for s in sims], deadline)
                 ready = [s for s in sims if s.registered]
-                cpu0, srv0, sys0 = time.process_time(), thread_cpu(server_thread), system_busy()
-                bot0 = bot.cpu()
-                phase0 = time.monotonic()
+                if completed:  # else the CPU figures cover the registration phase
+                    cpu0, srv0 = time.process_time(), thread_cpu(server_thread)
+                    sys0, bot0 = system_busy(), bot.cpu()
+                    phase0 = time.monotonic()
                 completed = completed and await run_tasks([s.answer_all() for s in ready], deadline)
                 result.phase = time.monotonic() - phase0
                 cpu1, srv1, sys1 = time.process_time(), thread_cpu(server_thread), system_busy()

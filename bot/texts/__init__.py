@@ -1,7 +1,8 @@
 """The one place for every Spanish (Colombian) text that a user of the bot reads.
 
 This package holds them all: this module the conversation, answers, command line and demo;
-its submodules (summary, reminders, export, registry) the texts of those features.
+its submodules (admin, summary, reminders, export, registry, csvfiles, responses_import,
+personal_data) the texts of those features.
 
 No other module writes user-facing Spanish: they import it from here, so the wording can be
 reviewed and changed in one file. Style: polite "usted", short sentences (they are read on a
