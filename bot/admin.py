@@ -206,7 +206,11 @@ class Participation:
     def by(self, field: str) -> dict[str, Counter[str]]:
         groups: dict[str, Counter[str]] = {}
         for s in self.active:
-            groups.setdefault(getattr(s, field), Counter())[s.status] += 1
+            group = groups.setdefault(getattr(s, field), Counter())
+            group[s.status] += 1
+            group["registered"] += 1
+            group["unreachable"] += s.unreachable
+            group["opted_out"] += s.opted_out
         return dict(sorted(groups.items()))
 
     @property
@@ -229,10 +233,18 @@ class Participation:
         ]
         for field, title in (("departamento", t.BY_DEPARTMENT), ("sector", t.BY_SECTOR)):
             lines += ["", title]
-            for name, group in self.by(field).items():
-                total = sum(group.values())
+            for name, g in self.by(field).items():
                 lines.append(
-                    t.GROUP_LINE.format(name=name, submitted=group["submitted"], total=total)
+                    t.GROUP_LINE.format(
+                        name=name,
+                        registered=g["registered"],
+                        no_manager=g["no_manager"],
+                        not_started=g["not_started"],
+                        draft=g["draft"],
+                        submitted=g["submitted"],
+                        unreachable=g["unreachable"],
+                        opted_out=g["opted_out"],
+                    )
                 )
         return "\n".join(lines)
 

@@ -184,10 +184,27 @@ async def test_personal_data_request_and_erasure(admin_env):
     assert "eliminados" in (await chat.next_send("eliminados")).text
     assert "eliminamos sus datos personales" in (await ana.next_send()).text
     with env.db() as db:
-        assert db.execute("SELECT count(*) FROM managers WHERE user_id = ?", (ana.user_id,)).fetchone()[0] == 0
-        assert db.execute("SELECT count(*) FROM audit WHERE actor = ?", (str(ana.user_id),)).fetchone()[0] == 0
-        assert db.execute("SELECT count(*) FROM answers WHERE answered_by = ?", (ana.user_id,)).fetchone()[0] == 0
-        assert db.execute("SELECT count(*) FROM answers").fetchone()[0] == 1, "the cluster's answer stays"
+        assert (
+            db.execute(
+                "SELECT count(*) FROM managers WHERE user_id = ?", (ana.user_id,)
+            ).fetchone()[0]
+            == 0
+        )
+        assert (
+            db.execute(
+                "SELECT count(*) FROM audit WHERE actor = ?", (str(ana.user_id),)
+            ).fetchone()[0]
+            == 0
+        )
+        assert (
+            db.execute(
+                "SELECT count(*) FROM answers WHERE answered_by = ?", (ana.user_id,)
+            ).fetchone()[0]
+            == 0
+        )
+        assert db.execute("SELECT count(*) FROM answers").fetchone()[0] == 1, (
+            "the cluster's answer stays"
+        )
     await ana.send("hola")
     assert "invitación" in (await ana.next_send()).text
     await ana.send("/mis_datos")

@@ -482,6 +482,16 @@ class Driver:
             await self.send(who, str(value))
         return self.shown_question(who) is not shown
 
+    async def submit(self, who: str) -> bool:
+        """Press "Enviar" if the review is the newest screen and offers it."""
+        screen = next(
+            (e for e in reversed(self.events(who)) if is_question(e) or is_review(e)), None
+        )
+        if screen is None or not is_review(screen) or not button(screen.message, "r:send"):
+            return False
+        await self.press(who, screen.message_id, "r:send")
+        return True
+
     def newer_than_question(self, who: str, shown: BotEvent) -> bool:
         """A review or an answer-needed prompt came after the question: nothing to answer."""
         return any(
@@ -493,10 +503,11 @@ class Driver:
         kind, who = act[0], act[1]
         if kind == "answer":
             for _ in range(act[2]):
-                if not await self.answer_one(who):
-                    await self.send(who, "/continuar")
-                    if not await self.answer_one(who):
-                        break
+                if await self.answer_one(who) or await self.submit(who):
+                    continue
+                await self.send(who, "/continuar")
+                if not (await self.answer_one(who) or await self.submit(who)):
+                    break
             return
         if kind == "text" and known_bug_text(act[2]):
             return

@@ -348,10 +348,19 @@ def test_check_reports_each_problem(tmp_path, monkeypatch, capsys):
     capsys.readouterr()
     assert main(["check"]) == 0
     out = capsys.readouterr().out
-    assert "✔ base de datos" in out and "integridad ok" in out and "clústeres en el registro: 12" in out
+    assert (
+        "✔ base de datos" in out
+        and "integridad ok" in out
+        and "clústeres en el registro: 12" in out
+    )
     broken = tmp_path / "q.yaml"
-    text = (Path(__file__).parent.parent / "bot" / "questionnaire" / "ssme.yaml").read_text(encoding="utf-8")
-    broken.write_text(text.replace("question: enfoque_segmentos}", "question: enfoque_segmentoz}"), encoding="utf-8")
+    text = (Path(__file__).parent.parent / "bot" / "questionnaire" / "ssme.yaml").read_text(
+        encoding="utf-8"
+    )
+    broken.write_text(
+        text.replace("question: enfoque_segmentos}", "question: enfoque_segmentoz}"),
+        encoding="utf-8",
+    )
     monkeypatch.setenv("SSME_QUESTIONNAIRE_PATH", str(broken))
     assert main(["check"]) == EXIT_BAD_INPUT
     out = capsys.readouterr().out

@@ -20,9 +20,12 @@ PARTICIPATION_COUNTS = (
     "• Sin contacto (bloquearon el bot): {unreachable}\n"
     "• No quieren más recordatorios: {opted_out}"
 )
-BY_DEPARTMENT = "<b>Por departamento</b> (enviados / activos)"
-BY_SECTOR = "<b>Por sector</b> (enviados / activos)"
-GROUP_LINE = "• {name}: {submitted}/{total}"
+BY_DEPARTMENT = "<b>Por departamento</b>"
+BY_SECTOR = "<b>Por sector</b>"
+GROUP_LINE = (
+    "• {name}: {submitted}/{registered} enviados · {draft} en progreso · {not_started} sin empezar"
+    " · {no_manager} sin gestor · {unreachable} sin contacto · {opted_out} sin recordatorios"
+)
 PENDING_TITLE = "<b>Aún no han enviado ({n}):</b>"
 PENDING_LINE = "• {name} ({department}) — {status}"
 STATUS_LABELS = {
