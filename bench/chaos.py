@@ -321,11 +321,11 @@ async def _drive(
     try:
         await asyncio.wait_for(asyncio.gather(*(m.run() for m in managers)), limit)
         # Keep killing until the planned count is reached, so the figure means what it says.
-        while report.kills < kills:  # noqa: ASYNC110 - polls a counter another task updates
+        while report.kills < kills and not chaos.done():  # noqa: ASYNC110 - another task's counter
             await asyncio.sleep(0.5)
     finally:
         done.set()
-        await chaos
+        await chaos  # re-raises whatever stopped the chaos early
     return managers
 
 
