@@ -769,21 +769,29 @@ def db_check(db_path: Path, sims: list[SimManager], result: RunResult) -> None:
 
 async def wait_until_idle(limit: float) -> None:
     """Up to ``limit`` seconds until other processes use < 20 % of a core (measured over 2 s)."""
-    deadline = time.monotonic() + limit
+    t0 = time.monotonic()
+    said = False
     while True:
         busy0 = system_busy()
         await asyncio.sleep(2.0)
         share = (system_busy() - busy0) / 2.0
+        waited = time.monotonic() - t0
         if share < 0.2:
+            if said:
+                print(f"  machine idle after {waited:.0f} s", flush=True)
             return
-        if time.monotonic() >= deadline:
+        if waited >= limit:
             print(
                 f"  machine still busy ({share:.0%} of a core) after {limit:.0f} s: running anyway"
             )
             return
-        print(
-            f"  machine busy ({share:.0%} of a core used by other processes): waiting", flush=True
-        )
+        if not said:
+            print(
+                f"  machine busy ({share:.0%} of a core used by other processes): waiting up to "
+                f"{limit:.0f} s",
+                flush=True,
+            )
+            said = True
         await asyncio.sleep(3.0)
 
 

@@ -56,7 +56,8 @@ def build_application(settings: Settings) -> Application:
         .build()
     )
     app.bot_data["settings"] = settings
-    private = filters.ChatType.PRIVATE
+    # New messages only: an edited old message must never count as an answer.
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
     app.add_handler(TypeHandler(Update, drop_duplicates), group=-1)
     app.add_handler(CommandHandler("start", manager.start, filters=private))
@@ -85,6 +86,9 @@ def build_application(settings: Settings) -> Application:
     app.add_handler(CallbackQueryHandler(admin.remind_now, pattern=r"^adm:remind:"))
     app.add_handler(CallbackQueryHandler(admin.erase, pattern=r"^adm:erase:\d+$"))
     app.add_handler(CallbackQueryHandler(manager.button))
+    app.add_handler(
+        MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE, manager.edited)
+    )
     app.add_handler(MessageHandler(private & filters.COMMAND, manager.unknown_command))
     app.add_handler(MessageHandler(private & filters.TEXT, manager.text))
     app.add_handler(

@@ -261,6 +261,9 @@ class Survey:
         if isinstance(st, list):
             return st or [Send(texts.INTRO_UNREGISTERED)]
         out: list[Action] = []
+        if st.response.cursor_mode == "review":  # "Continuar" leaves the review
+            await self.storage.set_cursor(st.response.response_id, None)
+            st.response = _with_cursor(st.response, None, None)
         if greeting:
             out.append(Send(self._welcome(st)))
         if st.response.status == "submitted":
@@ -281,9 +284,10 @@ class Survey:
             await self.storage.reopen_response(
                 st.response.response_id, user_id, st.manager.cluster_id
             )
+            await self.storage.set_cursor(st.response.response_id, None, "review")
             st = await self._state(user_id)  # type: ignore[assignment]
             return [Send(texts.REOPENED), *self._review(st)]  # type: ignore[arg-type]
-        await self.storage.set_cursor(st.response.response_id, None)
+        await self.storage.set_cursor(st.response.response_id, None, "review")
         return self._review(st)
 
     async def latest_result(self, user_id: int) -> list[Action]:
@@ -384,6 +388,9 @@ class Survey:
         )
 
     def _current(self, st: _State) -> Question | None:
+        """The question on screen; None while the review is (typed text is then refused)."""
+        if st.response.cursor_mode == "review":
+            return None
         cursor = st.response.cursor_question
         if cursor and cursor in self.q.question_map:
             question = self.q.question(cursor)
@@ -664,7 +671,7 @@ class Survey:
                 st, question, pending["value"], confirmed=[pending["rule"]], transcript=False
             )
         candidates = pending.get("candidates") or []
-        if not arg.isdigit() or int(arg) >= len(candidates):
+        if not arg.isdecimal() or int(arg) >= len(candidates):
             return [Toast(texts.STALE_BUTTON)]
         try:
             value = st.engine.coerce(question, candidates[int(arg)])
@@ -673,8 +680,16 @@ class Survey:
         return await self._accept(st, question, value)
 
     async def _fix(self, st: _State, question: Question, target: str) -> list[Action]:
+        """Go to an answer that conflicts with this one: only one its rule names."""
         fix = self.q.question_map.get(target)
-        if fix is None:
+        related = target == question.id or (
+            target in st.answers
+            and any(
+                question.id in rule.question_ids and target in rule.question_ids
+                for rule in self.q.consistency
+            )
+        )
+        if fix is None or not related:
             return [Toast(texts.STALE_BUTTON)]
         await self.storage.set_cursor(st.response.response_id, fix.id, "jump")
         st.response = _with_cursor(st.response, fix.id, "jump")
@@ -685,6 +700,7 @@ class Survey:
     async def _review_button(self, st: _State, rest: str) -> list[Action]:
         kind, _, arg = rest.partition(":")
         if kind == "show":
+            await self.storage.set_cursor(st.response.response_id, None, "review")
             return self._review(st)
         if kind == "area":
             section = next((s for s in self.q.sections if s.id == arg), None)

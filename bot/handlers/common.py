@@ -83,6 +83,13 @@ async def perform(
         return
     bot, chat_id = context.bot, chat.id
     query = update.callback_query
+    user = update.effective_user
+    if chat.type == "private" and user is not None and user.id != chat.id:
+        # Telegram never sends this; a forged update must not reach someone else's chat.
+        log.warning("event=chat_mismatch user=%s chat=%s", user.id, chat.id)
+        if query is not None:
+            await with_retry(lambda: query.answer(), "answerCallbackQuery", user.id)
+        return
     if query is not None:
         toast = next((a.text for a in actions if isinstance(a, Toast)), None)
         await with_retry(lambda: query.answer(toast), "answerCallbackQuery", chat_id)

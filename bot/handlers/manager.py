@@ -55,6 +55,11 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await perform(update, context, [Send(texts.UNKNOWN_COMMAND)])
 
 
+async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An edited old message is not a new answer: say how to change one."""
+    await perform(update, context, [Send(texts.EDITED_MESSAGE)])
+
+
 async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user_id, chat_id, name = _who(update)
     message = update.effective_message

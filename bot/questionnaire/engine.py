@@ -204,7 +204,8 @@ class Engine:
     def _typed_choice(question: Question, text: str) -> str:
         """The option's number in the list, or its label, typed instead of pressed."""
         typed = _fold(text)
-        if typed.isdigit() and 1 <= int(typed) <= len(question.choices):
+        # isdecimal, not isdigit: '²' or '፩' are digits that int() refuses.
+        if typed.isdecimal() and 1 <= int(typed) <= len(question.choices):
             return question.choices[int(typed) - 1].id
         for choice in question.choices:
             if typed in (_fold(choice.label), _fold(choice.button_label), choice.id):

@@ -169,7 +169,13 @@ REVIEW_MISSING_SHORT = "Faltan {n} preguntas por responder."
 REVIEW_READY = (
     "Revise sus respuestas. Si todo está bien, pulse <b>Enviar</b>; si no, edite el área."
 )
-REVIEW_USE_BUTTONS = "Ya respondió todas las preguntas. Use los botones del resumen."
+REVIEW_USE_BUTTONS = (
+    "Está en el resumen de sus respuestas: use sus botones (Continuar, Editar o Enviar)."
+)
+EDITED_MESSAGE = (
+    "Editar un mensaje anterior no cambia su respuesta. Para cambiarla, use «⬅️ Atrás» o "
+    "/revisar, o escriba de nuevo la respuesta a la pregunta actual."
+)
 EDIT_AREA = "<b>Editar {area}</b>: elija la pregunta que quiere cambiar."
 REOPENED = "Reabrimos sus respuestas: puede cambiarlas y enviarlas de nuevo."
 NO_RESULT_YET = "Aún no tiene resultados: termine y envíe el cuestionario."
