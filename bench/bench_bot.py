@@ -254,9 +254,9 @@ def thread_cpu(native_id: int | None) -> float:
 # changes nothing but that limit (per-group limits and RetryAfter retries stay).
 UNLIMITED_LAUNCHER = """\
 import sys
-import telegram.ext
 import bot.app
-bot.app.AIORateLimiter = lambda **kw: telegram.ext.AIORateLimiter(overall_max_rate=0, **kw)
+import bot.tg
+bot.app.RateLimiter = lambda **kw: bot.tg.RateLimiter(**{**kw, "overall_max_rate": 0})
 from bot.cli import main
 sys.exit(main(["run"]))
 """

@@ -30,6 +30,11 @@ Modes:
         the kill: reported as a miss, with its cause.
   all   rate, then kill.
 
+``--latency MS`` makes the server wait MS before answering each sendMessage (a real round trip
+to Telegram is ~50-150 ms; default 0): more requests are then in flight when a kill lands, which
+is the window the kill mode is about. The machine's load is printed: on a shared machine other
+processes' CPU use shows up as late sends.
+
 Every run ends with a check of the database against the server: each 'sent' row's message_id
 is a message the server delivered to that chat.
 """

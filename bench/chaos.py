@@ -187,10 +187,17 @@ class Manager:
         return event
 
     async def _screen(self) -> BotEvent:
-        """The current question or review, asking /continuar until the bot shows one."""
+        """The current question or review, asking /continuar until the bot shows one.
+
+        Like a person, the manager reads the bottom of the chat: after a restart the bot may
+        show a question twice (the re-delivered answer's reply and /continuar's), and only the
+        latest one is the question on screen.
+        """
         while True:
             event = await self._next(lambda e: _is_question(e) or _is_review(e))
             if event is not None:
+                while later := await self._next(lambda e: _is_question(e) or _is_review(e), 0.4):
+                    event = later
                 return event
             self.report.resyncs += 1
             self.server.send_text(self.user_id, "/continuar", first_name="Gestor")

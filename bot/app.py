@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from telegram import BotCommand, Update
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -25,6 +24,7 @@ from bot.processor import PerUserUpdateProcessor
 from bot.questionnaire.loader import load_questionnaire
 from bot.storage import Storage, utcnow
 from bot.survey import Survey
+from bot.tg import RateLimiter
 from charts import ChartRenderer, InlineChartRenderer, Renderer
 from config import Settings
 
@@ -49,7 +49,7 @@ def build_application(settings: Settings) -> Application:
             if settings.update_processing == "per_user"
             else False
         )
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(RateLimiter(overall_max_rate=settings.telegram_rate_limit, max_retries=3))
         .connection_pool_size(64)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)

@@ -298,11 +298,12 @@ def cmd_participation(args: argparse.Namespace) -> int:
 
 
 def cmd_remind(args: argparse.Namespace) -> int:
-    from telegram.ext import AIORateLimiter, ExtBot
+    from telegram.ext import ExtBot
 
     from bot.admin import resolve_campaign
     from bot.reminders.service import plan, send_due
     from bot.storage import utcnow
+    from bot.tg import RateLimiter
 
     settings = _settings()
 
@@ -329,7 +330,7 @@ def cmd_remind(args: argparse.Namespace) -> int:
             token,
             base_url=f"{api}/bot",
             base_file_url=f"{api}/file/bot",
-            rate_limiter=AIORateLimiter(max_retries=3),
+            rate_limiter=RateLimiter(max_retries=3),
         )
         async with bot:
             report, _ = await send_due(bot, storage, q, settings.reminders, now, campaign=campaign)

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org"
     # Used to print invitation deep links (https://t.me/<bot_username>?start=<code>).
     bot_username: str | None = None
+    # Messages per second the bot allows itself overall (Telegram's ~30); 0 turns the overall
+    # limit off, e.g. against a local Bot API server or in benchmarks of the bot itself.
+    telegram_rate_limit: float = Field(default=30, ge=0)
     db_path: Path = Path("data/ssme.db")
     timezone: str = "America/Bogota"
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()

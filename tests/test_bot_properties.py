@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import json
 import sqlite3
 import tempfile
@@ -51,12 +50,10 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from telegram.ext import AIORateLimiter
 
 from bot import texts
 from bot.botapi_server import BotApiServer, BotEvent, SentMessage
@@ -572,19 +569,19 @@ def check_answers(answers: dict[str, Any]) -> None:
 async def running_bot(tmp: Path) -> AsyncIterator[Env]:
     """A fresh bot, A and B registered, and the stranger greeted once.
 
-    Telegram's flood limit (PTB's AIORateLimiter: 30 messages a second overall) is lifted: it is
-    PTB's business, not under test, and would double the run time. Nothing else differs.
+    Telegram's flood limit (30 messages a second overall) is lifted with the setting made for
+    that: it is not under test, and would double the run time. Nothing else differs.
     """
-    limiter = functools.partial(AIORateLimiter, overall_max_rate=0, group_max_rate=0)
-    with mock.patch("bot.app.AIORateLimiter", limiter):
-        bot = contextlib.asynccontextmanager(make_env)(tmp, admin_ids=frozenset({ADMIN_ID}))
-        async with bot as env:
-            for who in (A, B):
-                await env.manager(USERS[who], CLUSTERS[who], first_name=NAMES[who]).register()
-            stranger = env.manager(USERS[S], first_name=NAMES[S])
-            await stranger.send("hola")
-            await stranger.next_send()
-            yield env
+    bot = contextlib.asynccontextmanager(make_env)(
+        tmp, admin_ids=frozenset({ADMIN_ID}), telegram_rate_limit=0
+    )
+    async with bot as env:
+        for who in (A, B):
+            await env.manager(USERS[who], CLUSTERS[who], first_name=NAMES[who]).register()
+        stranger = env.manager(USERS[S], first_name=NAMES[S])
+        await stranger.send("hola")
+        await stranger.next_send()
+        yield env
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from aiolimiter import AsyncLimiter
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
@@ -34,7 +33,7 @@ from bot.reminders.policy import (
 )
 from bot.storage import Campaign, ReminderRow, Storage
 from bot.texts import reminders as rtexts
-from bot.tg import retry_after_seconds
+from bot.tg import NO_RETRY, Pacer, retry_after_seconds
 
 log = logging.getLogger(__name__)
 SEND_ATTEMPTS = 4
@@ -165,7 +164,7 @@ async def _send_one(
                 parse_mode=ParseMode.HTML,
                 reply_markup=keyboard(decision.kind, campaign.campaign_id),
                 # No waiting inside PTB's limiter while the send is claimed: see below.
-                rate_limit_args=0,
+                rate_limit_args=NO_RETRY,
             )
         except Forbidden as exc:
             await storage.settle_reminder(
@@ -225,10 +224,11 @@ async def send_due(
         return report, current
     due = [d for d in current.due if only is None or d[0].cluster_id in only]
     gate = asyncio.Semaphore(CONCURRENT_SENDS)
-    pace = AsyncLimiter(1, 1 / rate)  # evenly spaced, no bursts
+    pace = Pacer(rate)  # evenly spaced, no bursts
 
     async def one(item: tuple[Decision, ManagerState, str]) -> None:
-        async with gate, pace:
+        async with gate:
+            await pace.wait()
             await _send_one(bot, storage, q, current.campaign, item, now, policy.tz, report)  # type: ignore[arg-type]
 
     await asyncio.gather(*(one(item) for item in due))
