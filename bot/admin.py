@@ -13,7 +13,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from bot import summary as summaries
-from bot.export import ExportRow, export_tables, to_csv_zip, to_xlsx
 from bot.questionnaire.model import Questionnaire
 from bot.registry import parse_registry_csv
 from bot.storage import Campaign, Cluster, ClusterState, Storage, Submitted
@@ -78,9 +77,7 @@ async def summary(storage: Storage, q: Questionnaire, campaign_id: str | None) -
         previous = [
             _submission(s) for s in await storage.submissions(previous_campaign.campaign_id)
         ]
-        previous_summary = summaries.compute_summary(
-            q, previous_campaign.campaign_id, registry, previous, None
-        )
+        previous_summary = summaries.headline(q, previous_campaign.campaign_id, registry, previous)
     data = summaries.compute_summary(
         q,
         campaign.campaign_id,
@@ -97,6 +94,8 @@ async def summary(storage: Storage, q: Questionnaire, campaign_id: str | None) -
 async def export(
     storage: Storage, q: Questionnaire, campaign_id: str | None, fmt: str
 ) -> tuple[str, bytes]:
+    from bot.export import ExportRow, export_tables, to_csv_zip, to_xlsx  # openpyxl: only here
+
     campaign = await resolve_campaign(storage, campaign_id)
     clusters = {c.cluster_id: c for c in await storage.list_clusters()}
     registry = [asdict(c) for c in clusters.values()]

@@ -41,6 +41,7 @@ Decisions:
 from __future__ import annotations
 
 import decimal
+import functools
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -175,10 +176,21 @@ def _number(value: object) -> Fraction | None:
     if isinstance(value, int):
         return Fraction(value)
     if isinstance(value, float):
-        return Fraction(Decimal(repr(value))) if math.isfinite(value) else None
+        return _float_fraction(value) if math.isfinite(value) else None
     if isinstance(value, Decimal):
         return Fraction(value) if value.is_finite() else None
     return None
+
+
+@functools.lru_cache(maxsize=8192)
+def _float_fraction(value: float) -> Fraction:
+    """Exact as printed (83.33333333333333); scores repeat a few values thousands of times."""
+    return Fraction(Decimal(repr(value)))
+
+
+def _sum(values: Iterable[Fraction]) -> Fraction:
+    """Exact sum, adding each distinct value once (thousands of repeated scores)."""
+    return sum((v * n for v, n in Counter(values).items()), Fraction(0))
 
 
 def _round1(x: Fraction) -> float:
@@ -193,7 +205,7 @@ def _pct(part: Fraction | int, whole: Fraction | int) -> float | None:
 
 
 def _mean(values: Sequence[Fraction]) -> float | None:
-    return _round1(sum(values, Fraction(0)) / len(values)) if values else None
+    return _round1(_sum(values) / len(values)) if values else None
 
 
 def _plain(x: Fraction) -> int | float:
@@ -242,6 +254,17 @@ def unknown_submissions(
     """Cluster ids of submissions that are not in the registry (ignored by the summary)."""
     known = _registry_map(registry)
     return sorted({s.cluster_id for s in submissions if s.cluster_id not in known})
+
+
+def headline(
+    q: Questionnaire,
+    campaign_id: str,
+    registry: Sequence[ClusterInfo],
+    submissions: Sequence[Submission],
+) -> dict[str, Any]:
+    """The part of a summary the charts compare against: level shares and area means."""
+    rs = _respondents(_registry_map(registry), submissions)
+    return {"campaign": campaign_id, "level_pct": _level_pct(q, rs), "area_mean": _area_mean(q, rs)}
 
 
 def respondent_counts(
