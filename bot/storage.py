@@ -327,12 +327,13 @@ class Storage:
             await self._db.execute("COMMIT")
 
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        async with self._lock, self._db.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        # One thread hop (execute + fetch + close) instead of three.
+        async with self._lock:
+            return list(await self._db.execute_fetchall(sql, params))  # type: ignore[arg-type]
 
     async def _one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
-        async with self._lock, self._db.execute(sql, params) as cur:
-            return await cur.fetchone()
+        rows = await self._all(sql, params)
+        return rows[0] if rows else None
 
     @staticmethod
     async def _audit(
@@ -567,6 +568,9 @@ class Storage:
         self, cluster_id: str, campaign_id: str, version: str, user_id: int
     ) -> Response:
         """The cluster's response to the campaign, created as a draft on first use."""
+        existing = await self.get_response(cluster_id, campaign_id)
+        if existing is not None:  # the usual case: no write transaction per update
+            return existing
         now = _ts(utcnow())
         async with self._tx() as db:
             await db.execute(

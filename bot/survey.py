@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -38,7 +39,7 @@ from bot.questionnaire.engine import (
 from bot.questionnaire.model import ND, Question, Questionnaire, Value
 from bot.questionnaire.parsing import format_number
 from bot.reminders.policy import ReminderPolicy, snooze_until
-from bot.storage import Campaign, Manager, Redeem, Response, Storage, utcnow
+from bot.storage import Campaign, Cluster, Manager, Redeem, Response, Storage, utcnow
 from bot.texts import personal_data as ptexts
 from bot.texts import reminders as rtexts
 from charts import Renderer
@@ -49,6 +50,9 @@ CONSENT_VERSION = "2026-1"
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 INVITATION_DAYS = 30
 MAX_TEXT = 1000  # longer messages are refused before any parsing
+# Read on every update, changed rarely (and by another process: the CLI): cached briefly.
+CAMPAIGN_TTL = 5.0
+CLUSTER_TTL = 60.0
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,8 @@ class Survey:
         self.tz = tz
         self.policy = policy or ReminderPolicy()
         self.clock = clock
+        self._campaign_cache: tuple[float, Campaign | None] | None = None
+        self._clusters: dict[str, tuple[float, Cluster | None]] = {}
 
     # -- entry points ------------------------------------------------------------------------
 
@@ -358,7 +364,7 @@ class Survey:
             await self.storage.mark_reachable(user_id)
         if manager.consent_at is None:
             return [Send(texts.CONSENT_NOTICE, ((Button(texts.BTN_CONSENT, "consent:ok"),),))]
-        campaign = await self.storage.current_campaign()
+        campaign = await self._campaign()
         if campaign is None:
             return [Send(texts.NO_CAMPAIGN)]
         now = self.clock()
@@ -375,7 +381,7 @@ class Survey:
             response = await self.storage.start_response(
                 manager.cluster_id, campaign.campaign_id, self.q.version, user_id
             )
-        cluster = await self.storage.get_cluster(manager.cluster_id)
+        cluster = await self._cluster(manager.cluster_id)
         answers = await self.storage.answers(response.response_id)  # type: ignore[union-attr]
         return _State(
             manager=manager,
@@ -386,6 +392,25 @@ class Survey:
             cluster_name=cluster.nombre if cluster else manager.cluster_id,
             sector=cluster.sector if cluster else "",
         )
+
+    def forget_caches(self) -> None:
+        """After a change this process made (or a test made behind its back)."""
+        self._campaign_cache = None
+        self._clusters.clear()
+
+    async def _campaign(self) -> Campaign | None:
+        """The current campaign, re-read every few seconds (the CLI may change it meanwhile)."""
+        now = time.monotonic()
+        if self._campaign_cache is None or now - self._campaign_cache[0] > CAMPAIGN_TTL:
+            self._campaign_cache = (now, await self.storage.current_campaign())
+        return self._campaign_cache[1]
+
+    async def _cluster(self, cluster_id: str) -> Cluster | None:
+        now = time.monotonic()
+        cached = self._clusters.get(cluster_id)
+        if cached is None or now - cached[0] > CLUSTER_TTL:
+            cached = self._clusters[cluster_id] = (now, await self.storage.get_cluster(cluster_id))
+        return cached[1]
 
     def _current(self, st: _State) -> Question | None:
         """The question on screen; None while the review is (typed text is then refused)."""

@@ -25,6 +25,7 @@ async def reminder_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
         now = data["clock"]()
         try:
             await advance_campaigns(data["storage"], now)
+            data["survey"].forget_caches()
             report, plan = await send_due(
                 context.bot, data["storage"], data["survey"].q, data["settings"].reminders, now
             )
