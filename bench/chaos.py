@@ -64,6 +64,8 @@ class ChaosReport:
     acknowledged: int = 0
     lost: list[str] = field(default_factory=list)
     wrong: list[str] = field(default_factory=list)
+    # (question id, stored, intended) of each difference, to tell what kind it is
+    wrong_details: list[tuple[str, Any, Any]] = field(default_factory=list)
     double_submitted: list[str] = field(default_factory=list)
     unfinished: list[str] = field(default_factory=list)
     reminders_twice: list[int] = field(default_factory=list)
@@ -291,12 +293,17 @@ async def _chaos(
     interval: tuple[float, float],
 ) -> None:
     kinds = ["429", "5xx", "delay", "drop"]
+    last_requests = 0
     next_kill = time.monotonic() + rng.uniform(*interval)
     while not done.is_set():
         await asyncio.sleep(0.4)
-        # One fault pending at a time: they hit a share of the bot's requests, not all of them.
+        # Faults are a share of the traffic (one pending at a time, at most one per 8 requests),
+        # not a fixed rate: a fixed rate hits every request of a bot that is slowed down.
+        stats = server.stats()
         injected = sum(report.faults.values())
-        if injected - server.stats()["faults_applied"] < 1 and rng.random() < 0.6:
+        quiet = stats["requests"] - last_requests >= 8
+        if injected - stats["faults_applied"] < 1 and quiet and rng.random() < 0.6:
+            last_requests = stats["requests"]
             kind = rng.choice(kinds)
             server.inject_fault(kind, count=1, retry_after=1, delay=0.8)  # type: ignore[arg-type]
             report.faults[kind] += 1
@@ -412,3 +419,4 @@ def _verify(db_path: Path, people: list[Manager], report: ChaosReport) -> None:
                     report.lost.append(f"{person.user_id}:{qid}")
                 elif stored[qid] != value:
                     report.wrong.append(f"{person.user_id}:{qid}={stored[qid]!r}")
+                    report.wrong_details.append((qid, stored[qid], value))
