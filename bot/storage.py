@@ -947,12 +947,6 @@ class Storage:
                 )
                 await self._audit(db, "bot", "unreachable", cluster_id, {"user": user_id})
 
-    async def reminders_log(self, campaign_id: str) -> list[dict[str, Any]]:
-        rows = await self._all(
-            "SELECT * FROM reminders WHERE campaign_id = ? ORDER BY reminder_id", (campaign_id,)
-        )
-        return [dict(r) for r in rows]
-
     async def set_reminder_pref(
         self,
         cluster_id: str,

@@ -20,7 +20,7 @@ import re
 import secrets
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from html import escape
 from typing import Any
@@ -43,7 +43,7 @@ from bot.storage import Campaign, Cluster, Manager, Redeem, Response, Storage, u
 from bot.texts import personal_data as ptexts
 from bot.texts import reminders as rtexts
 from charts import Renderer
-from scoring import ScoreResult, score_answers
+from scoring import AreaScore, GateResult, IndicatorScore, ScoreResult, score_answers
 
 log = logging.getLogger(__name__)
 CONSENT_VERSION = "2026-1"
@@ -547,12 +547,9 @@ class Survey:
         else:
             rows.append((Button(texts.BTN_SEND, "r:send"),))
             footer = texts.REVIEW_READY
-        return (
-            [Send(m) for m in _split(blocks[:-1])]
-            + [Send(blocks[-1] + "\n\n" + footer, tuple(rows))]
-            if len("\n".join(blocks)) > texts.MESSAGE_LIMIT
-            else [Send("\n".join(blocks) + "\n\n" + footer, tuple(rows))]
-        )
+        # Telegram caps a message at 4096 characters: a long review goes in several.
+        chunks = _split(blocks)
+        return [Send(c) for c in chunks[:-1]] + [Send(f"{chunks[-1]}\n\n{footer}", tuple(rows))]
 
     # -- answering ---------------------------------------------------------------------------
 
@@ -838,8 +835,6 @@ class Survey:
 
 def _rebuild(q: Questionnaire, scores: dict[str, Any], year: int) -> ScoreResult:
     """A stored result's figures as a ScoreResult, without re-scoring old answers."""
-    from scoring.scorer import AreaScore, GateResult, IndicatorScore
-
     level = next((lv for lv in q.levels if lv.id == scores["level"]), q.levels[0])
     indicators = {}
     areas = {}
@@ -873,8 +868,6 @@ def _as_list(value: Value | None) -> list[str]:
 
 
 def _with_cursor(response: Response, question: str | None, mode: str | None) -> Response:
-    from dataclasses import replace
-
     return replace(response, cursor_question=question, cursor_mode=mode, pending=None)
 
 
