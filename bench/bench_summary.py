@@ -513,23 +513,32 @@ async def pieces(db_path: Path) -> list[tuple[str, float, float]]:
         campaign = await storage.get_campaign("2021")
         assert campaign is not None
         clusters = await timed("storage.list_clusters", storage.list_clusters)
-        current_rows = await timed("storage.submissions(2021)", lambda: storage.submissions("2021"))
+        current_rows = await timed(
+            "storage.submitted_scores(2021, used)",
+            lambda: storage.submitted_scores("2021", summaries.ANSWERS_USED),
+        )
         previous_campaign = await timed(
             "storage.previous_campaign", lambda: storage.previous_campaign("2021")
         )
         assert previous_campaign is not None
         previous_rows = await timed(
-            "storage.submissions(2020)", lambda: storage.submissions("2020")
+            "storage.submitted_scores(2020)", lambda: storage.submitted_scores("2020")
         )
         registry_info = [admin._info(c) for c in clusters]
         current = await timed(
-            "Submitted → Submission (both)",
-            sync(lambda: [admin._submission(s) for s in current_rows]),
+            "SubmittedScores → Submission (both)",
+            sync(
+                lambda: (
+                    [admin._submission(s) for s in current_rows]
+                    + [admin._submission(s) for s in previous_rows]
+                )
+            ),
         )
-        previous = [admin._submission(s) for s in previous_rows]
+        previous = current[len(current_rows) :]
+        current = current[: len(current_rows)]
         previous_summary = await timed(
-            "compute_summary(2020)",
-            sync(lambda: summaries.compute_summary(q, "2020", registry_info, previous, None)),
+            "headline(2020)",
+            sync(lambda: summaries.headline(q, "2020", registry_info, previous)),
         )
         data = await timed(
             "compute_summary(2021 vs 2020)",
@@ -552,6 +561,10 @@ async def pieces(db_path: Path) -> list[tuple[str, float, float]]:
         )
         await timed("admin.summary (all of the above)", lambda: admin.summary(storage, q, "2021"))
 
+        export_rows = await timed(
+            "storage.submissions(2021), all answers",
+            lambda: storage.submissions("2021"),
+        )
         by_id = {c.cluster_id: c for c in clusters}
         registry_rows = [asdict(c) for c in clusters]
         rows = await timed(
@@ -566,7 +579,7 @@ async def pieces(db_path: Path) -> list[tuple[str, float, float]]:
                         answers=s.answers,
                         scores=s.scores,
                     )
-                    for s in current_rows
+                    for s in export_rows
                 ]
             ),
         )

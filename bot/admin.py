@@ -15,7 +15,7 @@ from typing import Any
 from bot import summary as summaries
 from bot.questionnaire.model import Questionnaire
 from bot.registry import parse_registry_csv
-from bot.storage import Campaign, Cluster, ClusterState, Storage, Submitted
+from bot.storage import Campaign, Cluster, ClusterState, Storage, Submitted, SubmittedScores
 from bot.survey import deep_link, invitation_expiry, new_token
 from bot.texts import admin as t
 from scoring import score_answers
@@ -48,15 +48,14 @@ def _info(cluster: Cluster) -> summaries.ClusterInfo:
     )
 
 
-def _submission(row: Submitted) -> summaries.Submission:
-    scores = row.scores
+def _submission(row: SubmittedScores) -> summaries.Submission:
     return summaries.Submission(
         cluster_id=row.cluster_id,
         answers=row.answers,
-        ims=scores["ims"],
-        level=scores["level"],
-        areas=scores["areas"],
-        estrategia_actualizada=bool(scores.get("estrategia_actualizada")),
+        ims=row.ims,
+        level=row.level,
+        areas=row.areas,
+        estrategia_actualizada=row.strategy_updated,
     )
 
 
@@ -70,12 +69,16 @@ class SummaryBundle:
 async def summary(storage: Storage, q: Questionnaire, campaign_id: str | None) -> SummaryBundle:
     campaign = await resolve_campaign(storage, campaign_id)
     registry = [_info(c) for c in await storage.list_clusters()]
-    current = [_submission(s) for s in await storage.submissions(campaign.campaign_id)]
+    current = [
+        _submission(s)
+        for s in await storage.submitted_scores(campaign.campaign_id, summaries.ANSWERS_USED)
+    ]
     previous_campaign = await storage.previous_campaign(campaign.campaign_id)
     previous = previous_summary = None
     if previous_campaign is not None:
+        # Only its level shares and area means are compared: no answers needed.
         previous = [
-            _submission(s) for s in await storage.submissions(previous_campaign.campaign_id)
+            _submission(s) for s in await storage.submitted_scores(previous_campaign.campaign_id)
         ]
         previous_summary = summaries.headline(q, previous_campaign.campaign_id, registry, previous)
     data = summaries.compute_summary(

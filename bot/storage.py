@@ -239,6 +239,18 @@ class Submitted:
 
 
 @dataclass(frozen=True)
+class SubmittedScores:
+    """A submitted response's latest result, reduced to what aggregate figures read."""
+
+    cluster_id: str
+    ims: float
+    level: str
+    areas: dict[str, float]
+    strategy_updated: bool
+    answers: dict[str, Value]  # only the questions asked for, and only those answered
+
+
+@dataclass(frozen=True)
 class ClusterState:
     cluster_id: str
     nombre: str
@@ -392,7 +404,7 @@ class Storage:
         rows = await self._all(
             f"SELECT {', '.join(CLUSTER_COLUMNS)} FROM clusters ORDER BY cluster_id"
         )
-        return [Cluster(**dict(r)) for r in rows]
+        return [Cluster(*r) for r in rows]  # the columns are selected in field order
 
     # -- campaigns ---------------------------------------------------------------------------
 
@@ -785,6 +797,47 @@ class Storage:
             )
             for r in rows
         ]
+
+    async def submitted_scores(
+        self, campaign_id: str, questions: Sequence[str] = ()
+    ) -> list[SubmittedScores]:
+        """Every submitted response's latest scores, plus the answers to ``questions`` only.
+
+        SQLite's JSON functions pick the few values out of each stored result, so a campaign of
+        10,000 responses is not decoded into 10,000 dicts of every answer (measured: decoding
+        and collecting those was most of ``summary``'s time). With two or more paths
+        ``json_extract`` returns a JSON array holding each value's own text, so numbers reach
+        Python exactly as stored; a single path would return a converted SQL value, hence the
+        repeated path when only one question is asked for.
+        """
+        paths = [f'$."{q}"' for q in questions]
+        if len(paths) == 1:
+            paths.append(paths[0])
+        picked = f"json_extract(r.answers, {', '.join('?' * len(paths))})" if paths else "'[]'"
+        rows = await self._all(
+            "SELECT s.cluster_id, r.ims, r.level, "
+            "json_extract(r.scores, '$.areas', '$.estrategia_actualizada') AS head, "
+            f"{picked} AS picked "
+            "FROM responses s JOIN results r ON r.result_id = "
+            "(SELECT max(result_id) FROM results WHERE response_id = s.response_id) "
+            "WHERE s.campaign_id = ? AND s.status = 'submitted' ORDER BY s.cluster_id",
+            (*paths, campaign_id),
+        )
+        out = []
+        for r in rows:
+            areas, strategy = json.loads(r["head"])
+            values = json.loads(r["picked"])
+            out.append(
+                SubmittedScores(
+                    r["cluster_id"],
+                    r["ims"],
+                    r["level"],
+                    areas,
+                    strategy is True,
+                    {q: v for q, v in zip(questions, values, strict=False) if v is not None},
+                )
+            )
+        return out
 
     async def import_submissions(
         self, campaign_id: str, rows: Sequence[Submitted], actor: str | int

@@ -26,7 +26,7 @@ from functools import partial
 from types import TracebackType
 from typing import Literal, Protocol, Self, runtime_checkable
 
-from charts.radar import RadarSpec, example_spec, render_bars, render_radar
+from charts.spec import RadarSpec, example_spec
 
 StartMethod = Literal["spawn", "forkserver"]
 
@@ -69,6 +69,25 @@ class Renderer(Protocol):
 
 
 # --------------------------------------------------------------------------- worker side
+
+
+# The drawing module (matplotlib) is imported where charts are drawn, in the workers or the
+# inline renderer's thread, so a process that only describes charts never pays for it.
+def render_radar(spec: RadarSpec, **kwargs: object) -> bytes:
+    from charts.radar import render_radar
+
+    return render_radar(spec, **kwargs)  # type: ignore[arg-type]
+
+
+def render_bars(
+    title: str,
+    categories: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float]]],
+    **kwargs: object,
+) -> bytes:
+    from charts.radar import render_bars
+
+    return render_bars(title, categories, series, **kwargs)  # type: ignore[arg-type]
 
 
 def _init_worker(ready: multiprocessing.queues.Queue[int] | None, warm: bool, nice: int) -> None:

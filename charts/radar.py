@@ -3,6 +3,7 @@
 Pure: plain data in, PNG bytes out. Nothing here knows about Telegram or the questionnaire.
 Only ``matplotlib.figure.Figure`` with the Agg canvas is used (never ``pyplot``), so no global
 figure registry or GUI backend is involved and rendering is safe in threads and worker processes.
+What a chart shows is described in :mod:`charts.spec`.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ import io
 import math
 import textwrap
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -25,8 +25,7 @@ from matplotlib.text import Text
 from matplotlib.transforms import Affine2D
 from PIL import Image
 
-Role = Literal["cluster", "national", "sector", "previous"]
-_ROLES: frozenset[str] = frozenset(get_args(Role))
+from charts.spec import MAX_BANDS, Band, RadarSpec, validate_spec
 
 # DejaVu Sans ships inside matplotlib (no font lookup, no "findfont" warnings) and covers Spanish
 # accents. It is named on every text instead of through rcParams so that a caller's matplotlibrc
@@ -58,6 +57,7 @@ _ROLE_STYLE: dict[str, dict[str, Any]] = {
 # changes *and* the order is the ring order, so the bands never rely on colour alone.
 _BAND_FILLS = ("#FBE2D3", "#FFF1C7", "#DAEFE6", "#DCEBF7", "#F3E0EC", "#EEEEEE")
 _BAND_INKS = ("#A8471A", "#7E6200", "#17704F", "#2B5F8A", "#8E4A72", "#555555")
+assert len(_BAND_FILLS) == len(_BAND_INKS) == MAX_BANDS
 
 _BAR_COLOURS = (_BLUE, _ORANGE, _GREEN, _PURPLE, _SKY, _VERMILLION)
 
@@ -71,95 +71,6 @@ _FS_RING = 8.5
 _FS_BAND_KEY = 9.0
 _FS_LEGEND = 10.0
 _FS_FOOT = 8.5
-
-
-@dataclass(frozen=True)
-class Series:
-    """One polygon: a label for the legend, one value per axis (0–100) and its role."""
-
-    label: str
-    values: tuple[float, ...]
-    role: Role = "cluster"
-
-    def __post_init__(self) -> None:
-        # Accept any sequence but store a tuple of floats so specs stay hashable and picklable.
-        try:
-            values = tuple(float(v) for v in self.values)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(
-                f"serie {self.label!r}: los valores deben ser números ({exc})"
-            ) from exc
-        object.__setattr__(self, "values", values)
-        if self.role not in _ROLES:
-            raise ValueError(
-                f"serie {self.label!r}: rol {self.role!r} desconocido; use uno de {sorted(_ROLES)}"
-            )
-        for i, v in enumerate(values):
-            if not (math.isfinite(v) and 0.0 <= v <= 100.0):
-                raise ValueError(
-                    f"serie {self.label!r}: el valor {v!r} del eje {i + 1} está fuera de 0..100"
-                )
-
-
-@dataclass(frozen=True)
-class Band:
-    """A level band shaded as a ring between two radii, e.g. (70, 100, "Consolidado")."""
-
-    low: float
-    high: float
-    label: str
-
-    def __post_init__(self) -> None:
-        low, high = float(self.low), float(self.high)
-        object.__setattr__(self, "low", low)
-        object.__setattr__(self, "high", high)
-        if not (0.0 <= low < high <= 100.0):
-            raise ValueError(
-                f"banda {self.label!r}: se requiere 0 <= low < high <= 100 (recibido {low}, {high})"
-            )
-
-
-@dataclass(frozen=True)
-class RadarSpec:
-    """Everything the radar needs. The first series is the cluster's own polygon."""
-
-    title: str
-    subtitle: str
-    axes: tuple[str, ...]
-    series: tuple[Series, ...]
-    bands: tuple[Band, ...] = ()
-    rings: tuple[float, ...] = (25, 50, 75, 100)
-    footnote: str | None = None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "axes", tuple(str(a) for a in self.axes))
-        object.__setattr__(self, "series", tuple(self.series))
-        object.__setattr__(self, "bands", tuple(sorted(self.bands, key=lambda b: b.low)))
-        object.__setattr__(self, "rings", tuple(float(r) for r in self.rings))
-        validate_spec(self)
-
-
-def validate_spec(spec: RadarSpec) -> None:
-    """Raise ``ValueError`` with a message that names the offending series/axis."""
-    if len(spec.axes) < 3:
-        raise ValueError(f"un radar necesita al menos 3 ejes (recibidos {len(spec.axes)})")
-    if not spec.series:
-        raise ValueError("se requiere al menos una serie (la del clúster)")
-    for s in spec.series:
-        if not isinstance(s, Series):
-            raise ValueError(f"se esperaba Series, recibido {type(s).__name__}")
-        if len(s.values) != len(spec.axes):
-            raise ValueError(
-                f"serie {s.label!r}: {len(s.values)} valores para {len(spec.axes)} ejes"
-            )
-    for r in spec.rings:
-        if not (0.0 < r <= 100.0):
-            raise ValueError(f"anillo {r!r} fuera de (0, 100]")
-    for b in spec.bands:
-        if not isinstance(b, Band):
-            raise ValueError(f"se esperaba Band, recibido {type(b).__name__}")
-    if len(spec.bands) > len(_BAND_FILLS):
-        raise ValueError(f"como máximo {len(_BAND_FILLS)} bandas (recibidas {len(spec.bands)})")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -727,46 +638,3 @@ def render_bars(
             prop=_font(9.5),
         )
     return _png(canvas)
-
-
-# --------------------------------------------------------------------------- example
-
-SSME_AXES: tuple[str, ...] = (
-    "Enfoque",
-    "Estrategia",
-    "Actores participantes",
-    "Gobernanza",
-    "Proyectos",
-    "Colaboración y alianzas",
-    "Financiación",
-    "Impacto empresarial y territorial",
-)
-
-SSME_BANDS: tuple[Band, ...] = (
-    Band(0, 40, "Exploración"),
-    Band(40, 70, "Intermedio"),
-    Band(70, 100, "Consolidado"),
-)
-
-
-def example_spec(*, overlays: bool = True) -> RadarSpec:
-    """A realistic spec: used to warm pool workers (every glyph and artist type) and in demos."""
-    series = [
-        Series("Su clúster", (90, 75, 62.5, 100, 50, 81.3, 37.5, 68.8), "cluster"),
-    ]
-    if overlays:
-        series += [
-            Series("Promedio nacional", (68, 59, 55, 63, 47, 58, 41, 52), "national"),
-            Series("Promedio sector agroindustria", (72, 64, 50, 70, 52, 61, 44, 57), "sector"),
-            Series("Medición 2020", (75, 50, 50, 87.5, 37.5, 62.5, 25, 56.3), "previous"),
-        ]
-    return RadarSpec(
-        title="Clúster de Cafés Especiales del Huila",
-        subtitle="Medición 2021 · IMS 70,6 · Consolidado",
-        axes=SSME_AXES,
-        series=tuple(series),
-        bands=SSME_BANDS if overlays else (),
-        footnote=(
-            "Promedio del sector: se muestra con al menos 5 clústeres." if overlays else None
-        ),
-    )

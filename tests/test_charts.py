@@ -188,6 +188,22 @@ def test_no_warnings_with_a_fresh_matplotlib_cache(tmp_path: Path) -> None:
     assert proc.stderr == ""
 
 
+def test_describing_charts_does_not_import_matplotlib() -> None:
+    # The summary CLI and the result builder only describe charts; matplotlib's import is ~0.3 s
+    # of a summary that must take under 1 s. Drawing still works through the lazy names.
+    code = (
+        "import sys, charts, bot.summary, bot.results, bot.admin\n"
+        "spec = charts.example_spec()\n"
+        "assert 'matplotlib' not in sys.modules, 'imported too early'\n"
+        "png = charts.render_radar(spec)\n"
+        "assert png.startswith(b'\\x89PNG') and 'matplotlib' in sys.modules\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
 # --------------------------------------------------------------------------- renderers
 
 

@@ -124,6 +124,61 @@ async def test_previous_campaign_result_and_campaign_means(storage):
     assert rows == [(DEMO_CLUSTER.cluster_id, "agroindustria", {"enfoque": 25.0})]
 
 
+async def test_submitted_scores_pick_the_latest_result_and_only_the_named_answers(storage):
+    answers = {
+        "ventas": 1234567890123,
+        "pct": 0.1,
+        "media": 83.33333333333333,
+        "fuentes": ["a", "b"],
+        "nota": "n/d",
+    }
+    rid = (await storage.start_response(DEMO_CLUSTER.cluster_id, "2021", "v1", 1)).response_id
+    for ims, strategy in ((55.0, False), (72.55, True)):
+        scores = {"ims": ims, "areas": {"enfoque": ims}, "estrategia_actualizada": strategy}
+        await storage.submit_response(
+            rid,
+            version="v1",
+            ims=ims,
+            level="intermedio",
+            scores=scores,
+            answers={**answers, "ventas": answers["ventas"] + int(ims)},
+            actor=1,
+            cluster_id=DEMO_CLUSTER.cluster_id,
+        )
+        await storage.reopen_response(rid, 1, DEMO_CLUSTER.cluster_id)
+    await storage.submit_response(
+        rid,
+        version="v1",
+        ims=72.55,
+        level="consolidado",
+        scores={"ims": 72.55, "areas": {"enfoque": 72.55}, "estrategia_actualizada": True},
+        answers=answers,
+        actor=1,
+        cluster_id=DEMO_CLUSTER.cluster_id,
+    )
+
+    (row,) = await storage.submitted_scores("2021", ["ventas", "pct", "media", "fuentes", "nota"])
+    assert (row.cluster_id, row.ims, row.level) == (DEMO_CLUSTER.cluster_id, 72.55, "consolidado")
+    assert row.areas == {"enfoque": 72.55} and row.strategy_updated is True
+    assert row.answers == answers  # the latest result's, numbers exactly as stored
+    assert type(row.answers["ventas"]) is int
+
+    # One question (json_extract's single-path form), an unanswered one, none at all.
+    (one,) = await storage.submitted_scores("2021", ["pct"])
+    assert one.answers == {"pct": 0.1}
+    (missing,) = await storage.submitted_scores("2021", ["pct", "nunca_respondida"])
+    assert missing.answers == {"pct": 0.1}
+    (bare,) = await storage.submitted_scores("2021")
+    assert bare.answers == {} and bare.areas == {"enfoque": 72.55}
+    # Drafts and other campaigns are not submissions of this campaign.
+    assert await storage.submitted_scores("2020") == []
+    draft = await storage.start_response(OTHER_CLUSTER.cluster_id, "2021", "v1", 2)
+    await storage.save_answer(draft.response_id, "pct", 5, user_id=2)
+    assert [r.cluster_id for r in await storage.submitted_scores("2021")] == [
+        DEMO_CLUSTER.cluster_id
+    ]
+
+
 async def test_update_ids_are_seen_once(storage):
     assert await storage.first_time(10) is True
     assert await storage.first_time(10) is False

@@ -401,6 +401,34 @@ def test_growth_null_when_previous_year_sums_to_zero(q: Questionnaire) -> None:
     assert s["sales_growth_pct"] is None
 
 
+def test_sums_and_rounding_are_exact_at_any_magnitude(q: Questionnaire) -> None:
+    reg = [ClusterInfo(c, "Huila", "agroindustria", "gremio", "activa") for c in ("a", "b", "c")]
+    subs = [
+        # 10^40 + 1 needs 41 digits: a default decimal context (28) would drop the 1.
+        sub("a", 50, "intermedio", empleo_anio_actual=10**40, ventas_anio_actual=0.1),
+        sub("b", 50, "intermedio", empleo_anio_actual=1, ventas_anio_actual=0.2),
+        # 1e-300 next to 1e40 is far beyond any fixed precision, and still exact.
+        sub("c", 50, "intermedio", ventas_anio_actual=1e-300),
+    ]
+    s = compute_summary(q, "2021", reg, subs, None)
+    assert s["employment_total"] == 10**40 + 1
+    assert s["sales_total_cop"] == float("0.3")  # 0.1 + 0.2 as printed, not 0.30000000000000004
+
+    # Growth just below a tie: (Σt − Σt−1)/Σt−1 = 12.249999…% (60 nines) must give 12.2, where a
+    # quotient to 60 significant digits would round to 12.25 and then up to 12.3.
+    before = 10**64
+    now = before + (12_25 * 10**60 - 1)  # +12.25% minus one part in 10^64
+    growth = [sub("a", 50, "intermedio", ventas_anio_actual=now, ventas_anio_anterior=before)]
+    assert compute_summary(q, "2021", reg, growth, None)["sales_growth_pct"] == 12.2
+    tie = [sub("a", 50, "intermedio", ventas_anio_actual=11225, ventas_anio_anterior=10000)]
+    assert compute_summary(q, "2021", reg, tie, None)["sales_growth_pct"] == 12.3
+    tiny_fall = [sub("a", 50, "intermedio", ventas_anio_actual=9999, ventas_anio_anterior=10000)]
+    fall = compute_summary(q, "2021", reg, tiny_fall, None)["sales_growth_pct"]
+    assert fall == 0.0 and str(fall) == "0.0"  # -0.01% rounds to 0.0, never "-0.0"
+    half_fall = [sub("a", 50, "intermedio", ventas_anio_actual=9995, ventas_anio_anterior=10000)]
+    assert compute_summary(q, "2021", reg, half_fall, None)["sales_growth_pct"] == -0.1
+
+
 def test_no_respondents_is_all_null_not_an_error(q: Questionnaire) -> None:
     s = compute_summary(q, "2022", registry(), [], previous(), "2021")
     assert s["respondents"] == 0
