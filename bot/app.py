@@ -20,6 +20,7 @@ from bot import texts
 from bot.handlers import admin, errors, manager
 from bot.handlers.common import drop_duplicates, with_retry
 from bot.handlers.jobs import schedule_reminders
+from bot.http import AiohttpRequest
 from bot.processor import PerUserUpdateProcessor
 from bot.questionnaire.loader import load_questionnaire
 from bot.storage import Storage, utcnow
@@ -31,6 +32,7 @@ from config import Settings
 log = logging.getLogger(__name__)
 
 MAX_CONCURRENT_UPDATES = 256
+HTTP_CONNECTIONS = 64
 # Telegram keeps undelivered updates for 24 hours; a week of ids is ample to catch re-deliveries.
 SEEN_UPDATES_KEPT = timedelta(days=7)
 STARTUP_DELAY = timedelta(seconds=2)
@@ -50,7 +52,8 @@ def build_application(settings: Settings) -> Application:
             else False
         )
         .rate_limiter(RateLimiter(overall_max_rate=settings.telegram_rate_limit, max_retries=3))
-        .connection_pool_size(64)
+        .request(AiohttpRequest(HTTP_CONNECTIONS))
+        .get_updates_request(AiohttpRequest(1))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()

@@ -306,6 +306,7 @@ def cmd_remind(args: argparse.Namespace) -> int:
     from telegram.ext import ExtBot
 
     from bot.admin import resolve_campaign
+    from bot.http import AiohttpRequest
     from bot.reminders.service import plan, send_due
     from bot.storage import utcnow
     from bot.tg import RateLimiter
@@ -336,6 +337,7 @@ def cmd_remind(args: argparse.Namespace) -> int:
             base_url=f"{api}/bot",
             base_file_url=f"{api}/file/bot",
             rate_limiter=RateLimiter(max_retries=3),
+            request=AiohttpRequest(8),
         )
         async with bot:
             report, _ = await send_due(bot, storage, q, settings.reminders, now, campaign=campaign)
