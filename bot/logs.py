@@ -30,6 +30,7 @@ def setup_logging(level: str = "INFO", secret: str | None = None) -> None:
     # httpx logs every request URL at INFO, and Telegram URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
-    # PTB logs whole updates (what managers typed) at DEBUG: never below INFO for it.
-    for name in ("telegram", "apscheduler"):
+    # PTB logs whole updates (what managers typed) at DEBUG, aiosqlite every statement with its
+    # parameters (answers, names): never below INFO for them.
+    for name in ("telegram", "apscheduler", "aiosqlite"):
         logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))

@@ -62,7 +62,17 @@ def test_missing_token_is_explained():
     assert "SSME_TELEGRAM_TOKEN" in str(info.value) and "ssme demo" in str(info.value)
 
 
-def test_the_token_is_redacted_from_every_log_line(capsys):
+@pytest.fixture
+def root_logger():
+    """Give the root logger back as it was: its handler writes to this test's captured stderr."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield root
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def test_the_token_is_redacted_from_every_log_line(capsys, root_logger):
     token = "123456:AAE-secret"
     setup_logging("DEBUG", token)
     logging.getLogger("telegram.ext").info("POST https://api.telegram.org/bot%s/getUpdates", token)
@@ -70,3 +80,5 @@ def test_the_token_is_redacted_from_every_log_line(capsys):
     err = capsys.readouterr().err
     assert token not in err and "<token>" in err
     assert "sendMessage" not in err, "httpx request lines are not logged at all"
+    logging.getLogger("aiosqlite").debug("executing %s", "INSERT ... ('Ana', 'ana@x.co')")
+    assert "ana@x.co" not in capsys.readouterr().err, "no SQL parameters in the log"
