@@ -20,7 +20,7 @@ from bot import texts
 from bot.handlers import admin, errors, manager
 from bot.handlers.common import drop_duplicates, with_retry
 from bot.handlers.jobs import schedule_reminders
-from bot.http import AiohttpRequest
+from bot.http import AiohttpRequest, PollingRequest
 from bot.processor import PerUserUpdateProcessor
 from bot.questionnaire.loader import load_questionnaire
 from bot.storage import Storage, utcnow
@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 MAX_CONCURRENT_UPDATES = 256
 HTTP_CONNECTIONS = 64
+# With this many updates in hand, the next long poll pauses briefly to collect a batch.
+BUSY_UPDATES = 8
 # Telegram keeps undelivered updates for 24 hours; a week of ids is ample to catch re-deliveries.
 SEEN_UPDATES_KEPT = timedelta(days=7)
 STARTUP_DELAY = timedelta(seconds=2)
@@ -41,6 +43,7 @@ STARTUP_DELAY = timedelta(seconds=2)
 def build_application(settings: Settings) -> Application:
     token = settings.require_token()
     api = settings.telegram_api_url
+    polling = PollingRequest()
     app = (
         ApplicationBuilder()
         .token(token)
@@ -53,12 +56,14 @@ def build_application(settings: Settings) -> Application:
         )
         .rate_limiter(RateLimiter(overall_max_rate=settings.telegram_rate_limit, max_retries=3))
         .request(AiohttpRequest(HTTP_CONNECTIONS))
-        .get_updates_request(AiohttpRequest(1))
+        .get_updates_request(polling)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
     )
     app.bot_data["settings"] = settings
+    processor = app.update_processor
+    polling.busy = lambda: processor.current_concurrent_updates >= BUSY_UPDATES
     # New messages only: an edited old message must never count as an answer.
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 

@@ -81,6 +81,20 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def use_uvloop() -> bool:
+    """Run the bot's event loop on uvloop where it is installed (not on Windows).
+
+    The bot is one event loop doing many small things per update (HTTP requests, database hops,
+    timers); uvloop does them with less CPU (docs/BENCHMARKS.md).
+    """
+    try:
+        import uvloop
+    except ImportError:
+        return False
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    return True
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.app import build_application
     from bot.logs import setup_logging
@@ -91,6 +105,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise CliError(texts.CLI_NO_TOKEN)
     setup_logging(args.log_level or settings.log_level, token)
     load_questionnaire(settings.questionnaire_path)  # a broken definition fails before connecting
+    use_uvloop()
     app = build_application(settings)
     if settings.webhook_url:
         app.run_webhook(

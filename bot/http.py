@@ -12,10 +12,29 @@ the reminders' at-most-once bookkeeping) sees the same exceptions: a time-out is
 
 from __future__ import annotations
 
+import asyncio
+import functools
+from collections.abc import Callable
+
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+@functools.lru_cache(maxsize=64)
+def _timeout(
+    read: float | None, connect: float | None, pool: float | None
+) -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(
+        total=None,
+        # aiohttp's "connect" covers waiting for a pooled connection and opening one.
+        connect=None if pool is None or connect is None else pool + connect,
+        sock_connect=connect,
+        sock_read=read,
+    )
 
 
 class AiohttpRequest(BaseRequest):
@@ -81,14 +100,9 @@ class AiohttpRequest(BaseRequest):
             self._connect_timeout if isinstance(connect_timeout, DefaultValue) else connect_timeout
         )
         pool = self._pool_timeout if isinstance(pool_timeout, DefaultValue) else pool_timeout
-        timeout = aiohttp.ClientTimeout(
-            total=None,
-            # aiohttp's "connect" covers waiting for a pooled connection and opening one.
-            connect=None if pool is None or connect is None else pool + connect,
-            sock_connect=connect,
-            sock_read=read,
-        )
-        data: aiohttp.FormData | dict[str, str] | None = None
+        timeout = _timeout(read, connect, pool)
+        data: aiohttp.FormData | bytes | None = None
+        headers = None
         if request_data is not None:
             files = request_data.multipart_data
             if files:
@@ -99,11 +113,38 @@ class AiohttpRequest(BaseRequest):
                     form.add_field(name, content, filename=filename, content_type=mime)
                 data = form
             else:
-                data = request_data.json_parameters
+                # Encoded here rather than by aiohttp's FormData: ~15% less CPU per request.
+                data = request_data.url_encoded_parameters().encode()
+                headers = _FORM
         try:
-            async with self._session.request(method, url, data=data, timeout=timeout) as res:
+            async with self._session.request(
+                method, url, data=data, headers=headers, timeout=timeout
+            ) as res:
                 return res.status, await res.read()
         except TimeoutError as exc:  # aiohttp's time-outs are TimeoutErrors
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp.{exc.__class__.__name__}: {exc}") from exc
+
+
+class PollingRequest(AiohttpRequest):
+    """The request object for ``getUpdates`` only: it batches updates when the bot is busy.
+
+    Telegram answers a long poll as soon as one update is waiting, so a bot that polls again at
+    once gets about one update per ``getUpdates`` (1.2 on average in the throughput benchmark,
+    a third of all its requests). When ``busy()`` says the bot already has work in hand, the next
+    poll waits ``pause`` seconds first and collects what arrived meanwhile; an idle bot polls at
+    once, so a lone manager's answer is never delayed.
+    """
+
+    __slots__ = ("busy", "pause")
+
+    def __init__(self, *, pause: float = 0.01, busy: Callable[[], bool] | None = None) -> None:
+        super().__init__(1)
+        self.pause = pause
+        self.busy = busy
+
+    async def do_request(self, *args, **kwargs) -> tuple[int, bytes]:  # type: ignore[no-untyped-def]
+        if self.busy is not None and self.busy():
+            await asyncio.sleep(self.pause)
+        return await super().do_request(*args, **kwargs)

@@ -11,17 +11,19 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
 from bot.questionnaire.model import Value
+
+_T = TypeVar("_T")
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the initial schema.
@@ -288,6 +290,34 @@ class Redeem(Enum):
     EXPIRED = "expired"
 
 
+class _Connection(aiosqlite.Connection):
+    """aiosqlite's connection, plus a whole transaction in one trip to its thread.
+
+    Each ``await`` on aiosqlite is a round trip to its thread and back through the event loop;
+    under load a trip costs about one loop iteration, and the writer's transactions are
+    serialized. The hottest transaction (an answer: upsert, drops, cursor) took four trips
+    and capped the bot's throughput (docs/BENCHMARKS.md); here it takes one.
+    """
+
+    async def run_transaction(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
+        def transaction() -> _T:
+            conn = self._conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = work(conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            return result
+
+        return await self._execute(transaction)
+
+
+async def _connect(path: Path | str) -> _Connection:
+    return await _Connection(lambda: sqlite3.connect(str(path), isolation_level=None), 64)
+
+
 class Storage:
     """All SQL of the bot, on one SQLite file.
 
@@ -309,7 +339,7 @@ class Storage:
         memory = str(path) == ":memory:"
         if not memory:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(str(path), isolation_level=None)
+        db = await _connect(path)
         db.row_factory = sqlite3.Row
         for pragma in (
             "PRAGMA journal_mode=WAL",
@@ -646,24 +676,29 @@ class Storage:
     ) -> None:
         """One answer, the answers it made irrelevant and the new cursor, in one commit."""
         now = _ts(utcnow())
-        async with self._tx() as db:
-            await db.execute(
+        encoded = json.dumps(value, ensure_ascii=False)
+
+        def work(db: sqlite3.Connection) -> None:
+            db.execute(
                 "INSERT INTO answers (response_id, question_id, value, answered_at, answered_by) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (response_id, question_id) DO UPDATE SET "
                 "value = excluded.value, answered_at = excluded.answered_at, "
                 "answered_by = excluded.answered_by",
-                (response_id, question_id, json.dumps(value, ensure_ascii=False), now, user_id),
+                (response_id, question_id, encoded, now, user_id),
             )
             if dropped:
-                await db.executemany(
+                db.executemany(
                     "DELETE FROM answers WHERE response_id = ? AND question_id = ?",
                     [(response_id, q) for q in dropped],
                 )
-            await db.execute(
+            db.execute(
                 "UPDATE responses SET updated_at = ?, cursor_question = ?, cursor_mode = ?, "
                 "pending = NULL WHERE response_id = ?",
                 (now, cursor[0], cursor[1], response_id),
             )
+
+        async with self._lock:
+            await self._db.run_transaction(work)
 
     async def set_cursor(
         self, response_id: int, question_id: str | None, mode: str | None = None

@@ -601,7 +601,7 @@ class Survey:
             user_id=st.manager.user_id,
             cursor=cursor,
         )
-        log.info(
+        log.debug(  # the answers are in the database; INFO keeps to registrations and results
             "event=answer_saved user=%s cluster=%s question=%s dropped=%d",
             st.manager.user_id,
             st.manager.cluster_id,

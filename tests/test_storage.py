@@ -81,6 +81,18 @@ async def test_answers_upsert_drop_and_cursor_in_one_commit(storage):
     assert (current.cursor_question, current.cursor_mode) == ("c", "walk")
 
 
+async def test_a_failed_answer_transaction_leaves_nothing_and_the_writer_usable(storage):
+    rid = (await storage.start_response(DEMO_CLUSTER.cluster_id, "2021", "v1", 1)).response_id
+    await storage.save_answer(rid, "a", 1, user_id=1, cursor=("a", "walk"))
+    # The upsert of "b" runs, then the drop list (an unbindable value) fails mid-transaction.
+    with pytest.raises(sqlite3.Error):
+        await storage.save_answer(rid, "b", 2, dropped=[object()], user_id=1)  # type: ignore[list-item]
+    assert await storage.answers(rid) == {"a": 1}  # "b" was rolled back with the rest
+    assert (await storage.get_response(DEMO_CLUSTER.cluster_id, "2021")).cursor_question == "a"
+    await storage.save_answer(rid, "c", 3, user_id=1)  # no transaction was left open
+    assert await storage.answers(rid) == {"a": 1, "c": 3}
+
+
 async def test_every_submission_result_is_kept(storage):
     rid = (await storage.start_response(DEMO_CLUSTER.cluster_id, "2021", "v1", 1)).response_id
     for ims, level in ((55.0, "intermedio"), (72.5, "consolidado")):
