@@ -155,7 +155,7 @@ class Engine:
         return [
             q
             for q in self.q.questions
-            if all(c.holds(kept) or c.question not in kept for c in q.relevant)
+            if not q.relevant or all(c.holds(kept) or c.question not in kept for c in q.relevant)
         ]
 
     def progress(self, answers: Answers, question_id: str) -> Progress:
