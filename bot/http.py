@@ -17,7 +17,6 @@ import functools
 from collections.abc import Callable
 
 import aiohttp
-from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -95,11 +94,10 @@ class AiohttpRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("AiohttpRequest is not initialized")
-        read = self._read_timeout if isinstance(read_timeout, DefaultValue) else read_timeout
-        connect = (
-            self._connect_timeout if isinstance(connect_timeout, DefaultValue) else connect_timeout
-        )
-        pool = self._pool_timeout if isinstance(pool_timeout, DefaultValue) else pool_timeout
+        unset = BaseRequest.DEFAULT_NONE  # what PTB passes for a time-out the caller did not give
+        read = self._read_timeout if read_timeout is unset else read_timeout
+        connect = self._connect_timeout if connect_timeout is unset else connect_timeout
+        pool = self._pool_timeout if pool_timeout is unset else pool_timeout
         timeout = _timeout(read, connect, pool)
         data: aiohttp.FormData | bytes | None = None
         headers = None
@@ -144,7 +142,18 @@ class PollingRequest(AiohttpRequest):
         self.pause = pause
         self.busy = busy
 
-    async def do_request(self, *args, **kwargs) -> tuple[int, bytes]:  # type: ignore[no-untyped-def]
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: float | None = BaseRequest.DEFAULT_NONE,  # type: ignore[assignment]
+        write_timeout: float | None = BaseRequest.DEFAULT_NONE,  # type: ignore[assignment]
+        connect_timeout: float | None = BaseRequest.DEFAULT_NONE,  # type: ignore[assignment]
+        pool_timeout: float | None = BaseRequest.DEFAULT_NONE,  # type: ignore[assignment]
+    ) -> tuple[int, bytes]:
         if self.busy is not None and self.busy():
             await asyncio.sleep(self.pause)
-        return await super().do_request(*args, **kwargs)
+        return await super().do_request(
+            url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
+        )
