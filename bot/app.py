@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -25,6 +25,7 @@ from bot.processor import PerUserUpdateProcessor
 from bot.questionnaire.loader import load_questionnaire
 from bot.storage import Storage, utcnow
 from bot.survey import Survey
+from bot.texts import admin as admin_texts
 from bot.tg import RateLimiter
 from charts import ChartRenderer, InlineChartRenderer, Renderer
 from config import Settings
@@ -128,11 +129,19 @@ async def _post_init(app: Application) -> None:
     )
     await storage.forget_updates_before(utcnow() - SEEN_UPDATES_KEPT)
     # The menu is a convenience: a Telegram error here must not stop the bot from starting.
-    await with_retry(
-        lambda: app.bot.set_my_commands([BotCommand(k, v) for k, v in texts.COMMANDS.items()]),
-        "setMyCommands",
-        0,
-    )
+    commands = [BotCommand(k, v) for k, v in texts.COMMANDS.items()]
+    await with_retry(lambda: app.bot.set_my_commands(commands), "setMyCommands", 0)
+    # Admins see their commands too, in their own chat only (an admin who never opened the bot
+    # has no chat yet: Telegram refuses, it is logged, and the commands still work when typed).
+    admin_commands = commands + [BotCommand(k, v) for k, v in admin_texts.ADMIN_COMMANDS.items()]
+    for admin_id in sorted(settings.admin_ids):
+        await with_retry(
+            lambda a=admin_id: app.bot.set_my_commands(
+                admin_commands, scope=BotCommandScopeChat(a)
+            ),
+            "setMyCommands",
+            admin_id,
+        )
     # Reminders due while the bot was down go out at the first run, once.
     schedule_reminders(app, STARTUP_DELAY)
     log.info("event=started db=%s", settings.db_path)

@@ -2031,10 +2031,11 @@ class BotApiServer:
             chat = self._chats.get(chat_id)
             return list(chat.actions) if chat else []
 
-    def commands(self) -> list[dict[str, Any]]:
-        """The default-scope command list registered with setMyCommands."""
+    def commands(self, scope: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """The command list registered with setMyCommands for ``scope`` (default: the default)."""
+        key = _commands_key({"scope": scope} if scope else {})
         with self._lock:
-            return list(self._commands.get(_commands_key({}), []))
+            return list(self._commands.get(key, []))
 
     def webhook_url(self) -> str | None:
         with self._lock:

@@ -29,6 +29,15 @@ def cluster_count(env: Env) -> int:
         return db.execute("SELECT count(*) FROM clusters").fetchone()[0]
 
 
+async def test_admins_alone_see_the_admin_commands_in_their_menu(admin_env):
+    everyone = {c["command"] for c in admin_env.server.commands()}
+    admin_menu = {
+        c["command"] for c in admin_env.server.commands({"type": "chat", "chat_id": ADMIN})
+    }
+    assert {"resumen", "exportar", "participacion"}.isdisjoint(everyone)
+    assert everyone | {"resumen", "exportar", "participacion", "invitar", "importar"} <= admin_menu
+
+
 async def test_non_admins_get_nothing_from_any_admin_command(admin_env, caplog):
     env = admin_env
     ana = env.manager()
