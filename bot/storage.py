@@ -297,6 +297,10 @@ class _Connection(aiosqlite.Connection):
     under load a trip costs about one loop iteration, and the writer's transactions are
     serialized. The hottest transaction (an answer: upsert, drops, cursor) took four trips
     and capped the bot's throughput (docs/BENCHMARKS.md); here it takes one.
+
+    It uses two aiosqlite internals, ``_execute`` (queue a call on the connection's thread) and
+    ``_conn``, which every public method is built on; the version is pinned below 0.23 and
+    ``tests/test_storage.py`` runs this path, commit and rollback.
     """
 
     async def run_transaction(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
@@ -327,9 +331,7 @@ class Storage:
     everything committed before it starts (the writer commits before any reply is sent).
     """
 
-    def __init__(
-        self, db: aiosqlite.Connection, reader: aiosqlite.Connection | None = None
-    ) -> None:
+    def __init__(self, db: _Connection, reader: aiosqlite.Connection | None = None) -> None:
         self._db = db
         self._reader = reader
         self._lock = asyncio.Lock()
