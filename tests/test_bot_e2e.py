@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import struct
+import time
 
 from bot import texts
 from bot.questionnaire.model import ND
@@ -365,6 +366,20 @@ async def test_pause_and_result_commands(env):
     assert "Cómo funciona" in (await ana.next_send()).text
     await ana.send("/inexistente")
     assert "No conozco ese comando" in (await ana.next_send()).text
+
+
+async def test_a_slow_button_answer_does_not_hold_the_next_question(env):
+    # On Telegram each call is a round trip; answering the pressed button runs alongside the
+    # transcript edit and the next question instead of before them.
+    ana = env.manager()
+    await ana.register()
+    env.server.inject_fault("delay", method="answerCallbackQuery", count=1, delay=3.0)
+    pressed = time.monotonic()
+    nxt = await ana.answer("validados")
+    assert question_id(nxt) == "inteligencia_actividades"
+    assert time.monotonic() - pressed < 2.0, "the next question waited for the button's answer"
+    await settle(3.5)
+    assert len(env.server.callback_answers()) >= 1  # and the button was answered all the same
 
 
 async def test_telegram_faults_are_survived_and_no_answer_is_lost(env):

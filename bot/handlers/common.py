@@ -7,7 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ApplicationHandlerStop, ContextTypes
@@ -77,7 +77,10 @@ async def with_retry(call: Callable[[], Awaitable[T]], what: str, chat_id: int) 
 async def perform(
     update: Update, context: ContextTypes.DEFAULT_TYPE, actions: Sequence[Action]
 ) -> None:
-    """Carry out the survey's actions in order, in the chat the update came from."""
+    """Carry out the survey's actions in order, in the chat the update came from.
+
+    Answering the pressed button (with the action's toast, if any) runs alongside them.
+    """
     chat = update.effective_chat
     if chat is None:
         return
@@ -90,9 +93,23 @@ async def perform(
         if query is not None:
             await with_retry(lambda: query.answer(), "answerCallbackQuery", user.id)
         return
+    answering: asyncio.Task[bool | None] | None = None
     if query is not None:
         toast = next((a.text for a in actions if isinstance(a, Toast)), None)
-        await with_retry(lambda: query.answer(toast), "answerCallbackQuery", chat_id)
+        # Off the way to the next question: on Telegram every call is a network round trip.
+        answering = asyncio.create_task(
+            with_retry(lambda: query.answer(toast), "answerCallbackQuery", chat_id)
+        )
+    try:
+        await _carry_out(bot, chat_id, query, actions)
+    finally:
+        if answering is not None:
+            await answering
+
+
+async def _carry_out(
+    bot: Bot, chat_id: int, query: CallbackQuery | None, actions: Sequence[Action]
+) -> None:
     for action in actions:
         if isinstance(action, Send):
             await with_retry(
