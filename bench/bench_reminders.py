@@ -46,7 +46,6 @@ import asyncio
 import contextlib
 import itertools
 import os
-import platform
 import re
 import signal
 import sqlite3
@@ -62,8 +61,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # runnable from a checkout without installing
 
-import telegram  # noqa: E402
 
+from bench.bench_bot import machine_lines  # noqa: E402
 from bot.botapi_server import BotApiServer  # noqa: E402
 from bot.storage import Storage  # noqa: E402
 
@@ -91,14 +90,6 @@ POLICY_ENV = {
 # --------------------------------------------------------------------------------------------
 
 
-def cpu_model() -> str:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
-
-
 def bot_pacing() -> str:
     """The reminder service's pacing constants, as imported now (the subprocess runs the same)."""
     from bot.reminders import service
@@ -106,19 +97,6 @@ def bot_pacing() -> str:
     names = ("SENDS_PER_SECOND", "CONCURRENT_SENDS", "SEND_ATTEMPTS")
     found = [f"{n}={getattr(service, n)}" for n in names if hasattr(service, n)]
     return ", ".join(found) or "unknown"
-
-
-def machine_lines() -> list[str]:
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    load = "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
-    return [
-        f"  nproc               {os.cpu_count()} (usable: {usable})",
-        f"  cpu                 {cpu_model()}",
-        f"  python              {platform.python_version()} ({platform.machine()})",
-        f"  python-telegram-bot {telegram.__version__}",
-        f"  sqlite              {sqlite3.sqlite_version}",
-        f"  load average        {load} (1, 5, 15 min, before the runs)",
-    ]
 
 
 # --------------------------------------------------------------------------------------------

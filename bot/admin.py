@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import Counter
+from collections import ChainMap, Counter
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -223,31 +223,15 @@ class Participation:
         c = self.counts()
         lines = [
             t.PARTICIPATION_TITLE.format(campaign=self.campaign.campaign_id),
-            t.PARTICIPATION_COUNTS.format(
-                registered=c["registered"],
-                no_manager=c["no_manager"],
-                not_started=c["not_started"],
-                draft=c["draft"],
-                submitted=c["submitted"],
-                unreachable=c["unreachable"],
-                opted_out=c["opted_out"],
-            ),
+            # format_map, not format(**…): a Counter gives 0 for a state nobody is in.
+            t.PARTICIPATION_COUNTS.format_map(c),
         ]
         for field, title in (("departamento", t.BY_DEPARTMENT), ("sector", t.BY_SECTOR)):
             lines += ["", title]
-            for name, g in self.by(field).items():
-                lines.append(
-                    t.GROUP_LINE.format(
-                        name=name,
-                        registered=g["registered"],
-                        no_manager=g["no_manager"],
-                        not_started=g["not_started"],
-                        draft=g["draft"],
-                        submitted=g["submitted"],
-                        unreachable=g["unreachable"],
-                        opted_out=g["opted_out"],
-                    )
-                )
+            lines += [
+                t.GROUP_LINE.format_map(ChainMap({"name": name}, g))
+                for name, g in self.by(field).items()
+            ]
         return "\n".join(lines)
 
 

@@ -51,6 +51,8 @@ class AiohttpRequest(BaseRequest):
         "_pool_timeout",
         "_read_timeout",
         "_session",
+        "busy",
+        "pause",
     )
 
     def __init__(
@@ -60,8 +62,13 @@ class AiohttpRequest(BaseRequest):
         read_timeout: float | None = 5.0,
         connect_timeout: float | None = 5.0,
         pool_timeout: float | None = 1.0,
+        pause: float = 0.0,
+        busy: Callable[[], bool] | None = None,
     ) -> None:
         self._pool_size = connection_pool_size
+        # While ``busy()`` is true every request first waits ``pause`` s (see PollingRequest).
+        self.pause = pause
+        self.busy = busy
         self._read_timeout = read_timeout
         self._connect_timeout = connect_timeout
         self._pool_timeout = pool_timeout
@@ -94,6 +101,8 @@ class AiohttpRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("AiohttpRequest is not initialized")
+        if self.busy is not None and self.busy():
+            await asyncio.sleep(self.pause)
         unset = BaseRequest.DEFAULT_NONE  # what PTB passes for a time-out the caller did not give
         read = self._read_timeout if read_timeout is unset else read_timeout
         connect = self._connect_timeout if connect_timeout is unset else connect_timeout
@@ -135,25 +144,7 @@ class PollingRequest(AiohttpRequest):
     once, so a lone manager's answer is never delayed.
     """
 
-    __slots__ = ("busy", "pause")
+    __slots__ = ()
 
     def __init__(self, *, pause: float = 0.01, busy: Callable[[], bool] | None = None) -> None:
-        super().__init__(1)
-        self.pause = pause
-        self.busy = busy
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: float | None = BaseRequest.DEFAULT_NONE,  # type: ignore[assignment]
-        write_timeout: float | None = BaseRequest.DEFAULT_NONE,  # type: ignore[assignment]
-        connect_timeout: float | None = BaseRequest.DEFAULT_NONE,  # type: ignore[assignment]
-        pool_timeout: float | None = BaseRequest.DEFAULT_NONE,  # type: ignore[assignment]
-    ) -> tuple[int, bytes]:
-        if self.busy is not None and self.busy():
-            await asyncio.sleep(self.pause)
-        return await super().do_request(
-            url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
-        )
+        super().__init__(1, pause=pause, busy=busy)

@@ -290,6 +290,14 @@ class Redeem(Enum):
     EXPIRED = "expired"
 
 
+# Each submitted response of a campaign (``?``) joined to its latest result, by cluster.
+_LATEST_SUBMITTED = (
+    "FROM responses s JOIN results r ON r.result_id = "
+    "(SELECT max(result_id) FROM results WHERE response_id = s.response_id) "
+    "WHERE s.campaign_id = ? AND s.status = 'submitted' ORDER BY s.cluster_id"
+)
+
+
 class _Connection(aiosqlite.Connection):
     """aiosqlite's connection, plus a whole transaction in one trip to its thread.
 
@@ -845,9 +853,7 @@ class Storage:
         """Every submitted response of the campaign with its latest result."""
         rows = await self._all(
             "SELECT s.cluster_id, s.questionnaire_version, r.submitted_at, r.scores, r.answers "
-            "FROM responses s JOIN results r ON r.result_id = "
-            "(SELECT max(result_id) FROM results WHERE response_id = s.response_id) "
-            "WHERE s.campaign_id = ? AND s.status = 'submitted' ORDER BY s.cluster_id",
+            + _LATEST_SUBMITTED,
             (campaign_id,),
         )
         return [
@@ -880,10 +886,7 @@ class Storage:
         rows = await self._all(
             "SELECT s.cluster_id, r.ims, r.level, "
             "json_extract(r.scores, '$.areas', '$.estrategia_actualizada') AS head, "
-            f"{picked} AS picked "
-            "FROM responses s JOIN results r ON r.result_id = "
-            "(SELECT max(result_id) FROM results WHERE response_id = s.response_id) "
-            "WHERE s.campaign_id = ? AND s.status = 'submitted' ORDER BY s.cluster_id",
+            f"{picked} AS picked " + _LATEST_SUBMITTED,
             (*paths, campaign_id),
         )
         out = []
