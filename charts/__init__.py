@@ -1,4 +1,4 @@
-"""Charts for the SSME bot: plain data in, PNG bytes out (no Telegram, no questionnaire).
+"""Charts for the SSME bot: plain data in, PNG or JPEG bytes out (no Telegram, no questionnaire).
 
 The specs and the renderers import without matplotlib; the drawing functions
 (``render_radar``, ``render_bars``, ``wrap_label``, ``format_number``) load
@@ -13,6 +13,7 @@ from charts.spec import (
     SSME_AXES,
     SSME_BANDS,
     Band,
+    ImageFormat,
     RadarSpec,
     Series,
     example_spec,
@@ -39,6 +40,7 @@ __all__ = [
     "SSME_BANDS",
     "Band",
     "ChartRenderer",
+    "ImageFormat",
     "InlineChartRenderer",
     "RadarSpec",
     "Renderer",

@@ -3,8 +3,9 @@
 Measured with bench/bench_charts.py (figures in docs/BENCHMARKS.md): rendering 20 charts inside
 the event loop froze it for ~1.7 s; ``asyncio.to_thread`` still stalled it tens of milliseconds
 because Agg and text layout hold the GIL; a small process pool kept the worst stall under 10 ms.
-A cold worker's first chart costs ~400 ms (imports, fonts, first draw), hence the warm-up
-initializer and the explicit :meth:`ChartRenderer.start`.
+A cold worker's first chart costs ~400 ms (imports, fonts, first draw), and its first charts of
+each layout fill the radar's caches (charts/radar.py), hence the warm-up initializer and the
+explicit :meth:`ChartRenderer.start`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from functools import partial
 from types import TracebackType
 from typing import Literal, Protocol, Self, runtime_checkable
 
-from charts.spec import RadarSpec, example_spec
+from charts.spec import ImageFormat, RadarSpec, example_spec
 
 StartMethod = Literal["spawn", "forkserver"]
 
@@ -49,7 +50,12 @@ class Renderer(Protocol):
     async def start(self) -> float: ...
 
     async def render_radar(
-        self, spec: RadarSpec, *, dpi: int = 150, size_inches: tuple[float, float] = (5.8, 5.8)
+        self,
+        spec: RadarSpec,
+        *,
+        dpi: int = 150,
+        size_inches: tuple[float, float] = (5.8, 5.8),
+        image_format: ImageFormat = "png",
     ) -> bytes: ...
 
     async def render_bars(
@@ -90,7 +96,21 @@ def render_bars(
     return render_bars(title, categories, series, **kwargs)  # type: ignore[arg-type]
 
 
-def _init_worker(ready: multiprocessing.queues.Queue[int] | None, warm: bool, nice: int) -> None:
+def _warm_up(specs: Sequence[RadarSpec] = ()) -> None:
+    """Imports, fonts, the first Agg draw, and the radar's caches: a layout per spec (and two
+    example layouts), every vertex value."""
+    from charts import radar
+
+    radar.warm_up([example_spec(overlays=True), example_spec(overlays=False), *specs])
+    radar.render_bars("x", ["a", "b"], [("s", [1.0, 2.0])])
+
+
+def _init_worker(
+    ready: multiprocessing.queues.Queue[int] | None,
+    warm: bool,
+    nice: int,
+    warm_specs: Sequence[RadarSpec] = (),
+) -> None:
     """Pool initializer: runs once in each worker before it takes any job."""
     # Rendering is background work: when workers occupy every core, a lower priority lets the
     # kernel run the bot's event loop as soon as it wakes instead of after a worker's timeslice.
@@ -103,10 +123,9 @@ def _init_worker(ready: multiprocessing.queues.Queue[int] | None, warm: bool, ni
     # stderr once per worker through logging's last-resort handler.
     logging.getLogger("matplotlib").setLevel(logging.ERROR)
     if warm:
-        # Imports, font loading, glyph caches and the first Agg draw are all paid here, not by
-        # the first manager who finishes the questionnaire.
-        render_radar(example_spec(overlays=True))
-        render_bars("x", ["a", "b"], [("s", [1.0, 2.0])])
+        # Imports, font loading, the radar's caches and the first Agg draw are all paid here, not
+        # by the first managers who finish the questionnaire.
+        _warm_up(warm_specs)
     if ready is not None:
         ready.put(os.getpid())
 
@@ -169,8 +188,10 @@ class ChartRenderer(_RendererLifecycle):
     With 20 charts asked for at once (bench/bench_charts.py, 2 cores): rendering in the loop froze
     it ~1.7 s, ``to_thread`` stalled it 30–65 ms through the GIL, this pool 4–9 ms. Workers start
     on :meth:`start` (or on the first render) and run a warm-up initializer that imports
-    matplotlib and renders a dummy chart: a cold worker's first chart costs ~400 ms, a warm
-    one's ~85 ms. Workers run at a lower CPU priority (``nice``) so the loop wins the CPU.
+    matplotlib, renders dummy charts and draws every vertex value (~1 s per worker): a cold
+    worker's first chart costs ~400 ms, a warm one's ~20 ms as JPEG, ~35 ms as PNG. ``warm_specs`` are rendered too, so a caller
+    can have its usual layouts (title lines, overlay count, footnote) cached before the first real
+    chart. Workers run at a lower CPU priority (``nice``) so the loop wins the CPU.
 
     Not tied to an event loop: one instance can serve several loops and sync code
     (:meth:`start_sync`, :meth:`close`).
@@ -184,12 +205,14 @@ class ChartRenderer(_RendererLifecycle):
         warm: bool = True,
         nice: int = 10,
         start_timeout: float = 120.0,
+        warm_specs: Sequence[RadarSpec] = (),
     ) -> None:
         if workers < 1:
             raise ValueError("workers must be >= 1")
         self.workers = workers
         self.start_method = start_method
         self.warm = warm
+        self.warm_specs = tuple(warm_specs)
         self.nice = nice
         self.start_timeout = start_timeout
         self._ctx = multiprocessing.get_context(start_method)
@@ -215,7 +238,7 @@ class ChartRenderer(_RendererLifecycle):
                 max_workers=self.workers,
                 mp_context=self._ctx,
                 initializer=_init_worker,
-                initargs=(q, self.warm, self.nice),
+                initargs=(q, self.warm, self.nice, self.warm_specs),
             )
             # With spawn/forkserver the executor starts a worker per submit while none is idle,
             # so `workers` probes submitted back to back start every worker now, not lazily.
@@ -327,9 +350,16 @@ class ChartRenderer(_RendererLifecycle):
             q.close()
 
     async def render_radar(
-        self, spec: RadarSpec, *, dpi: int = 150, size_inches: tuple[float, float] = (5.8, 5.8)
+        self,
+        spec: RadarSpec,
+        *,
+        dpi: int = 150,
+        size_inches: tuple[float, float] = (5.8, 5.8),
+        image_format: ImageFormat = "png",
     ) -> bytes:
-        return await self._run(partial(render_radar, spec, dpi=dpi, size_inches=size_inches))
+        return await self._run(
+            partial(render_radar, spec, dpi=dpi, size_inches=size_inches, image_format=image_format)
+        )
 
     async def render_bars(
         self,
@@ -359,15 +389,16 @@ class InlineChartRenderer(_RendererLifecycle):
     responsive for occasional charts but, under load, stalls it more than the process pool.
     """
 
-    def __init__(self, *, warm: bool = False) -> None:
+    def __init__(self, *, warm: bool = False, warm_specs: Sequence[RadarSpec] = ()) -> None:
         self.warm = warm
+        self.warm_specs = tuple(warm_specs)
         self._closed = False
         self._started = False
 
     async def start(self) -> float:
         t0 = time.perf_counter()
         if self.warm and not self._started:
-            await asyncio.to_thread(render_radar, example_spec(overlays=True))
+            await asyncio.to_thread(_warm_up, self.warm_specs)
         self._started = True
         return time.perf_counter() - t0
 
@@ -378,10 +409,17 @@ class InlineChartRenderer(_RendererLifecycle):
             raise RuntimeError("InlineChartRenderer is closed")
 
     async def render_radar(
-        self, spec: RadarSpec, *, dpi: int = 150, size_inches: tuple[float, float] = (5.8, 5.8)
+        self,
+        spec: RadarSpec,
+        *,
+        dpi: int = 150,
+        size_inches: tuple[float, float] = (5.8, 5.8),
+        image_format: ImageFormat = "png",
     ) -> bytes:
         self._check()
-        return await asyncio.to_thread(render_radar, spec, dpi=dpi, size_inches=size_inches)
+        return await asyncio.to_thread(
+            render_radar, spec, dpi=dpi, size_inches=size_inches, image_format=image_format
+        )
 
     async def render_bars(
         self,

@@ -14,6 +14,10 @@ from typing import Literal, get_args
 Role = Literal["cluster", "national", "sector", "previous"]
 _ROLES: frozenset[str] = frozenset(get_args(Role))
 
+# How a rendered chart is encoded. PNG is lossless and what files on disk use; Telegram re-encodes
+# every photo as JPEG anyway, and a JPEG encodes in a sixth of the time.
+ImageFormat = Literal["png", "jpeg"]
+
 # The drawing code has a fill and an ink for this many level bands.
 MAX_BANDS = 6
 

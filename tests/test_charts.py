@@ -1,8 +1,10 @@
-"""Charts: PNG validity and size, validation, determinism, process pool, inline renderer."""
+"""Charts: PNG/JPEG validity and size, validation, determinism, the cached radar path against the
+reference path, process pool, inline renderer."""
 
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import pickle
 import struct
@@ -10,11 +12,14 @@ import subprocess
 import sys
 import zlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from charts import (
     SSME_AXES,
@@ -31,6 +36,7 @@ from charts import (
     render_radar,
     wrap_label,
 )
+from charts import radar as radar_module
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 REPO = Path(__file__).resolve().parent.parent
@@ -47,6 +53,18 @@ def png_size(data: bytes) -> tuple[int, int]:
     assert data[-12:] == b"\x00\x00\x00\x00IEND\xaeB`\x82", "truncated PNG"
     width, height = struct.unpack(">II", ihdr[:8])
     return width, height
+
+
+def jpeg_size(data: bytes) -> tuple[int, int]:
+    assert data[:3] == b"\xff\xd8\xff" and data[-2:] == b"\xff\xd9", "not a whole JPEG"
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.format == "JPEG" and image.mode == "RGB"
+        return image.size
+
+
+def pixels(data: bytes) -> np.ndarray:
+    with Image.open(io.BytesIO(data)) as image:
+        return np.asarray(image.convert("RGB"), dtype=np.int16)
 
 
 def cluster_only() -> RadarSpec:
@@ -97,6 +115,18 @@ def test_other_axis_counts(n_axes: int) -> None:
     assert png_size(render_radar(spec)) == (870, 870)
 
 
+def test_radar_jpeg() -> None:
+    spec = example_spec()
+    data = render_radar(spec, image_format="jpeg")
+    assert jpeg_size(data) == (870, 870)
+    assert render_radar(spec, image_format="jpeg") == data
+    assert jpeg_size(render_radar(spec, image_format="jpeg", cache=False)) == (870, 870)
+    # Same picture as the PNG, give or take JPEG's losses.
+    assert np.abs(pixels(data) - pixels(render_radar(spec))).mean() < 2.0
+    with pytest.raises(ValueError, match="formato de imagen 'gif'"):
+        render_radar(spec, image_format="gif")  # type: ignore[arg-type]
+
+
 def test_spec_accepts_lists_and_pickles() -> None:
     spec = RadarSpec(
         "t",
@@ -106,6 +136,153 @@ def test_spec_accepts_lists_and_pickles() -> None:
     )
     assert isinstance(spec.axes, tuple) and isinstance(spec.series[0].values, tuple)
     assert pickle.loads(pickle.dumps(example_spec())) == example_spec()
+
+
+# --------------------------------------------------------------------------- cached radar path
+
+SSME_FOOTNOTE = "El promedio del sector se muestra con al menos 5 clústeres."
+LONG_TITLE = "Clúster de Software y Tecnologías de la Información del Valle del Cauca"
+
+
+def _overlays(k: int) -> tuple[Series, ...]:
+    own = Series("Su clúster", (90, 75, 62.5, 100, 50, 81.3, 37.5, 68.8))
+    others = (
+        Series("Promedio nacional (57)", (68, 59, 55, 63, 47, 58, 41, 52), "national"),
+        Series("Promedio agroindustria (12)", (72, 64, 50, 70, 52, 61, 44, 57), "sector"),
+        Series("Medición 2024", (75, 50, 50, 87.5, 37.5, 62.5, 25, 56.3), "previous"),
+    )
+    return (own, *others[:k])
+
+
+def _axes(n: int) -> tuple[str, ...]:
+    return tuple(f"Área número {i + 1}" for i in range(n))
+
+
+# Name -> (spec, keyword arguments): overlays, title lines, footnote, extremes, long axis names,
+# other axis counts, dpi and size.
+CACHED_CASES: dict[str, tuple[RadarSpec, dict[str, object]]] = {
+    "example": (example_spec(), {}),
+    "plain": (example_spec(overlays=False), {}),
+    "two-line title, one overlay": (
+        RadarSpec(
+            LONG_TITLE,
+            "Medición 2025 · IMS 63,4 · Consolidado",
+            SSME_AXES,
+            _overlays(1),
+            SSME_BANDS,
+        ),
+        {},
+    ),
+    "two overlays, footnote, no subtitle": (
+        RadarSpec(
+            "Clúster Lácteo de Nariño",
+            "",
+            SSME_AXES,
+            _overlays(2),
+            SSME_BANDS,
+            footnote=SSME_FOOTNOTE,
+        ),
+        {},
+    ),
+    "zeros": (
+        RadarSpec("t", "s", SSME_AXES, (Series("Su clúster", (0,) * 8),), bands=SSME_BANDS),
+        {},
+    ),
+    "hundreds": (
+        RadarSpec(
+            "t", "s", SSME_AXES, (Series("Su clúster", (100,) * 8), _overlays(1)[1]), SSME_BANDS
+        ),
+        {},
+    ),
+    "alternating 0/100": (
+        RadarSpec("t", "s", SSME_AXES, (Series("Su clúster", (0, 100) * 4),)),
+        {},
+    ),
+    "3 axes": (RadarSpec("t", "s", _axes(3), (Series("A", (10, 55.5, 99)),)), {}),
+    "5 axes, other bands and rings": (
+        RadarSpec(
+            "t",
+            "s",
+            (
+                "Un eje con un nombre muy largo de verdad",
+                "Corto",
+                "Otro eje igualmente largo, sí",
+                "Cuarto",
+                "Quinto",
+            ),
+            (Series("A", (12.5, 99.9, 86.5, 86.4, 0.4)), Series("B", (50,) * 5, "previous")),
+            bands=(Band(0, 50, "Bajo"), Band(50, 100, "Alto")),
+            rings=(20, 40, 60, 80, 100),
+            footnote="Una nota al pie larga que ocupa más de una línea en la parte inferior de la figura, con acentos: ñ, á, é.",
+        ),
+        {},
+    ),
+    "12 axes": (
+        RadarSpec("t", "s", _axes(12), (Series("A", tuple(i * 8.3 for i in range(12))),)),
+        {},
+    ),
+    "100 dpi, not square": (example_spec(), {"dpi": 100, "size_inches": (6.0, 6.4)}),
+    "200 dpi": (example_spec(), {"dpi": 200, "size_inches": (5.0, 5.0)}),
+}
+
+
+@pytest.mark.parametrize("case", CACHED_CASES)
+def test_cached_radar_matches_the_reference(case: str) -> None:
+    spec, kwargs = CACHED_CASES[case]
+    reference = pixels(render_radar(spec, cache=False, **kwargs))  # type: ignore[arg-type]
+    cached = pixels(render_radar(spec, **kwargs))  # type: ignore[arg-type]
+    assert cached.shape == reference.shape
+    diff = np.abs(cached - reference)
+    # Vertex values are pasted at the nearest quarter pixel (the reference places text to 1/64
+    # px), which moves a glyph edge by 1/8 px at most: single pixels may differ a little, the
+    # picture does not. Measured: mean ≤ 0.04, 3×3 blocks ≤ 22, single pixels ≤ 54.
+    assert diff.mean() < 0.1
+    h, w = (diff.shape[0] // 3) * 3, (diff.shape[1] // 3) * 3
+    blocks = diff[:h, :w].reshape(h // 3, 3, w // 3, 3, 3).mean(axis=(1, 3))
+    assert blocks.max() < 40, "a visible local difference"
+    assert diff.max() < 100
+
+
+def test_cached_radar_does_not_depend_on_what_was_rendered_before() -> None:
+    a = CACHED_CASES["two overlays, footnote, no subtitle"][0]
+    b = CACHED_CASES["two-line title, one overlay"][0]
+    radar_module.clear_caches()
+    cold = render_radar(a)
+    warm = render_radar(a)
+    render_radar(b)
+    render_radar(b, dpi=100)
+    assert render_radar(a) == warm == cold
+    radar_module.warm_up([b])
+    assert render_radar(a) == cold
+    assert render_radar(a, image_format="jpeg") == render_radar(a, image_format="jpeg")
+
+
+def test_cached_radar_in_threads_matches_one_at_a_time() -> None:
+    specs = [spec for spec, kwargs in CACHED_CASES.values() if not kwargs] * 2
+    expected = [render_radar(s) for s in specs]
+    radar_module.clear_caches()
+    with ThreadPoolExecutor(4) as threads:
+        assert list(threads.map(render_radar, specs)) == expected
+
+
+def test_cached_radar_errors_like_the_reference() -> None:
+    crowded = RadarSpec(
+        "t",
+        "s",
+        tuple(f"Eje con un nombre larguísimo {i}" for i in range(10)),
+        (Series("A", (50,) * 10),),
+    )
+    for cache in (True, False):
+        with pytest.raises(ValueError, match="no caben en la figura"):
+            render_radar(crowded, size_inches=(3.0, 3.0), cache=cache)
+
+
+def test_cached_radar_caches_are_bounded() -> None:
+    radar_module.clear_caches()
+    for i in range(radar_module._FRAME_CACHE_SIZE + 3):
+        # Each footnote is a layout of its own.
+        render_radar(RadarSpec("t", "s", SSME_AXES, _overlays(0), footnote=f"Nota {i}"))
+    assert len(radar_module._FRAMES) == radar_module._FRAME_CACHE_SIZE
 
 
 # --------------------------------------------------------------------------- validation
@@ -220,6 +397,9 @@ def pool() -> Iterator[ChartRenderer]:
 async def test_pool_matches_in_process_render(pool: ChartRenderer) -> None:
     spec = example_spec()
     assert await pool.render_radar(spec) == render_radar(spec)
+    jpeg = await pool.render_radar(spec, image_format="jpeg")
+    assert jpeg == render_radar(spec, image_format="jpeg")
+    assert jpeg_size(jpeg) == (870, 870)
 
 
 async def test_pool_renders_ten_concurrently(pool: ChartRenderer) -> None:
@@ -267,6 +447,8 @@ async def test_inline_renderer() -> None:
         results = await asyncio.gather(*(renderer.render_radar(spec) for _ in range(3)))
         assert results[0] == render_radar(spec)
         assert len(set(results)) == 1
+        jpeg = await renderer.render_radar(spec, image_format="jpeg")
+        assert jpeg == render_radar(spec, image_format="jpeg")
         bars = await renderer.render_bars("t", ["a"], [("s", [1.0])])
         assert png_size(bars)[0] == 870
     renderer.close()
