@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,6 +24,10 @@ import aiosqlite
 from bot.questionnaire.model import Value
 
 _T = TypeVar("_T")
+# Work for a connection's thread, queued by _Batches; its outcome is (True, result) or
+# (False, the exception it raised).
+_Job = Callable[[sqlite3.Connection], Any]
+_Outcome = tuple[bool, Any]
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the initial schema.
@@ -299,50 +303,159 @@ _LATEST_SUBMITTED = (
 
 
 class _Connection(aiosqlite.Connection):
-    """aiosqlite's connection, plus a whole transaction in one trip to its thread.
+    """aiosqlite's connection, plus a whole queue of statements in one trip to its thread.
 
-    Each ``await`` on aiosqlite is a round trip to its thread and back through the event loop;
-    under load a trip costs about one loop iteration, and the writer's transactions are
-    serialized. The hottest transaction (an answer: upsert, drops, cursor) took four trips
-    and capped the bot's throughput (docs/BENCHMARKS.md); here it takes one.
+    Each ``await`` on aiosqlite is a round trip to its thread and back through the event loop,
+    and a connection is one thread. Under load the trips, not SQLite, capped the bot: the writer
+    was held 80% of the time for ~0.8 ms a trip, and the reader's queue grew to ~35 ms a read
+    once writes were batched (docs/BENCHMARKS.md). Both now run batches.
 
     It uses two aiosqlite internals, ``_execute`` (queue a call on the connection's thread) and
     ``_conn``, which every public method is built on; the version is pinned below 0.23 and
-    ``tests/test_storage.py`` runs this path, commit and rollback.
+    ``tests/test_storage.py`` runs these paths, commit and rollback.
     """
 
-    async def run_transaction(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
-        def transaction() -> _T:
-            conn = self._conn
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                result = work(conn)
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-            return result
+    async def run_reads(self, jobs: Sequence[_Job]) -> list[_Outcome]:
+        """Run each job on its own (autocommit), in order: ``(True, result)`` or
+        ``(False, exception)`` per job."""
 
-        return await self._execute(transaction)
+        def batch() -> list[_Outcome]:
+            outcomes: list[_Outcome] = []
+            for job in jobs:
+                try:
+                    outcomes.append((True, job(self._conn)))
+                except Exception as exc:
+                    outcomes.append((False, exc))
+            return outcomes
+
+        return await self._execute(batch)
+
+    async def run_transaction(self, jobs: Sequence[_Job]) -> list[_Outcome]:
+        """Run each job in a savepoint of one transaction: ``(True, result)`` or
+        ``(False, exception)`` per job, in order.
+
+        A job that raises is rolled back alone; the others commit together. If the transaction
+        itself fails (``BEGIN`` or ``COMMIT``), nothing is committed and this raises.
+        """
+
+        def batch() -> list[_Outcome]:
+            conn = self._conn
+            outcomes: list[_Outcome] = []
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                for job in jobs:
+                    conn.execute("SAVEPOINT job")
+                    try:
+                        outcomes.append((True, job(conn)))
+                    except Exception as exc:
+                        conn.execute("ROLLBACK TO job")
+                        outcomes.append((False, exc))
+                    conn.execute("RELEASE job")
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            return outcomes
+
+        return await self._execute(batch)
+
+
+async def _migrate(db: aiosqlite.Connection) -> None:
+    async with db.execute("PRAGMA user_version") as cur:
+        (version,) = await cur.fetchone()  # type: ignore[misc]
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        # executescript commits first; the version bump rides in the same script.
+        await db.executescript(
+            f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
+        )
 
 
 async def _connect(path: Path | str) -> _Connection:
     return await _Connection(lambda: sqlite3.connect(str(path), isolation_level=None), 64)
 
 
+class _Batches:
+    """Queue jobs for one connection and run all queued jobs in one trip per batch.
+
+    The first job starts a task that runs the queue; jobs queued while a batch is in the
+    thread form the next batch. At rest a batch is one job and nothing waits; under load
+    batches grow by themselves. For writes this is a group commit.
+    """
+
+    def __init__(
+        self,
+        run: Callable[[Sequence[_Job]], Awaitable[list[_Outcome]]],
+        lock: asyncio.Lock | None = None,
+    ) -> None:
+        self._run = run
+        self._lock = lock or asyncio.Lock()
+        self._queued: list[tuple[_Job, asyncio.Future[Any]]] = []
+        self._runner: asyncio.Task[None] | None = None
+
+    async def __call__(self, job: Callable[[sqlite3.Connection], _T]) -> _T:
+        future: asyncio.Future[_T] = asyncio.get_running_loop().create_future()
+        self._queued.append((job, future))
+        if self._runner is None:
+            self._runner = asyncio.create_task(self._run_queued())
+        return await future
+
+    async def drain(self) -> None:
+        if self._runner is not None:
+            await self._runner
+
+    async def _run_queued(self) -> None:
+        try:
+            while self._queued:
+                async with self._lock:
+                    # Taken under the lock: whatever was queued while waiting for it rides along.
+                    # A job whose caller has gone (cancelled) is dropped before it starts.
+                    batch = [(job, f) for job, f in self._queued if not f.cancelled()]
+                    self._queued = []
+                    if not batch:
+                        continue
+                    try:
+                        outcomes = await self._run([job for job, _ in batch])
+                    except asyncio.CancelledError:
+                        for _, future in batch:
+                            future.cancel()
+                        raise
+                    except Exception as exc:
+                        outcomes = [(False, exc)] * len(batch)
+                for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+                    if future.done():  # its caller was cancelled while the batch ran
+                        continue
+                    if ok:
+                        future.set_result(value)
+                    else:
+                        future.set_exception(value)
+        finally:
+            self._runner = None
+
+
 class Storage:
     """All SQL of the bot, on one SQLite file.
 
-    Two connections, as SQLite's WAL mode allows: one writer, whose transactions are serialized
-    by an asyncio lock, and one reader for the plain reads, so that looking up where a manager
-    stands never queues behind other managers' writes. Each read is one thread hop and sees
-    everything committed before it starts (the writer commits before any reply is sent).
+    Two connections, as SQLite's WAL mode allows: one writer and one reader for the plain reads,
+    so that looking up where a manager stands never queues behind other managers' writes. A
+    read sees everything committed before it starts (a write returns only once committed, and
+    the bot replies after that).
+
+    Reads and single-transaction writes go through :class:`_Batches`: writes are
+    group-committed, each in a savepoint of one transaction, each writer woken with its own
+    result or error. The few multi-step transactions (``_tx``) hold the writer between batches
+    through the same lock.
     """
 
-    def __init__(self, db: _Connection, reader: aiosqlite.Connection | None = None) -> None:
+    def __init__(self, db: _Connection, reader: _Connection | None = None) -> None:
         self._db = db
         self._reader = reader
         self._lock = asyncio.Lock()
+        self._writes = _Batches(db.run_transaction, self._lock)
+        # ":memory:" has no second connection: its reads share the writer, between its batches.
+        self._reads = (
+            _Batches(reader.run_reads) if reader is not None else _Batches(db.run_reads, self._lock)
+        )
 
     @classmethod
     async def open(cls, path: Path | str) -> Storage:
@@ -358,29 +471,21 @@ class Storage:
             "PRAGMA busy_timeout=5000",
         ):
             await db.execute(pragma)
-        storage = cls(db)
-        await storage._migrate()
+        await _migrate(db)
+        reader = None
         if not memory:  # a second connection to ":memory:" would be another, empty database
-            reader = await aiosqlite.connect(str(path), isolation_level=None)
+            reader = await _connect(path)
             reader.row_factory = sqlite3.Row
             for pragma in ("PRAGMA busy_timeout=5000", "PRAGMA query_only=ON"):
                 await reader.execute(pragma)
-            storage._reader = reader
-        return storage
+        return cls(db, reader)
 
     async def close(self) -> None:
+        await self._writes.drain()
+        await self._reads.drain()
         if self._reader is not None:
             await self._reader.close()
         await self._db.close()
-
-    async def _migrate(self) -> None:
-        async with self._db.execute("PRAGMA user_version") as cur:
-            (version,) = await cur.fetchone()  # type: ignore[misc]
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            # executescript commits first; the version bump rides in the same script.
-            await self._db.executescript(
-                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
-            )
 
     async def schema_version(self) -> int:
         async with self._db.execute("PRAGMA user_version") as cur:
@@ -399,20 +504,11 @@ class Storage:
             await self._db.execute("COMMIT")
 
     async def _write(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """One statement as its own transaction (autocommit): one thread hop instead of three.
-
-        Returns the number of rows it changed.
-        """
-        async with self._lock:
-            cursor = await self._db.execute(sql, params)
-            return cursor.rowcount
+        """One statement, group-committed. Returns the number of rows it changed."""
+        return await self._writes(lambda db: db.execute(sql, params).rowcount)
 
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        # One thread hop (execute + fetch + close) instead of three.
-        if self._reader is not None:
-            return list(await self._reader.execute_fetchall(sql, params))  # type: ignore[arg-type]
-        async with self._lock:
-            return list(await self._db.execute_fetchall(sql, params))  # type: ignore[arg-type]
+        return await self._reads(lambda db: db.execute(sql, params).fetchall())
 
     async def _one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
         rows = await self._all(sql, params)
@@ -707,8 +803,7 @@ class Storage:
                 (now, cursor[0], cursor[1], response_id),
             )
 
-        async with self._lock:
-            await self._db.run_transaction(work)
+        await self._writes(work)
 
     async def set_cursor(
         self, response_id: int, question_id: str | None, mode: str | None = None

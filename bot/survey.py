@@ -19,9 +19,10 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
 from html import escape
 from typing import Any
 
@@ -82,16 +83,13 @@ class Toast:
 
 @dataclass(frozen=True)
 class Photo:
-    png: bytes
+    """A chart: ``draw()`` renders it (off the event loop) when the actions are carried out."""
+
+    draw: Callable[[], Awaitable[bytes]]
     caption: str
 
 
-@dataclass(frozen=True)
-class Uploading:
-    """Show "sending a photo…" while the chart renders."""
-
-
-Action = Send | Edit | Toast | Photo | Uploading
+Action = Send | Edit | Toast | Photo
 
 
 @dataclass
@@ -774,18 +772,20 @@ class Survey:
             result.ims,
             result.level,
         )
-        return [Edit(None, ()), Uploading(), *await self._result_actions(st, result)]
+        return [Edit(None, ()), *await self._result_actions(st, result)]
 
     async def _result_actions(self, st: _State, result: ScoreResult) -> list[Action]:
         overlays = await self._overlays(st)
         spec = results.radar_spec(
             self.q, result, st.cluster_name, st.campaign.campaign_id, overlays
         )
-        png = await self.renderer.render_radar(spec)
         why = [Button(texts.BTN_WHY.format(area=a.label), f"w:{a.id}") for a in self.q.areas]
         rows = tuple(tuple(why[i : i + 2]) for i in range(0, len(why), 2))
         return [
-            Photo(png, results.caption(result, st.cluster_name, st.campaign.campaign_id)),
+            Photo(
+                partial(self.renderer.render_radar, spec),
+                results.caption(result, st.cluster_name, st.campaign.campaign_id),
+            ),
             Send(results.advice(result), rows),
         ]
 

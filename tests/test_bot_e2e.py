@@ -60,6 +60,29 @@ async def test_full_walkthrough_to_result_photo(env):
     assert env.stored_answers() == answers
 
 
+async def test_upload_photo_shows_while_the_chart_draws(env):
+    """The chat action goes out when the chart starts drawing, not once it is drawn."""
+    survey = env.bot.app.bot_data["survey"]
+    real, gate = survey.renderer, asyncio.Event()
+
+    class SlowChart:  # a busy chart worker: the one delay the local server cannot make
+        async def render_radar(self, spec, **kwargs):
+            await gate.wait()
+            return await real.render_radar(spec, **kwargs)
+
+    survey.renderer = SlowChart()
+    ana = env.manager()
+    await ana.register()
+    await ana.answer_all(example("consolidado"))
+    since = env.server.call_cursor()
+    ana.press(ana.question.message_id, "r:send")
+    await env.server.wait_for_call_async("sendChatAction", since=since)
+    assert env.server.calls("sendPhoto", since=since) == []
+    gate.set()
+    photo = await ana.next(lambda e: e.method == "sendPhoto")
+    assert photo.caption and "Nivel: Consolidado" in photo.caption
+
+
 async def test_commands_are_registered_in_the_menu(env):
     commands = {c["command"] for c in env.server.commands()}
     assert {"start", "continuar", "revisar", "resultado", "ayuda", "cancelar"} <= commands

@@ -215,3 +215,113 @@ async def test_concurrent_writers_never_interleave_transactions(storage):
     for rid in rids:
         assert len(await storage.answers(rid)) == 25
     assert await storage.integrity_check() == "ok"
+
+
+async def _responses(storage: Storage, n: int) -> list[int]:
+    rids = []
+    for i in range(n):
+        await storage.upsert_clusters(
+            [DEMO_CLUSTER.__class__(**{**DEMO_CLUSTER.__dict__, "cluster_id": f"g{i}"})], "t"
+        )
+        rids.append((await storage.start_response(f"g{i}", "2021", "v1", i)).response_id)
+    return rids
+
+
+async def test_concurrent_writes_are_group_committed(storage, monkeypatch):
+    """Writes queued while a batch runs go to the writer's thread together, not one by one."""
+    rids = await _responses(storage, 50)
+    sizes: list[int] = []
+    run = storage._writes._run
+
+    async def spy(jobs):
+        sizes.append(len(jobs))
+        return await run(jobs)
+
+    monkeypatch.setattr(storage._writes, "_run", spy)
+    await asyncio.gather(
+        *(storage.save_answer(rid, f"q{q}", q, user_id=rid) for rid in rids for q in range(4))
+    )
+    assert sum(sizes) == 200
+    assert len(sizes) <= 10, sizes  # one job, then everything queued meanwhile
+    for rid in rids:
+        assert await storage.answers(rid) == {f"q{q}": q for q in range(4)}
+
+
+async def test_a_failing_write_in_a_batch_fails_alone(storage):
+    rids = await _responses(storage, 3)
+    good = [storage.save_answer(rid, "a", 1, user_id=rid) for rid in rids]
+    bad = storage.save_answer(rids[0], "b", 2, dropped=[object()], user_id=1)  # type: ignore[list-item]
+    outcomes = await asyncio.gather(*good, bad, return_exceptions=True)
+    assert outcomes[:3] == [None, None, None]
+    assert isinstance(outcomes[3], sqlite3.Error)
+    for rid in rids:
+        assert await storage.answers(rid) == {"a": 1}  # the bad job's upsert was rolled back
+    assert await storage.first_time(99) is True  # the writer is usable afterwards
+
+
+async def test_a_batch_whose_transaction_fails_commits_nothing(storage, tmp_path):
+    """Another process holds the write lock: every queued write fails, none half-lands."""
+    rids = await _responses(storage, 2)
+    await storage._db.execute("PRAGMA busy_timeout = 50")
+    other = sqlite3.connect(tmp_path / "db" / "ssme.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        outcomes = await asyncio.gather(
+            *(storage.save_answer(rid, "a", 1, user_id=rid) for rid in rids),
+            storage.first_time(7),
+            return_exceptions=True,
+        )
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert all(isinstance(o, sqlite3.OperationalError) for o in outcomes), outcomes
+    for rid in rids:
+        assert await storage.answers(rid) == {}
+    assert await storage.first_time(7) is True  # it was not recorded the first time
+
+
+async def test_a_cancelled_writer_does_not_stop_the_others(storage):
+    rids = await _responses(storage, 20)
+    tasks = [asyncio.create_task(storage.save_answer(rid, "a", 1, user_id=rid)) for rid in rids]
+    tasks[5].cancel()
+    tasks[12].cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    landed = [rid for rid in rids if await storage.answers(rid) == {"a": 1}]
+    assert set(rids) - set(landed) <= {rids[5], rids[12]}
+    assert len(landed) >= 18
+    await storage.save_answer(rids[5], "a", 1, user_id=1)  # and the writer still works
+    assert await storage.answers(rids[5]) == {"a": 1}
+
+
+async def test_concurrent_reads_share_trips_and_fail_alone(storage, monkeypatch):
+    rids = await _responses(storage, 30)
+    for rid in rids:
+        await storage.save_answer(rid, "a", rid, user_id=rid)
+    sizes: list[int] = []
+    run = storage._reads._run
+
+    async def spy(jobs):
+        sizes.append(len(jobs))
+        return await run(jobs)
+
+    monkeypatch.setattr(storage._reads, "_run", spy)
+    bad = storage._all("SELECT no_such_column FROM answers")
+    outcomes = await asyncio.gather(
+        *(storage.answers(rid) for rid in rids), bad, return_exceptions=True
+    )
+    assert outcomes[:-1] == [{"a": rid} for rid in rids]
+    assert isinstance(outcomes[-1], sqlite3.OperationalError)
+    assert sum(sizes) == 31 and len(sizes) <= 5, sizes
+
+
+async def test_in_memory_storage_reads_on_the_writer(tmp_path):
+    s = await Storage.open(":memory:")
+    try:
+        await s.upsert_clusters([DEMO_CLUSTER], "t")
+        now = utcnow()
+        await s.create_campaign("2021", 2021, now, now + timedelta(days=1), state="open")
+        rid = (await s.start_response(DEMO_CLUSTER.cluster_id, "2021", "v1", 1)).response_id
+        await asyncio.gather(*(s.save_answer(rid, f"q{i}", i, user_id=1) for i in range(10)))
+        assert await s.answers(rid) == {f"q{i}": i for i in range(10)}
+    finally:
+        await s.close()

@@ -12,7 +12,7 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.survey import Action, Button, Edit, Photo, Send, Survey, Toast, Uploading
+from bot.survey import Action, Button, Edit, Photo, Send, Survey, Toast
 from bot.tg import retry_after_seconds
 
 log = logging.getLogger(__name__)
@@ -110,41 +110,60 @@ async def perform(
 async def _carry_out(
     bot: Bot, chat_id: int, query: CallbackQuery | None, actions: Sequence[Action]
 ) -> None:
-    for action in actions:
-        if isinstance(action, Send):
-            await with_retry(
-                lambda a=action: bot.send_message(
-                    chat_id, a.text, parse_mode=ParseMode.HTML, reply_markup=markup(a.buttons)
-                ),
-                "sendMessage",
-                chat_id,
-            )
-        elif isinstance(action, Edit) and query is not None and query.message is not None:
-            message_id = query.message.message_id
-            if action.text is None:
-                call = lambda a=action, m=message_id: bot.edit_message_reply_markup(  # noqa: E731
-                    chat_id, m, reply_markup=markup(a.buttons)
-                )
-            else:
-                call = lambda a=action, m=message_id: bot.edit_message_text(  # noqa: E731
-                    a.text,
-                    chat_id,
-                    m,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup(a.buttons),
-                )
-            await with_retry(call, "editMessage", chat_id)
-        elif isinstance(action, Uploading):
-            await with_retry(
+    # Charts start drawing (in a worker process) at once, with "sending a photo…" shown, while
+    # the actions before them go out.
+    drawing = [asyncio.ensure_future(a.draw()) for a in actions if isinstance(a, Photo)]
+    uploading = (
+        asyncio.create_task(
+            with_retry(
                 lambda: bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO),
                 "sendChatAction",
                 chat_id,
             )
-        elif isinstance(action, Photo):
-            await with_retry(
-                lambda a=action: bot.send_photo(
-                    chat_id, a.png, caption=a.caption, parse_mode=ParseMode.HTML
-                ),
-                "sendPhoto",
-                chat_id,
-            )
+        )
+        if drawing
+        else None
+    )
+    images = iter(drawing)
+    try:
+        for action in actions:
+            if isinstance(action, Send):
+                await with_retry(
+                    lambda a=action: bot.send_message(
+                        chat_id, a.text, parse_mode=ParseMode.HTML, reply_markup=markup(a.buttons)
+                    ),
+                    "sendMessage",
+                    chat_id,
+                )
+            elif isinstance(action, Edit) and query is not None and query.message is not None:
+                message_id = query.message.message_id
+                if action.text is None:
+                    call = lambda a=action, m=message_id: bot.edit_message_reply_markup(  # noqa: E731
+                        chat_id, m, reply_markup=markup(a.buttons)
+                    )
+                else:
+                    call = lambda a=action, m=message_id: bot.edit_message_text(  # noqa: E731
+                        a.text,
+                        chat_id,
+                        m,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=markup(a.buttons),
+                    )
+                await with_retry(call, "editMessage", chat_id)
+            elif isinstance(action, Photo):
+                image = await next(images)
+                await with_retry(
+                    lambda a=action, i=image: bot.send_photo(
+                        chat_id, i, caption=a.caption, parse_mode=ParseMode.HTML
+                    ),
+                    "sendPhoto",
+                    chat_id,
+                )
+    finally:
+        for task in drawing:  # left over only when an earlier action failed
+            if not task.done():
+                task.cancel()
+            elif not task.cancelled():
+                task.exception()  # the earlier failure is the one reported
+        if uploading is not None:
+            await uploading
