@@ -169,7 +169,8 @@ def machine() -> None:
 
 def bench_inprocess() -> None:
     from charts import example_spec, render_radar
-    from charts.radar import clear_caches, warm_up
+    from charts.pool import _warm_up
+    from charts.radar import clear_caches
 
     spec = example_spec()
     single: dict[str, list[float]] = {label: [] for label, _ in VARIANTS}
@@ -195,7 +196,7 @@ def bench_inprocess() -> None:
             # Each round starts as a fresh pool worker would: caches warmed by its initializer
             # only, so the sequence pays for every layout it meets for the first time.
             clear_caches()
-            warm_up([example_spec(overlays=True), example_spec(overlays=False)])
+            _warm_up()
             for s in specs:
                 t0 = time.perf_counter()
                 render_radar(s, **kwargs)  # type: ignore[arg-type]

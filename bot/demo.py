@@ -30,9 +30,11 @@ def _print_event(event: BotEvent, chart_dir: Path, counter: Iterator[int]) -> No
             print(_buttons(event.buttons))
         return
     if event.method == "sendPhoto" and event.message.photo:
-        path = chart_dir / f"resultado_{next(counter)}.png"
+        photo = event.message.photo
+        suffix = ".jpg" if photo.startswith(b"\xff\xd8") else ".png"
+        path = chart_dir / f"resultado_{next(counter)}{suffix}"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(event.message.photo)
+        path.write_bytes(photo)
         print(f"\n🤖 [{texts.DEMO_PHOTO.format(path=path.resolve())}]\n{event.caption or ''}")
         return
     print(f"\n🤖 {event.text or ''}")

@@ -96,21 +96,14 @@ def render_bars(
     return render_bars(title, categories, series, **kwargs)  # type: ignore[arg-type]
 
 
-def _warm_up(specs: Sequence[RadarSpec] = ()) -> None:
-    """Imports, fonts, the first Agg draw, and the radar's caches: a layout per spec (and two
-    example layouts), every vertex value."""
-    from charts import radar
-
-    radar.warm_up([example_spec(overlays=True), example_spec(overlays=False), *specs])
-    radar.render_bars("x", ["a", "b"], [("s", [1.0, 2.0])])
+def _warm_up() -> None:
+    """Imports, fonts, the first Agg draw, and the radar's caches for two common layouts."""
+    render_radar(example_spec(overlays=True))
+    render_radar(example_spec(overlays=False))
+    render_bars("x", ["a", "b"], [("s", [1.0, 2.0])])
 
 
-def _init_worker(
-    ready: multiprocessing.queues.Queue[int] | None,
-    warm: bool,
-    nice: int,
-    warm_specs: Sequence[RadarSpec] = (),
-) -> None:
+def _init_worker(ready: multiprocessing.queues.Queue[int] | None, warm: bool, nice: int) -> None:
     """Pool initializer: runs once in each worker before it takes any job."""
     # Rendering is background work: when workers occupy every core, a lower priority lets the
     # kernel run the bot's event loop as soon as it wakes instead of after a worker's timeslice.
@@ -125,7 +118,7 @@ def _init_worker(
     if warm:
         # Imports, font loading, the radar's caches and the first Agg draw are all paid here, not
         # by the first managers who finish the questionnaire.
-        _warm_up(warm_specs)
+        _warm_up()
     if ready is not None:
         ready.put(os.getpid())
 
@@ -188,10 +181,9 @@ class ChartRenderer(_RendererLifecycle):
     With 20 charts asked for at once (bench/bench_charts.py, 2 cores): rendering in the loop froze
     it ~1.7 s, ``to_thread`` stalled it 30–65 ms through the GIL, this pool 4–9 ms. Workers start
     on :meth:`start` (or on the first render) and run a warm-up initializer that imports
-    matplotlib, renders dummy charts and draws every vertex value (~1 s per worker): a cold
-    worker's first chart costs ~400 ms, a warm one's ~20 ms as JPEG, ~35 ms as PNG. ``warm_specs`` are rendered too, so a caller
-    can have its usual layouts (title lines, overlay count, footnote) cached before the first real
-    chart. Workers run at a lower CPU priority (``nice``) so the loop wins the CPU.
+    matplotlib and renders dummy charts: a cold worker's first chart costs ~400 ms, a warm one's
+    ~20 ms as JPEG, ~35 ms as PNG (~45 ms for the first of a new layout). Workers run at a lower
+    CPU priority (``nice``) so the loop wins the CPU.
 
     Not tied to an event loop: one instance can serve several loops and sync code
     (:meth:`start_sync`, :meth:`close`).
@@ -205,14 +197,12 @@ class ChartRenderer(_RendererLifecycle):
         warm: bool = True,
         nice: int = 10,
         start_timeout: float = 120.0,
-        warm_specs: Sequence[RadarSpec] = (),
     ) -> None:
         if workers < 1:
             raise ValueError("workers must be >= 1")
         self.workers = workers
         self.start_method = start_method
         self.warm = warm
-        self.warm_specs = tuple(warm_specs)
         self.nice = nice
         self.start_timeout = start_timeout
         self._ctx = multiprocessing.get_context(start_method)
@@ -238,7 +228,7 @@ class ChartRenderer(_RendererLifecycle):
                 max_workers=self.workers,
                 mp_context=self._ctx,
                 initializer=_init_worker,
-                initargs=(q, self.warm, self.nice, self.warm_specs),
+                initargs=(q, self.warm, self.nice),
             )
             # With spawn/forkserver the executor starts a worker per submit while none is idle,
             # so `workers` probes submitted back to back start every worker now, not lazily.
@@ -389,16 +379,15 @@ class InlineChartRenderer(_RendererLifecycle):
     responsive for occasional charts but, under load, stalls it more than the process pool.
     """
 
-    def __init__(self, *, warm: bool = False, warm_specs: Sequence[RadarSpec] = ()) -> None:
+    def __init__(self, *, warm: bool = False) -> None:
         self.warm = warm
-        self.warm_specs = tuple(warm_specs)
         self._closed = False
         self._started = False
 
     async def start(self) -> float:
         t0 = time.perf_counter()
         if self.warm and not self._started:
-            await asyncio.to_thread(_warm_up, self.warm_specs)
+            await asyncio.to_thread(_warm_up)
         self._started = True
         return time.perf_counter() - t0
 

@@ -24,7 +24,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import partial
 from typing import Any, Generic, TypeVar, get_args
 
 import numpy as np
@@ -37,7 +36,7 @@ from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, Patch, Polygon, Wedge
 from matplotlib.text import Text
-from matplotlib.transforms import Affine2D, Bbox, IdentityTransform, Transform
+from matplotlib.transforms import Affine2D, Bbox, Transform
 from PIL import Image
 
 from charts.spec import MAX_BANDS, Band, ImageFormat, RadarSpec, validate_spec
@@ -257,25 +256,9 @@ def render_radar(
     return _render_cached(spec, dpi, size, image_format)
 
 
-def warm_up(
-    specs: Sequence[RadarSpec] = (),
-    *,
-    dpi: int = 150,
-    size_inches: tuple[float, float] = (5.8, 5.8),
-) -> None:
-    """Fill the caches before the first real charts: a cached layout per spec, and every vertex
-    value from 0 to 100 (~0.8 s, ~6 MB; drawn on demand they would add ~6 ms to each of a
-    worker's first few dozen charts)."""
-    for spec in specs:
-        render_radar(spec, dpi=dpi, size_inches=size_inches)
-    for value in range(101):
-        text = str(value)
-        _VALUE_SPRITES.get((dpi, text), partial(_draw_values, dpi, text))
-
-
 def clear_caches() -> None:
-    """Forget every cached layout, label and idle figure (tests; memory is bounded anyway)."""
-    for lru in (_FOOTERS, _FRAMES, _VALUE_SPRITES):
+    """Forget every cached layout and idle figure (tests; memory is bounded anyway)."""
+    for lru in (_FOOTERS, _FRAMES):
         lru.clear()
     _BENCHES.clear()
 
@@ -726,20 +709,15 @@ def _value_labels(
 # Within a campaign every chart has the same axes, bands and rings, and the header and footer
 # take one of a few heights, so a handful of layouts covers every chart. Per layout the "frame"
 # (everything under the polygons and outside the chart) is drawn once, by the reference code, and
-# copied into a kept canvas per chart. Ring numbers and vertex values lie above the polygons, so
-# they are pasted as pre-drawn sprites. A kept canvas also keeps its renderer, and with it
-# matplotlib's text-metrics cache, which a new figure per chart would start cold.
+# copied into a kept canvas per chart. Ring numbers lie above the polygons, so they are pasted as
+# pre-drawn sprites. A kept canvas also keeps its renderer, and with it matplotlib's text-metrics
+# cache, which a new figure per chart would start cold.
 #
 # The frame's key holds everything it is drawn from, so a cached frame is exactly what a cold
 # cache would draw: output never depends on what was rendered before.
 
 # A frame is one full RGBA image (~3 MB at 870×870): a bot sees a handful of layouts per campaign.
 _FRAME_CACHE_SIZE = 12
-# Vertex values are pasted at the nearest quarter pixel: 101 strings × 16 positions, ~60 KB a
-# string. matplotlib 3.11 places glyphs to 1/64 px, earlier versions drew each string at a whole
-# pixel: a quarter pixel is well below what anyone can see.
-_VALUE_PHASES = 4
-_VALUE_CACHE_SIZE = 256
 # Canvases kept for reuse; more than one only while threads render at the same time.
 _IDLE_BENCHES = 4
 
@@ -802,7 +780,6 @@ class _BenchPool:
 _BENCHES = _BenchPool(_IDLE_BENCHES)
 _FOOTERS: _LRU[Hashable, float] = _LRU(32)
 _FRAMES: _LRU[Hashable, _Frame] = _LRU(_FRAME_CACHE_SIZE)
-_VALUE_SPRITES: _LRU[Hashable, tuple[tuple[_Sprite, ...], ...]] = _LRU(_VALUE_CACHE_SIZE)
 
 
 def _render_cached(
@@ -829,16 +806,24 @@ def _render_cached(
             artist.set_figure(fig)
             artist.set_transform(to_fig)
             artist.draw(renderer)
-        sprites = list(frame.rings)
-        values = _value_labels(spec, geometry, dpi / 72.0)
-        anchors = to_fig.transform([(x, y) for x, y, _ in values])
-        for (ax, ay), (_, _, text) in zip(anchors, values, strict=True):
-            sprites.append(_value_sprite(dpi, text, ax, ay))
         gc = renderer.new_gc()
-        for sprite in sprites:
+        for sprite in frame.rings:
             renderer.draw_image(gc, sprite.x, sprite.y, sprite.rgba)
         gc.restore()
-        for artist in [*header, legend]:
+        values = [
+            _figure_text(
+                fig,
+                x,
+                y,
+                s,
+                attach=False,
+                transform=to_fig,
+                fontproperties=_font(_FS_VALUE, weight="bold"),
+                **_VALUE_STYLE,
+            )
+            for x, y, s in _value_labels(spec, geometry, dpi / 72.0)
+        ]
+        for artist in [*values, *header, legend]:
             artist.draw(renderer)
         return _encode(bench.canvas, image_format)
 
@@ -889,61 +874,14 @@ def _ink_box(text: Text, renderer: Any) -> Bbox:
     )
 
 
-def _cut(pixels: np.ndarray, box: Bbox, origin: tuple[int, int] = (0, 0)) -> _Sprite:
-    """The pixels under ``box`` plus a pixel of antialiasing, as a sprite placed relative to
-    ``origin``."""
+def _cut(pixels: np.ndarray, box: Bbox) -> _Sprite:
+    """The pixels under ``box`` plus a pixel of antialiasing, as a sprite."""
     height, width = pixels.shape[:2]
     x0, y0 = max(0, math.floor(box.x0) - 1), max(0, math.floor(box.y0) - 1)
     x1, y1 = min(width, math.ceil(box.x1) + 1), min(height, math.ceil(box.y1) + 1)
     # Not marked read-only: draw_image refuses read-only arrays (it never writes to them).
     rgba = np.ascontiguousarray(pixels[height - y1 : height - y0, x0:x1][::-1])
-    return _Sprite(x0 - origin[0], y0 - origin[1], rgba)
-
-
-def _value_sprite(dpi: int, text: str, x: float, y: float) -> _Sprite:
-    """The vertex value ``text`` centred at display pixel (x, y), to the nearest 1/_VALUE_PHASES
-    of a pixel."""
-    ix, fx = divmod(round(x * _VALUE_PHASES), _VALUE_PHASES)
-    iy, fy = divmod(round(y * _VALUE_PHASES), _VALUE_PHASES)
-    sprite = _VALUE_SPRITES.get((dpi, text), partial(_draw_values, dpi, text))[fy][fx]
-    return _Sprite(ix + sprite.x, iy + sprite.y, sprite.rgba)
-
-
-def _draw_values(dpi: int, text: str) -> tuple[tuple[_Sprite, ...], ...]:
-    """``text`` as a vertex value at every sub-pixel position, ``[fy][fx]``, each sprite relative
-    to its anchor pixel. One canvas holds them all: a figure and a draw per label would cost
-    seven times as much, and a worker meets every value from 0 to 100 soon enough."""
-    cell = math.ceil(4 * _FS_VALUE * dpi / 72.0)  # comfortably larger than the label
-    side = cell * _VALUE_PHASES + 1  # + 1: inches × dpi may round down a pixel
-    fig = Figure(figsize=(side / dpi, side / dpi), dpi=dpi, facecolor="none")
-    canvas = FigureCanvasAgg(fig)
-    font = _font(_FS_VALUE, weight="bold")
-    steps = range(_VALUE_PHASES)
-    for fy in steps:
-        for fx in steps:
-            fig.text(
-                fx * cell + cell // 2 + fx / _VALUE_PHASES,
-                fy * cell + cell // 2 + fy / _VALUE_PHASES,
-                text,
-                transform=IdentityTransform(),
-                fontproperties=font,
-                **_VALUE_STYLE,
-            )
-    canvas.draw()
-    pixels = np.asarray(canvas.buffer_rgba())
-    height = pixels.shape[0]
-
-    def cut(fx: int, fy: int) -> _Sprite:
-        x0, y0 = fx * cell, fy * cell
-        cell_pixels = pixels[height - y0 - cell : height - y0, x0 : x0 + cell]
-        rows = np.flatnonzero(cell_pixels[..., 3].any(axis=1))
-        cols = np.flatnonzero(cell_pixels[..., 3].any(axis=0))
-        ink = Bbox.from_extents(
-            x0 + cols[0], y0 + cell - 1 - rows[-1], x0 + cols[-1] + 1, y0 + cell - rows[0]
-        )
-        return _cut(pixels, ink, (x0 + cell // 2, y0 + cell // 2))
-
-    return tuple(tuple(cut(fx, fy) for fx in steps) for fy in steps)
+    return _Sprite(x0, y0, rgba)
 
 
 # --------------------------------------------------------------------------- bars

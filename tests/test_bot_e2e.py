@@ -4,9 +4,11 @@ and real chart rendering. No handler is called directly."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
-import struct
 import time
+
+from PIL import Image
 
 from bot import texts
 from bot.questionnaire.model import ND
@@ -19,12 +21,11 @@ from tests.e2e import (
     settle,
 )
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
-
-def png_size(data: bytes) -> tuple[int, int]:
-    assert data[:8] == PNG_SIGNATURE
-    return struct.unpack(">II", data[16:24])
+def jpeg_size(data: bytes) -> tuple[int, int]:
+    image = Image.open(io.BytesIO(data))
+    assert image.format == "JPEG"  # Telegram re-encodes photos as JPEG: the bot sends one
+    return image.size
 
 
 async def test_full_walkthrough_to_result_photo(env):
@@ -38,7 +39,7 @@ async def test_full_walkthrough_to_result_photo(env):
     assert "Ventas 2021: $457.000.000.000" in review.text
 
     photo, advice = await ana.submit()
-    width, height = png_size(photo.message.photo)
+    width, height = jpeg_size(photo.message.photo)
     assert width > 600 and height > 600
     assert "IMS): 88,9" in photo.caption and "Nivel: Consolidado" in photo.caption
     assert "Gobernanza: 94,4 (Sólido)" in photo.caption

@@ -233,14 +233,9 @@ def test_cached_radar_matches_the_reference(case: str) -> None:
     cached = pixels(render_radar(spec, **kwargs))  # type: ignore[arg-type]
     assert cached.shape == reference.shape
     diff = np.abs(cached - reference)
-    # Vertex values are pasted at the nearest quarter pixel (the reference places text to 1/64
-    # px), which moves a glyph edge by 1/8 px at most: single pixels may differ a little, the
-    # picture does not. Measured: mean ≤ 0.04, 3×3 blocks ≤ 22, single pixels ≤ 54.
-    assert diff.mean() < 0.1
-    h, w = (diff.shape[0] // 3) * 3, (diff.shape[1] // 3) * 3
-    blocks = diff[:h, :w].reshape(h // 3, 3, w // 3, 3, 3).mean(axis=(1, 3))
-    assert blocks.max() < 40, "a visible local difference"
-    assert diff.max() < 100
+    # Only the ring numbers are pasted (at their exact places) instead of drawn, which leaves
+    # rounding in the alpha blend: measured ≤ 2 of 255 on any pixel.
+    assert diff.max() <= 4, f"{np.count_nonzero(diff > 4)} pixels differ visibly"
 
 
 def test_cached_radar_does_not_depend_on_what_was_rendered_before() -> None:
@@ -252,7 +247,7 @@ def test_cached_radar_does_not_depend_on_what_was_rendered_before() -> None:
     render_radar(b)
     render_radar(b, dpi=100)
     assert render_radar(a) == warm == cold
-    radar_module.warm_up([b])
+    render_radar(b, dpi=200)
     assert render_radar(a) == cold
     assert render_radar(a, image_format="jpeg") == render_radar(a, image_format="jpeg")
 
