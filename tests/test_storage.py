@@ -227,17 +227,23 @@ async def _responses(storage: Storage, n: int) -> list[int]:
     return rids
 
 
-async def test_concurrent_writes_are_group_committed(storage, monkeypatch):
-    """Writes queued while a batch runs go to the writer's thread together, not one by one."""
-    rids = await _responses(storage, 50)
+def _batch_sizes(batches, monkeypatch) -> list[int]:
+    """The size of each batch that ``batches`` runs from now on."""
     sizes: list[int] = []
-    run = storage._writes._run
+    run = batches._run
 
     async def spy(jobs):
         sizes.append(len(jobs))
         return await run(jobs)
 
-    monkeypatch.setattr(storage._writes, "_run", spy)
+    monkeypatch.setattr(batches, "_run", spy)
+    return sizes
+
+
+async def test_concurrent_writes_are_group_committed(storage, monkeypatch):
+    """Writes queued while a batch runs go to the writer's thread together, not one by one."""
+    rids = await _responses(storage, 50)
+    sizes = _batch_sizes(storage._writes, monkeypatch)
     await asyncio.gather(
         *(storage.save_answer(rid, f"q{q}", q, user_id=rid) for rid in rids for q in range(4))
     )
@@ -297,14 +303,7 @@ async def test_concurrent_reads_share_trips_and_fail_alone(storage, monkeypatch)
     rids = await _responses(storage, 30)
     for rid in rids:
         await storage.save_answer(rid, "a", rid, user_id=rid)
-    sizes: list[int] = []
-    run = storage._reads._run
-
-    async def spy(jobs):
-        sizes.append(len(jobs))
-        return await run(jobs)
-
-    monkeypatch.setattr(storage._reads, "_run", spy)
+    sizes = _batch_sizes(storage._reads, monkeypatch)
     bad = storage._all("SELECT no_such_column FROM answers")
     outcomes = await asyncio.gather(
         *(storage.answers(rid) for rid in rids), bad, return_exceptions=True
