@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import TypeVar
 
 from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -127,38 +127,7 @@ async def _carry_out(
     images = iter(drawing)
     try:
         for action in actions:
-            if isinstance(action, Send):
-                await with_retry(
-                    lambda a=action: bot.send_message(
-                        chat_id, a.text, parse_mode=ParseMode.HTML, reply_markup=markup(a.buttons)
-                    ),
-                    "sendMessage",
-                    chat_id,
-                )
-            elif isinstance(action, Edit) and query is not None and query.message is not None:
-                message_id = query.message.message_id
-                if action.text is None:
-                    call = lambda a=action, m=message_id: bot.edit_message_reply_markup(  # noqa: E731
-                        chat_id, m, reply_markup=markup(a.buttons)
-                    )
-                else:
-                    call = lambda a=action, m=message_id: bot.edit_message_text(  # noqa: E731
-                        a.text,
-                        chat_id,
-                        m,
-                        parse_mode=ParseMode.HTML,
-                        reply_markup=markup(a.buttons),
-                    )
-                await with_retry(call, "editMessage", chat_id)
-            elif isinstance(action, Photo):
-                image = await next(images)
-                await with_retry(
-                    lambda a=action, i=image: bot.send_photo(
-                        chat_id, i, caption=a.caption, parse_mode=ParseMode.HTML
-                    ),
-                    "sendPhoto",
-                    chat_id,
-                )
+            await _carry_out_one(bot, chat_id, query, action, images)
     finally:
         for task in drawing:  # left over only when an earlier action failed
             if not task.done():
@@ -167,3 +136,44 @@ async def _carry_out(
                 task.exception()  # the earlier failure is the one reported
         if uploading is not None:
             await uploading
+
+
+async def _carry_out_one(
+    bot: Bot,
+    chat_id: int,
+    query: CallbackQuery | None,
+    action: Action,
+    images: Iterator[Awaitable[bytes]],
+) -> None:
+    if isinstance(action, Send):
+        await with_retry(
+            lambda a=action: bot.send_message(
+                chat_id, a.text, parse_mode=ParseMode.HTML, reply_markup=markup(a.buttons)
+            ),
+            "sendMessage",
+            chat_id,
+        )
+    elif isinstance(action, Edit) and query is not None and query.message is not None:
+        message_id = query.message.message_id
+        if action.text is None:
+            call = lambda a=action: bot.edit_message_reply_markup(  # noqa: E731
+                chat_id, message_id, reply_markup=markup(a.buttons)
+            )
+        else:
+            call = lambda a=action: bot.edit_message_text(  # noqa: E731
+                a.text,
+                chat_id,
+                message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup(a.buttons),
+            )
+        await with_retry(call, "editMessage", chat_id)
+    elif isinstance(action, Photo):
+        image = await next(images)
+        await with_retry(
+            lambda a=action: bot.send_photo(
+                chat_id, image, caption=a.caption, parse_mode=ParseMode.HTML
+            ),
+            "sendPhoto",
+            chat_id,
+        )
