@@ -405,6 +405,7 @@ class _Batches:
             await self._runner
 
     async def _run_queued(self) -> None:
+        batch: list[tuple[_Job, asyncio.Future[Any]]] = []
         try:
             while self._queued:
                 async with self._lock:
@@ -416,10 +417,6 @@ class _Batches:
                         continue
                     try:
                         outcomes = await self._run([job for job, _ in batch])
-                    except asyncio.CancelledError:
-                        for _, future in batch:
-                            future.cancel()
-                        raise
                     except Exception as exc:
                         outcomes = [(False, exc)] * len(batch)
                 for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
@@ -429,6 +426,14 @@ class _Batches:
                         future.set_result(value)
                     else:
                         future.set_exception(value)
+                batch = []
+        except BaseException:
+            # Cancelled, or SystemExit raised in this task by a signal: no caller may wait for
+            # ever, or the bot's shutdown (which waits for every update to end) never ends.
+            for _, future in [*batch, *self._queued]:
+                future.cancel()
+            self._queued = []
+            raise
         finally:
             self._runner = None
 

@@ -324,3 +324,20 @@ async def test_in_memory_storage_reads_on_the_writer(tmp_path):
         assert await s.answers(rid) == {f"q{i}": i for i in range(10)}
     finally:
         await s.close()
+
+
+async def test_a_cancelled_batch_runner_leaves_no_caller_waiting(storage):
+    """A shutdown waits for every update: a caller stuck on a dead batch would hang it."""
+    rids = await _responses(storage, 4)
+    first = asyncio.create_task(storage.save_answer(rids[0], "a", 1, user_id=1))
+    for _ in range(3):  # the caller queues its job, the runner starts and takes it
+        await asyncio.sleep(0)
+    queued = [asyncio.create_task(storage.save_answer(r, "a", 1, user_id=1)) for r in rids[1:]]
+    await asyncio.sleep(0)
+    assert storage._writes._queued  # waiting for the next batch
+    storage._writes._runner.cancel()
+    outcomes = await asyncio.wait_for(asyncio.gather(*queued, return_exceptions=True), 5)
+    assert all(isinstance(o, asyncio.CancelledError) for o in outcomes), outcomes
+    await asyncio.gather(first, return_exceptions=True)
+    await storage.save_answer(rids[1], "b", 2, user_id=1)  # a new runner serves new writes
+    assert (await storage.answers(rids[1]))["b"] == 2
