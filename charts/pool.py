@@ -182,7 +182,7 @@ class ChartRenderer(_RendererLifecycle):
     it ~1.7 s, ``to_thread`` stalled it 30–65 ms through the GIL, this pool 4–9 ms. Workers start
     on :meth:`start` (or on the first render) and run a warm-up initializer that imports
     matplotlib and renders dummy charts: a cold worker's first chart costs ~400 ms, a warm one's
-    ~20 ms as JPEG, ~35 ms as PNG (~45 ms for the first of a new layout). Workers run at a lower
+    ~22 ms as JPEG, ~35 ms as PNG (35–55 ms for the first of a new layout). Workers run at a lower
     CPU priority (``nice``) so the loop wins the CPU.
 
     Not tied to an event loop: one instance can serve several loops and sync code
