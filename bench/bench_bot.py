@@ -1,7 +1,7 @@
 """End-to-end load benchmark of the bot: `python bench/bench_bot.py {latency,throughput,all}`.
 
 The real bot runs as a separate process (`python -m bot.cli run`, long polling, 2 chart workers)
-against the local fake Bot API server (:mod:`bot.botapi_server`), which runs in this process on its
+against the local fake Bot API server (:mod:`local_botapi.server`), which runs in this process on its
 own thread. Simulated managers are asyncio tasks here: each redeems an invitation (`/start
 <code>`), accepts the consent, answers all 41 questions of ``bot/examples/consolidado.yaml``
 (a few integers vary per manager) the way a person does (buttons, ticks + «Listo», typed
@@ -72,12 +72,12 @@ import telegram  # noqa: E402
 import yaml  # noqa: E402
 
 from bot import texts  # noqa: E402
-from bot.botapi_server import BotApiServer, BotEvent  # noqa: E402
 from bot.local import seed  # noqa: E402
 from bot.questionnaire.loader import load_questionnaire  # noqa: E402
 from bot.questionnaire.model import ND  # noqa: E402
 from bot.questionnaire.parsing import format_number  # noqa: E402
 from bot.storage import Cluster  # noqa: E402
+from local_botapi.server import BotApiServer, BotEvent  # noqa: E402
 
 TARGET_ANSWER_P95 = 0.030
 TARGET_PHOTO_P95 = 0.300
@@ -255,8 +255,8 @@ def thread_cpu(native_id: int | None) -> float:
 UNLIMITED_LAUNCHER = """\
 import sys
 import bot.app
-import bot.tg
-bot.app.RateLimiter = lambda **kw: bot.tg.RateLimiter(**{**kw, "overall_max_rate": 0})
+import bot.handlers.tg
+bot.app.RateLimiter = lambda **kw: bot.handlers.tg.RateLimiter(**{**kw, "overall_max_rate": 0})
 from bot.cli import main
 sys.exit(main(["run"]))
 """

@@ -74,7 +74,7 @@ async def charts(spec) -> None:  # type: ignore[no-untyped-def]
 def main() -> None:
     import yaml
 
-    from bot import results
+    from bot.conversation import results
     from bot.questionnaire.engine import Engine
     from bot.questionnaire.loader import parse_definition
     from scoring import score_answers

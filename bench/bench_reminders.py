@@ -1,7 +1,7 @@
 """Reminder broadcast benchmark: `python bench/bench_reminders.py {rate,kill,all} [--count N]`.
 
 N managers (default 5,000) are due an invitation reminder at once. The fake Bot API server
-(:mod:`bot.botapi_server`) runs in this process and enforces a global limit of 30 sends/s (any
+(:mod:`local_botapi.server`) runs in this process and enforces a global limit of 30 sends/s (any
 send beyond 30 in a sliding 1 s window gets ``429 Too Many Requests`` with ``retry_after=1``, as
 Telegram does for broadcasts). The real bot runs as a subprocess (``python -m bot.cli run``); its
 own reminder timer (first run ~2 s after start) sends the batch with whatever pacing the bot ships
@@ -63,8 +63,8 @@ sys.path.insert(0, str(REPO))  # runnable from a checkout without installing
 
 
 from bench.bench_bot import machine_lines  # noqa: E402
-from bot.botapi_server import BotApiServer  # noqa: E402
 from bot.storage import Storage  # noqa: E402
+from local_botapi.server import BotApiServer  # noqa: E402
 
 RATE_LIMIT = 30.0  # the server's global limit, sends per second (Telegram's broadcast limit)
 TARGET_SHARE = 0.90
@@ -92,7 +92,7 @@ POLICY_ENV = {
 
 def bot_pacing() -> str:
     """The reminder service's pacing constants, as imported now (the subprocess runs the same)."""
-    from bot.reminders import service
+    from bot.reminders import sender as service
 
     names = ("SENDS_PER_SECOND", "CONCURRENT_SENDS", "SEND_ATTEMPTS")
     found = [f"{n}={getattr(service, n)}" for n in names if hasattr(service, n)]

@@ -55,10 +55,10 @@ sys.path.insert(0, str(REPO))  # runnable from a checkout without installing
 
 import yaml  # noqa: E402
 
+from bot.files.registry import DEPARTMENTS, MANAGER_TYPES, SECTORS  # noqa: E402
 from bot.questionnaire.engine import Engine  # noqa: E402
 from bot.questionnaire.loader import load_questionnaire  # noqa: E402
 from bot.questionnaire.model import ND, Question, Questionnaire  # noqa: E402
-from bot.registry import DEPARTMENTS, MANAGER_TYPES, SECTORS  # noqa: E402
 from bot.storage import Storage  # noqa: E402
 from scoring import score_answers  # noqa: E402
 
@@ -437,7 +437,7 @@ def import_cost(env: dict[str, str], cwd: Path) -> str:
     code = (
         "import sys, time\n"
         "t0 = time.perf_counter(); import bot.cli; t1 = time.perf_counter()\n"
-        "import bot.admin; t2 = time.perf_counter()\n"
+        "import bot.services.admin; t2 = time.perf_counter()\n"
         "heavy = [m for m in ('matplotlib', 'numpy', 'openpyxl') if m in sys.modules]\n"
         "print(f'{t1 - t0:.3f} {t2 - t1:.3f} {\",\".join(heavy)}')\n"
     )
@@ -445,7 +445,7 @@ def import_cost(env: dict[str, str], cwd: Path) -> str:
         [sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, check=True
     ).stdout.split()
     return (
-        f"  imports: bot.cli {float(out[0]) * 1000:.0f} ms; then bot.admin (summary/export) "
+        f"  imports: bot.cli {float(out[0]) * 1000:.0f} ms; then bot.services.admin (summary/export) "
         f"{float(out[1]) * 1000:.0f} ms more, which loads {out[2] if len(out) > 2 else 'nothing heavy'}"
     )
 
@@ -488,9 +488,9 @@ def check_outputs(workdir: Path, n: int) -> list[str]:
 
 
 async def pieces(db_path: Path) -> list[tuple[str, float, float]]:
-    from bot import admin
-    from bot import summary as summaries
-    from bot.export import ExportRow, export_tables, to_csv_zip, to_xlsx
+    from bot.reports import summary as summaries
+    from bot.reports.export import ExportRow, export_tables, to_csv_zip, to_xlsx
+    from bot.services import admin
     from bot.texts import admin as t
 
     q = load_questionnaire(None)

@@ -33,12 +33,12 @@ from typing import Any
 
 import yaml
 
-from bot.botapi_server import BotApiServer, BotEvent
 from bot.local import DEMO_CLUSTER, seed
 from bot.questionnaire.loader import load_questionnaire
 from bot.questionnaire.model import ND
 from bot.questionnaire.parsing import format_number
 from bot.storage import Cluster, utcnow
+from local_botapi.server import BotApiServer, BotEvent
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONNAIRE = load_questionnaire()

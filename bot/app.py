@@ -17,16 +17,17 @@ from telegram.ext import (
 )
 
 from bot import texts
+from bot.conversation import callbacks as cb
+from bot.conversation.survey import Survey
 from bot.handlers import admin, errors, manager
-from bot.handlers.common import drop_duplicates, with_retry
+from bot.handlers.http import AiohttpRequest, PollingRequest
 from bot.handlers.jobs import schedule_reminders
-from bot.http import AiohttpRequest, PollingRequest
-from bot.processor import PerUserUpdateProcessor
+from bot.handlers.processor import PerUserUpdateProcessor
+from bot.handlers.send import drop_duplicates, with_retry
+from bot.handlers.tg import RateLimiter
 from bot.questionnaire.loader import load_questionnaire
 from bot.storage import Storage, utcnow
-from bot.survey import Survey
 from bot.texts import admin as admin_texts
-from bot.tg import RateLimiter
 from charts import ChartRenderer, InlineChartRenderer, Renderer
 from config import Settings
 
@@ -92,8 +93,8 @@ def build_application(settings: Settings) -> Application:
             admin.import_registry,
         )
     )
-    app.add_handler(CallbackQueryHandler(admin.remind_now, pattern=r"^adm:remind:"))
-    app.add_handler(CallbackQueryHandler(admin.erase, pattern=r"^adm:erase:\d+$"))
+    app.add_handler(CallbackQueryHandler(admin.remind_now, pattern=cb.is_kind(cb.RemindNow)))
+    app.add_handler(CallbackQueryHandler(admin.erase, pattern=cb.is_kind(cb.EraseRequest)))
     app.add_handler(CallbackQueryHandler(manager.button))
     app.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE, manager.edited)

@@ -50,7 +50,7 @@ def _read_answers(path: Path) -> dict[str, Any]:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from bot import results
+    from bot.conversation import results
     from charts import render_radar
     from scoring import score_answers
 
@@ -141,7 +141,7 @@ async def _with_storage(settings: Settings, work: Any) -> Any:
 
 
 def cmd_import_clusters(args: argparse.Namespace) -> int:
-    from bot.registry import parse_registry_csv
+    from bot.files.registry import parse_registry_csv
     from bot.storage import Cluster
 
     settings = _settings()
@@ -161,7 +161,7 @@ def cmd_import_clusters(args: argparse.Namespace) -> int:
 
 
 def cmd_invite(args: argparse.Namespace) -> int:
-    from bot.survey import deep_link, invitation_expiry, new_token
+    from bot.services.invitations import deep_link, invitation_expiry, new_token
 
     settings = _settings()
 
@@ -247,7 +247,7 @@ def cmd_campaign(args: argparse.Namespace) -> int:
 
 def _admin(work: Any) -> Any:
     """Run an admin task on the database; an AdminError becomes a one-line CLI error."""
-    from bot.admin import AdminError
+    from bot.services.admin import AdminError
 
     settings = _settings()
     questionnaire = load_questionnaire(settings.questionnaire_path)
@@ -265,7 +265,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     import re
     from html import unescape
 
-    from bot import admin
+    from bot.services import admin
 
     bundle = _admin(lambda s, q: admin.summary(s, q, args.campaign))
     if args.json:
@@ -273,7 +273,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     else:
         print(unescape(re.sub(r"<[^>]+>", "", bundle.text)))
     if args.charts:
-        from bot.summary import render_chart
+        from bot.reports.summary import render_chart
 
         args.charts.mkdir(parents=True, exist_ok=True)
         for name, job in bundle.charts:
@@ -284,7 +284,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from bot import admin
+    from bot.services import admin
 
     filename, data = _admin(lambda s, q: admin.export(s, q, args.campaign, args.format))
     path = args.output or Path(filename)
@@ -295,7 +295,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import_responses(args: argparse.Namespace) -> int:
-    from bot import admin
+    from bot.services import admin
 
     try:
         data = args.file.read_bytes()
@@ -310,7 +310,7 @@ def cmd_participation(args: argparse.Namespace) -> int:
     import re
     from html import unescape
 
-    from bot import admin
+    from bot.services import admin
 
     report = _admin(lambda s, q: admin.participation(s, args.campaign))
     print(unescape(re.sub(r"<[^>]+>", "", report.text())))
@@ -320,11 +320,11 @@ def cmd_participation(args: argparse.Namespace) -> int:
 def cmd_remind(args: argparse.Namespace) -> int:
     from telegram.ext import ExtBot
 
-    from bot.admin import resolve_campaign
-    from bot.http import AiohttpRequest
-    from bot.reminders.service import plan, send_due
+    from bot.handlers.http import AiohttpRequest
+    from bot.handlers.tg import RateLimiter
+    from bot.reminders.sender import plan, send_due
+    from bot.services.admin import resolve_campaign
     from bot.storage import utcnow
-    from bot.tg import RateLimiter
 
     settings = _settings()
 
@@ -367,7 +367,7 @@ def cmd_remind(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from bot.backup import BackupError, backup
+    from bot.services.backup import BackupError, backup
 
     settings = _settings()
     try:
@@ -383,7 +383,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from bot.backup import BackupError, restore
+    from bot.services.backup import BackupError, restore
 
     settings = _settings()
     try:

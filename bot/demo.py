@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bot import texts
-from bot.botapi_server import BotApiServer, BotEvent
 from bot.local import DEMO_CLUSTER, LocalBot, seed
+from local_botapi.server import BotApiServer, BotEvent
 
 DEMO_USER = 1001
 QUIET_SECONDS = 0.6  # the bot is done answering after this much silence

@@ -10,10 +10,10 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.app import build_application
-from bot.botapi_server import BotApiServer
+from bot.services.invitations import invitation_expiry, new_token
 from bot.storage import Cluster, Storage, utcnow
-from bot.survey import invitation_expiry, new_token
 from config import Settings
+from local_botapi.server import BotApiServer
 
 DEMO_CLUSTER = Cluster(
     cluster_id="demo_cafe_huila",

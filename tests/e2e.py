@@ -15,12 +15,13 @@ from typing import Any
 
 import pytest
 
-from bot.botapi_server import BotApiServer, BotEvent, SentMessage
+from bot.conversation import callbacks as cb
 from bot.local import DEMO_CLUSTER, LocalBot, Seeded, seed
 from bot.questionnaire.loader import load_questionnaire
 from bot.questionnaire.model import ND
 from bot.questionnaire.parsing import format_number
 from bot.storage import Cluster
+from local_botapi.server import BotApiServer, BotEvent, SentMessage
 
 OTHER_CLUSTER = Cluster(
     cluster_id="software_caldas",
@@ -50,9 +51,9 @@ def question_id(message: SentMessage | BotEvent) -> str | None:
     """The question a message asks, read from its buttons' callback data."""
     for row in (message.reply_markup or {}).get("inline_keyboard", []):
         for button in row:
-            kind, _, rest = button.get("callback_data", "").partition(":")
-            if kind in {"c", "t", "d", "n", "b", "k"}:
-                return rest.split(":")[0]
+            press = cb.decode(button.get("callback_data"))
+            if isinstance(press, cb.OnQuestion) and not isinstance(press, cb.Confirm | cb.Fix):
+                return press.question
     return None
 
 

@@ -7,9 +7,9 @@ import sqlite3
 
 import pytest
 
-from bot.backup import BackupError, backup, restore
 from bot.cli import main
 from bot.local import DEMO_CLUSTER
+from bot.services.backup import BackupError, backup, restore
 from bot.storage import Storage, utcnow
 
 

@@ -56,11 +56,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot import texts
-from bot.botapi_server import BotApiServer, BotEvent, SentMessage
 from bot.local import DEMO_CLUSTER
 from bot.questionnaire.engine import AnswerError, Engine
 from bot.questionnaire.model import ND
 from bot.questionnaire.parsing import format_number
+from local_botapi.server import BotApiServer, BotEvent, SentMessage
 from tests.conftest import example
 from tests.e2e import (
     OTHER_CLUSTER,

@@ -31,7 +31,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.botapi_server import BotApiServer
+from local_botapi.server import BotApiServer
 
 USER = 1001
 

@@ -231,8 +231,8 @@ def test_demo_runs_a_scripted_session_to_the_chart(tmp_path, capsys):
 def test_import_responses_then_summary_compares_campaigns(tmp_path, capsys):
     import yaml
 
+    from bot.files.responses import answer_cell
     from bot.questionnaire.loader import load_questionnaire
-    from bot.responses_import import answer_cell
 
     main(["import-clusters", str(EXAMPLES / "registro_ejemplo.csv")])
     ids = [

@@ -1,4 +1,4 @@
-"""The exports for analysts: tables, XLSX and ZIP of CSV files (bot.export)."""
+"""The exports for analysts: tables, XLSX and ZIP of CSV files (bot.reports.export)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from bot import export
-from bot.export import (
+from bot.files.registry import COLUMNS
+from bot.questionnaire.model import ND, Questionnaire
+from bot.reports import export
+from bot.reports.export import (
     ANSWER_COLUMNS,
     LONG_COLUMNS,
     SCORE_COLUMNS,
@@ -23,8 +25,6 @@ from bot.export import (
     to_csv_zip,
     to_xlsx,
 )
-from bot.questionnaire.model import ND, Questionnaire
-from bot.registry import COLUMNS
 from bot.texts import export as texts
 from scoring.scorer import score_answers
 from tests.conftest import CAMPAIGN_YEAR, example

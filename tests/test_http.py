@@ -12,9 +12,9 @@ from PIL import Image
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.botapi_server import BotApiServer
-from bot.http import AiohttpRequest, PollingRequest
-from bot.tg import retry_after_seconds
+from bot.handlers.http import AiohttpRequest, PollingRequest
+from bot.handlers.tg import retry_after_seconds
+from local_botapi.server import BotApiServer
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Tests of bot.processor.PerUserUpdateProcessor: per-user order, cross-user concurrency."""
+"""Tests of bot.handlers.processor.PerUserUpdateProcessor: per-user order, cross-user concurrency."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from telegram import Chat, Message, Update, User
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 from telegram.request import BaseRequest, RequestData
 
-from bot.processor import SHARED_KEY, PerUserUpdateProcessor
+from bot.handlers.processor import SHARED_KEY, PerUserUpdateProcessor
 
 STEP = 0.05  # seconds one simulated handler takes
 

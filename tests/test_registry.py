@@ -1,4 +1,4 @@
-"""Tests of bot.registry: the cluster registry CSV that admins upload (methodology §2)."""
+"""Tests of bot.files.registry: the cluster registry CSV that admins upload (methodology §2)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.registry import (
+from bot.files.registry import (
     COLUMNS,
     DEPARTMENTS,
     MANAGER_TYPES,

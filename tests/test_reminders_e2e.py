@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.botapi_server import BotApiServer
 from bot.handlers.jobs import schedule_reminders
 from bot.local import DEMO_CLUSTER, seed
 from bot.reminders.policy import ReminderPolicy, next_allowed_moment
 from bot.storage import Cluster, utcnow
+from local_botapi.server import BotApiServer
 from tests.conftest import example
 from tests.e2e import settle
 

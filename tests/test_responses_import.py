@@ -1,4 +1,4 @@
-"""Tests of bot.responses_import: the CSV of historical responses (``ssme import-responses``)."""
+"""Tests of bot.files.responses: the CSV of historical responses (``ssme import-responses``)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.questionnaire.model import Questionnaire
-from bot.responses_import import (
+from bot.files.responses import (
     TEMPLATE_CLUSTER_ID,
     ResponsesParse,
     RowProblem,
@@ -19,6 +18,7 @@ from bot.responses_import import (
     parse_responses_csv,
     responses_template_csv,
 )
+from bot.questionnaire.model import Questionnaire
 from bot.texts import ANSWER_ERRORS
 from tests.conftest import CAMPAIGN_YEAR, example
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import results
+from bot.conversation import results
 from bot.questionnaire.parsing import format_number
 from charts import render_radar
 from scoring import score_answers

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.botapi_server import BotApiServer
+from local_botapi.server import BotApiServer
 
 TOKEN = "987654:SECRET-TOKEN-never-in-logs"
 

@@ -14,7 +14,7 @@ import pytest
 
 from bot.questionnaire.loader import load_questionnaire
 from bot.questionnaire.model import ND, Questionnaire
-from bot.summary import (
+from bot.reports.summary import (
     BarsChart,
     ClusterInfo,
     Submission,

@@ -8,17 +8,20 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import wraps
 from html import escape
+from typing import TypeVar
 
 from telegram import Update
 from telegram.constants import ChatAction, ParseMode
 from telegram.ext import ContextTypes
 
-from bot import admin, texts
-from bot.handlers.common import perform, survey_of, with_retry
-from bot.reminders.service import send_due
+from bot import texts
+from bot.conversation import callbacks as cb
+from bot.conversation.actions import Button, Edit, Send
+from bot.handlers.send import perform, survey_of, with_retry
+from bot.reminders.sender import send_due
+from bot.reports.summary import render_with
+from bot.services import admin
 from bot.storage import Storage
-from bot.summary import render_with
-from bot.survey import Button, Edit, Send
 from bot.texts import admin as t
 from bot.texts import personal_data as pt
 
@@ -47,6 +50,16 @@ def admin_only(handler: Handler) -> Handler:
             await perform(update, context, [Send(escape(str(exc)))])
 
     return guarded
+
+
+_P = TypeVar("_P", bound=cb.Callback)
+
+
+def _press(data: str | None, kind: type[_P]) -> _P:
+    """The press this handler was routed for (app.py matches on the kind)."""
+    press = cb.decode(data)
+    assert isinstance(press, kind)
+    return press
 
 
 def _arg(context: ContextTypes.DEFAULT_TYPE, index: int = 0) -> str | None:
@@ -117,7 +130,7 @@ async def participation(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             )
             for s in pending[:60]
         ]
-    buttons = ((Button(t.BTN_REMIND_ALL, f"adm:remind:{report.campaign.campaign_id}"),),)
+    buttons = ((Button(t.BTN_REMIND_ALL, cb.RemindNow(report.campaign.campaign_id)),),)
     await perform(
         update, context, [Send("\n".join(lines)[: texts.MESSAGE_LIMIT], buttons if pending else ())]
     )
@@ -129,7 +142,7 @@ async def remind_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     query = update.callback_query
     assert query is not None
     data = context.application.bot_data
-    campaign = await admin.resolve_campaign(data["storage"], (query.data or "").split(":")[-1])
+    campaign = await admin.resolve_campaign(data["storage"], _press(query.data, cb.RemindNow).campaign)
     lock: asyncio.Lock = data.setdefault("reminder_lock", asyncio.Lock())
     async with lock:  # never alongside the scheduled run
         report, current = await send_due(
@@ -224,7 +237,7 @@ async def data_requests(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         for r in pending
     ]
     buttons = tuple(
-        (Button(pt.BTN_ADMIN_ERASE.format(id=r["request_id"]), f"adm:erase:{r['request_id']}"),)
+        (Button(pt.BTN_ADMIN_ERASE.format(id=r["request_id"]), cb.EraseRequest(int(r["request_id"]))),)
         for r in pending[:20]
     )
     await perform(update, context, [Send("\n".join(lines), buttons)])
@@ -234,7 +247,7 @@ async def data_requests(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 async def erase(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     assert query is not None
-    request_id = int((query.data or "0").split(":")[-1] or 0)
+    request_id = _press(query.data, cb.EraseRequest).request_id
     admin_id = update.effective_user.id  # type: ignore[union-attr]
     erased = await survey_of(context).storage.erase_person(request_id, admin_id)
     if erased is None:

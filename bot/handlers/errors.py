@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import texts
-from bot.handlers.common import with_retry
+from bot.handlers.send import with_retry
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from telegram.ext import Application, ContextTypes
 
-from bot.reminders.service import advance_campaigns, send_due, sleep_for
+from bot.reminders.sender import advance_campaigns, send_due, sleep_for
 
 log = logging.getLogger(__name__)
 JOB_NAME = "reminders"

@@ -6,8 +6,8 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import texts
-from bot.handlers.common import perform, survey_of
-from bot.survey import Send
+from bot.conversation.actions import Send
+from bot.handlers.send import perform, survey_of
 
 
 def _who(update: Update) -> tuple[int, int, str | None]:

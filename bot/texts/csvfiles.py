@@ -6,13 +6,13 @@ Each import adds its own texts for what depends on the content (``binary``, ``un
 ``empty``...) in :mod:`bot.texts.registry` and :mod:`bot.texts.responses_import`, which merge
 :data:`CSV_ERRORS` into their own error dicts.
 
-Templates use ``str.format`` placeholders, filled by :mod:`bot.csvfiles` and the importers.
+Templates use ``str.format`` placeholders, filled by :mod:`bot.files.csvio` and the importers.
 Values are shown between «».
 """
 
 from __future__ import annotations
 
-# Problems, keyed by ``bot.csvfiles.CsvProblem.code``. One line each, lower-case start (they
+# Problems, keyed by ``bot.files.csvio.CsvProblem.code``. One line each, lower-case start (they
 # follow "línea 7, columna x: ").
 CSV_ERRORS: dict[str, str] = {
     # The file as a whole.

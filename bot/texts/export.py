@@ -4,7 +4,7 @@ The table and column names themselves are identifiers (methodology §2–§4), n
 the variable names in R, Stata or SPSS and stay as they are. What is here is what a person reads:
 the README.txt inside the ZIP and the description stored in the workbook's properties.
 
-Templates use ``str.format`` placeholders, filled by :mod:`bot.export`.
+Templates use ``str.format`` placeholders, filled by :mod:`bot.reports.export`.
 """
 
 from __future__ import annotations

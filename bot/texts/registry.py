@@ -5,7 +5,7 @@ line says where (line and column, as the spreadsheet shows them) and what is exp
 about any CSV file (encoding, Excel workbooks, repeated columns, row shape) is shared with the
 responses import in :mod:`bot.texts.csvfiles` and merged into :data:`REGISTRY_ERRORS` here.
 
-Templates use ``str.format`` placeholders, filled by :mod:`bot.registry`. Values are shown
+Templates use ``str.format`` placeholders, filled by :mod:`bot.files.registry`. Values are shown
 between «».
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from bot.texts.csvfiles import CSV_ERRORS
 
-# Problems, keyed by ``bot.registry.RowError.code``. One line each, lower-case start.
+# Problems, keyed by ``bot.files.registry.RowError.code``. One line each, lower-case start.
 REGISTRY_ERRORS: dict[str, str] = {
     **CSV_ERRORS,
     # The file as a whole.

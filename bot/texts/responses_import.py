@@ -7,7 +7,7 @@ consistency rules of the questionnaire); what is here is about the file, its hea
 What any CSV import says (encoding, Excel workbooks, repeated columns, row shape, the summary
 words) is in :mod:`bot.texts.csvfiles`, merged into :data:`RESPONSES_ERRORS` here.
 
-Templates use ``str.format`` placeholders, filled by :mod:`bot.responses_import`. Values are shown
+Templates use ``str.format`` placeholders, filled by :mod:`bot.files.responses`. Values are shown
 between «».
 """
 

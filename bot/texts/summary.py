@@ -2,7 +2,7 @@
 
 The wording follows the seed document (the SSME executive summary of the Red Clúster Colombia).
 Templates use ``str.format`` placeholders; every number put into them is already formatted the
-Colombian way by :mod:`bot.summary` (``74%``, ``12,5%``, ``10 p.p.``, ``457 mil millones de
+Colombian way by :mod:`bot.reports.summary` (``74%``, ``12,5%``, ``10 p.p.``, ``457 mil millones de
 pesos``) and every label is already HTML-escaped. The text is sent with HTML parse mode.
 """
 

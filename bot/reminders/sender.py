@@ -19,6 +19,8 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from bot.conversation import callbacks as cb
+from bot.handlers.tg import NO_RETRY, Pacer, retry_after_seconds
 from bot.questionnaire.engine import Engine
 from bot.questionnaire.model import Questionnaire
 from bot.reminders.policy import (
@@ -33,7 +35,6 @@ from bot.reminders.policy import (
 )
 from bot.storage import Campaign, ReminderRow, Storage
 from bot.texts import reminders as rtexts
-from bot.tg import NO_RETRY, Pacer, retry_after_seconds
 
 log = logging.getLogger(__name__)
 SEND_ATTEMPTS = 4
@@ -108,9 +109,9 @@ def keyboard(kind: ReminderKind, campaign_id: str) -> InlineKeyboardMarkup:
     first = rtexts.BTN_START if kind is ReminderKind.INVITATION else rtexts.BTN_CONTINUE
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(first, callback_data="go")],
-            [InlineKeyboardButton(rtexts.BTN_SNOOZE, callback_data=f"rem:snooze:{campaign_id}")],
-            [InlineKeyboardButton(rtexts.BTN_STOP, callback_data=f"rem:stop:{campaign_id}")],
+            [InlineKeyboardButton(first, callback_data=cb.encode(cb.Resume()))],
+            [InlineKeyboardButton(rtexts.BTN_SNOOZE, callback_data=cb.encode(cb.Snooze(campaign_id)))],
+            [InlineKeyboardButton(rtexts.BTN_STOP, callback_data=cb.encode(cb.StopReminders(campaign_id)))],
         ]
     )
 

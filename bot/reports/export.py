@@ -8,7 +8,7 @@ each worksheet through a temporary file while it saves).
 ids of methodology §2–§4 (registry columns, question, indicator, area and gate ids) exactly:
 they are the variable names in R, Stata or SPSS.
 
-- ``registro``: the registry columns (:data:`bot.registry.COLUMNS`), one row per cluster.
+- ``registro``: the registry columns (:data:`bot.files.registry.COLUMNS`), one row per cluster.
 - ``respuestas``: ``cluster_id, nombre, campaign, questionnaire_version, submitted_at`` and one
   column per question id in questionnaire order; one row per submission.
 - ``puntajes``: ``cluster_id, campaign, ims, level``, the indicator ids, the area ids, the gate
@@ -84,8 +84,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 
+from bot.files.registry import COLUMNS as REGISTRY_COLUMNS
 from bot.questionnaire.model import Questionnaire, Value
-from bot.registry import COLUMNS as REGISTRY_COLUMNS
 from bot.texts import export as texts
 
 __all__ = [

@@ -12,11 +12,11 @@ from collections import ChainMap, Counter
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from bot import summary as summaries
+from bot.files.registry import parse_registry_csv
 from bot.questionnaire.model import Questionnaire
-from bot.registry import parse_registry_csv
+from bot.reports import summary as summaries
+from bot.services.invitations import deep_link, invitation_expiry, new_token
 from bot.storage import Campaign, Cluster, ClusterState, Storage, Submitted, SubmittedScores
-from bot.survey import deep_link, invitation_expiry, new_token
 from bot.texts import admin as t
 from scoring import score_answers
 
@@ -97,7 +97,12 @@ async def summary(storage: Storage, q: Questionnaire, campaign_id: str | None) -
 async def export(
     storage: Storage, q: Questionnaire, campaign_id: str | None, fmt: str
 ) -> tuple[str, bytes]:
-    from bot.export import ExportRow, export_tables, to_csv_zip, to_xlsx  # openpyxl: only here
+    from bot.reports.export import (  # openpyxl: only here
+        ExportRow,
+        export_tables,
+        to_csv_zip,
+        to_xlsx,
+    )
 
     campaign = await resolve_campaign(storage, campaign_id)
     clusters = {c.cluster_id: c for c in await storage.list_clusters()}
@@ -136,7 +141,7 @@ async def import_registry(storage: Storage, data: bytes, actor: str | int) -> tu
 async def import_responses(
     storage: Storage, q: Questionnaire, campaign_id: str, data: bytes, actor: str | int
 ) -> tuple[bool, str]:
-    from bot.responses_import import parse_responses_csv
+    from bot.files.responses import parse_responses_csv
 
     campaign = await resolve_campaign(storage, campaign_id)
     known = {c.cluster_id for c in await storage.list_clusters()}

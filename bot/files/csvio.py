@@ -1,6 +1,6 @@
 """Reading the CSV files that people upload: the plumbing every CSV import shares.
 
-Used by :mod:`bot.registry` (the cluster registry) and :mod:`bot.responses_import` (historical
+Used by :mod:`bot.files.registry` (the cluster registry) and :mod:`bot.files.responses` (historical
 responses). Pure: the input is the given bytes or text. Nothing here raises for any input: every
 problem is a :class:`CsvProblem` (1-based physical line, column, code and the parameters of its
 message); each import words it with its own texts, which merge the shared ones of

@@ -7,7 +7,7 @@ line 1), the column when there is one, and a Spanish message that says what is e
 
 Decisions:
 
-- **Reading the file** is :mod:`bot.csvfiles`'s, shared with the responses import: UTF-8 with or
+- **Reading the file** is :mod:`bot.files.csvio`'s, shared with the responses import: UTF-8 with or
   without BOM, else Windows-1252 with a note in :meth:`RegistryParse.report` (and a sample word
   so the admin can check that accents survived); UTF-16 files, Excel workbooks (.xlsx/.xls) and
   binary files get an error that says how to save a CSV. Delimiter ``,`` or ``;`` (an Excel
@@ -49,7 +49,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from bot.csvfiles import (
+from bot.files.csvio import (
     CsvProblem,
     Record,
     check_header,
@@ -292,7 +292,7 @@ def _error(line: int, column: str | None, code: str, /, **params: object) -> Row
 
 
 def _worded(problem: CsvProblem) -> RowError:
-    """A problem found by :mod:`bot.csvfiles`, in the registry's words."""
+    """A problem found by :mod:`bot.files.csvio`, in the registry's words."""
     return RowError(problem.line, problem.column, problem.message(REGISTRY_ERRORS), problem.code)
 
 

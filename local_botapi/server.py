@@ -61,7 +61,7 @@ Out of process, the same essentials are exposed over HTTP under ``/_control/``:
 event ``since``, current state, media as sizes; ``timeout`` long-polls), ``POST fault {kind, ...}``,
 ``POST clear_faults``, ``POST block {chat_id, blocked}``, ``GET stats``.
 
-CLI: ``python -m bot.botapi_server --port 8081`` runs it in the foreground.
+CLI: ``python -m local_botapi.server --port 8081`` runs it in the foreground.
 
 Known simplifications: only ``parse_mode="HTML"`` is parsed into entities (Markdown text is kept
 verbatim); any positive chat id is a reachable private chat (use :meth:`block_user` for 403s);
@@ -2719,7 +2719,7 @@ def _render_text(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m bot.botapi_server",
+        prog="python -m local_botapi.server",
         description="Run the fake Telegram Bot API server in the foreground (loopback only).",
     )
     parser.add_argument("--port", type=int, default=8081)

@@ -12,8 +12,9 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.survey import Action, Button, Edit, Photo, Send, Survey, Toast
-from bot.tg import retry_after_seconds
+from bot.conversation.actions import Action, Button, Edit, Photo, Send, Toast
+from bot.conversation.survey import Survey
+from bot.handlers.tg import retry_after_seconds
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -14,13 +14,13 @@ cell is no answer. :func:`responses_template_csv` writes a header and an example
 
 Decisions:
 
-- **Reading the file** is :mod:`bot.csvfiles`'s, shared with the registry import: UTF-8 with or
+- **Reading the file** is :mod:`bot.files.csvio`'s, shared with the registry import: UTF-8 with or
   without BOM, else Windows-1252 with a note; Excel workbooks, UTF-16 and binary files are refused
   with a message that says how to save a CSV; delimiter ``,`` or ``;`` (an Excel ``sep=`` first
   line is honoured); quoted cells may span lines and a record's line is the one where it starts;
   blank rows are skipped. The delimiter is :class:`csv.Sniffer`'s unless the other one splits the
   header into more known names (``cluster_id`` and question ids).
-- **Header** (checked by :func:`bot.csvfiles.check_header`): names trimmed and lower-cased.
+- **Header** (checked by :func:`bot.files.csvio.check_header`): names trimmed and lower-cased.
   ``cluster_id`` is required; every other named column must be a question id (else an error on
   the header line with a ``¿quiso decir …?`` suggestion, also found from a label such as
   ``Empresas activas``); repeated columns are errors. Any header error stops there: no row is
@@ -62,7 +62,7 @@ from importlib import resources
 
 import yaml
 
-from bot.csvfiles import (
+from bot.files.csvio import (
     CsvProblem,
     Record,
     check_header,
@@ -203,7 +203,7 @@ def _problem(line: int, column: str | None, code: str, /, **params: object) -> R
 
 
 def _worded(problem: CsvProblem) -> RowProblem:
-    """A problem found by :mod:`bot.csvfiles`, in this import's words."""
+    """A problem found by :mod:`bot.files.csvio`, in this import's words."""
     return RowProblem(problem.line, problem.column, problem.message(RESPONSES_ERRORS))
 
 

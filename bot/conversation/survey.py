@@ -5,30 +5,27 @@ Where a manager stands is derived from the database (answers, plus a cursor whil
 or edit), so a restart, a re-delivered update or a stale button cannot lose or corrupt anything.
 Every answer is committed before the next question is returned.
 
-Callback data (≤ 64 bytes), the question id makes stale presses detectable:
-  c:<q>:<choice>  choose (single, yes/no, special values)   t:<q>:<choice>  toggle (multi)
-  d:<q>  done (multi)   n:<q>  no disponible   b:<q>  back   k:<q>  keep the current answer
-  y:<q>:<i|ok>  confirm a reading / a large change   f:<q>:<q2>  go fix another answer
-  r:send  submit   r:area:<a>  edit an area   r:q:<q>  edit a question   r:show  review
-  w:<a>  why this score   consent:ok   go  continue
+Buttons carry typed callbacks (``bot/conversation/callbacks.py``); the question id in each
+answer callback makes a press on an old keyboard detectable.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import secrets
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from html import escape
 from typing import Any
 
 from babel.dates import format_datetime
 
-from bot import results, texts
+from bot import texts
+from bot.conversation import callbacks as cb
+from bot.conversation import results
+from bot.conversation.actions import Action, Button, Edit, Photo, Send, Toast
 from bot.questionnaire.engine import (
     Accepted,
     Ambiguous,
@@ -40,6 +37,7 @@ from bot.questionnaire.engine import (
 from bot.questionnaire.model import ND, Question, Questionnaire, Value
 from bot.questionnaire.parsing import format_number
 from bot.reminders.policy import ReminderPolicy, snooze_until
+from bot.services import invitations
 from bot.storage import Campaign, Cluster, Manager, Redeem, Response, Storage, utcnow
 from bot.texts import personal_data as ptexts
 from bot.texts import reminders as rtexts
@@ -48,48 +46,12 @@ from scoring import AreaScore, GateResult, IndicatorScore, ScoreResult, score_an
 
 log = logging.getLogger(__name__)
 CONSENT_VERSION = "2026-1"
-TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-INVITATION_DAYS = 30
 MAX_TEXT = 1000  # longer messages are refused before any parsing
 # Read on every update, changed rarely (and by another process: the CLI): cached briefly.
 CAMPAIGN_TTL = 5.0
 CLUSTER_TTL = 60.0
 
 
-@dataclass(frozen=True)
-class Button:
-    label: str
-    data: str
-
-
-@dataclass(frozen=True)
-class Send:
-    text: str
-    buttons: tuple[tuple[Button, ...], ...] = ()
-
-
-@dataclass(frozen=True)
-class Edit:
-    """Edit the message the pressed button belongs to."""
-
-    text: str | None = None  # None: keep the text, change only the keyboard
-    buttons: tuple[tuple[Button, ...], ...] = ()
-
-
-@dataclass(frozen=True)
-class Toast:
-    text: str
-
-
-@dataclass(frozen=True)
-class Photo:
-    """A chart: ``draw()`` renders it (off the event loop) when the actions are carried out."""
-
-    draw: Callable[[], Awaitable[bytes]]
-    caption: str
-
-
-Action = Send | Edit | Toast | Photo
 
 
 @dataclass
@@ -102,14 +64,6 @@ class _State:
     cluster_name: str
     sector: str
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(12)
-
-
-def deep_link(bot_username: str, token: str) -> str:
-    return f"https://t.me/{bot_username}?start={token}"
 
 
 class Survey:
@@ -148,7 +102,7 @@ class Survey:
         self, user_id: int, chat_id: int, name: str | None, token: str
     ) -> list[Action]:
         token = token.strip()
-        if not TOKEN_PATTERN.match(token):
+        if not invitations.looks_like_code(token):
             return [Send(texts.INVITE_UNKNOWN)]
         outcome, cluster_id = await self.storage.redeem_invitation(
             token, user_id, chat_id, name, self.clock()
@@ -166,7 +120,7 @@ class Survey:
         cluster = await self.storage.get_cluster(cluster_id)  # type: ignore[arg-type]
         return [
             Send(texts.REGISTERED.format(cluster=escape(cluster.nombre))),  # type: ignore[union-attr]
-            Send(texts.CONSENT_NOTICE, ((Button(texts.BTN_CONSENT, "consent:ok"),),)),
+            Send(texts.CONSENT_NOTICE, ((Button(texts.BTN_CONSENT, cb.Consent()),),)),
         ]
 
     async def consent(self, user_id: int) -> list[Action]:
@@ -183,7 +137,7 @@ class Survey:
     async def text(self, user_id: int, chat_id: int, name: str | None, text: str) -> list[Action]:
         state_or_actions = await self._state(user_id, allow_unregistered_code=text)
         if isinstance(state_or_actions, list):
-            if state_or_actions == [] and TOKEN_PATTERN.match(text.strip()):
+            if state_or_actions == [] and invitations.looks_like_code(text):
                 return await self.redeem(user_id, chat_id, name, text)
             return state_or_actions or [Send(texts.INTRO_UNREGISTERED)]
         st = state_or_actions
@@ -224,41 +178,40 @@ class Survey:
         return [Send(texts.ONLY_TEXT.format(expected=expected)), self._question(st, question)]
 
     async def button(self, user_id: int, data: str) -> list[Action]:
-        if data == "consent:ok":
+        press = cb.decode(data)
+        if isinstance(press, cb.Consent):
             return await self.consent(user_id)
-        if data == "data:erase":
+        if isinstance(press, cb.EraseMine):
             return await self.request_erasure(user_id)
         st = await self._state(user_id)
         if isinstance(st, list):
             return [Toast(texts.STALE_BUTTON), *st]
-        kind, _, rest = data.partition(":")
-        if kind == "w":
-            return await self._why(st, rest)
-        if kind == "go":
+        if isinstance(press, cb.Why):
+            return await self._why(st, press.area)
+        if isinstance(press, cb.Resume):
             return await self.resume(user_id)
-        if kind == "rem":
-            return await self._reminder_button(st, rest)
+        if isinstance(press, cb.Snooze | cb.StopReminders):
+            return await self._reminder_button(st, press)
         if st.response.status == "submitted":
             return [Toast(texts.ALREADY_SUBMITTED_SHORT)]
-        if kind == "r":
-            return await self._review_button(st, rest)
-        qid, _, arg = rest.partition(":")
+        if isinstance(press, cb.ReviewShow | cb.ReviewArea | cb.ReviewQuestion | cb.ReviewSend):
+            return await self._review_button(st, press)
+        if not isinstance(press, cb.OnQuestion):
+            return [Toast(texts.STALE_BUTTON)]
         question = self._current(st)
-        if question is None or question.id != qid:
+        if question is None or question.id != press.question:
             return [Toast(texts.STALE_BUTTON)]
         handler = {
-            "c": self._choose,
-            "t": self._toggle,
-            "d": self._done,
-            "n": self._not_available,
-            "b": self._back,
-            "k": self._keep,
-            "y": self._confirm,
-            "f": self._fix,
-        }.get(kind)
-        if handler is None:
-            return [Toast(texts.STALE_BUTTON)]
-        return await handler(st, question, arg)
+            cb.Choose: self._choose,
+            cb.Toggle: self._toggle,
+            cb.Done: self._done,
+            cb.NotAvailable: self._not_available,
+            cb.Back: self._back,
+            cb.Keep: self._keep,
+            cb.Confirm: self._confirm,
+            cb.Fix: self._fix,
+        }[type(press)]
+        return await handler(st, question, press.arg)
 
     async def resume(self, user_id: int, *, greeting: bool = False) -> list[Action]:
         st = await self._state(user_id)
@@ -328,7 +281,7 @@ class Survey:
         pending = [r for r in data["requests"] if r["status"] == "pending"]
         if pending:
             return [Send(text + ptexts.PENDING.format(id=pending[0]["request_id"]))]
-        return [Send(text, ((Button(ptexts.BTN_ERASE, "data:erase"),),))]
+        return [Send(text, ((Button(ptexts.BTN_ERASE, cb.EraseMine()),),))]
 
     async def request_erasure(self, user_id: int) -> list[Action]:
         manager = await self.storage.manager_for_user(user_id)
@@ -361,7 +314,7 @@ class Survey:
         if manager.unreachable:
             await self.storage.mark_reachable(user_id)
         if manager.consent_at is None:
-            return [Send(texts.CONSENT_NOTICE, ((Button(texts.BTN_CONSENT, "consent:ok"),),))]
+            return [Send(texts.CONSENT_NOTICE, ((Button(texts.BTN_CONSENT, cb.Consent()),),))]
         campaign = await self._campaign()
         if campaign is None:
             return [Send(texts.NO_CAMPAIGN)]
@@ -472,28 +425,28 @@ class Survey:
         if question.type == "single":
             numbered = any(c.button for c in question.choices)
             rows += [
-                (Button(f"{i}. {c.button_label}" if numbered else c.button_label, f"c:{q}:{c.id}"),)
+                (Button(f"{i}. {c.button_label}" if numbered else c.button_label, cb.Choose(q, c.id)),)
                 for i, c in enumerate(question.choices, 1)
             ]
         elif question.type == "yesno":
-            rows.append((Button(texts.YES, f"c:{q}:si"), Button(texts.NO, f"c:{q}:no")))
+            rows.append((Button(texts.YES, cb.Choose(q, "si")), Button(texts.NO, cb.Choose(q, "no"))))
         elif question.type == "multi":
             chosen = set(selected if selected is not None else self._selection(st, question))
             buttons = [
-                Button(("✅ " if c.id in chosen else "▫️ ") + c.button_label, f"t:{q}:{c.id}")
+                Button(("✅ " if c.id in chosen else "▫️ ") + c.button_label, cb.Toggle(q, c.id))
                 for c in question.choices
             ]
             rows += [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
-            rows.append((Button(texts.BTN_DONE, f"d:{q}"),))
+            rows.append((Button(texts.BTN_DONE, cb.Done(q)),))
         else:
-            rows += [(Button(c.button_label, f"c:{q}:{c.id}"),) for c in question.choices]
+            rows += [(Button(c.button_label, cb.Choose(q, c.id)),) for c in question.choices]
         if question.allow_nd:
-            rows.append((Button(texts.BTN_ND, f"n:{q}"),))
+            rows.append((Button(texts.BTN_ND, cb.NotAvailable(q)),))
         nav: list[Button] = []
         if st.engine.previous_question(st.answers, q) is not None:
-            nav.append(Button(texts.BTN_BACK, f"b:{q}"))
+            nav.append(Button(texts.BTN_BACK, cb.Back(q)))
         if q in st.answers:
-            nav.append(Button(texts.BTN_KEEP, f"k:{q}"))
+            nav.append(Button(texts.BTN_KEEP, cb.Keep(q)))
         if nav:
             rows.append(tuple(nav))
         return tuple(rows)
@@ -519,7 +472,7 @@ class Survey:
 
     def _ambiguity(self, question: Question, text: str, amb: Ambiguous) -> Send:
         shown = [format_number(c) for c in amb.candidates]
-        buttons = tuple((Button(s, f"y:{question.id}:{i}"),) for i, s in enumerate(shown))
+        buttons = tuple((Button(s, cb.Confirm(question.id, str(i))),) for i, s in enumerate(shown))
         options = texts.OR.join(f"<b>{s}</b>" for s in shown)
         return Send(texts.AMBIGUOUS.format(text=escape(text), options=options), buttons)
 
@@ -535,15 +488,15 @@ class Survey:
                     lines.append(f"• {escape(st.engine.short(question))}: {escape(value)}")
             blocks.append("\n".join(lines))
         buttons = [
-            Button(texts.BTN_EDIT_AREA.format(area=s.label), f"r:area:{s.id}")
+            Button(texts.BTN_EDIT_AREA.format(area=s.label), cb.ReviewArea(s.id))
             for s in self.q.sections
         ]
         rows = [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
         if missing:
-            rows.append((Button(texts.BTN_CONTINUE, "go"),))
+            rows.append((Button(texts.BTN_CONTINUE, cb.Resume()),))
             footer = texts.REVIEW_MISSING.format(n=len(missing))
         else:
-            rows.append((Button(texts.BTN_SEND, "r:send"),))
+            rows.append((Button(texts.BTN_SEND, cb.ReviewSend()),))
             footer = texts.REVIEW_READY
         # Telegram caps a message at 4096 characters: a long review goes in several.
         chunks = _split(blocks)
@@ -567,7 +520,7 @@ class Survey:
                 (
                     Button(
                         texts.BTN_FIX.format(q=st.engine.short(self.q.question(q))),
-                        f"f:{question.id}:{q}",
+                        cb.Fix(question.id, q),
                     ),
                 )
                 for q in outcome.questions
@@ -584,8 +537,8 @@ class Survey:
                 Send(
                     escape(outcome.message),
                     (
-                        (Button(texts.BTN_CONFIRM, f"y:{question.id}:ok"),),
-                        (Button(texts.BTN_CORRECT, f"f:{question.id}:{question.id}"),),
+                        (Button(texts.BTN_CONFIRM, cb.Confirm(question.id, "ok")),),
+                        (Button(texts.BTN_CORRECT, cb.Fix(question.id, question.id)),),
                     ),
                 )
             ]
@@ -717,34 +670,35 @@ class Survey:
 
     # -- review, submit, result --------------------------------------------------------------
 
-    async def _review_button(self, st: _State, rest: str) -> list[Action]:
-        kind, _, arg = rest.partition(":")
-        if kind == "show":
+    async def _review_button(
+        self,
+        st: _State,
+        press: cb.ReviewShow | cb.ReviewArea | cb.ReviewQuestion | cb.ReviewSend,
+    ) -> list[Action]:
+        if isinstance(press, cb.ReviewShow):
             await self.storage.set_cursor(st.response.response_id, None, "review")
             return self._review(st)
-        if kind == "area":
-            section = next((s for s in self.q.sections if s.id == arg), None)
+        if isinstance(press, cb.ReviewArea):
+            section = next((s for s in self.q.sections if s.id == press.section), None)
             if section is None:
                 return [Toast(texts.STALE_BUTTON)]
             kept = self.q.relevant_answers(st.answers)
             rows = [
-                (Button(st.engine.short(q)[:40], f"r:q:{q.id}"),)
+                (Button(st.engine.short(q)[:40], cb.ReviewQuestion(q.id)),)
                 for q in section.questions
                 if self.q.is_relevant(q, kept)
             ]
-            rows.append((Button(texts.BTN_BACK_TO_REVIEW, "r:show"),))
+            rows.append((Button(texts.BTN_BACK_TO_REVIEW, cb.ReviewShow()),))
             return [Send(texts.EDIT_AREA.format(area=escape(section.label)), tuple(rows))]
-        if kind == "q":
-            question = self.q.question_map.get(arg)
+        if isinstance(press, cb.ReviewQuestion):
+            question = self.q.question_map.get(press.question)
             kept = self.q.relevant_answers(st.answers)
             if question is None or not self.q.is_relevant(question, kept):
                 return [Toast(texts.STALE_BUTTON)]
             await self.storage.set_cursor(st.response.response_id, question.id, "jump")
             st.response = _with_cursor(st.response, question.id, "jump")
             return [self._question(st, question)]
-        if kind == "send":
-            return await self._submit(st)
-        return [Toast(texts.STALE_BUTTON)]
+        return await self._submit(st)
 
     async def _submit(self, st: _State) -> list[Action]:
         missing = st.engine.missing(st.answers)
@@ -779,7 +733,7 @@ class Survey:
         spec = results.radar_spec(
             self.q, result, st.cluster_name, st.campaign.campaign_id, overlays
         )
-        why = [Button(texts.BTN_WHY.format(area=a.label), f"w:{a.id}") for a in self.q.areas]
+        why = [Button(texts.BTN_WHY.format(area=a.label), cb.Why(a.id)) for a in self.q.areas]
         rows = tuple(tuple(why[i : i + 2]) for i in range(0, len(why), 2))
         return [
             Photo(
@@ -808,11 +762,13 @@ class Survey:
             previous_label=previous[0] if previous else None,
         )
 
-    async def _reminder_button(self, st: _State, rest: str) -> list[Action]:
-        action, _, campaign_id = rest.partition(":")
-        if campaign_id != st.campaign.campaign_id or action not in ("snooze", "stop"):
+    async def _reminder_button(
+        self, st: _State, press: cb.Snooze | cb.StopReminders
+    ) -> list[Action]:
+        campaign_id = press.campaign
+        if campaign_id != st.campaign.campaign_id:
             return [Toast(texts.STALE_BUTTON)]
-        if action == "stop":
+        if isinstance(press, cb.StopReminders):
             await self.storage.set_reminder_pref(
                 st.manager.cluster_id, campaign_id, opted_out=True, actor=st.manager.user_id
             )
@@ -884,7 +840,3 @@ def _split(blocks: list[str]) -> list[str]:
     if current:
         out.append(current)
     return out
-
-
-def invitation_expiry(now: datetime | None = None) -> datetime:
-    return (now or utcnow()) + timedelta(days=INVITATION_DAYS)

@@ -1,0 +1,56 @@
+"""What the conversation asks the Telegram layer to do: send, edit, toast, photo.
+
+The conversation returns a list of these; ``bot/handlers/send.py`` carries them out in order.
+A button carries a typed callback (``bot/conversation/callbacks.py``), never raw data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.conversation.callbacks import Callback, encode
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    callback: Callback
+
+    @property
+    def data(self) -> str:
+        """The callback data Telegram carries for this button."""
+        return encode(self.callback)
+
+
+Keyboard = tuple[tuple[Button, ...], ...]
+
+
+@dataclass(frozen=True)
+class Send:
+    text: str
+    buttons: Keyboard = ()
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Edit the message the pressed button belongs to."""
+
+    text: str | None = None  # None: keep the text, change only the keyboard
+    buttons: Keyboard = ()
+
+
+@dataclass(frozen=True)
+class Toast:
+    text: str
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A chart: ``draw()`` renders it (off the event loop) when the actions are carried out."""
+
+    draw: Callable[[], Awaitable[bytes]]
+    caption: str
+
+
+Action = Send | Edit | Toast | Photo

@@ -1,0 +1,268 @@
+"""THE callback-data grammar: every button's data is built and read here, and nowhere else.
+
+A button carries one of the typed callbacks below; ``encode`` turns it into Telegram's
+callback data (at most 64 bytes) and ``decode`` reads it back, returning ``None`` for anything
+that is not one of ours (a forged or truncated press). The wire format is ``tag:field:field``;
+ids in it (question, choice, area ids) never contain ``:``, and the last field takes the rest.
+
+The question id in every answer callback is what makes a press on an old keyboard detectable:
+the conversation compares it with the question the manager stands on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import astuple, dataclass, fields
+from typing import ClassVar
+
+MAX_BYTES = 64  # Telegram's limit for callback data
+
+
+@dataclass(frozen=True)
+class Callback:
+    tag: ClassVar[str]
+
+
+# --- the manager's side ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Consent(Callback):
+    """Accept the personal-data notice."""
+
+    tag: ClassVar[str] = "consent:ok"
+
+
+@dataclass(frozen=True)
+class EraseMine(Callback):
+    """Ask for one's own personal data to be erased (from /mis_datos)."""
+
+    tag: ClassVar[str] = "data:erase"
+
+
+@dataclass(frozen=True)
+class Resume(Callback):
+    """Continue where one left off (reminders, the review)."""
+
+    tag: ClassVar[str] = "go"
+
+
+@dataclass(frozen=True)
+class Why(Callback):
+    """«¿Por qué?» for one area of the result."""
+
+    tag: ClassVar[str] = "w"
+    area: str
+
+
+@dataclass(frozen=True)
+class Snooze(Callback):
+    """A reminder's «más tarde»."""
+
+    tag: ClassVar[str] = "rem:snooze"
+    campaign: str
+
+
+@dataclass(frozen=True)
+class StopReminders(Callback):
+    """A reminder's «no más recordatorios»."""
+
+    tag: ClassVar[str] = "rem:stop"
+    campaign: str
+
+
+@dataclass(frozen=True)
+class ReviewSend(Callback):
+    tag: ClassVar[str] = "r:send"
+
+
+@dataclass(frozen=True)
+class ReviewShow(Callback):
+    tag: ClassVar[str] = "r:show"
+
+
+@dataclass(frozen=True)
+class ReviewArea(Callback):
+    """Edit one section of the questionnaire from the review."""
+
+    tag: ClassVar[str] = "r:area"
+    section: str
+
+
+@dataclass(frozen=True)
+class ReviewQuestion(Callback):
+    """Edit one question from the review."""
+
+    tag: ClassVar[str] = "r:q"
+    question: str
+
+
+@dataclass(frozen=True)
+class OnQuestion(Callback):
+    """A press that answers (or moves within) the question it names."""
+
+    question: str
+
+    @property
+    def arg(self) -> str:
+        return ""
+
+
+@dataclass(frozen=True)
+class Choose(OnQuestion):
+    """Pick an option (single choice, yes/no, special values)."""
+
+    tag: ClassVar[str] = "c"
+    choice: str
+
+    @property
+    def arg(self) -> str:
+        return self.choice
+
+
+@dataclass(frozen=True)
+class Toggle(OnQuestion):
+    """Mark or unmark an option of a multi-choice question."""
+
+    tag: ClassVar[str] = "t"
+    choice: str
+
+    @property
+    def arg(self) -> str:
+        return self.choice
+
+
+@dataclass(frozen=True)
+class Done(OnQuestion):
+    """Finish a multi-choice question."""
+
+    tag: ClassVar[str] = "d"
+
+
+@dataclass(frozen=True)
+class NotAvailable(OnQuestion):
+    """«No disponible» for a figure."""
+
+    tag: ClassVar[str] = "n"
+
+
+@dataclass(frozen=True)
+class Back(OnQuestion):
+    tag: ClassVar[str] = "b"
+
+
+@dataclass(frozen=True)
+class Keep(OnQuestion):
+    """Keep the current answer while editing."""
+
+    tag: ClassVar[str] = "k"
+
+
+@dataclass(frozen=True)
+class Confirm(OnQuestion):
+    """Confirm one reading of an ambiguous number (its index) or a large change (``ok``)."""
+
+    tag: ClassVar[str] = "y"
+    reading: str  # the index of the reading chosen, or "ok" for a large change
+
+    @property
+    def arg(self) -> str:
+        return self.reading
+
+
+@dataclass(frozen=True)
+class Fix(OnQuestion):
+    """From a failed consistency rule: go and correct another answer."""
+
+    tag: ClassVar[str] = "f"
+    target: str
+
+    @property
+    def arg(self) -> str:
+        return self.target
+
+
+# --- the admin's side -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RemindNow(Callback):
+    """/participacion's «enviar recordatorios ahora»."""
+
+    tag: ClassVar[str] = "adm:remind"
+    campaign: str
+
+
+@dataclass(frozen=True)
+class EraseRequest(Callback):
+    """/solicitudes: carry out one personal-data deletion request."""
+
+    tag: ClassVar[str] = "adm:erase"
+    request_id: int
+
+
+ANSWERS: tuple[type[OnQuestion], ...] = (
+    Choose,
+    Toggle,
+    Done,
+    NotAvailable,
+    Back,
+    Keep,
+    Confirm,
+    Fix,
+)
+_KINDS: tuple[type[Callback], ...] = (
+    Consent,
+    EraseMine,
+    Resume,
+    Why,
+    Snooze,
+    StopReminders,
+    ReviewSend,
+    ReviewShow,
+    ReviewArea,
+    ReviewQuestion,
+    *ANSWERS,
+    RemindNow,
+    EraseRequest,
+)
+# Longest tag first, so "r:area" wins over a shorter one sharing its start.
+_BY_TAG = sorted(((k.tag, k) for k in _KINDS), key=lambda item: -len(item[0]))
+
+
+def encode(callback: Callback) -> str:
+    values = [str(v) for v in astuple(callback)]
+    data = ":".join([callback.tag, *values])
+    if len(data.encode()) > MAX_BYTES:
+        raise ValueError(f"callback data over {MAX_BYTES} bytes: {data!r}")
+    return data
+
+
+def decode(data: str | None) -> Callback | None:
+    """The callback ``data`` stands for, or ``None`` if it is not one of ours."""
+    if not data:
+        return None
+    for tag, kind in _BY_TAG:
+        names = fields(kind)
+        if data == tag and not names:
+            return kind()
+        if not data.startswith(tag + ":") or not names:
+            continue
+        parts = data[len(tag) + 1 :].split(":", len(names) - 1)
+        if len(parts) != len(names) or not all(parts):
+            return None
+        try:
+            values = [int(p) if f.type in ("int", int) else p for f, p in zip(names, parts, strict=True)]
+        except ValueError:
+            return None
+        return kind(*values)
+    return None
+
+
+def is_kind(*kinds: type[Callback]) -> Callable[[object], bool]:
+    """A CallbackQueryHandler pattern that matches presses of these kinds only."""
+
+    def matches(data: object) -> bool:
+        return isinstance(data, str) and isinstance(decode(data), kinds)
+
+    return matches
