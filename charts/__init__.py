@@ -1,10 +1,16 @@
 """Charts for the SSME bot: plain data in, PNG or JPEG bytes out (no Telegram, no questionnaire).
 
 The specs and the renderers import without matplotlib; the drawing functions
-(``render_radar``, ``render_bars``, ``wrap_label``, ``format_number``) load
-:mod:`charts.radar`, and with it matplotlib, on first access.
+(``render_radar``, ``render_bars``, ``wrap_label``, ``format_number``) load their module
+(:mod:`charts.radar`, :mod:`charts.bars`, :mod:`charts.drawing`), and with it matplotlib, on
+first access.
+
+Modules: ``spec`` (what a chart shows, validated), ``pool`` (the renderers: a process pool or
+inline), ``radar`` (the radar's two drawing paths), ``radar_layout`` (its layout steps),
+``bars`` (grouped bars), ``drawing`` (font, palette, label wrapping, numbers, encoding).
 """
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from charts.pool import ChartRenderer, InlineChartRenderer, Renderer
@@ -21,16 +27,22 @@ from charts.spec import (
 )
 
 if TYPE_CHECKING:
-    from charts.radar import format_number, render_bars, render_radar, wrap_label
+    from charts.bars import render_bars
+    from charts.drawing import format_number, wrap_label
+    from charts.radar import render_radar
 
-_DRAWING = frozenset({"format_number", "render_bars", "render_radar", "wrap_label"})
+# Name -> the module that draws it, imported on first access.
+_DRAWING = {
+    "format_number": "charts.drawing",
+    "render_bars": "charts.bars",
+    "render_radar": "charts.radar",
+    "wrap_label": "charts.drawing",
+}
 
 
 def __getattr__(name: str) -> Any:
     if name in _DRAWING:
-        from charts import radar
-
-        return getattr(radar, name)
+        return getattr(importlib.import_module(_DRAWING[name]), name)
     raise AttributeError(f"module 'charts' has no attribute {name!r}")
 
 

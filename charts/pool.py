@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from types import TracebackType
-from typing import Literal, Protocol, Self, runtime_checkable
+from typing import Any, Literal, Protocol, Self, runtime_checkable
 
 from charts.spec import ImageFormat, RadarSpec, example_spec
 
@@ -79,21 +79,22 @@ class Renderer(Protocol):
 
 # The drawing module (matplotlib) is imported where charts are drawn, in the workers or the
 # inline renderer's thread, so a process that only describes charts never pays for it.
-def render_radar(spec: RadarSpec, **kwargs: object) -> bytes:
+# Keyword arguments are passed through as they are: see the drawing functions for theirs.
+def render_radar(spec: RadarSpec, **kwargs: Any) -> bytes:
     from charts.radar import render_radar
 
-    return render_radar(spec, **kwargs)  # type: ignore[arg-type]
+    return render_radar(spec, **kwargs)
 
 
 def render_bars(
     title: str,
     categories: Sequence[str],
     series: Sequence[tuple[str, Sequence[float]]],
-    **kwargs: object,
+    **kwargs: Any,
 ) -> bytes:
-    from charts.radar import render_bars
+    from charts.bars import render_bars
 
-    return render_bars(title, categories, series, **kwargs)  # type: ignore[arg-type]
+    return render_bars(title, categories, series, **kwargs)
 
 
 def _warm_up() -> None:
@@ -256,9 +257,11 @@ class ChartRenderer(_RendererLifecycle):
         seen: set[int] = set()
         try:
             while len(seen) < self.workers:
-                broken = next((p for p in probes if p.done() and p.exception()), None)
+                broken = next(
+                    (e for p in probes if p.done() and (e := p.exception()) is not None), None
+                )
                 if broken is not None:
-                    raise broken.exception()  # type: ignore[misc]
+                    raise broken
                 if self._closed:
                     raise RuntimeError("ChartRenderer closed during start-up")
                 remaining = deadline - time.perf_counter()

@@ -166,7 +166,9 @@ def summary_charts(
 
 def render_chart(job: ChartJob) -> bytes:
     """PNG bytes of one job (a top-level function, so a process pool can run it)."""
-    from charts.radar import render_bars, render_radar  # matplotlib only where charts are drawn
+    # matplotlib only where charts are drawn
+    from charts.bars import render_bars
+    from charts.radar import render_radar
 
     if isinstance(job, RadarSpec):
         return render_radar(job)
