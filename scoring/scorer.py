@@ -16,6 +16,7 @@ from bot.questionnaire.model import (
     ChoiceRaisedRule,
     ChoiceRule,
     CountRule,
+    Gate,
     GovernanceRule,
     GroupsRule,
     MeanRule,
@@ -132,10 +133,10 @@ class _Scorer:
         if isinstance(rule, CountRule):
             return band_score(rule.bands, len(self.selected(rule.question)))
         if isinstance(rule, ValueRule):
-            values = [_number(self.a.get(q)) for q in rule.questions]
-            if any(v is None for v in values):
+            values = [v for q in rule.questions if (v := _number(self.a.get(q))) is not None]
+            if len(values) < len(rule.questions):
                 return 0.0
-            return band_score(rule.bands, sum(values))  # type: ignore[arg-type]
+            return band_score(rule.bands, sum(values))
         if isinstance(rule, GroupsRule):
             present = sum(1 for q in rule.questions if (_number(self.a.get(q)) or 0) >= 1)
             return band_score(rule.bands, present)
@@ -214,16 +215,17 @@ def score_answers(
         year = _number(relevant.get(flag.question))
         flags[flag.id] = year is not None and campaign_year - year <= flag.max_age
 
-    gates = tuple(
-        GateResult(
-            gate.id,
-            gate.label,
-            flags.get(gate.flag, False)
-            if gate.flag is not None
-            else indicators[gate.indicator].score >= gate.min,  # type: ignore[index,operator]
+    def passed(gate: Gate) -> bool:
+        if gate.flag is not None:
+            return flags.get(gate.flag, False)
+        # Gate._shape: a gate without a flag always names an indicator and its min.
+        return (
+            gate.indicator is not None
+            and gate.min is not None
+            and indicators[gate.indicator].score >= gate.min
         )
-        for gate in questionnaire.gates
-    )
+
+    gates = tuple(GateResult(gate.id, gate.label, passed(gate)) for gate in questionnaire.gates)
     all_gates = all(g.passed for g in gates)
     level = next(
         lv

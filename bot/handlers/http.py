@@ -15,10 +15,17 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import aiohttp
+
+# PTB's own request classes type and test their time-outs with these two (not re-exported).
+from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+if TYPE_CHECKING:
+    from telegram._utils.types import ODVInput
 
 _FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -34,6 +41,11 @@ def _timeout(
         sock_connect=connect,
         sock_read=read,
     )
+
+
+def _given(timeout: ODVInput[float], default: float | None) -> float | None:
+    """The time-out PTB passed, or ours when it passed a ``DefaultValue`` (the caller gave none)."""
+    return default if isinstance(timeout, DefaultValue) else timeout
 
 
 class AiohttpRequest(BaseRequest):
@@ -94,20 +106,20 @@ class AiohttpRequest(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: float | None = BaseRequest.DEFAULT_NONE,  # type: ignore[assignment]
-        write_timeout: float | None = BaseRequest.DEFAULT_NONE,  # type: ignore[assignment]
-        connect_timeout: float | None = BaseRequest.DEFAULT_NONE,  # type: ignore[assignment]
-        pool_timeout: float | None = BaseRequest.DEFAULT_NONE,  # type: ignore[assignment]
+        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("AiohttpRequest is not initialized")
         if self.busy is not None and self.busy():
             await asyncio.sleep(self.pause)
-        unset = BaseRequest.DEFAULT_NONE  # what PTB passes for a time-out the caller did not give
-        read = self._read_timeout if read_timeout is unset else read_timeout
-        connect = self._connect_timeout if connect_timeout is unset else connect_timeout
-        pool = self._pool_timeout if pool_timeout is unset else pool_timeout
-        timeout = _timeout(read, connect, pool)
+        timeout = _timeout(
+            _given(read_timeout, self._read_timeout),
+            _given(connect_timeout, self._connect_timeout),
+            _given(pool_timeout, self._pool_timeout),
+        )
         data: aiohttp.FormData | bytes | None = None
         headers = None
         if request_data is not None:

@@ -195,7 +195,7 @@ class Engine:
             if text.strip().lower() in (choice.id, choice.label.lower()):
                 return choice.id
         lo, hi = self._bounds(question)
-        parsed = parse_number(text, question.type, minimum=lo, maximum=hi)  # type: ignore[arg-type]
+        parsed = parse_number(text, question.type, minimum=lo, maximum=hi)
         if isinstance(parsed, Ambiguous):
             return parsed
         return _plain(parsed)
@@ -332,7 +332,7 @@ class Engine:
         for rule in self.q.consistency:
             if question_id not in rule.question_ids:
                 continue
-            outcome = self._check_rule(rule, kept, question_id, value, confirmed)
+            outcome = self._check_rule(rule, kept, question_id, confirmed)
             if outcome is not None:
                 return outcome
         dropped = tuple(k for k in answers if k not in kept and k != question_id)
@@ -343,7 +343,6 @@ class Engine:
         rule: AtMost | SumEquals | MaxChange,
         answers: Mapping[str, Value],
         question_id: str,
-        value: Value,
         confirmed: Collection[str],
     ) -> Outcome | None:
         values = {qid: answers.get(qid) for qid in rule.question_ids}
@@ -358,8 +357,12 @@ class Engine:
             ok = numbers[rule.question] <= numbers[rule.limit]
         elif isinstance(rule, SumEquals):
             total = sum(numbers[q] for q in rule.questions)
-            target = numbers[rule.total_question] if rule.total_question else rule.total
-            ok = abs(total - target) <= rule.tolerance  # type: ignore[operator]
+            if rule.total_question is not None:
+                target = numbers[rule.total_question]
+            else:
+                assert rule.total is not None  # SumEquals._one_total: exactly one is given
+                target = rule.total
+            ok = abs(total - target) <= rule.tolerance
             params["suma"] = format_number(Decimal(str(total)), _decimals(total))
         else:
             previous, current = numbers[rule.previous], numbers[rule.current]
@@ -369,7 +372,8 @@ class Engine:
             params["cambio"] = format_number(Decimal(str(round(change))), 0)
             if abs(change) <= rule.max_change_pct or rule.id in confirmed:
                 return None
-            return NeedsConfirmation(rule.message.format(**params), rule.id, value)
+            # The value to confirm is the one being answered (``question_id``'s, in ``answers``).
+            return NeedsConfirmation(rule.message.format(**params), rule.id, numbers[question_id])
         if ok:
             return None
         return Rejected(rule.message.format(**params), tuple(rule.question_ids))
@@ -403,7 +407,7 @@ class Engine:
             if question.id not in answers:
                 errors.append(f"{question.id}: {_message('missing_answer')}")
         for rule in self.q.consistency:
-            outcome = self._check_rule(rule, kept, rule.question_ids[-1], None, ())  # type: ignore[arg-type]
+            outcome = self._check_rule(rule, kept, rule.question_ids[-1], ())
             if isinstance(outcome, Rejected):
                 errors.append(f"{', '.join(rule.question_ids)}: {outcome.message}")
             elif isinstance(outcome, NeedsConfirmation):

@@ -75,7 +75,12 @@ class Condition(Strict):
             return value not in self.not_in
         if self.includes is not None:
             return isinstance(value, list) and self.includes in value
-        return isinstance(value, int | float) and not isinstance(value, bool) and value >= self.min
+        return (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and self.min is not None  # always: _one_operator leaves min the only one
+            and value >= self.min
+        )
 
 
 class Question(Strict):
@@ -131,10 +136,10 @@ def _check_bands(bands: list[Band]) -> list[Band]:
         raise ValueError("bands must not be empty")
     if bands[-1].bound is not None:
         raise ValueError("the last band must have no bound (it takes every larger value)")
-    bounds = [b.bound for b in bands[:-1]]
-    if any(b is None for b in bounds):
+    bounds = [b.bound for b in bands[:-1] if b.bound is not None]
+    if len(bounds) < len(bands) - 1:
         raise ValueError("only the last band may have no bound")
-    if any(b2 <= b1 for b1, b2 in itertools.pairwise(bounds)):  # type: ignore[operator]
+    if any(b2 <= b1 for b1, b2 in itertools.pairwise(bounds)):
         raise ValueError("band bounds must increase")
     return bands
 
@@ -526,12 +531,12 @@ def cross_check(q: Questionnaire) -> list[Problem]:
     for ci, rule in enumerate(q.consistency):
         unique("consistency", rule.id, ("consistency", ci, "id"))
         for qid in rule.question_ids:
-            question = q.question_map.get(qid)
-            if question is None:
+            compared = q.question_map.get(qid)
+            if compared is None:
                 problems.append((("consistency", ci), f"unknown question {qid!r}"))
-            elif question.type not in {"integer", "money", "percent"}:
+            elif compared.type not in {"integer", "money", "percent"}:
                 problems.append(
-                    (("consistency", ci), f"question {qid!r} is {question.type}, not a number")
+                    (("consistency", ci), f"question {qid!r} is {compared.type}, not a number")
                 )
 
         allowed = set(rule.question_ids) | CONSISTENCY_PLACEHOLDERS
@@ -542,10 +547,10 @@ def cross_check(q: Questionnaire) -> list[Problem]:
     for fi, flag in enumerate(q.flags):
         unique("flag", flag.id, ("flags", fi, "id"))
         flag_ids.add(flag.id)
-        question = q.question_map.get(flag.question)
-        if question is None:
+        flagged = q.question_map.get(flag.question)
+        if flagged is None:
             problems.append((("flags", fi, "question"), f"unknown question {flag.question!r}"))
-        elif question.type != "year":
+        elif flagged.type != "year":
             problems.append((("flags", fi, "question"), f"{flag.question!r} is not a year"))
 
     indicator_ids = {i.id for i in q.indicators}

@@ -75,7 +75,7 @@ from decimal import Decimal
 from enum import Enum
 from posixpath import join as posix_join
 from posixpath import normpath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
 from openpyxl import Workbook
@@ -87,6 +87,9 @@ from openpyxl.utils.datetime import to_excel
 from bot.files.registry import COLUMNS as REGISTRY_COLUMNS
 from bot.questionnaire.model import Questionnaire, Value
 from bot.texts import export as texts
+
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell
 
 __all__ = [
     "ANSWER_COLUMNS",
@@ -389,18 +392,18 @@ class _Styles:
         self.date_id = self.number(datetime(2000, 1, 1)).style_id
         self.big_id = self.number(BIG_NUMBER).style_id
 
-    def header(self, value: str) -> WriteOnlyCell:
+    def header(self, value: str) -> Cell:
         cell = self.text(value)
         cell.font = self.bold
         return cell
 
-    def text(self, value: str) -> WriteOnlyCell:
+    def text(self, value: str) -> Cell:
         cell = WriteOnlyCell(self.ws)
         cell.value = value
         cell.data_type = "s"  # never a formula (=…) nor an error value (#N/A)
         return cell
 
-    def number(self, value: int | float | datetime) -> WriteOnlyCell:
+    def number(self, value: int | float | datetime) -> Cell:
         cell = WriteOnlyCell(self.ws, value=value)
         cell.number_format = DATE_FORMAT if isinstance(value, datetime) else BIG_NUMBER_FORMAT
         return cell
@@ -422,7 +425,7 @@ def _xlsx_value(value: Any) -> str | int | float | datetime | None:
 
 
 def _is_big(value: int | float) -> bool:
-    return abs(value) >= BIG_NUMBER and (type(value) is int or value.is_integer())
+    return abs(value) >= BIG_NUMBER and (isinstance(value, int) or value.is_integer())
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -462,15 +465,14 @@ def _rows_xml(rows: Sequence[Sequence[Any]], ncols: int, styles: _Styles) -> Ite
             if value is None:
                 continue
             value = _xlsx_value(value)
-            kind = type(value)
-            if kind is str:
+            if isinstance(value, str):
                 tail = _text_xml(value)
                 if tail:
                     append(f'<c r="{letter}{r}{tail}')
-            elif kind is datetime:
+            elif isinstance(value, datetime):
                 append(f'<c r="{letter}{r}{date_style}{to_excel(value)!r}</v></c>')
             elif value is not None:
-                style = big_style if _is_big(value) else '"><v>'  # type: ignore[arg-type]
+                style = big_style if _is_big(value) else '"><v>'
                 append(f'<c r="{letter}{r}{style}{value!r}</v></c>')
         append("</row>")
         if r % _CHUNK == 0:
@@ -510,7 +512,7 @@ def _workbook(tables: Tables, title: str, *, with_rows: bool) -> tuple[bytes, _S
         if header:
             ws.freeze_panes = "B2"
             ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(rows) + 1}"
-        ws.append([styles.header(_xlsx_value(h) or "") for h in header])
+        ws.append([styles.header(neutralise(h)) for h in header])
         if with_rows:
             for row in rows:
                 ws.append(_openpyxl_row(row, styles))
