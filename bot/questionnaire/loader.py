@@ -9,7 +9,8 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from bot.questionnaire.model import Problem, Questionnaire, cross_check, dotted
+from bot.questionnaire.checks import Problem, cross_check, dotted
+from bot.questionnaire.model import Questionnaire
 
 DEFAULT_DEFINITION = "ssme.yaml"
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
