@@ -5,15 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
-
-from telegram.ext import Application
+from typing import TYPE_CHECKING, Any
 
 from bot.app import build_application
 from bot.services.invitations import invitation_expiry, new_token
 from bot.storage import Cluster, Storage, utcnow
 from config import Settings
 from local_botapi.server import BotApiServer
+
+if TYPE_CHECKING:
+    from telegram.ext import Application  # only bot.app and bot.handlers import telegram
 
 DEMO_CLUSTER = Cluster(
     cluster_id="demo_cafe_huila",
