@@ -332,7 +332,9 @@ async def bench_cold() -> None:
 
 def _forkserver_preloaded_start() -> tuple[float, float]:
     """forkserver with matplotlib preloaded in the server process (a process-global setting)."""
-    multiprocessing.get_context("forkserver").set_forkserver_preload(["charts.radar", "charts.bars"])
+    multiprocessing.get_context("forkserver").set_forkserver_preload(
+        ["charts.radar", "charts.bars"]
+    )
 
     async def run() -> tuple[float, float]:
         return await _renderer_first_chart("forkserver", True)
