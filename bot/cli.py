@@ -325,6 +325,7 @@ def cmd_remind(args: argparse.Namespace) -> int:
     from bot.reminders.sender import plan, send_due
     from bot.services.admin import resolve_campaign
     from bot.storage import utcnow
+    from bot.texts import reminders as rtexts
 
     settings = _settings()
 
@@ -339,7 +340,7 @@ def cmd_remind(args: argparse.Namespace) -> int:
                     cluster=decision.cluster_id,
                     name=name,
                     kind=decision.kind.value if decision.kind else "-",
-                    detail=decision.detail or decision.reason,
+                    detail=rtexts.detail(decision, settings.reminders.tz),
                 )
             )
         print(texts.CLI_REMIND_DUE.format(n=len(current.due), total=len(current.decisions)))

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.reminders.policy import ReminderPolicy
+from config.reminders import ReminderPolicy
 
 ENV_PREFIX = "SSME_"
 
@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     update_processing: Literal["per_user", "sequential"] = "per_user"
     log_level: str = "INFO"
     # The reminder policy, e.g. SSME_REMINDERS__MAX_PER_CAMPAIGN=2 or
-    # SSME_REMINDERS__WINDOW_START=09:00 (see bot/reminders/policy.py for every rule).
+    # SSME_REMINDERS__WINDOW_START=09:00 (config/reminders.py; the rules: bot/reminders/policy.py).
     reminders: ReminderPolicy = ReminderPolicy()
 
     @field_validator("timezone")
