@@ -14,6 +14,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+
+def known_timezone(value: str, prefix: str = "") -> str:
+    """``value`` if it names a timezone, else a ValueError that gives an example."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            f"{prefix}unknown timezone {value!r} (expected e.g. America/Bogota)"
+        ) from exc
+    return value
+
+
 _SPAN = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
 _SPANS = (
     "min_gap",
@@ -94,13 +106,7 @@ class ReminderPolicy(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(
-                f"timezone: unknown timezone {value!r} (expected e.g. America/Bogota)"
-            ) from exc
-        return value
+        return known_timezone(value, "timezone: ")
 
     @model_validator(mode="after")
     def _coherent(self) -> ReminderPolicy:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from config.reminders import ReminderPolicy
+from config.reminders import ReminderPolicy, known_timezone
 
 ENV_PREFIX = "SSME_"
 
@@ -56,11 +56,7 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown timezone {value!r} (expected e.g. America/Bogota)") from exc
-        return value
+        return known_timezone(value)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
 from bot.delivery import MAX_ATTEMPTS, MAX_WAIT
 from local_botapi.server import BotApiServer
 from tests.e2e import question_id
@@ -29,37 +31,28 @@ async def quiet(server: BotApiServer, method: str, chat_id: int, since: int, lim
     return calls
 
 
-async def test_one_reply_under_a_429_storm_costs_at_most_the_policys_tries(env):
+@pytest.mark.parametrize(
+    ("fault", "status"),
+    [({"kind": "429", "retry_after": 1}, 429), ({"kind": "5xx", "status": 502}, 502)],
+    ids=["429", "5xx"],
+)
+async def test_one_reply_under_a_storm_costs_at_most_the_policys_tries(env, fault, status):
     ana = env.manager()
     await ana.register()
     server = env.server
     since = server.call_cursor()
-    server.inject_fault("429", method="sendMessage", chat_id=ana.user_id, count=100, retry_after=1)
+    server.inject_fault(method="sendMessage", chat_id=ana.user_id, count=100, **fault)
     qid = ana.current_id
     ana.press(ana.question.message_id, f"c:{qid}:validados")
     calls = await quiet(server, "sendMessage", ana.user_id, since, MAX_ATTEMPTS)
     server.clear_faults()
-    assert len(calls) <= MAX_ATTEMPTS, f"one reply cost {len(calls)} sendMessage requests"
-    assert all(c.status == 429 for c in calls)
+    # Known not delivered: tried again, but only as often as the policy says (on main's code,
+    # PTB's limiter retrying inside the handlers' retries, a 429 storm cost 12 requests).
+    assert len(calls) == MAX_ATTEMPTS, f"one reply cost {len(calls)} sendMessage requests"
+    assert all(c.status == status for c in calls)
     assert calls[-1].time - calls[0].time <= MAX_WAIT
     # The answer was committed before the reply was attempted: nothing is lost, and the next
     # message shows the question the storm swallowed.
     assert env.stored_answers()[qid] == "validados"
-    await ana.send("/continuar")
-    assert question_id(await ana.next_question()) == "inteligencia_actividades"
-
-
-async def test_one_reply_under_5xx_costs_at_most_the_policys_tries(env):
-    ana = env.manager()
-    await ana.register()
-    server = env.server
-    since = server.call_cursor()
-    server.inject_fault("5xx", method="sendMessage", chat_id=ana.user_id, count=100, status=502)
-    qid = ana.current_id
-    ana.press(ana.question.message_id, f"c:{qid}:validados")
-    calls = await quiet(server, "sendMessage", ana.user_id, since, MAX_ATTEMPTS)
-    server.clear_faults()
-    assert len(calls) == MAX_ATTEMPTS, "a 5xx is known not delivered: tried again, a few times"
-    assert all(c.status == 502 for c in calls)
     await ana.send("/continuar")
     assert question_id(await ana.next_question()) == "inteligencia_actividades"
