@@ -251,12 +251,12 @@ def thread_cpu(native_id: int | None) -> float:
 # The bot as shipped caps every Bot API request that names a chat at 30/s (AIORateLimiter's
 # default overall limit, Telegram's broadcast limit), which the fake server does not enforce. To
 # measure the bot's own capacity, ``--rate-limiter off`` starts it through this launcher, which
-# changes nothing but that limit (per-group limits and RetryAfter retries stay).
+# changes nothing but that limit (per-group limits and the outbound policy stay).
 UNLIMITED_LAUNCHER = """\
 import sys
 import bot.app
-import bot.handlers.tg
-bot.app.RateLimiter = lambda **kw: bot.handlers.tg.RateLimiter(**{**kw, "overall_max_rate": 0})
+import bot.handlers.send
+bot.app.rate_limiter = lambda _rate: bot.handlers.send.rate_limiter(0)
 from bot.cli import main
 sys.exit(main(["run"]))
 """

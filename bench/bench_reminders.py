@@ -5,7 +5,7 @@ N managers (default 5,000) are due an invitation reminder at once. The fake Bot 
 send beyond 30 in a sliding 1 s window gets ``429 Too Many Requests`` with ``retry_after=1``, as
 Telegram does for broadcasts). The real bot runs as a subprocess (``python -m bot.cli run``); its
 own reminder timer (first run ~2 s after start) sends the batch with whatever pacing the bot ships
-(the reminder service's pacer and PTB's AIORateLimiter; the service's settings are printed with
+(the reminder sender's pacer and PTB's AIORateLimiter; the sender's settings are printed with
 the results). Nothing is sent from here.
 
 Setup per run: a fresh SQLite file with N active clusters, each with a manager who registered
@@ -91,11 +91,20 @@ POLICY_ENV = {
 
 
 def bot_pacing() -> str:
-    """The reminder service's pacing constants, as imported now (the subprocess runs the same)."""
-    from bot.reminders import sender as service
+    """The reminder sender's pacing and the outbound policy's limits, as imported now (the
+    subprocess runs the same)."""
+    from bot import delivery
+    from bot.services import reminders as service
 
-    names = ("SENDS_PER_SECOND", "CONCURRENT_SENDS", "SEND_ATTEMPTS")
-    found = [f"{n}={getattr(service, n)}" for n in names if hasattr(service, n)]
+    found = [
+        f"{n}={getattr(module, n)}"
+        for module, names in (
+            (service, ("SENDS_PER_SECOND", "CONCURRENT_SENDS")),
+            (delivery, ("MAX_ATTEMPTS", "MAX_WAIT")),
+        )
+        for n in names
+        if hasattr(module, n)
+    ]
     return ", ".join(found) or "unknown"
 
 
@@ -580,7 +589,7 @@ def main(argv: list[str] | None = None) -> int:
     timeout = args.timeout or 3 * args.count / RATE_LIMIT + 60
     print("machine")
     print("\n".join(machine_lines()))
-    print(f"  bot's reminder pacing {bot_pacing()} (bot/reminders/service.py)")
+    print(f"  bot's reminder pacing {bot_pacing()} (bot/services/reminders.py, bot/delivery.py)")
     print(
         f"\nideal time at {RATE_LIMIT:.0f}/s: {args.count / RATE_LIMIT:.0f} s per run; "
         f"policy env: {' '.join(f'{k}={v}' for k, v in POLICY_ENV.items())}"

@@ -23,8 +23,7 @@ from bot.handlers import admin, errors, manager
 from bot.handlers.http import AiohttpRequest, PollingRequest
 from bot.handlers.jobs import schedule_reminders
 from bot.handlers.processor import PerUserUpdateProcessor
-from bot.handlers.send import drop_duplicates, with_retry
-from bot.handlers.tg import RateLimiter
+from bot.handlers.send import deliver, drop_duplicates, rate_limiter
 from bot.questionnaire.loader import load_questionnaire
 from bot.storage import Storage, utcnow
 from bot.texts import admin as admin_texts
@@ -56,7 +55,7 @@ def build_application(settings: Settings) -> Application:
             if settings.update_processing == "per_user"
             else False
         )
-        .rate_limiter(RateLimiter(overall_max_rate=settings.telegram_rate_limit, max_retries=3))
+        .rate_limiter(rate_limiter(settings.telegram_rate_limit))
         .request(AiohttpRequest(HTTP_CONNECTIONS))
         .get_updates_request(polling)
         .post_init(_post_init)
@@ -131,15 +130,14 @@ async def _post_init(app: Application) -> None:
     await storage.forget_updates_before(utcnow() - SEEN_UPDATES_KEPT)
     # The menu is a convenience: a Telegram error here must not stop the bot from starting.
     commands = [BotCommand(k, v) for k, v in texts.COMMANDS.items()]
-    await with_retry(lambda: app.bot.set_my_commands(commands), "setMyCommands", 0)
+    await deliver(lambda: app.bot.set_my_commands(commands), "setMyCommands", 0)
     # Admins see their commands too, in their own chat only (an admin who never opened the bot
     # has no chat yet: Telegram refuses, it is logged, and the commands still work when typed).
     admin_commands = commands + [BotCommand(k, v) for k, v in admin_texts.ADMIN_COMMANDS.items()]
     for admin_id in sorted(settings.admin_ids):
-        await with_retry(
-            lambda a=admin_id: app.bot.set_my_commands(
-                admin_commands, scope=BotCommandScopeChat(a)
-            ),
+        scope = BotCommandScopeChat(admin_id)
+        await deliver(
+            lambda: app.bot.set_my_commands(admin_commands, scope=scope),  # noqa: B023 - awaited
             "setMyCommands",
             admin_id,
         )

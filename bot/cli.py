@@ -321,10 +321,11 @@ def cmd_remind(args: argparse.Namespace) -> int:
     from telegram.ext import ExtBot
 
     from bot.handlers.http import AiohttpRequest
-    from bot.handlers.tg import RateLimiter
-    from bot.reminders.sender import plan, send_due
+    from bot.handlers.send import BotChannel, rate_limiter
     from bot.services.admin import resolve_campaign
+    from bot.services.reminders import plan, send_due
     from bot.storage import utcnow
+    from bot.texts import reminders as rtexts
 
     settings = _settings()
 
@@ -339,7 +340,7 @@ def cmd_remind(args: argparse.Namespace) -> int:
                     cluster=decision.cluster_id,
                     name=name,
                     kind=decision.kind.value if decision.kind else "-",
-                    detail=decision.detail or decision.reason,
+                    detail=rtexts.detail(decision, settings.reminders.tz),
                 )
             )
         print(texts.CLI_REMIND_DUE.format(n=len(current.due), total=len(current.decisions)))
@@ -351,11 +352,13 @@ def cmd_remind(args: argparse.Namespace) -> int:
             token,
             base_url=f"{api}/bot",
             base_file_url=f"{api}/file/bot",
-            rate_limiter=RateLimiter(max_retries=3),
+            rate_limiter=rate_limiter(),
             request=AiohttpRequest(8),
         )
         async with bot:
-            report, _ = await send_due(bot, storage, q, settings.reminders, now, campaign=campaign)
+            report, _ = await send_due(
+                BotChannel(bot), storage, q, settings.reminders, now, campaign=campaign
+            )
         print(
             texts.CLI_REMIND_SENT.format(
                 sent=report.sent, failed=report.failed, unreachable=report.unreachable

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.reminders.policy import ReminderPolicy
+from config.reminders import ReminderPolicy, known_timezone
 
 ENV_PREFIX = "SSME_"
 
@@ -50,17 +50,13 @@ class Settings(BaseSettings):
     update_processing: Literal["per_user", "sequential"] = "per_user"
     log_level: str = "INFO"
     # The reminder policy, e.g. SSME_REMINDERS__MAX_PER_CAMPAIGN=2 or
-    # SSME_REMINDERS__WINDOW_START=09:00 (see bot/reminders/policy.py for every rule).
+    # SSME_REMINDERS__WINDOW_START=09:00 (config/reminders.py; the rules: bot/reminders/policy.py).
     reminders: ReminderPolicy = ReminderPolicy()
 
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown timezone {value!r} (expected e.g. America/Bogota)") from exc
-        return value
+        return known_timezone(value)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -13,7 +13,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.handlers.http import AiohttpRequest, PollingRequest
-from bot.handlers.tg import retry_after_seconds
+from bot.handlers.send import retry_after_seconds
 from local_botapi.server import BotApiServer
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -26,15 +26,17 @@ from bot.reminders import (
     ReminderKind,
     ReminderPolicy,
     SentReminder,
+    deadline_day,
     decide,
     due,
     is_allowed_moment,
     next_allowed_moment,
     next_check,
-    reminder_text,
     snooze_until,
 )
 from bot.texts import reminders as rtexts
+from bot.texts.reminders import reminder_text
+from tests.imports import loaded_by
 
 BOG = ZoneInfo("America/Bogota")
 POLICY = ReminderPolicy()
@@ -78,6 +80,11 @@ def manager(
 
 def check(m: ManagerState, now: datetime, campaign: CampaignWindow = CAMPAIGN) -> Decision:
     return decide(POLICY, campaign, m, now)
+
+
+def detail(decision: Decision) -> str:
+    """The decision as the admin dry-run words it."""
+    return rtexts.detail(decision, POLICY.tz)
 
 
 # --- the policy as data ----------------------------------------------------------------------
@@ -236,7 +243,7 @@ def test_continue_after_the_draft_is_idle() -> None:
     m = manager(last_activity_at=at(11, 9, 12))
     idle = check(m, at(11, 11, 11, 59))
     assert (idle.send, idle.reason) == (False, "draft_active")
-    assert idle.detail.startswith("respondió hace 1 día y 23 horas; se recuerda tras 2 días")
+    assert detail(idle).startswith("respondió hace 1 día y 23 horas; se recuerda tras 2 días")
     decision = check(m, at(11, 11, 12))
     assert (decision.send, decision.kind) == (True, CONT)
 
@@ -252,17 +259,61 @@ def test_minimum_gap_between_two_reminders() -> None:
 def test_the_reason_is_readable_in_the_dry_run() -> None:
     m = manager(sent=((CONT, at(11, 8, 10)),))
     decision = check(m, at(11, 9, 10))
-    assert decision.detail == (
+    assert detail(decision) == (
         "enviado hace 1 día; espacio mínimo 3 días; próximo: jueves 11 de noviembre, 10:00"
     )
-    assert check(m, at(11, 11, 10)).detail == "se envía ahora: seguir donde quedó"
+    assert detail(check(m, at(11, 11, 10))) == "se envía ahora: seguir donde quedó"
     weekend = check(m, at(11, 13, 10))
-    assert weekend.detail == (
+    assert detail(weekend) == (
         "fuera del horario de envío: fin de semana; próximo: martes 16 de noviembre, 8:00"
     )
     holiday = check(m, at(11, 15, 10))
     assert holiday.reason == "outside_hours"
-    assert "Independencia de Cartagena" in holiday.detail
+    assert "Independencia de Cartagena" in detail(holiday)
+
+
+def test_decisions_are_codes_and_numbers_worded_by_the_texts() -> None:
+    m = manager(sent=((CONT, at(11, 8, 10)),))
+    gap = check(m, at(11, 9, 10))
+    assert (gap.reason, gap.final) == ("min_gap", False)
+    assert gap.params == {"ago": timedelta(days=1), "wait": timedelta(days=3)}
+    assert check(m, at(11, 13, 10)).params == {"why": "weekend"}
+    holiday = check(m, at(11, 15, 10)).params
+    assert holiday["why"] == "holiday" and "Independencia de Cartagena" in holiday["holiday"]
+    hours = check(manager(), at(11, 10, 7, 59))
+    assert hours.params == {"why": "hours", "start": time(8, 0), "end": time(18, 0)}
+    assert detail(hours) == (
+        "fuera del horario de envío: de 8:00 a 18:00; próximo: miércoles 10 de noviembre, 8:00"
+    )
+    submitted = check(manager("submitted"), at(11, 10))
+    assert (submitted.reason, submitted.final, submitted.next_at) == ("submitted", True, None)
+    assert detail(submitted) == "ya envió sus respuestas"
+    closing = check(m, at(12, 3, 16), replace(CAMPAIGN, closes_at=at(12, 3, 17)))
+    assert closing.params == {"margin": timedelta(hours=1)}
+    assert detail(closing) == "faltan menos de 1 hora para el cierre; no se le enviarán más"
+    opening = check(m, at(11, 1, 10)).params["when"]
+    assert opening == CAMPAIGN.opens_at
+
+
+def test_the_policy_imports_no_text() -> None:
+    assert loaded_by(["bot.reminders.policy"], ("bot.texts", "bot.texts.", "babel")) == []
+
+
+@pytest.mark.parametrize(
+    ("closes_at", "day"),
+    [
+        (at(12, 3, 23, 59, 59), date(2021, 12, 3)),
+        (at(12, 4, 0), date(2021, 12, 3)),  # 00:00 Saturday is the end of Friday
+        (at(12, 3, 18), date(2021, 12, 3)),
+        (datetime(2021, 12, 4, 4, 59, tzinfo=UTC), date(2021, 12, 3)),  # local time counts
+    ],
+)
+def test_the_deadline_day_is_the_day_the_text_names(closes_at: datetime, day: date) -> None:
+    assert deadline_day(closes_at, BOG) == day
+    campaign = replace(CAMPAIGN, closes_at=closes_at)
+    assert campaign.deadline_day(BOG) == day
+    assert campaign.days_left(at(11, 30, 23, 59), BOG) == 3
+    assert campaign.days_left(at(12, 3, 9), BOG) == 0
 
 
 def test_maximum_count_per_campaign() -> None:
@@ -270,7 +321,7 @@ def test_maximum_count_per_campaign() -> None:
     m = manager(sent=three)
     decision = check(m, at(11, 24, 10))
     assert (decision.send, decision.reason, decision.next_at) == (False, "max_reached", None)
-    assert decision.detail == "ya recibió 3 de 3 recordatorios; no se le enviarán más"
+    assert detail(decision) == "ya recibió 3 de 3 recordatorios; no se le enviarán más"
     assert not check(m, at(12, 1, 10)).send  # not even a last call
     assert next_check(POLICY, CAMPAIGN, [m], at(11, 24, 10)) is None
 

@@ -8,6 +8,7 @@ import pytest
 
 from bot.logs import setup_logging
 from config import SettingsError, load_settings
+from tests.imports import loaded_by
 
 
 @pytest.fixture(autouse=True)
@@ -82,3 +83,22 @@ def test_the_token_is_redacted_from_every_log_line(capsys, root_logger):
     assert "sendMessage" not in err, "httpx request lines are not logged at all"
     logging.getLogger("aiosqlite").debug("executing %s", "INSERT ... ('Ana', 'ana@x.co')")
     assert "ana@x.co" not in capsys.readouterr().err, "no SQL parameters in the log"
+
+
+def test_the_reminder_policy_comes_from_ssme_reminders_variables(monkeypatch):
+    from datetime import time, timedelta
+
+    monkeypatch.setenv("SSME_REMINDERS__MAX_PER_CAMPAIGN", "2")
+    monkeypatch.setenv("SSME_REMINDERS__WINDOW_START", "09:00")
+    monkeypatch.setenv("SSME_REMINDERS__MIN_GAP", "1d12h")
+    monkeypatch.setenv("SSME_REMINDERS__WEEKDAYS_ONLY", "false")
+    policy = load_settings().reminders
+    assert policy.max_per_campaign == 2 and policy.window_start == time(9, 0)
+    assert policy.min_gap == timedelta(days=1, hours=12) and not policy.weekdays_only
+    monkeypatch.setenv("SSME_REMINDERS__WINDOW_START", "19:00")
+    with pytest.raises(SettingsError, match="SSME_REMINDERS: window_start"):
+        load_settings()
+
+
+def test_config_imports_nothing_from_bot():
+    assert loaded_by(["config"], ("bot", "bot.")) == []

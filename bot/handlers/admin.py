@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from datetime import datetime
 from functools import wraps
 from html import escape
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from telegram import Update
 from telegram.constants import ChatAction, ParseMode
@@ -17,10 +17,10 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.conversation import callbacks as cb
 from bot.conversation.actions import Button, Edit, Send
-from bot.handlers.send import perform, survey_of, with_retry
-from bot.reminders.sender import send_due
+from bot.handlers.send import BotChannel, deliver, perform, survey_of
 from bot.reports.summary import render_with
 from bot.services import admin
+from bot.services.reminders import send_due
 from bot.storage import Storage
 from bot.texts import admin as t
 from bot.texts import personal_data as pt
@@ -28,7 +28,7 @@ from bot.texts import personal_data as pt
 log = logging.getLogger(__name__)
 MAX_UPLOAD_MB = 5
 
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
 def admin_only(handler: Handler) -> Handler:
@@ -70,7 +70,7 @@ async def _send_document(
     update: Update, context: ContextTypes.DEFAULT_TYPE, filename: str, data: bytes, caption: str
 ) -> None:
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
-    await with_retry(
+    await deliver(
         lambda: context.bot.send_document(
             chat_id, data, filename=filename, caption=caption, parse_mode=ParseMode.HTML
         ),
@@ -83,13 +83,15 @@ async def _send_document(
 async def summary(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     survey = survey_of(context)
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
-    await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+    await deliver(
+        lambda: context.bot.send_chat_action(chat_id, ChatAction.TYPING), "sendChatAction", chat_id
+    )
     bundle = await admin.summary(survey.storage, survey.q, _arg(context))
     await perform(update, context, [Send(bundle.text)])
     for name, job in bundle.charts:
         png = await render_with(survey.renderer, job)
         caption = t.CHART_CAPTIONS.get(name, name)
-        await with_retry(
+        await deliver(
             lambda p=png, c=caption: context.bot.send_photo(chat_id, p, caption=c),
             "sendPhoto",
             chat_id,
@@ -102,7 +104,12 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     args = [a.lower() for a in context.args or []]
     fmt = "csv" if "csv" in args else "xlsx"
     campaign = next((a for a in context.args or [] if a.lower() not in ("csv", "xlsx")), None)
-    await context.bot.send_chat_action(update.effective_chat.id, ChatAction.UPLOAD_DOCUMENT)  # type: ignore[union-attr]
+    chat_id = update.effective_chat.id  # type: ignore[union-attr]
+    await deliver(
+        lambda: context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT),
+        "sendChatAction",
+        chat_id,
+    )
     filename, data = await admin.export(survey.storage, survey.q, campaign, fmt)
     resolved = await admin.resolve_campaign(survey.storage, campaign)
     await _send_document(
@@ -146,7 +153,7 @@ async def remind_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     lock: asyncio.Lock = data.setdefault("reminder_lock", asyncio.Lock())
     async with lock:  # never alongside the scheduled run
         report, current = await send_due(
-            context.bot,
+            BotChannel(context.bot),
             data["storage"],
             data["survey"].q,
             data["settings"].reminders,
@@ -254,6 +261,6 @@ async def erase(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await perform(update, context, [Send(pt.ERASED_UNKNOWN.format(id=request_id))])
         return
     await perform(update, context, [Edit(None, ()), Send(pt.ERASED.format(id=request_id))])
-    await with_retry(
+    await deliver(
         lambda: context.bot.send_message(erased, pt.ERASED_NOTICE), "sendMessage", erased
     )

@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import texts
-from bot.handlers.send import with_retry
+from bot.handlers.send import deliver
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +20,6 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("event=handler_error user=%s error=%r", user, context.error, exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat is not None:
         chat_id = update.effective_chat.id
-        await with_retry(
+        await deliver(
             lambda: context.bot.send_message(chat_id, texts.INTERNAL_ERROR), "sendMessage", chat_id
         )

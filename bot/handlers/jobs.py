@@ -9,7 +9,8 @@ from datetime import timedelta
 
 from telegram.ext import Application, ContextTypes
 
-from bot.reminders.sender import advance_campaigns, send_due, sleep_for
+from bot.handlers.send import BotChannel
+from bot.services.reminders import advance_campaigns, send_due, sleep_for
 
 log = logging.getLogger(__name__)
 JOB_NAME = "reminders"
@@ -27,7 +28,11 @@ async def reminder_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
             await advance_campaigns(data["storage"], now)
             data["survey"].forget_caches()
             report, plan = await send_due(
-                context.bot, data["storage"], data["survey"].q, data["settings"].reminders, now
+                BotChannel(context.bot),
+                data["storage"],
+                data["survey"].q,
+                data["settings"].reminders,
+                now,
             )
             if report.sent or report.failed or report.unreachable:
                 log.info(

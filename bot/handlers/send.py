@@ -1,24 +1,33 @@
-"""What every handler shares: reaching the survey, and carrying out its actions on Telegram."""
+"""What every handler shares: reaching the survey, and carrying out its actions on Telegram.
+
+Every Bot API call the bot makes goes through :func:`deliver` (or, for the reminders,
+:class:`BotChannel`): one try is one PTB call whose exception, if any, :func:`outcome_of` turns
+into one of ``bot.delivery``'s outcomes, and ``bot.delivery`` decides what comes next. PTB's own
+rate limiter only paces (:func:`rate_limiter`).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from collections.abc import Awaitable, Callable, Iterator, Sequence
+from datetime import timedelta
 from typing import TypeVar
 
+import aiohttp
 from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import AIORateLimiter, ApplicationHandlerStop, ContextTypes
 
+from bot import delivery
 from bot.conversation.actions import Action, Button, Edit, Photo, Send, Toast
 from bot.conversation.survey import Survey
-from bot.handlers.tg import retry_after_seconds
+from bot.delivery import Kind, Outcome
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-SEND_ATTEMPTS = 3
 
 
 def survey_of(context: ContextTypes.DEFAULT_TYPE) -> Survey:
@@ -44,35 +53,82 @@ def markup(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
     )
 
 
-async def with_retry(call: Callable[[], Awaitable[T]], what: str, chat_id: int) -> T | None:
-    """Retry what the rate limiter does not: 5xx, dropped connections and time-outs.
+def rate_limiter(overall_per_second: float = 30) -> AIORateLimiter:
+    """PTB's limiter, for pacing only (Telegram's ~30 messages/s overall, 20/min per group): it
+    never retries, so a 429 reaches :func:`deliver` at once and is retried there and only there."""
+    # With max_retries=0 PTB logs every 429 it passes on as an exception with a traceback;
+    # delivery logs each one itself, as what it is.
+    logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
+    return AIORateLimiter(overall_max_rate=overall_per_second, max_retries=0)
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB 22 warns that retry_after will become a timedelta
+        warnings.simplefilter("ignore")
+        delay = exc.retry_after
+    return delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
+
+
+def _never_left(exc: TimedOut) -> bool:
+    """A time-out while waiting for a pooled connection or opening one: nothing was sent."""
+    return isinstance(exc.__cause__, aiohttp.ConnectionTimeoutError) or (
+        "pool timeout" in str(exc).lower()
+    )
+
+
+def outcome_of(exc: TelegramError) -> Outcome:
+    """THE mapping from PTB's exceptions to the outbound policy's outcomes."""
+    detail = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, RetryAfter):
+        return Outcome(Kind.RETRY_AFTER, retry_after_seconds(exc), detail)
+    if isinstance(exc, Forbidden):
+        return Outcome(Kind.FORBIDDEN, detail=detail)
+    if isinstance(exc, BadRequest):
+        if "not modified" in str(exc).lower():  # an edit to what the message already says
+            return delivery.SENT
+        return Outcome(Kind.REJECTED, detail=detail)
+    if isinstance(exc, TimedOut):
+        return Outcome(Kind.TEMPORARY if _never_left(exc) else Kind.MAYBE_SENT, detail=detail)
+    if isinstance(exc, NetworkError):  # 5xx, refused, or closed without an answer
+        return Outcome(Kind.TEMPORARY, detail=detail)
+    return Outcome(Kind.REJECTED, detail=detail)  # 401, 404, 409...: asking again will not help
+
+
+async def try_once(call: Callable[[], Awaitable[T]]) -> tuple[Outcome, T | None]:
+    """One try of one Bot API call: its outcome, and its result when it was sent."""
+    try:
+        return delivery.SENT, await call()
+    except TelegramError as exc:
+        return outcome_of(exc), None
+
+
+async def deliver(call: Callable[[], Awaitable[T]], what: str, chat_id: int) -> T | None:
+    """Make one Bot API call (``what`` is its method) under the outbound policy; its result, or
+    None if it was not (known to be) sent.
 
     The answer is already committed when this runs, so giving up loses nothing: the manager's
     next message (or /continuar) shows the question again.
     """
-    for attempt in range(1, SEND_ATTEMPTS + 1):
-        try:
-            return await call()
-        except RetryAfter as exc:
-            await asyncio.sleep(retry_after_seconds(exc))
-        except Forbidden:
-            log.warning("event=send_forbidden method=%s chat=%s", what, chat_id)
-            return None
-        except BadRequest as exc:
-            if "not modified" not in str(exc).lower():
-                log.warning("event=bad_request method=%s chat=%s error=%s", what, chat_id, exc)
-            return None
-        except (TimedOut, NetworkError) as exc:
-            log.warning(
-                "event=send_retry method=%s chat=%s attempt=%d error=%s",
-                what,
-                chat_id,
-                attempt,
-                exc,
+    _, result = await delivery.run(lambda: try_once(call), what, chat_id)
+    return result
+
+
+class BotChannel:
+    """The reminders' channel (``bot.services.reminders.Channel``) on a PTB bot: one try of one
+    message; the sender applies the policy itself, around its claim."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send_text(
+        self, chat_id: int, text: str, buttons: Sequence[Sequence[Button]]
+    ) -> tuple[Outcome, int | None]:
+        outcome, message = await try_once(
+            lambda: self.bot.send_message(
+                chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup(buttons)
             )
-            await asyncio.sleep(0.2 * 2**attempt)
-    log.error("event=send_failed method=%s chat=%s", what, chat_id)
-    return None
+        )
+        return outcome, message.message_id if message is not None else None
 
 
 async def perform(
@@ -92,14 +148,14 @@ async def perform(
         # Telegram never sends this; a forged update must not reach someone else's chat.
         log.warning("event=chat_mismatch user=%s chat=%s", user.id, chat.id)
         if query is not None:
-            await with_retry(lambda: query.answer(), "answerCallbackQuery", user.id)
+            await deliver(lambda: query.answer(), "answerCallbackQuery", user.id)
         return
     answering: asyncio.Task[bool | None] | None = None
     if query is not None:
         toast = next((a.text for a in actions if isinstance(a, Toast)), None)
         # Off the way to the next question: on Telegram every call is a network round trip.
         answering = asyncio.create_task(
-            with_retry(lambda: query.answer(toast), "answerCallbackQuery", chat_id)
+            deliver(lambda: query.answer(toast), "answerCallbackQuery", chat_id)
         )
     try:
         await _carry_out(bot, chat_id, query, actions)
@@ -116,7 +172,7 @@ async def _carry_out(
     drawing = [asyncio.ensure_future(a.draw()) for a in actions if isinstance(a, Photo)]
     uploading = (
         asyncio.create_task(
-            with_retry(
+            deliver(
                 lambda: bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO),
                 "sendChatAction",
                 chat_id,
@@ -147,34 +203,38 @@ async def _carry_out_one(
     images: Iterator[Awaitable[bytes]],
 ) -> None:
     if isinstance(action, Send):
-        await with_retry(
-            lambda a=action: bot.send_message(
-                chat_id, a.text, parse_mode=ParseMode.HTML, reply_markup=markup(a.buttons)
+        text, keyboard = action.text, markup(action.buttons)
+        await deliver(
+            lambda: bot.send_message(
+                chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard
             ),
             "sendMessage",
             chat_id,
         )
     elif isinstance(action, Edit) and query is not None and query.message is not None:
-        message_id = query.message.message_id
-        if action.text is None:
-            call = lambda a=action: bot.edit_message_reply_markup(  # noqa: E731
-                chat_id, message_id, reply_markup=markup(a.buttons)
+        message_id, new_text, keyboard = (
+            query.message.message_id,
+            action.text,
+            markup(action.buttons),
+        )
+        if new_text is None:
+            await deliver(
+                lambda: bot.edit_message_reply_markup(chat_id, message_id, reply_markup=keyboard),
+                "editMessage",
+                chat_id,
             )
         else:
-            call = lambda a=action: bot.edit_message_text(  # noqa: E731
-                a.text,
+            await deliver(
+                lambda: bot.edit_message_text(
+                    new_text, chat_id, message_id, parse_mode=ParseMode.HTML, reply_markup=keyboard
+                ),
+                "editMessage",
                 chat_id,
-                message_id,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup(a.buttons),
             )
-        await with_retry(call, "editMessage", chat_id)
     elif isinstance(action, Photo):
-        image = await next(images)
-        await with_retry(
-            lambda a=action: bot.send_photo(
-                chat_id, image, caption=a.caption, parse_mode=ParseMode.HTML
-            ),
+        image, caption = await next(images), action.caption
+        await deliver(
+            lambda: bot.send_photo(chat_id, image, caption=caption, parse_mode=ParseMode.HTML),
             "sendPhoto",
             chat_id,
         )

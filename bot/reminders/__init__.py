@@ -1,7 +1,9 @@
 """Reminders that raise participation without annoying anyone.
 
-``policy`` decides, purely from data and a given ``now``, who gets which reminder and when;
-the texts of the reminders are in ``bot.texts.reminders``.
+``policy`` decides, purely from data and a given ``now``, who gets which reminder and when, in
+codes and numbers; ``bot.texts.reminders`` words them in Spanish, and
+``bot.services.reminders`` sends what is due. The policy's settings model is
+``config.reminders.ReminderPolicy``.
 """
 
 from bot.reminders.policy import (
@@ -11,6 +13,7 @@ from bot.reminders.policy import (
     ReminderKind,
     ReminderPolicy,
     SentReminder,
+    deadline_day,
     decide,
     due,
     is_allowed_moment,
@@ -18,7 +21,6 @@ from bot.reminders.policy import (
     next_check,
     snooze_until,
 )
-from bot.texts.reminders import reminder_text
 
 __all__ = [
     "CampaignWindow",
@@ -27,11 +29,11 @@ __all__ = [
     "ReminderKind",
     "ReminderPolicy",
     "SentReminder",
+    "deadline_day",
     "decide",
     "due",
     "is_allowed_moment",
     "next_allowed_moment",
     "next_check",
-    "reminder_text",
     "snooze_until",
 ]

@@ -8,7 +8,8 @@ at the next allowed moment, and once its send is recorded the gap and the count 
 going out twice.
 
 The rules, in the order ``decide`` checks them (each refusal has a machine code, ``reason``,
-and a Spanish ``detail`` for the admin dry-run):
+and the numbers behind it, ``params``; ``bot.texts.reminders.detail`` words them in Spanish for
+the admin dry-run, and this module imports no text at all):
 
 1. The campaign is ``open`` and ``opens_at <= now < closes_at - close_margin``.
 2. Never to a manager who submitted, opted out ("No más recordatorios") or is unreachable
@@ -19,7 +20,7 @@ and a Spanish ``detail`` for the admin dry-run):
    regardless of the gap and the count (still only at an allowed moment and while open).
 5. The kind follows the phase of the campaign:
    * ``LAST_CALL`` from 00:00 local of the day ``last_call_days`` before the deadline day (the
-     day the text calls the deadline, see ``bot.texts.reminders.deadline_day``): once per
+     day the text calls the deadline, see :func:`deadline_day`): once per
      closing date (a campaign extended after its last call gets a new one), at least
      ``last_call_min_gap`` (1 day; never more than ``min_gap``) after the previous reminder,
      shorter than ``min_gap`` because the close will not wait, and not within
@@ -39,18 +40,15 @@ Datetimes must be timezone-aware; results are in the policy's timezone.
 from __future__ import annotations
 
 import functools
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from bot.texts import reminders as rtexts
+from config.reminders import ReminderPolicy
 
 __all__ = [
     "CampaignWindow",
@@ -59,6 +57,7 @@ __all__ = [
     "ReminderKind",
     "ReminderPolicy",
     "SentReminder",
+    "deadline_day",
     "decide",
     "due",
     "is_allowed_moment",
@@ -77,110 +76,6 @@ class ReminderKind(StrEnum):
     INVITATION = "invitation"  # registered, never started
     CONTINUE = "continue"  # a draft in progress, idle
     LAST_CALL = "last_call"  # not submitted, in the last days before the close
-
-
-# --- the policy --------------------------------------------------------------------------------
-
-_SPAN = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
-_SPANS = (
-    "min_gap",
-    "first_after",
-    "draft_idle",
-    "last_call_min_gap",
-    "last_call_idle",
-    "close_margin",
-)
-
-
-class ReminderPolicy(BaseModel):
-    """Reminder rules as data (settings or a campaign), with the issue's defaults.
-
-    Durations accept a ``timedelta``, seconds, ISO 8601 (``P3D``), ``"3 days"`` or the short
-    forms ``"3d"``, ``"12h"``, ``"1d12h"``, ``"30m"``; hours accept ``"08:00"``.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    max_per_campaign: int = Field(default=3, ge=0, le=50)
-    min_gap: timedelta = timedelta(days=3)
-    # No invitation before the manager had time to start on their own.
-    first_after: timedelta = timedelta(days=2)
-    # A draft untouched this long gets "continue where you left off".
-    draft_idle: timedelta = timedelta(days=2)
-    # Last call from 00:00 of the day this many days before the deadline day (0: that day only).
-    last_call_days: int = Field(default=3, ge=0, le=60)
-    # The last call may come sooner after the previous reminder (never later: the gap used is
-    # the shorter of this and min_gap).
-    last_call_min_gap: timedelta = timedelta(days=1)
-    last_call_idle: timedelta = timedelta(days=1)
-    # Keep the last invitation/continue slot for the last call.
-    reserve_last_call: bool = True
-    # Too late to be useful: no reminder in the last hour before the close.
-    close_margin: timedelta = timedelta(hours=1)
-    window_start: time = time(8, 0)
-    window_end: time = time(18, 0)
-    weekdays_only: bool = True
-    skip_holidays: bool = True
-    timezone: str = "America/Bogota"
-
-    @field_validator(*_SPANS, mode="before")
-    @classmethod
-    def _short_span(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            text = value.strip().lower().replace(" ", "")
-            match = _SPAN.match(text)
-            if text and match:
-                d, h, m = (int(g) if g else 0 for g in match.groups())
-                return timedelta(days=d, hours=h, minutes=m)
-        return value
-
-    @field_validator("min_gap", "draft_idle", "last_call_min_gap")
-    @classmethod
-    def _positive(cls, value: timedelta, info: ValidationInfo) -> timedelta:
-        if value <= timedelta(0):
-            raise ValueError(f"{info.field_name} must be longer than zero, e.g. '3d' or '12h'")
-        return value
-
-    @field_validator("first_after", "last_call_idle", "close_margin")
-    @classmethod
-    def _not_negative(cls, value: timedelta, info: ValidationInfo) -> timedelta:
-        if value < timedelta(0):
-            raise ValueError(f"{info.field_name} cannot be negative, e.g. '0m' or '2d'")
-        return value
-
-    @field_validator("window_start", "window_end")
-    @classmethod
-    def _local_hour(cls, value: time, info: ValidationInfo) -> time:
-        if value.tzinfo is not None:
-            raise ValueError(
-                f"{info.field_name} is a local hour without a timezone, e.g. '08:00' "
-                "(the zone is the policy's timezone)"
-            )
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(
-                f"timezone: unknown timezone {value!r} (expected e.g. America/Bogota)"
-            ) from exc
-        return value
-
-    @model_validator(mode="after")
-    def _coherent(self) -> ReminderPolicy:
-        if self.window_start >= self.window_end:
-            raise ValueError(
-                f"window_start ({self.window_start:%H:%M}) must be before window_end "
-                f"({self.window_end:%H:%M}); a window across midnight is not supported"
-            )
-        return self
-
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
 
 
 # --- what the caller passes in -----------------------------------------------------------------
@@ -215,6 +110,25 @@ class CampaignWindow:
         _aware("CampaignWindow.closes_at", self.closes_at)
         if self.closes_at <= self.opens_at:
             raise ValueError(f"campaign {self.campaign_id}: closes_at must be after opens_at")
+
+    def deadline_day(self, tz: tzinfo) -> date:
+        """The day a manager reads as the deadline (see :func:`deadline_day`)."""
+        return deadline_day(self.closes_at, tz)
+
+    def days_left(self, now: datetime, tz: tzinfo) -> int:
+        """Local calendar days from ``now`` to the deadline day: 0 on it (or after), 1 the day
+        before ("cierra mañana")."""
+        return max(0, (self.deadline_day(tz) - now.astimezone(tz).date()).days)
+
+
+def deadline_day(closes_at: datetime, tz: tzinfo) -> date:
+    """The day a manager reads as the deadline: a close at exactly 00:00 is the end of the day
+    before ("cierra el viernes", not "el sábado"). The last-call window counts its days from it,
+    so "cierra en 3 días" in the text and the last call agree."""
+    local = closes_at.astimezone(tz)
+    if local.time() == time(0, 0):
+        return local.date() - timedelta(days=1)
+    return local.date()
 
 
 @dataclass(frozen=True)
@@ -251,18 +165,25 @@ class ManagerState:
 
 @dataclass(frozen=True)
 class Decision:
-    """Whether to send now, and why: ``reason`` is a machine code ("due", "min_gap",
-    "outside_hours"...), ``detail`` the Spanish explanation for the admin dry-run ("enviado
-    hace 1 día; espacio mínimo 3 días; próximo: ..."). ``kind`` is what would be sent, if any;
-    ``next_at`` the earliest moment this manager gets a reminder if nothing changes (``now``
-    when ``send``; None: never again in this campaign)."""
+    """Whether to send now, and why, as codes and numbers (``bot.texts.reminders.detail`` words
+    it for the admin dry-run: "enviado hace 1 día; espacio mínimo 3 días; próximo: ...").
+
+    ``reason`` is a machine code ("due", "min_gap", "outside_hours"...) and ``params`` what it
+    rests on: ``ago`` and ``wait`` (timedeltas: since the reference moment, and the rule's
+    span), ``when`` (a datetime: the campaign's opening, the snooze's end), ``count`` and
+    ``max``, ``state``, ``margin``, and for "outside_hours" ``why`` ("weekend", "holiday" with
+    ``holiday`` its name, "hours" with ``start`` and ``end``). ``kind`` is what would be sent, if
+    any; ``next_at`` the earliest moment this manager gets a reminder if nothing changes (``now``
+    when ``send``; None: never again in this campaign); ``final``: the reason holds for the rest
+    of the campaign by its nature (submitted, opted out, unreachable, not open, closed)."""
 
     cluster_id: str
     kind: ReminderKind | None
     send: bool
     reason: str
-    detail: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict)
     next_at: datetime | None = None
+    final: bool = False
 
 
 # --- allowed moments ---------------------------------------------------------------------------
@@ -324,16 +245,13 @@ def snooze_until(policy: ReminderPolicy, pressed_at: datetime) -> datetime:
     return next_allowed_moment(policy, tomorrow)
 
 
-def _why_not_allowed(policy: ReminderPolicy, local: datetime) -> str:
+def _why_not_allowed(policy: ReminderPolicy, local: datetime) -> dict[str, Any]:
     if policy.weekdays_only and local.weekday() >= 5:
-        return rtexts.WHY_WEEKEND
+        return {"why": "weekend"}
     name = _holiday(policy, local.date())
     if name:
-        return rtexts.WHY_HOLIDAY.format(name=name)
-    return rtexts.WHY_HOURS.format(
-        start=f"{policy.window_start.hour}:{policy.window_start:%M}",
-        end=f"{policy.window_end.hour}:{policy.window_end:%M}",
-    )
+        return {"why": "holiday", "holiday": name}
+    return {"why": "hours", "start": policy.window_start, "end": policy.window_end}
 
 
 # --- the decision ------------------------------------------------------------------------------
@@ -363,8 +281,12 @@ class _Path:
 
 
 def _last_call_start(policy: ReminderPolicy, campaign: CampaignWindow) -> datetime:
-    day = rtexts.deadline_day(campaign.closes_at, policy.tz) - timedelta(days=policy.last_call_days)
+    day = campaign.deadline_day(policy.tz) - timedelta(days=policy.last_call_days)
     return datetime.combine(day, time(0, 0), tzinfo=policy.tz)
+
+
+# Refusals that hold for the rest of the campaign, whatever the clock says.
+_FINAL = frozenset({"campaign_not_open", "submitted", "opted_out", "unreachable", "closed"})
 
 
 def _permanent_block(
@@ -412,11 +334,13 @@ def _paths(
         idle_code, idle = "draft_active", policy.draft_idle
 
     def gap(span: timedelta) -> list[_Bound]:
-        return [] if last is None else [_Bound(last + span, "min_gap", {"last": last, "w": span})]
+        return (
+            [] if last is None else [_Bound(last + span, "min_gap", {"since": last, "wait": span})]
+        )
 
     regular_bounds = (
         *common,
-        _Bound(ref + idle, idle_code, {"ref": ref, "w": idle}),
+        _Bound(ref + idle, idle_code, {"since": ref, "wait": idle}),
         *gap(policy.min_gap),
     )
     limit = policy.max_per_campaign - (1 if policy.reserve_last_call else 0)
@@ -432,7 +356,9 @@ def _paths(
     last_call_bounds = (
         *common,
         _Bound(lc_start, "before_open"),
-        _Bound(ref + policy.last_call_idle, idle_code, {"ref": ref, "w": policy.last_call_idle}),
+        _Bound(
+            ref + policy.last_call_idle, idle_code, {"since": ref, "wait": policy.last_call_idle}
+        ),
         *gap(min(policy.last_call_min_gap, policy.min_gap)),
     )
     if any(s.kind == ReminderKind.LAST_CALL and s.at >= lc_start for s in m.sent):
@@ -470,27 +396,6 @@ def _earliest(
     return min(found, default=None)
 
 
-def _detail(policy: ReminderPolicy, code: str, params: dict[str, Any], now: datetime) -> str:
-    tz = policy.tz
-    values: dict[str, Any] = {}
-    if "w" in params:
-        values["wait"] = rtexts.duration(params["w"])
-    if "last" in params:
-        values["ago"] = rtexts.duration(now - params["last"])
-    if "ref" in params:
-        values["ago"] = rtexts.duration(now - params["ref"])
-    if "when" in params:
-        values["when"] = rtexts.moment(params["when"], tz)
-    if "kind" in params:
-        values["kind"] = rtexts.KIND_LABELS[str(params["kind"])]
-    for key in ("state", "count", "max", "why"):
-        if key in params:
-            values[key] = params[key]
-    if code == "closing":
-        values["margin"] = rtexts.duration(policy.close_margin)
-    return rtexts.REASONS[code].format(**values)
-
-
 def decide(
     policy: ReminderPolicy, campaign: CampaignWindow, manager: ManagerState, now: datetime
 ) -> Decision:
@@ -500,16 +405,11 @@ def decide(
     m = manager
 
     def no(code: str, kind: ReminderKind | None = None, **params: Any) -> Decision:
-        text = _detail(policy, code, params, now)
-        final = code in {"campaign_not_open", "submitted", "opted_out", "unreachable", "closed"}
+        if "since" in params:
+            params["ago"] = now - params.pop("since")
+        final = code in _FINAL
         next_at = None if final else _earliest(policy, campaign, m, now)
-        if not final:
-            text += "; " + (
-                rtexts.NEXT_AT.format(when=rtexts.moment(next_at, policy.tz))
-                if next_at
-                else rtexts.NEVER
-            )
-        return Decision(m.cluster_id, kind, False, code, text, next_at)
+        return Decision(m.cluster_id, kind, False, code, params, next_at, final)
 
     block = _permanent_block(campaign, m)
     if block is not None:
@@ -517,7 +417,7 @@ def decide(
     if now >= campaign.closes_at:
         return no("closed")
     if now >= campaign.closes_at - policy.close_margin:
-        return no("closing")
+        return no("closing", margin=policy.close_margin)
     if now < campaign.opens_at:
         return no("before_open", when=campaign.opens_at)
 
@@ -537,10 +437,9 @@ def decide(
             params["when"] = bound.at
         return no(bound.code, kind, **params)
     if not is_allowed_moment(policy, now):
-        return no("outside_hours", kind, why=_why_not_allowed(policy, _local(policy, now)))
+        return no("outside_hours", kind, **_why_not_allowed(policy, _local(policy, now)))
     code = "snooze_due" if pending else "due"
-    text = _detail(policy, code, {"kind": kind}, now)
-    return Decision(m.cluster_id, kind, True, code, text, now.astimezone(policy.tz))
+    return Decision(m.cluster_id, kind, True, code, {}, now.astimezone(policy.tz))
 
 
 def due(

@@ -4,13 +4,15 @@ the admin dry-run shows for each manager ("enviado hace 1 día; espacio mínimo 
 The reminder says what is left and until when, in a few lines read on a phone; everything
 interpolated from outside (the cluster's name) is HTML-escaped.
 
-This module imports nothing from ``bot.reminders`` at run time (``bot.reminders.policy`` imports
-it), so kinds are compared by their string value ("invitation", "continue", "last_call").
+The policy (``bot.reminders.policy``) decides in codes and numbers; this module only words
+them. It imports nothing of ours at run time (the policy's types only for the type checker), so
+kinds are compared by their string value ("invitation", "continue", "last_call"), and dates
+that are rules (the deadline day) are asked of the objects passed in.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import datetime, time, timedelta, tzinfo
 from html import escape
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -18,7 +20,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime, format_time
 
 if TYPE_CHECKING:
-    from bot.reminders.policy import CampaignWindow, ManagerState
+    from bot.reminders.policy import CampaignWindow, Decision, ManagerState
 
 LOCALE = "es_CO"
 DAY_FORMAT = "EEEE d 'de' MMMM"  # viernes 3 de diciembre
@@ -137,22 +139,12 @@ def moment(at: datetime, tz: tzinfo | str) -> str:
     return format_datetime(at.astimezone(_zone(tz)), MOMENT_FORMAT, locale=LOCALE)
 
 
-def deadline_day(closes_at: datetime, tz: tzinfo | str) -> date:
-    """The day a manager reads as the deadline: a close at exactly 00:00 is the end of the day
-    before ("cierra el viernes", not "el sábado"). The policy counts its last-call days from it,
-    so "cierra en 3 días" in the text and the last-call window agree."""
-    local = closes_at.astimezone(_zone(tz))
-    if local.time() == time(0, 0):
-        return local.date() - timedelta(days=1)
-    return local.date()
-
-
-def deadline(closes_at: datetime, tz: tzinfo | str) -> str:
+def deadline(campaign: CampaignWindow, tz: tzinfo | str) -> str:
     """The deadline as read: "viernes 3 de diciembre" for a close at the end of the day (23:59
     or 00:00), else with the hour: "viernes 3 de diciembre a las 18:00"."""
     zone = _zone(tz)
-    local = closes_at.astimezone(zone)
-    day = format_date(deadline_day(closes_at, zone), DAY_FORMAT, locale=LOCALE)
+    local = campaign.closes_at.astimezone(zone)
+    day = format_date(campaign.deadline_day(zone), DAY_FORMAT, locale=LOCALE)
     if local.time() == time(0, 0) or local.time() >= time(23, 59):
         return day
     return AT_TIME.format(day=day, time=format_time(local, "H:mm", locale=LOCALE))
@@ -176,10 +168,9 @@ def what_is_left(manager: ManagerState, seconds_per_question: int) -> str:
     return template.format(left=left, total=total, minutes=minutes(left, seconds_per_question))
 
 
-def closes_in(closes_at: datetime, now: datetime, tz: tzinfo | str) -> str:
+def closes_in(campaign: CampaignWindow, now: datetime, tz: tzinfo | str) -> str:
     """When the campaign closes: "hoy", "mañana" or "en 3 días", in local calendar days."""
-    zone = _zone(tz)
-    days = (deadline_day(closes_at, zone) - now.astimezone(zone).date()).days
+    days = campaign.days_left(now, _zone(tz))
     if days <= 0:
         return CLOSES_TODAY
     if days == 1:
@@ -201,7 +192,7 @@ def reminder_text(
     "cierra mañana"; ``seconds_per_question`` comes from the questionnaire."""
     zone = _zone(tz)
     cluster = escape(cluster_name)
-    when = deadline(campaign.closes_at, zone)
+    when = deadline(campaign, zone)
     kind = str(kind)
     if kind == "invitation":
         total = max(0, manager.total)
@@ -211,6 +202,39 @@ def reminder_text(
     if kind == "continue":
         return CONTINUE.format(cluster=cluster, left=left, deadline=when)
     if kind == "last_call":
-        closes = closes_in(campaign.closes_at, now, zone)
+        closes = closes_in(campaign, now, zone)
         return LAST_CALL.format(cluster=cluster, closes=closes, deadline=when, left=left)
     raise ValueError(f"unknown reminder kind {kind!r}")
+
+
+def _hour(at: time) -> str:
+    return f"{at.hour}:{at:%M}"  # 8:00, 17:30
+
+
+def detail(decision: Decision, tz: tzinfo | str) -> str:
+    """A decision as the admin dry-run shows it: "enviado hace 1 día; espacio mínimo 3 días;
+    próximo: jueves 11 de noviembre, 10:00"."""
+    params = decision.params
+    values: dict[str, object] = {}
+    for key, value in params.items():
+        if isinstance(value, timedelta):
+            values[key] = duration(value)
+        elif isinstance(value, datetime):
+            values[key] = moment(value, tz)
+        else:
+            values[key] = value
+    if decision.kind is not None:
+        values["kind"] = KIND_LABELS[str(decision.kind)]
+    if decision.reason == "outside_hours":
+        why = params["why"]
+        if why == "weekend":
+            values["why"] = WHY_WEEKEND
+        elif why == "holiday":
+            values["why"] = WHY_HOLIDAY.format(name=params["holiday"])
+        else:
+            values["why"] = WHY_HOURS.format(start=_hour(params["start"]), end=_hour(params["end"]))
+    text = REASONS[decision.reason].format(**values)
+    if decision.send or decision.final:
+        return text
+    upcoming = NEXT_AT.format(when=moment(decision.next_at, tz)) if decision.next_at else NEVER
+    return f"{text}; {upcoming}"

@@ -1,26 +1,32 @@
-"""Reminders against the real world: the database, Telegram and a clock.
+"""Send the due reminders: the use case behind the scheduled job (``handlers/jobs.py``), the
+admin's «Recordar» button (``handlers/admin.py``) and ``ssme remind`` (``cli.py``).
 
-The truth lives in SQLite. Every tick reads the managers' states, asks the pure policy what is
-due, and sends it. Each send is recorded as 'sending' before the call and settled after it: a
-crash in between counts it as sent, so a restart can never send it twice, and anything due that
-was not recorded is still due at the next tick, so nothing due is forgotten.
+The truth lives in SQLite. Every run reads the managers' states, asks the pure policy what is
+due, and sends it through a :class:`Channel` (the handlers implement it on Telegram; nothing
+here imports ``telegram``). Each send is claimed (recorded as 'sending') before the call and
+settled after it: a crash in between counts it as sent, so a restart can never send it twice,
+and anything due that was not recorded is still due at the next run, so nothing due is
+forgotten.
+
+Retries follow the one outbound policy (``bot.delivery``) with the reminders' own rule: a try
+that is known not delivered (429, 5xx) releases its claim *before* the policy waits, and the
+next try claims it again, so a crash during the wait cannot leave a reminder claimed but unsent.
+A try that may have gone out (a time-out) keeps its claim and counts as sent: at most once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
-
+from bot import delivery
 from bot.conversation import callbacks as cb
-from bot.handlers.tg import NO_RETRY, Pacer, retry_after_seconds
+from bot.conversation.actions import Button, Keyboard
+from bot.delivery import Kind, Outcome
 from bot.questionnaire.engine import Engine
 from bot.questionnaire.model import Questionnaire
 from bot.reminders.policy import (
@@ -37,7 +43,6 @@ from bot.storage import Campaign, ReminderRow, Storage
 from bot.texts import reminders as rtexts
 
 log = logging.getLogger(__name__)
-SEND_ATTEMPTS = 4
 # Reminders are paced here, before a send is claimed, rather than queued in PTB's rate limiter:
 # a kill -9 can then lose only the few requests actually in flight, not a queue of claimed ones.
 # 28/s leaves room under Telegram's ~30/s for managers answering meanwhile.
@@ -48,6 +53,33 @@ SENDS_PER_SECOND = 28
 CONCURRENT_SENDS = 4
 MAX_SLEEP = timedelta(minutes=15)  # re-read the database at least this often
 MIN_SLEEP = timedelta(seconds=5)
+
+
+class Channel(Protocol):
+    """Where reminders go: one try of one message (HTML text and its buttons); the outcome and,
+    when sent, the message id. ``bot.handlers.send.BotChannel`` is the one on Telegram."""
+
+    async def send_text(
+        self, chat_id: int, text: str, buttons: Sequence[Sequence[Button]]
+    ) -> tuple[Outcome, int | None]: ...
+
+
+class Pacer:
+    """Evenly spaced starts at a fixed schedule (a late tick does not push the rest back)."""
+
+    def __init__(self, per_second: float) -> None:
+        self.interval = 1 / per_second
+        self.next_at: float | None = None
+
+    async def wait(self) -> None:
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        if self.next_at is None or self.next_at < now - self.interval:
+            self.next_at = now  # idle or far behind: start afresh, no burst to catch up
+        delay = self.next_at - now
+        self.next_at += self.interval
+        if delay > 0:
+            await asyncio.sleep(delay)
 
 
 def window(campaign: Campaign) -> CampaignWindow:
@@ -105,14 +137,12 @@ async def plan(
     return Plan(campaign, decisions, next_check(policy, win, [m for m, _ in states], now))
 
 
-def keyboard(kind: ReminderKind, campaign_id: str) -> InlineKeyboardMarkup:
+def keyboard(kind: ReminderKind, campaign_id: str) -> Keyboard:
     first = rtexts.BTN_START if kind is ReminderKind.INVITATION else rtexts.BTN_CONTINUE
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(first, callback_data=cb.encode(cb.Resume()))],
-            [InlineKeyboardButton(rtexts.BTN_SNOOZE, callback_data=cb.encode(cb.Snooze(campaign_id)))],
-            [InlineKeyboardButton(rtexts.BTN_STOP, callback_data=cb.encode(cb.StopReminders(campaign_id)))],
-        ]
+    return (
+        (Button(first, cb.Resume()),),
+        (Button(rtexts.BTN_SNOOZE, cb.Snooze(campaign_id)),),
+        (Button(rtexts.BTN_STOP, cb.StopReminders(campaign_id)),),
     )
 
 
@@ -123,8 +153,12 @@ class SendReport:
     unreachable: int = 0
 
 
+class _ClaimedElsewhere(Exception):
+    """Another sender holds this reminder's slot: nothing more to do here."""
+
+
 async def _send_one(
-    bot: Bot,
+    channel: Channel,
     storage: Storage,
     q: Questionnaire,
     campaign: Campaign,
@@ -134,9 +168,10 @@ async def _send_one(
     report: SendReport,
 ) -> None:
     decision, manager, name = item
-    assert decision.kind is not None
+    kind = decision.kind
+    assert kind is not None
     text = rtexts.reminder_text(
-        decision.kind,
+        kind,
         manager,
         window(campaign),
         cluster_name=name,
@@ -144,71 +179,58 @@ async def _send_one(
         tz=tz,
         now=now,
     )
+    buttons = keyboard(kind, campaign.campaign_id)
     slot = len(manager.sent)
-    error = "gave up"
-    for attempt in range(1, SEND_ATTEMPTS + 1):
+
+    async def once() -> tuple[Outcome, int | None]:
+        """Claim, send, and settle what is known; a try not delivered releases the claim."""
         reminder_id = await storage.begin_reminder(
-            manager.cluster_id,
-            campaign.campaign_id,
-            manager.user_id,
-            decision.kind.value,
-            slot,
-            now,
+            manager.cluster_id, campaign.campaign_id, manager.user_id, kind.value, slot, now
         )
         if reminder_id is None:
-            log.info("event=reminder_claimed_elsewhere cluster=%s", manager.cluster_id)
-            return
-        try:
-            message = await bot.send_message(
-                manager.chat_id,
-                text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(decision.kind, campaign.campaign_id),
-                # No waiting inside PTB's limiter while the send is claimed: see below.
-                rate_limit_args=NO_RETRY,
-            )
-        except Forbidden as exc:
+            raise _ClaimedElsewhere
+        outcome, message_id = await channel.send_text(manager.chat_id, text, buttons)
+        if outcome.kind is Kind.SENT:
+            await storage.settle_reminder(reminder_id, "sent", message_id=message_id)
+        elif outcome.kind is Kind.MAYBE_SENT:
+            # Telegram may have delivered it: the claim stands (at most once), as after a crash.
+            await storage.settle_reminder(reminder_id, "sent", error=outcome.detail)
+        elif outcome.kind is Kind.FORBIDDEN:
             await storage.settle_reminder(
                 reminder_id,
                 "failed",
-                error=f"403 {exc}",
+                error=f"403 {outcome.detail}",
                 unreachable=(manager.cluster_id, manager.user_id),
             )
-            report.unreachable += 1
-            log.info(
-                "event=reminder_unreachable cluster=%s user=%s", manager.cluster_id, manager.user_id
-            )
-            return
-        except TimedOut as exc:
-            # Telegram may have delivered it: the claim stands (at most once), as after a crash.
-            await storage.settle_reminder(reminder_id, "sent", error=f"timed out: {exc}")
-            report.sent += 1
-            return
-        except (RetryAfter, BadRequest, NetworkError) as exc:
-            # Not delivered (429, 4xx, 5xx, refused connection): release the claim before
-            # waiting, so a crash during the wait cannot leave a reminder claimed but unsent.
-            error = f"{type(exc).__name__}: {exc}"
-            await storage.settle_reminder(reminder_id, "failed", error=error)
-            if isinstance(exc, BadRequest):
-                break
-            delay = retry_after_seconds(exc) if isinstance(exc, RetryAfter) else 0.5 * 2**attempt
-            await asyncio.sleep(delay)
-        else:
-            await storage.settle_reminder(reminder_id, "sent", message_id=message.message_id)
-            report.sent += 1
-            log.info(
-                "event=reminder_sent cluster=%s user=%s kind=%s",
-                manager.cluster_id,
-                manager.user_id,
-                decision.kind.value,
-            )
-            return
-    report.failed += 1
-    log.warning("event=reminder_failed cluster=%s error=%s", manager.cluster_id, error)
+        else:  # not delivered (429, 5xx, 400): released before the policy waits, if it does
+            await storage.settle_reminder(reminder_id, "failed", error=outcome.detail)
+        return outcome, message_id
+
+    try:
+        outcome, _ = await delivery.run(once, "sendMessage", manager.chat_id)
+    except _ClaimedElsewhere:
+        log.info("event=reminder_claimed_elsewhere cluster=%s", manager.cluster_id)
+        return
+    if outcome.kind in (Kind.SENT, Kind.MAYBE_SENT):
+        report.sent += 1
+        log.info(
+            "event=reminder_sent cluster=%s user=%s kind=%s",
+            manager.cluster_id,
+            manager.user_id,
+            kind.value,
+        )
+    elif outcome.kind is Kind.FORBIDDEN:
+        report.unreachable += 1
+        log.info(
+            "event=reminder_unreachable cluster=%s user=%s", manager.cluster_id, manager.user_id
+        )
+    else:
+        report.failed += 1
+        log.warning("event=reminder_failed cluster=%s error=%s", manager.cluster_id, outcome.detail)
 
 
 async def send_due(
-    bot: Bot,
+    channel: Channel,
     storage: Storage,
     q: Questionnaire,
     policy: ReminderPolicy,
@@ -221,7 +243,8 @@ async def send_due(
     """Send every reminder due at ``now`` (optionally only to some clusters)."""
     current = await plan(storage, q, policy, now, campaign)
     report = SendReport()
-    if current.campaign is None:
+    open_campaign = current.campaign
+    if open_campaign is None:
         return report, current
     due = [d for d in current.due if only is None or d[0].cluster_id in only]
     gate = asyncio.Semaphore(CONCURRENT_SENDS)
@@ -230,7 +253,7 @@ async def send_due(
     async def one(item: tuple[Decision, ManagerState, str]) -> None:
         async with gate:
             await pace.wait()
-            await _send_one(bot, storage, q, current.campaign, item, now, policy.tz, report)  # type: ignore[arg-type]
+            await _send_one(channel, storage, q, open_campaign, item, now, policy.tz, report)
 
     await asyncio.gather(*(one(item) for item in due))
     if due:
@@ -252,6 +275,3 @@ async def advance_campaigns(storage: Storage, now: datetime) -> None:
             await storage.set_campaign_state(campaign.campaign_id, "open", "scheduler")
         elif campaign.state == "open" and now >= campaign.closes_at:
             await storage.set_campaign_state(campaign.campaign_id, "closed", "scheduler")
-
-
-Clock = Callable[[], datetime]
