@@ -437,7 +437,7 @@ def import_cost(env: dict[str, str], cwd: Path) -> str:
     code = (
         "import sys, time\n"
         "t0 = time.perf_counter(); import bot.cli; t1 = time.perf_counter()\n"
-        "import bot.services.admin; t2 = time.perf_counter()\n"
+        "import bot.services.reports; t2 = time.perf_counter()\n"
         "heavy = [m for m in ('matplotlib', 'numpy', 'openpyxl') if m in sys.modules]\n"
         "print(f'{t1 - t0:.3f} {t2 - t1:.3f} {\",\".join(heavy)}')\n"
     )
@@ -445,7 +445,7 @@ def import_cost(env: dict[str, str], cwd: Path) -> str:
         [sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, check=True
     ).stdout.split()
     return (
-        f"  imports: bot.cli {float(out[0]) * 1000:.0f} ms; then bot.services.admin (summary/export) "
+        f"  imports: bot.cli {float(out[0]) * 1000:.0f} ms; then bot.services.reports (summary/export) "
         f"{float(out[1]) * 1000:.0f} ms more, which loads {out[2] if len(out) > 2 else 'nothing heavy'}"
     )
 
@@ -490,7 +490,7 @@ def check_outputs(workdir: Path, n: int) -> list[str]:
 async def pieces(db_path: Path) -> list[tuple[str, float, float]]:
     from bot.reports import summary as summaries
     from bot.reports.export import ExportRow, export_tables, to_csv_zip, to_xlsx
-    from bot.services import admin
+    from bot.services import reports
     from bot.texts import admin as t
 
     q = load_questionnaire(None)
@@ -524,13 +524,13 @@ async def pieces(db_path: Path) -> list[tuple[str, float, float]]:
         previous_rows = await timed(
             "storage.submitted_scores(2020)", lambda: storage.submitted_scores("2020")
         )
-        registry_info = [admin._info(c) for c in clusters]
+        registry_info = [reports.cluster_info(c) for c in clusters]
         current = await timed(
             "SubmittedScores → Submission (both)",
             sync(
                 lambda: (
-                    [admin._submission(s) for s in current_rows]
-                    + [admin._submission(s) for s in previous_rows]
+                    [reports.submission(s) for s in current_rows]
+                    + [reports.submission(s) for s in previous_rows]
                 )
             ),
         )
@@ -559,7 +559,7 @@ async def pieces(db_path: Path) -> list[tuple[str, float, float]]:
         await timed(
             "json.dumps(summary)", sync(lambda: json.dumps(data, ensure_ascii=False, indent=2))
         )
-        await timed("admin.summary (all of the above)", lambda: admin.summary(storage, q, "2021"))
+        await timed("reports.summary (all of the above)", lambda: reports.summary(storage, q, "2021"))
 
         export_rows = await timed(
             "storage.submissions(2021), all answers",
@@ -587,8 +587,8 @@ async def pieces(db_path: Path) -> list[tuple[str, float, float]]:
         title = t.EXPORT_TITLE.format(campaign="2021")
         await timed("to_xlsx", sync(lambda: to_xlsx(tables, title=title)))
         await timed("to_csv_zip", sync(lambda: to_csv_zip(tables, title=title)))
-        await timed("admin.export xlsx (all)", lambda: admin.export(storage, q, "2021", "xlsx"))
-        await timed("admin.export csv (all)", lambda: admin.export(storage, q, "2021", "csv"))
+        await timed("reports.export xlsx (all)", lambda: reports.export(storage, q, "2021", "xlsx"))
+        await timed("reports.export csv (all)", lambda: reports.export(storage, q, "2021", "csv"))
     finally:
         await storage.close()
     return timings

@@ -1,4 +1,8 @@
-"""The ``ssme`` command line: scoring files, running the bot, the demo and admin tasks."""
+"""The ``ssme`` command line: scoring files, running the bot, the demo and admin tasks.
+
+Each admin command parses its arguments, calls one use case of ``bot.services`` and prints
+what it returns; a refusal (``ServiceError``) is one line on stderr, exit status 2.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +10,31 @@ import argparse
 import asyncio
 import gc
 import json
+import re
 import sys
-from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date, datetime
+from html import unescape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 
 from bot import texts
-from bot.questionnaire.engine import Engine
 from bot.questionnaire.loader import QuestionnaireError, load_questionnaire
+from bot.services.errors import ServiceError
+from bot.texts import admin as t
 from config import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from bot.questionnaire.model import Questionnaire
+    from bot.storage import Storage
 
 EXIT_BAD_INPUT = 2
 # A Telegram hiccup while starting (getMe, deleteWebhook) is retried, not fatal: -1 = forever.
 BOOTSTRAP_RETRIES = -1
+
+_T = TypeVar("_T")
 
 
 class CliError(Exception):
@@ -33,6 +46,36 @@ def _settings() -> Settings:
         return load_settings()
     except SettingsError as exc:
         raise CliError(str(exc)) from None
+
+
+def _questionnaire(settings: Settings) -> Questionnaire:
+    return load_questionnaire(settings.questionnaire_path)
+
+
+def _on_storage(settings: Settings, work: Callable[[Storage], Awaitable[_T]]) -> _T:
+    """Run one task on the database (opened for it, then closed) and return what it returns."""
+    from bot.storage import Storage
+
+    # An admin command is a short batch run that builds tens of thousands of long-lived objects
+    # (a campaign's responses); the cyclic collector's passes over them free nothing and took
+    # ~0.1 s of a 1 s summary (bench/bench_summary.py), so it runs less often (as mypy does).
+    gc.set_threshold(10_000, 10, 10)
+
+    async def run() -> _T:
+        storage = await Storage.open(settings.db_path)
+        try:
+            return await work(storage)
+        finally:
+            await storage.close()
+
+    return asyncio.run(run())
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise CliError(texts.CLI_CANNOT_READ.format(path=path, error=exc.strerror)) from None
 
 
 def _read_answers(path: Path) -> dict[str, Any]:
@@ -49,33 +92,37 @@ def _read_answers(path: Path) -> dict[str, Any]:
     return data
 
 
+def _plain(html: str) -> str:
+    """Telegram's HTML as terminal text."""
+    return unescape(re.sub(r"<[^>]+>", "", html))
+
+
+def _local(moment: datetime, settings: Settings) -> str:
+    return moment.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
+
+
 def cmd_score(args: argparse.Namespace) -> int:
     from bot.conversation import results
-    from charts import render_radar
-    from scoring import score_answers
+    from bot.services.scoring import radar_png, score_file
 
     settings = _settings()
-    questionnaire = load_questionnaire(settings.questionnaire_path)
-    raw = _read_answers(args.answers)
-    engine = Engine(questionnaire, args.campaign_year)
-    answers, errors, warnings = engine.validate(raw)
-    for warning in warnings:
+    q = _questionnaire(settings)
+    scored = score_file(q, _read_answers(args.answers), args.campaign_year)
+    for warning in scored.warnings:
         print(texts.CLI_WARNING.format(text=warning), file=sys.stderr)
-    if errors:
-        for error in errors:
+    if scored.result is None:
+        for error in scored.errors:
             print(texts.CLI_ERROR.format(text=error), file=sys.stderr)
-        print(texts.CLI_REJECTED.format(path=args.answers, n=len(errors)), file=sys.stderr)
+        print(texts.CLI_REJECTED.format(path=args.answers, n=len(scored.errors)), file=sys.stderr)
         return EXIT_BAD_INPUT
-    result = score_answers(questionnaire, answers, args.campaign_year)
+    name, year = args.name or args.answers.stem, str(args.campaign_year)
     if args.chart:
-        name = args.name or args.answers.stem
-        spec = results.radar_spec(questionnaire, result, name, str(args.campaign_year))
         args.chart.parent.mkdir(parents=True, exist_ok=True)
-        args.chart.write_bytes(render_radar(spec))
+        args.chart.write_bytes(radar_png(q, scored.result, name, year))
     if args.json:
-        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        print(json.dumps(scored.result.to_json(), ensure_ascii=False, indent=2))
     else:
-        print(results.plain_text(result, args.name or args.answers.stem, str(args.campaign_year)))
+        print(results.plain_text(scored.result, name, year))
         if args.chart:
             print(texts.CLI_CHART_SAVED.format(path=args.chart))
     return 0
@@ -130,148 +177,83 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(args.db, script=args.script, chart_dir=args.charts)
 
 
-async def _with_storage(settings: Settings, work: Any) -> Any:
-    from bot.storage import Storage
-
-    storage = await Storage.open(settings.db_path)
-    try:
-        return await work(storage)
-    finally:
-        await storage.close()
-
-
 def cmd_import_clusters(args: argparse.Namespace) -> int:
-    from bot.files.registry import parse_registry_csv
-    from bot.storage import Cluster
+    from bot.services import imports
 
     settings = _settings()
-    try:
-        data = args.file.read_bytes()
-    except OSError as exc:
-        raise CliError(texts.CLI_CANNOT_READ.format(path=args.file, error=exc.strerror)) from None
-    parsed = parse_registry_csv(data)
-    print(parsed.report())
-    if not parsed.ok:
+    checked = imports.read_registry(_read_bytes(args.file))
+    print(checked.parsed.report())
+    if not checked.ok:
         print(texts.CLI_IMPORT_NOTHING, file=sys.stderr)
         return EXIT_BAD_INPUT
-    clusters = [Cluster(**row.model_dump()) for row in parsed.rows]
-    n = asyncio.run(_with_storage(settings, lambda s: s.upsert_clusters(clusters, "cli")))
-    print(texts.CLI_IMPORTED.format(n=n, db=settings.db_path))
+    done = _on_storage(settings, lambda s: imports.save_registry(s, checked, "cli"))
+    print(texts.CLI_IMPORTED.format(n=done.imported, db=settings.db_path))
     return 0
 
 
 def cmd_invite(args: argparse.Namespace) -> int:
-    from bot.services.invitations import deep_link, invitation_expiry, new_token
+    from bot.services import invitations
 
     settings = _settings()
-
-    async def work(storage: Any) -> tuple[str, datetime]:
-        if await storage.get_cluster(args.cluster_id) is None:
-            raise CliError(texts.CLI_UNKNOWN_CLUSTER.format(cluster=args.cluster_id))
-        token, expires = new_token(), invitation_expiry()
-        expires = (
-            expires
-            if args.days is None
-            else datetime.now(expires.tzinfo) + timedelta(days=args.days)
-        )
-        await storage.create_invitation(args.cluster_id, token, expires, "cli")
-        return token, expires
-
-    token, expires = asyncio.run(_with_storage(settings, work))
-    username = settings.bot_username or "<bot>"
+    invitation = _on_storage(
+        settings, lambda s: invitations.invite(s, args.cluster_id, "cli", days=args.days)
+    )
     print(
         texts.CLI_INVITATION.format(
             cluster=args.cluster_id,
-            link=deep_link(username, token),
-            code=token,
-            expires=expires.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M"),
+            link=invitation.link(settings.bot_username or "<bot>"),
+            code=invitation.token,
+            expires=_local(invitation.expires_at, settings),
         )
     )
     return 0
 
 
-def _moment(text: str, settings: Settings, *, end: bool = False) -> datetime:
-    """A date (start or end of that day) or a date-time, in the network's timezone."""
-    try:
-        if len(text) == 10:
-            day = date.fromisoformat(text)
-            return datetime.combine(day, time(23, 59, 59) if end else time(0, 0), settings.tz)
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise CliError(texts.CLI_BAD_DATE.format(value=text)) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=settings.tz)
-
-
 def cmd_campaign(args: argparse.Namespace) -> int:
-    settings = _settings()
+    from bot.services import campaigns
 
-    async def work(storage: Any) -> int:
-        if args.action == "list":
-            for c in await storage.list_campaigns():
-                print(
-                    texts.CLI_CAMPAIGN_LINE.format(
-                        id=c.campaign_id,
-                        year=c.reference_year,
-                        state=c.state,
-                        opens=c.opens_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M"),
-                        closes=c.closes_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M"),
-                    )
+    settings = _settings()
+    if args.action == "list":
+        for c in _on_storage(settings, campaigns.list_all):
+            print(
+                texts.CLI_CAMPAIGN_LINE.format(
+                    id=c.campaign_id,
+                    year=c.reference_year,
+                    state=c.state,
+                    opens=_local(c.opens_at, settings),
+                    closes=_local(c.closes_at, settings),
                 )
-            return 0
-        if args.action == "create":
-            if await storage.get_campaign(args.id) is not None:
-                raise CliError(texts.CLI_CAMPAIGN_EXISTS.format(id=args.id))
-            opens = _moment(args.opens, settings)
-            closes = _moment(args.closes, settings, end=True)
-            if closes <= opens:
-                raise CliError(texts.CLI_CAMPAIGN_DATES)
-            await storage.create_campaign(args.id, args.reference_year, opens, closes)
-            print(texts.CLI_CAMPAIGN_CREATED.format(id=args.id))
-            return 0
-        campaign = await storage.get_campaign(args.id)
-        if campaign is None:
-            raise CliError(texts.CLI_UNKNOWN_CAMPAIGN.format(id=args.id))
-        if args.action == "extend":
-            closes = _moment(args.closes, settings, end=True)
-            if closes <= campaign.opens_at:
-                raise CliError(texts.CLI_CAMPAIGN_DATES)
-            await storage.set_campaign_closes(args.id, closes, "cli")
-        else:
-            state = {"open": "open", "close": "closed"}[args.action]
-            await storage.set_campaign_state(args.id, state, "cli")
-        print(texts.CLI_CAMPAIGN_UPDATED.format(id=args.id, action=args.action))
+            )
         return 0
-
-    return asyncio.run(_with_storage(settings, work))
-
-
-def _admin(work: Any) -> Any:
-    """Run an admin task on the database; an AdminError becomes a one-line CLI error."""
-    from bot.services.admin import AdminError
-
-    settings = _settings()
-    questionnaire = load_questionnaire(settings.questionnaire_path)
-    # An admin command is a short batch run that builds tens of thousands of long-lived objects
-    # (a campaign's responses); the cyclic collector's passes over them free nothing and took
-    # ~0.1 s of a 1 s summary (bench/bench_summary.py), so it runs less often (as mypy does).
-    gc.set_threshold(10_000, 10, 10)
-    try:
-        return asyncio.run(_with_storage(settings, lambda s: work(s, questionnaire)))
-    except AdminError as exc:
-        raise CliError(str(exc)) from None
+    if args.action == "create":
+        _on_storage(
+            settings,
+            lambda s: campaigns.create(
+                s, args.id, args.reference_year, args.opens, args.closes, settings.tz, "cli"
+            ),
+        )
+        print(texts.CLI_CAMPAIGN_CREATED.format(id=args.id))
+        return 0
+    changes: dict[str, Callable[[Storage], Awaitable[object]]] = {
+        "open": lambda s: campaigns.open_campaign(s, args.id, "cli"),
+        "close": lambda s: campaigns.close_campaign(s, args.id, "cli"),
+        "extend": lambda s: campaigns.extend(s, args.id, args.closes, settings.tz, "cli"),
+    }
+    _on_storage(settings, changes[args.action])
+    print(texts.CLI_CAMPAIGN_UPDATED.format(id=args.id, action=args.action))
+    return 0
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    import re
-    from html import unescape
+    from bot.services import reports
 
-    from bot.services import admin
-
-    bundle = _admin(lambda s, q: admin.summary(s, q, args.campaign))
+    settings = _settings()
+    q = _questionnaire(settings)
+    bundle = _on_storage(settings, lambda s: reports.summary(s, q, args.campaign))
     if args.json:
         print(json.dumps(bundle.data, ensure_ascii=False, indent=2))
     else:
-        print(unescape(re.sub(r"<[^>]+>", "", bundle.text)))
+        print(_plain(bundle.text))
     if args.charts:
         from bot.reports.summary import render_chart
 
@@ -284,36 +266,36 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from bot.services import admin
+    from bot.services import reports
 
-    filename, data = _admin(lambda s, q: admin.export(s, q, args.campaign, args.format))
-    path = args.output or Path(filename)
+    settings = _settings()
+    q = _questionnaire(settings)
+    export = _on_storage(settings, lambda s: reports.export(s, q, args.campaign, args.format))
+    path = args.output or Path(export.filename)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    print(texts.CLI_EXPORTED.format(path=path, size=len(data) // 1024))
+    path.write_bytes(export.data)
+    print(texts.CLI_EXPORTED.format(path=path, size=len(export.data) // 1024))
     return 0
 
 
 def cmd_import_responses(args: argparse.Namespace) -> int:
-    from bot.services import admin
+    from bot.services import imports
 
-    try:
-        data = args.file.read_bytes()
-    except OSError as exc:
-        raise CliError(texts.CLI_CANNOT_READ.format(path=args.file, error=exc.strerror)) from None
-    ok, report = _admin(lambda s, q: admin.import_responses(s, q, args.campaign, data, "cli"))
-    print(report)
-    return 0 if ok else EXIT_BAD_INPUT
+    data = _read_bytes(args.file)
+    settings = _settings()
+    q = _questionnaire(settings)
+    result = _on_storage(
+        settings, lambda s: imports.import_responses(s, q, args.campaign, data, "cli")
+    )
+    print(t.responses_import_text(result))
+    return 0 if result.ok else EXIT_BAD_INPUT
 
 
 def cmd_participation(args: argparse.Namespace) -> int:
-    import re
-    from html import unescape
+    from bot.services.participation import participation
 
-    from bot.services import admin
-
-    report = _admin(lambda s, q: admin.participation(s, args.campaign))
-    print(unescape(re.sub(r"<[^>]+>", "", report.text())))
+    report = _on_storage(_settings(), lambda s: participation(s, args.campaign))
+    print(_plain(t.participation_text(report)))
     return 0
 
 
@@ -322,15 +304,16 @@ def cmd_remind(args: argparse.Namespace) -> int:
 
     from bot.handlers.http import AiohttpRequest
     from bot.handlers.send import BotChannel, rate_limiter
-    from bot.services.admin import resolve_campaign
+    from bot.services import campaigns
     from bot.services.reminders import plan, send_due
     from bot.storage import utcnow
     from bot.texts import reminders as rtexts
 
     settings = _settings()
+    q = _questionnaire(settings)
 
-    async def work(storage: Any, q: Any) -> int:
-        campaign = await resolve_campaign(storage, args.campaign)
+    async def work(storage: Storage) -> int:
+        campaign = await campaigns.resolve(storage, args.campaign)
         now = utcnow()
         current = await plan(storage, q, settings.reminders, now, campaign)
         for decision, _, name in current.decisions:
@@ -366,7 +349,7 @@ def cmd_remind(args: argparse.Namespace) -> int:
         )
         return 0
 
-    return _admin(work)
+    return _on_storage(settings, work)
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
@@ -402,33 +385,26 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_data_requests(args: argparse.Namespace) -> int:
+    from bot.services import privacy
     from bot.texts import personal_data as pt
 
-    async def work(storage: Any, q: Any) -> int:
-        if args.erase is not None:
-            erased = await storage.erase_person(args.erase, "cli")
-            if erased is None:
-                raise CliError(pt.ERASED_UNKNOWN.format(id=args.erase))
-            print(pt.ERASED.format(id=args.erase))
-            return 0
-        pending = await storage.data_requests()
-        print(
-            pt.ADMIN_NONE
-            if not pending
-            else pt.ADMIN_TITLE.format(n=len(pending)).replace("<b>", "").replace("</b>", "")
-        )
-        for r in pending:
-            print(
-                pt.CLI_LINE.format(
-                    id=r["request_id"],
-                    user_id=r["user_id"],
-                    cluster=r["cluster_id"],
-                    created=r["created_at"],
-                )
-            )
+    settings = _settings()
+    if args.erase is not None:
+        _on_storage(settings, lambda s: privacy.erase(s, args.erase, "cli"))
+        print(pt.ERASED.format(id=args.erase))
         return 0
-
-    return _admin(work)
+    pending = _on_storage(settings, privacy.pending_requests)
+    print(_plain(pt.ADMIN_TITLE.format(n=len(pending))) if pending else pt.ADMIN_NONE)
+    for r in pending:
+        print(
+            pt.CLI_LINE.format(
+                id=r.request_id,
+                user_id=r.user_id,
+                cluster=r.cluster_id,
+                created=r.created_at.isoformat(),
+            )
+        )
+    return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -590,6 +566,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except (CliError, SettingsError, QuestionnaireError) as exc:
         print(texts.CLI_ERROR.format(text=exc), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except ServiceError as exc:
+        print(texts.CLI_ERROR.format(text=t.error(exc, cli=True)), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130

@@ -364,7 +364,7 @@ def test_describing_charts_does_not_import_matplotlib() -> None:
     # The summary CLI and the result builder only describe charts; matplotlib's import is ~0.3 s
     # of a summary that must take under 1 s. Drawing still works through the lazy names.
     code = (
-        "import sys, charts, bot.reports.summary, bot.conversation.results, bot.services.admin\n"
+        "import sys, charts, bot.reports.summary, bot.conversation.results, bot.services.reports\n"
         "spec = charts.example_spec()\n"
         "assert 'matplotlib' not in sys.modules, 'imported too early'\n"
         "png = charts.render_radar(spec)\n"

@@ -1,12 +1,15 @@
-"""Handlers for the network's admins. Anyone else gets the answer to an unknown command."""
+"""Handlers for the network's admins. Anyone else gets the answer to an unknown command.
+
+Each handler reads the command, calls one use case of ``bot.services`` and replies with the
+texts of ``bot.texts.admin``; a refusal (``ServiceError``) is answered with its reason.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine
-from datetime import datetime
-from functools import wraps
+from functools import partial, wraps
 from html import escape
 from typing import Any, TypeVar
 
@@ -19,14 +22,18 @@ from bot.conversation import callbacks as cb
 from bot.conversation.actions import Button, Edit, Send
 from bot.handlers.send import BotChannel, deliver, perform, survey_of
 from bot.reports.summary import render_with
-from bot.services import admin
+from bot.services import audit, campaigns, imports, privacy, reports
+from bot.services import invitations as invites
+from bot.services.errors import ServiceError
+from bot.services.participation import participation as participation_of
 from bot.services.reminders import send_due
-from bot.storage import Storage
 from bot.texts import admin as t
 from bot.texts import personal_data as pt
 
 log = logging.getLogger(__name__)
 MAX_UPLOAD_MB = 5
+PENDING_SHOWN = 60  # clusters listed under /participacion
+ERASE_BUTTONS = 20  # requests with a button under /solicitudes
 
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
@@ -36,18 +43,18 @@ def admin_only(handler: Handler) -> Handler:
     async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         user = update.effective_user
         settings = context.application.bot_data["settings"]
-        storage: Storage = context.application.bot_data["storage"]
         if user is None or user.id not in settings.admin_ids:
             log.warning(
                 "event=admin_denied user=%s handler=%s", user.id if user else None, handler.__name__
             )
             await perform(update, context, [Send(texts.UNKNOWN_COMMAND)])
             return
-        await storage.audit(user.id, f"admin_{handler.__name__}", None, args=context.args or [])
+        storage = context.application.bot_data["storage"]
+        await audit.admin_command(storage, user.id, handler.__name__, context.args or [])
         try:
             await handler(update, context)
-        except admin.AdminError as exc:
-            await perform(update, context, [Send(escape(str(exc)))])
+        except ServiceError as exc:
+            await perform(update, context, [Send(escape(t.error(exc)))])
 
     return guarded
 
@@ -66,10 +73,20 @@ def _arg(context: ContextTypes.DEFAULT_TYPE, index: int = 0) -> str | None:
     return context.args[index] if context.args and len(context.args) > index else None
 
 
+def _chat_id(update: Update) -> int:
+    assert update.effective_chat is not None
+    return update.effective_chat.id
+
+
+def _user_id(update: Update) -> int:
+    assert update.effective_user is not None
+    return update.effective_user.id
+
+
 async def _send_document(
     update: Update, context: ContextTypes.DEFAULT_TYPE, filename: str, data: bytes, caption: str
 ) -> None:
-    chat_id = update.effective_chat.id  # type: ignore[union-attr]
+    chat_id = _chat_id(update)
     await deliver(
         lambda: context.bot.send_document(
             chat_id, data, filename=filename, caption=caption, parse_mode=ParseMode.HTML
@@ -82,65 +99,47 @@ async def _send_document(
 @admin_only
 async def summary(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     survey = survey_of(context)
-    chat_id = update.effective_chat.id  # type: ignore[union-attr]
+    chat_id = _chat_id(update)
     await deliver(
         lambda: context.bot.send_chat_action(chat_id, ChatAction.TYPING), "sendChatAction", chat_id
     )
-    bundle = await admin.summary(survey.storage, survey.q, _arg(context))
+    bundle = await reports.summary(survey.storage, survey.q, _arg(context))
     await perform(update, context, [Send(bundle.text)])
     for name, job in bundle.charts:
         png = await render_with(survey.renderer, job)
         caption = t.CHART_CAPTIONS.get(name, name)
         await deliver(
-            lambda p=png, c=caption: context.bot.send_photo(chat_id, p, caption=c),
-            "sendPhoto",
-            chat_id,
+            partial(context.bot.send_photo, chat_id, png, caption=caption), "sendPhoto", chat_id
         )
 
 
 @admin_only
 async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/exportar [campaign] [csv|xlsx], in any order."""
     survey = survey_of(context)
-    args = [a.lower() for a in context.args or []]
-    fmt = "csv" if "csv" in args else "xlsx"
-    campaign = next((a for a in context.args or [] if a.lower() not in ("csv", "xlsx")), None)
-    chat_id = update.effective_chat.id  # type: ignore[union-attr]
+    args = context.args or []
+    fmt = "csv" if "csv" in (a.lower() for a in args) else "xlsx"
+    campaign = next((a for a in args if a.lower() not in ("csv", "xlsx")), None)
+    chat_id = _chat_id(update)
     await deliver(
         lambda: context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT),
         "sendChatAction",
         chat_id,
     )
-    filename, data = await admin.export(survey.storage, survey.q, campaign, fmt)
-    resolved = await admin.resolve_campaign(survey.storage, campaign)
-    await _send_document(
-        update,
-        context,
-        filename,
-        data,
-        t.EXPORT_CAPTION.format(campaign=escape(resolved.campaign_id)),
-    )
+    done = await reports.export(survey.storage, survey.q, campaign, fmt)
+    caption = t.EXPORT_CAPTION.format(campaign=escape(done.campaign_id))
+    await _send_document(update, context, done.filename, done.data, caption)
 
 
 @admin_only
 async def participation(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    survey = survey_of(context)
-    report = await admin.participation(survey.storage, _arg(context))
-    pending = report.pending
-    lines = [report.text()]
-    if pending:
-        lines += ["", t.PENDING_TITLE.format(n=len(pending))]
-        lines += [
-            t.PENDING_LINE.format(
-                name=escape(s.nombre),
-                department=escape(s.departamento),
-                status=t.STATUS_LABELS.get(s.status, s.status),
-            )
-            for s in pending[:60]
-        ]
-    buttons = ((Button(t.BTN_REMIND_ALL, cb.RemindNow(report.campaign.campaign_id)),),)
-    await perform(
-        update, context, [Send("\n".join(lines)[: texts.MESSAGE_LIMIT], buttons if pending else ())]
-    )
+    report = await participation_of(survey_of(context).storage, _arg(context))
+    text = t.participation_text(report)
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    if report.pending:
+        text += "\n\n" + t.pending_text(report, PENDING_SHOWN)
+        buttons = ((Button(t.BTN_REMIND_ALL, cb.RemindNow(report.campaign.campaign_id)),),)
+    await perform(update, context, [Send(text[: texts.MESSAGE_LIMIT], buttons)])
 
 
 @admin_only
@@ -149,34 +148,26 @@ async def remind_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     query = update.callback_query
     assert query is not None
     data = context.application.bot_data
-    campaign = await admin.resolve_campaign(data["storage"], _press(query.data, cb.RemindNow).campaign)
+    storage = data["storage"]
+    campaign = await campaigns.resolve(storage, _press(query.data, cb.RemindNow).campaign)
     lock: asyncio.Lock = data.setdefault("reminder_lock", asyncio.Lock())
     async with lock:  # never alongside the scheduled run
         report, current = await send_due(
             BotChannel(context.bot),
-            data["storage"],
+            storage,
             data["survey"].q,
             data["settings"].reminders,
             data["clock"](),
             campaign=campaign,
         )
     pending = sum(1 for d, m, _ in current.decisions if m.status != "submitted")
-    skipped = max(0, pending - report.sent)
-    await perform(
-        update,
-        context,
-        [
-            Edit(None, ()),
-            Send(
-                t.REMIND_RESULT.format(
-                    sent=report.sent,
-                    failed=report.failed,
-                    unreachable=report.unreachable,
-                    skipped=skipped,
-                )
-            ),
-        ],
+    result = t.REMIND_RESULT.format(
+        sent=report.sent,
+        failed=report.failed,
+        unreachable=report.unreachable,
+        skipped=max(0, pending - report.sent),
     )
+    await perform(update, context, [Edit(None, ()), Send(result)])
 
 
 @admin_only
@@ -185,25 +176,24 @@ async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if cluster_id is None:
         await perform(update, context, [Send(t.INVITE_USAGE)])
         return
-    survey = survey_of(context)
-    user_id = update.effective_user.id  # type: ignore[union-attr]
-    link, _ = await admin.invite(survey.storage, cluster_id, context.bot.username, user_id)
-    cluster = await survey.storage.get_cluster(cluster_id)
-    name = cluster.nombre if cluster else cluster_id
-    await perform(update, context, [Send(t.INVITE_LINK.format(cluster=escape(name), link=link))])
+    storage = survey_of(context).storage
+    invitation = await invites.invite(storage, cluster_id, _user_id(update))
+    link = invitation.link(context.bot.username)
+    text = t.INVITE_LINK.format(cluster=escape(invitation.cluster.nombre), link=link)
+    await perform(update, context, [Send(text)])
 
 
 @admin_only
 async def invitations(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    survey = survey_of(context)
-    user_id = update.effective_user.id  # type: ignore[union-attr]
-    n, data = await admin.invitations_csv(
-        survey.storage, _arg(context), context.bot.username, user_id
+    storage = survey_of(context).storage
+    sheet = await invites.invitations_csv(
+        storage, _arg(context), context.bot.username, _user_id(update)
     )
-    if n == 0:
+    if sheet.count == 0:
         await perform(update, context, [Send(t.INVITATIONS_NONE)])
         return
-    await _send_document(update, context, "invitaciones.csv", data, t.INVITATIONS_DONE.format(n=n))
+    caption = t.INVITATIONS_DONE.format(n=sheet.count)
+    await _send_document(update, context, "invitaciones.csv", sheet.data, caption)
 
 
 @admin_only
@@ -221,31 +211,31 @@ async def import_registry(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     file = await message.document.get_file()
     data = bytes(await file.download_as_bytearray())
-    user_id = update.effective_user.id  # type: ignore[union-attr]
-    _, report = await admin.import_registry(survey_of(context).storage, data, user_id)
-    await perform(update, context, [Send(escape(report)[: texts.MESSAGE_LIMIT])])
+    result = await imports.import_registry(survey_of(context).storage, data, _user_id(update))
+    text = escape(t.registry_import_text(result))
+    await perform(update, context, [Send(text[: texts.MESSAGE_LIMIT])])
 
 
 @admin_only
 async def data_requests(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     survey = survey_of(context)
-    pending = await survey.storage.data_requests()
+    pending = await privacy.pending_requests(survey.storage)
     if not pending:
         await perform(update, context, [Send(pt.ADMIN_NONE)])
         return
     lines = [pt.ADMIN_TITLE.format(n=len(pending))]
     lines += [
         pt.ADMIN_LINE.format(
-            id=r["request_id"],
-            user_id=r["user_id"],
-            cluster=escape(r["cluster_id"] or "—"),
-            since=survey.when(datetime.fromisoformat(r["created_at"])),
+            id=r.request_id,
+            user_id=r.user_id,
+            cluster=escape(r.cluster_id or "—"),
+            since=survey.when(r.created_at),
         )
         for r in pending
     ]
     buttons = tuple(
-        (Button(pt.BTN_ADMIN_ERASE.format(id=r["request_id"]), cb.EraseRequest(int(r["request_id"]))),)
-        for r in pending[:20]
+        (Button(pt.BTN_ADMIN_ERASE.format(id=r.request_id), cb.EraseRequest(r.request_id)),)
+        for r in pending[:ERASE_BUTTONS]
     )
     await perform(update, context, [Send("\n".join(lines), buttons)])
 
@@ -255,12 +245,6 @@ async def erase(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     assert query is not None
     request_id = _press(query.data, cb.EraseRequest).request_id
-    admin_id = update.effective_user.id  # type: ignore[union-attr]
-    erased = await survey_of(context).storage.erase_person(request_id, admin_id)
-    if erased is None:
-        await perform(update, context, [Send(pt.ERASED_UNKNOWN.format(id=request_id))])
-        return
+    erased = await privacy.erase(survey_of(context).storage, request_id, _user_id(update))
     await perform(update, context, [Edit(None, ()), Send(pt.ERASED.format(id=request_id))])
-    await deliver(
-        lambda: context.bot.send_message(erased, pt.ERASED_NOTICE), "sendMessage", erased
-    )
+    await deliver(lambda: context.bot.send_message(erased, pt.ERASED_NOTICE), "sendMessage", erased)

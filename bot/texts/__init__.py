@@ -288,14 +288,9 @@ CLI_NO_TOKEN = (
 )
 CLI_IMPORT_NOTHING = "No se importó nada: corrija las filas rechazadas y vuelva a intentarlo."
 CLI_IMPORTED = "{n} clústeres importados en {db}."
-CLI_UNKNOWN_CLUSTER = "el clúster «{cluster}» no está en el registro (ssme import-clusters)"
 CLI_INVITATION = "Invitación para {cluster}\n  enlace: {link}\n  código: {code}\n  vence: {expires}"
-CLI_BAD_DATE = "«{value}» no es una fecha AAAA-MM-DD ni una fecha-hora AAAA-MM-DDTHH:MM"
 CLI_CAMPAIGN_LINE = "{id}\taño {year}\t{state}\tabre {opens}\tcierra {closes}"
-CLI_CAMPAIGN_EXISTS = "la medición {id} ya existe"
-CLI_CAMPAIGN_DATES = "la fecha de cierre debe ser posterior a la de apertura"
 CLI_CAMPAIGN_CREATED = "Medición {id} creada (programada). Ábrala con: ssme campaign open {id}"
-CLI_UNKNOWN_CAMPAIGN = "no existe la medición {id}"
 CLI_CAMPAIGN_UPDATED = "Medición {id}: {action} hecho."
 
 # --- demo (terminal) -------------------------------------------------------------------------

@@ -1,4 +1,22 @@
-"""Spanish texts for the network's admins (Telegram admin commands and the ``ssme`` CLI)."""
+"""Spanish texts for the network's admins (Telegram admin commands and the ``ssme`` CLI).
+
+The functions at the end word what ``bot.services`` returns; this module imports nothing of
+``bot.services`` at run time.
+"""
+
+from __future__ import annotations
+
+from collections import ChainMap
+from collections.abc import Mapping
+from html import escape
+from typing import TYPE_CHECKING
+
+from bot.texts.personal_data import ERASED_UNKNOWN
+
+if TYPE_CHECKING:
+    from bot.services.errors import ServiceError
+    from bot.services.imports import RegistryImport, ResponsesImport
+    from bot.services.participation import Participation
 
 UNKNOWN_CAMPAIGN = "No existe la medición «{id}». Mediciones: {known}."
 NO_CAMPAIGNS = "Aún no hay mediciones. Créela con: ssme campaign create"
@@ -69,3 +87,74 @@ CHART_CAPTIONS = {
     "sectors": "Respondientes por sector",
     "departments": "Respondientes por departamento",
 }
+
+# Why a request was refused, by ``ServiceError.code``; the CLI words some of them its own way.
+ERRORS: Mapping[str, str] = {
+    "unknown_campaign": UNKNOWN_CAMPAIGN,
+    "no_campaigns": NO_CAMPAIGNS,
+    "bad_format": BAD_FORMAT,
+    "unknown_cluster": UNKNOWN_CLUSTER,
+    "unknown_request": ERASED_UNKNOWN,
+    "no_such_campaign": "no existe la medición {id}",
+    "campaign_exists": "la medición {id} ya existe",
+    "campaign_dates": "la fecha de cierre debe ser posterior a la de apertura",
+    "bad_date": "«{value}» no es una fecha AAAA-MM-DD ni una fecha-hora AAAA-MM-DDTHH:MM",
+}
+CLI_ERRORS: Mapping[str, str] = {
+    **ERRORS,
+    "unknown_cluster": "el clúster «{cluster}» no está en el registro (ssme import-clusters)",
+}
+
+
+def error(exc: ServiceError, *, cli: bool = False) -> str:
+    """The refusal in Spanish, for Telegram (plain text, escape it for HTML) or the CLI."""
+    return (CLI_ERRORS if cli else ERRORS)[exc.code].format(**exc.params)
+
+
+def participation_text(report: Participation) -> str:
+    """The counts, then by department and by sector (HTML)."""
+    lines = [
+        PARTICIPATION_TITLE.format(campaign=report.campaign.campaign_id),
+        # format_map, not format(**…): a Counter gives 0 for a state nobody is in.
+        PARTICIPATION_COUNTS.format_map(report.counts()),
+    ]
+    for field, title in (("departamento", BY_DEPARTMENT), ("sector", BY_SECTOR)):
+        lines += ["", title]
+        lines += [
+            GROUP_LINE.format_map(ChainMap({"name": name}, group))
+            for name, group in report.by(field).items()
+        ]
+    return "\n".join(lines)
+
+
+def pending_text(report: Participation, limit: int = 60) -> str:
+    """Who has not submitted yet, the first ``limit`` of them (HTML)."""
+    pending = report.pending
+    lines = [PENDING_TITLE.format(n=len(pending))]
+    lines += [
+        PENDING_LINE.format(
+            name=escape(s.nombre),
+            department=escape(s.departamento),
+            status=STATUS_LABELS.get(s.status, s.status),
+        )
+        for s in pending[:limit]
+    ]
+    return "\n".join(lines)
+
+
+def registry_import_text(result: RegistryImport) -> str:
+    """What was checked, then what was imported or that nothing was (plain text)."""
+    outcome = CLUSTERS_IMPORTED.format(n=result.imported) if result.ok else NOTHING_IMPORTED
+    return f"{result.parsed.report(max_errors=30)}\n{outcome}"
+
+
+def responses_import_text(result: ResponsesImport) -> str:
+    """The clusters that already answered, what was checked, then the outcome (plain text)."""
+    lines = [ALREADY_ANSWERED.format(line=r.line, cluster=r.cluster_id) for r in result.clashes]
+    lines.append(result.parsed.report(max_errors=30))
+    lines.append(
+        RESPONSES_IMPORTED.format(n=result.imported, campaign=result.campaign_id)
+        if result.ok
+        else NOTHING_IMPORTED
+    )
+    return "\n".join(lines)
