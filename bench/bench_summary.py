@@ -559,7 +559,9 @@ async def pieces(db_path: Path) -> list[tuple[str, float, float]]:
         await timed(
             "json.dumps(summary)", sync(lambda: json.dumps(data, ensure_ascii=False, indent=2))
         )
-        await timed("reports.summary (all of the above)", lambda: reports.summary(storage, q, "2021"))
+        await timed(
+            "reports.summary (all of the above)", lambda: reports.summary(storage, q, "2021")
+        )
 
         export_rows = await timed(
             "storage.submissions(2021), all answers",

@@ -300,10 +300,7 @@ def cmd_participation(args: argparse.Namespace) -> int:
 
 
 def cmd_remind(args: argparse.Namespace) -> int:
-    from telegram.ext import ExtBot
-
-    from bot.handlers.http import AiohttpRequest
-    from bot.handlers.send import BotChannel, rate_limiter
+    from bot.handlers.admin import reminder_channel
     from bot.services import campaigns
     from bot.services.reminders import plan, send_due
     from bot.storage import utcnow
@@ -329,18 +326,9 @@ def cmd_remind(args: argparse.Namespace) -> int:
         print(texts.CLI_REMIND_DUE.format(n=len(current.due), total=len(current.decisions)))
         if args.dry_run or not current.due:
             return 0
-        token = settings.require_token()
-        api = settings.telegram_api_url
-        bot = ExtBot(
-            token,
-            base_url=f"{api}/bot",
-            base_file_url=f"{api}/file/bot",
-            rate_limiter=rate_limiter(),
-            request=AiohttpRequest(8),
-        )
-        async with bot:
+        async with reminder_channel(settings) as channel:
             report, _ = await send_due(
-                BotChannel(bot), storage, q, settings.reminders, now, campaign=campaign
+                channel, storage, q, settings.reminders, now, campaign=campaign
             )
         print(
             texts.CLI_REMIND_SENT.format(

@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
 from functools import partial, wraps
 from html import escape
 from typing import Any, TypeVar
 
 from telegram import Update
 from telegram.constants import ChatAction, ParseMode
-from telegram.ext import ContextTypes
+from telegram.ext import ContextTypes, ExtBot
 
 from bot import texts
 from bot.conversation import callbacks as cb
 from bot.conversation.actions import Button, Edit, Send
-from bot.handlers.send import BotChannel, deliver, perform, survey_of
+from bot.handlers.http import AiohttpRequest
+from bot.handlers.send import BotChannel, deliver, perform, rate_limiter, survey_of
 from bot.reports.summary import render_with
 from bot.services import audit, campaigns, imports, privacy, reports
 from bot.services import invitations as invites
@@ -29,11 +31,13 @@ from bot.services.participation import participation as participation_of
 from bot.services.reminders import send_due
 from bot.texts import admin as t
 from bot.texts import personal_data as pt
+from config import Settings
 
 log = logging.getLogger(__name__)
 MAX_UPLOAD_MB = 5
 PENDING_SHOWN = 60  # clusters listed under /participacion
 ERASE_BUTTONS = 20  # requests with a button under /solicitudes
+CLI_CONNECTIONS = 8  # HTTP connections of ``ssme remind``'s own bot
 
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
@@ -168,6 +172,22 @@ async def remind_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         skipped=max(0, pending - report.sent),
     )
     await perform(update, context, [Edit(None, ()), Send(result)])
+
+
+@asynccontextmanager
+async def reminder_channel(settings: Settings) -> AsyncIterator[BotChannel]:
+    """Telegram for ``ssme remind``, the CLI's face of the button above: a bot of its own (the
+    running one need not be), paced like the bot's, closed on the way out."""
+    api = settings.telegram_api_url
+    bot = ExtBot(
+        settings.require_token(),
+        base_url=f"{api}/bot",
+        base_file_url=f"{api}/file/bot",
+        rate_limiter=rate_limiter(),
+        request=AiohttpRequest(CLI_CONNECTIONS),
+    )
+    async with bot:
+        yield BotChannel(bot)
 
 
 @admin_only
