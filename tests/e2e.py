@@ -57,6 +57,24 @@ def question_id(message: SentMessage | BotEvent) -> str | None:
     return None
 
 
+def inputs_for(question_id: str, value: Any) -> list[cb.Callback | str]:
+    """What a person does to give ``value`` to a question: button presses, or a typed text."""
+    q = QUESTIONNAIRE.question(question_id)
+    if value == ND:
+        return [cb.NotAvailable(q.id)]
+    if q.type == "yesno":
+        return [cb.Choose(q.id, "si" if value else "no")]
+    if q.type == "multi":
+        return [*(cb.Toggle(q.id, choice) for choice in value), cb.Done(q.id)]
+    if q.type == "single" or (isinstance(value, str) and value in q.choice_map):
+        return [cb.Choose(q.id, value)]
+    if q.type == "money":
+        return [format_number(value)]
+    if q.type == "percent":
+        return [f"{format_number(value, 0 if float(value).is_integer() else 1)}%"]
+    return [str(value)]
+
+
 def button(message: SentMessage | BotEvent, data: str) -> bool:
     return any(
         b.get("callback_data") == data
@@ -94,7 +112,7 @@ class Manager:
         token = token or self.env.seeded.tokens[self.cluster_id]
         await self.send(f"/start {token}")
         consent = await self.next_send("Ley 1581")
-        self.press(consent.message_id, "consent:ok")
+        self.press(consent.message_id, cb.encode(cb.Consent()))
         return await self.next_question()
 
     async def next_question(self) -> BotEvent:
@@ -110,25 +128,14 @@ class Manager:
         assert self.question is not None, "no question on screen"
         qid = question_id(self.question)
         assert qid is not None, f"not a question: {self.question.text}"
-        q = QUESTIONNAIRE.question(qid)
         mid = self.question.message_id
-        if value == ND:
-            self.press(mid, f"n:{qid}")
-        elif q.type == "yesno":
-            self.press(mid, f"c:{qid}:{'si' if value else 'no'}")
-        elif q.type == "multi":
-            for choice in value:
-                self.press(mid, f"t:{qid}:{choice}")
+        for step in inputs_for(qid, value):
+            if isinstance(step, str):
+                await self.send(step)
+                continue
+            self.press(mid, cb.encode(step))
+            if isinstance(step, cb.Toggle):  # each tick edits the keyboard in place
                 await self.next(lambda e: e.kind == "edit" and e.message_id == mid)
-            self.press(mid, f"d:{qid}")
-        elif q.type == "single" or (isinstance(value, str) and value in q.choice_map):
-            self.press(mid, f"c:{qid}:{value}")
-        elif q.type == "money":
-            await self.send(format_number(value))
-        elif q.type == "percent":
-            await self.send(f"{format_number(value, 0 if float(value).is_integer() else 1)}%")
-        else:
-            await self.send(str(value))
         return await self.next_question()
 
     async def answer_all(
@@ -148,7 +155,7 @@ class Manager:
 
     async def submit(self) -> tuple[BotEvent, BotEvent]:
         assert self.question is not None and is_review(self.question)
-        self.press(self.question.message_id, "r:send")
+        self.press(self.question.message_id, cb.encode(cb.ReviewSend()))
         photo = await self.next(lambda e: e.method == "sendPhoto")
         advice = await self.next_send("¿Quiere ver por qué")
         return photo, advice
