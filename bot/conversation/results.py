@@ -10,13 +10,14 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape, unescape
+from typing import Any
 
 from bot import texts
 from bot.questionnaire.engine import Engine
 from bot.questionnaire.model import Questionnaire, Value
 from bot.questionnaire.parsing import format_number
 from charts import Band, RadarSpec, Series
-from scoring import ScoreResult
+from scoring import AreaScore, GateResult, IndicatorScore, ScoreResult
 
 MIN_GROUP = 5  # a mean of fewer clusters would reveal individual clusters
 
@@ -183,3 +184,33 @@ def group_means(
     everyone = [areas for _, _, areas in rows]
     national = mean(everyone) if everyone else {}
     return national, len(everyone), {s: (mean(g), len(g)) for s, g in by_sector.items()}
+
+
+def rebuild(q: Questionnaire, scores: Mapping[str, Any], year: int) -> ScoreResult:
+    """A stored result's figures as a ScoreResult, without re-scoring old answers."""
+    level = next((lv for lv in q.levels if lv.id == scores["level"]), q.levels[0])
+    indicators = {}
+    areas = {}
+    for area in q.areas:
+        inds = tuple(
+            IndicatorScore(
+                i.id, i.label, area.id, scores["indicators"].get(i.id, 0.0), (), i.action
+            )
+            for i in area.indicators
+        )
+        indicators.update({i.id: i for i in inds})
+        score = scores["areas"].get(area.id, 0.0)
+        areas[area.id] = AreaScore(area.id, area.label, score, q.area_band(score), inds)
+    gates = tuple(
+        GateResult(g.id, g.label, bool(scores.get("gates", {}).get(g.id))) for g in q.gates
+    )
+    return ScoreResult(
+        scores["questionnaire_version"],
+        year,
+        indicators,
+        areas,
+        scores["ims"],
+        level.id,
+        level.label,
+        gates,
+    )

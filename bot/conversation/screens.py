@@ -1,0 +1,273 @@
+"""What the manager sees: every screen of the conversation with buttons, rendered from state.
+
+Pure functions of a :class:`~bot.conversation.state.State` (and the questionnaire) into
+``Send``/``Edit`` actions: no storage, no clock. Every button of the manager's conversation is
+made here, with a typed callback from ``callbacks.py`` (the only owner of the callback-data
+grammar); ``survey.py`` decides which screen comes next and never builds a button itself.
+One-line replies without buttons (a refusal, a toast) stay with the transition that sends them.
+
+Texts are HTML (Telegram's parse mode) from :mod:`bot.texts`; anything a person typed or named
+is escaped here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, tzinfo
+from functools import partial
+from html import escape
+from typing import Any
+
+from babel.dates import format_datetime
+
+from bot import texts
+from bot.conversation import callbacks as cb
+from bot.conversation import results
+from bot.conversation.actions import Action, Button, Edit, Keyboard, Photo, Send
+from bot.conversation.state import State
+from bot.questionnaire.engine import Ambiguous, NeedsConfirmation, Rejected
+from bot.questionnaire.model import Area, Module, Question, Value
+from bot.questionnaire.parsing import format_number
+from bot.texts import personal_data as ptexts
+from charts import Renderer
+from scoring import ScoreResult
+
+
+def when(moment: datetime, tz: tzinfo) -> str:
+    """A date and hour as the manager reads it, in the bot's time zone."""
+    return format_datetime(moment.astimezone(tz), texts.DATE_FORMAT, locale="es_CO")
+
+
+# -- registration ----------------------------------------------------------------------------
+
+
+def consent_notice() -> Send:
+    return Send(texts.CONSENT_NOTICE, ((Button(texts.BTN_CONSENT, cb.Consent()),),))
+
+
+def welcome(st: State, tz: tzinfo) -> Send:
+    total = len(st.engine.expected_questions(st.answers))
+    left = st.engine.remaining(st.answers)
+    minutes = max(1, round(left * st.q.seconds_per_question / 60))
+    key = texts.WELCOME if left == total else texts.WELCOME_BACK
+    return Send(
+        key.format(
+            name=escape(st.manager.name or ""),
+            cluster=escape(st.cluster_name),
+            campaign=escape(st.campaign.campaign_id),
+            deadline=when(st.campaign.closes_at, tz),
+            total=total,
+            left=left,
+            minutes=minutes,
+        )
+    )
+
+
+# -- a question ------------------------------------------------------------------------------
+
+
+def header(st: State, question: Question) -> str:
+    p = st.engine.progress(st.answers, question.id)
+    if p.is_area:
+        return texts.HEADER_AREA.format(
+            i=p.section_index, n=p.section_count, area=p.section.label, k=p.index, total=p.total
+        )
+    return texts.HEADER_MODULE.format(module=p.section.label, k=p.index, total=p.total)
+
+
+def question_text(st: State, question: Question) -> str:
+    parts = [header(st, question), "", f"<b>{escape(st.engine.text(question))}</b>"]
+    if question.type == "single" and any(c.button for c in question.choices):
+        parts += [""] + [f"{i}. {escape(c.label)}" for i, c in enumerate(question.choices, 1)]
+    help_text = st.engine.help(question)
+    if help_text:
+        parts += ["", f"<i>{escape(help_text)}</i>"]
+    if question.id in st.answers:
+        current = st.engine.display(question, st.answers[question.id])
+        parts += ["", texts.CURRENT_ANSWER.format(value=escape(current))]
+    return "\n".join(parts)
+
+
+def question(st: State, question: Question) -> Send:
+    return Send(question_text(st, question), keyboard(st, question))
+
+
+def keyboard(st: State, question: Question, selected: Sequence[str] | None = None) -> Keyboard:
+    """The question's buttons; a multi-choice shows ``selected`` ticked (default: as stored)."""
+    q = question.id
+    rows: list[tuple[Button, ...]] = []
+    if question.type == "single":
+        numbered = any(c.button for c in question.choices)
+        rows += [
+            (Button(f"{i}. {c.button_label}" if numbered else c.button_label, cb.Choose(q, c.id)),)
+            for i, c in enumerate(question.choices, 1)
+        ]
+    elif question.type == "yesno":
+        rows.append((Button(texts.YES, cb.Choose(q, "si")), Button(texts.NO, cb.Choose(q, "no"))))
+    elif question.type == "multi":
+        chosen = set(selected if selected is not None else st.selection(question))
+        buttons = [
+            Button(("✅ " if c.id in chosen else "▫️ ") + c.button_label, cb.Toggle(q, c.id))
+            for c in question.choices
+        ]
+        rows += [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
+        rows.append((Button(texts.BTN_DONE, cb.Done(q)),))
+    else:
+        rows += [(Button(c.button_label, cb.Choose(q, c.id)),) for c in question.choices]
+    if question.allow_nd:
+        rows.append((Button(texts.BTN_ND, cb.NotAvailable(q)),))
+    nav: list[Button] = []
+    if st.engine.previous_question(st.answers, q) is not None:
+        nav.append(Button(texts.BTN_BACK, cb.Back(q)))
+    if q in st.answers:
+        nav.append(Button(texts.BTN_KEEP, cb.Keep(q)))
+    if nav:
+        rows.append(tuple(nav))
+    return tuple(rows)
+
+
+def transcript(st: State, question: Question, value: Value) -> Edit:
+    """The answered question's message, its keyboard replaced by the answer given."""
+    shown = st.engine.display(question, value)
+    plain = f"{header(st, question)}\n\n<b>{escape(st.engine.text(question))}</b>"
+    return Edit(plain + "\n\n" + texts.ANSWERED.format(value=escape(shown)))
+
+
+# -- answers that need another step ----------------------------------------------------------
+
+
+def ambiguity(question: Question, text: str, amb: Ambiguous) -> Send:
+    shown = [format_number(c) for c in amb.candidates]
+    buttons = tuple((Button(s, cb.Confirm(question.id, str(i))),) for i, s in enumerate(shown))
+    options = texts.OR.join(f"<b>{s}</b>" for s in shown)
+    return Send(texts.AMBIGUOUS.format(text=escape(text), options=options), buttons)
+
+
+def rejected(st: State, question: Question, outcome: Rejected) -> Send:
+    """A failed consistency rule, with a button to correct each other answer it names."""
+    fixes = tuple(
+        (
+            Button(
+                texts.BTN_FIX.format(q=st.engine.short(st.q.question(q))),
+                cb.Fix(question.id, q),
+            ),
+        )
+        for q in outcome.questions
+        if q != question.id and q in st.answers
+    )
+    hint = texts.FIX_HINT if fixes else texts.RETYPE_HINT
+    return Send(f"{escape(outcome.message)}\n\n{hint}", fixes)
+
+
+def needs_confirmation(question: Question, outcome: NeedsConfirmation) -> Send:
+    """A large change: «Sí, es correcto» or «Corregir»."""
+    return Send(
+        escape(outcome.message),
+        (
+            (Button(texts.BTN_CONFIRM, cb.Confirm(question.id, "ok")),),
+            (Button(texts.BTN_CORRECT, cb.Fix(question.id, question.id)),),
+        ),
+    )
+
+
+# -- review ----------------------------------------------------------------------------------
+
+
+def review(st: State) -> list[Action]:
+    """Every answer kept, by section, with «Editar …» buttons and «Enviar» or «Continuar»."""
+    missing = st.engine.missing(st.answers)
+    blocks: list[str] = [texts.REVIEW_TITLE.format(cluster=escape(st.cluster_name))]
+    kept = st.q.relevant_answers(st.answers)
+    for section in st.q.sections:
+        lines = [f"\n<b>{escape(section.label)}</b>"]
+        for q in section.questions:
+            if q.id in kept:
+                value = st.engine.display(q, kept[q.id], compact=True)
+                lines.append(f"• {escape(st.engine.short(q))}: {escape(value)}")
+        blocks.append("\n".join(lines))
+    buttons = [
+        Button(texts.BTN_EDIT_AREA.format(area=s.label), cb.ReviewArea(s.id)) for s in st.q.sections
+    ]
+    rows = [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
+    if missing:
+        rows.append((Button(texts.BTN_CONTINUE, cb.Resume()),))
+        footer = texts.REVIEW_MISSING.format(n=len(missing))
+    else:
+        rows.append((Button(texts.BTN_SEND, cb.ReviewSend()),))
+        footer = texts.REVIEW_READY
+    # Telegram caps a message at 4096 characters: a long review goes in several.
+    chunks = _split(blocks)
+    out: list[Action] = [Send(c) for c in chunks[:-1]]
+    return [*out, Send(f"{chunks[-1]}\n\n{footer}", tuple(rows))]
+
+
+def review_area(st: State, section: Area | Module) -> Send:
+    """The questions of one section that apply, to pick the one to change."""
+    kept = st.q.relevant_answers(st.answers)
+    rows = [
+        (Button(st.engine.short(q)[:40], cb.ReviewQuestion(q.id)),)
+        for q in section.questions
+        if st.q.is_relevant(q, kept)
+    ]
+    rows.append((Button(texts.BTN_BACK_TO_REVIEW, cb.ReviewShow()),))
+    return Send(texts.EDIT_AREA.format(area=escape(section.label)), tuple(rows))
+
+
+def _split(blocks: list[str]) -> list[str]:
+    out: list[str] = []
+    current = ""
+    for block in blocks:
+        if len(current) + len(block) + 1 > texts.MESSAGE_LIMIT:
+            out.append(current)
+            current = block
+        else:
+            current = f"{current}\n{block}" if current else block
+    if current:
+        out.append(current)
+    return out
+
+
+# -- result ----------------------------------------------------------------------------------
+
+
+def result(
+    st: State, result: ScoreResult, overlays: results.Overlays, renderer: Renderer
+) -> list[Action]:
+    """The radar photo with its caption, then the advice with a «¿Por qué?» per area."""
+    spec = results.radar_spec(st.q, result, st.cluster_name, st.campaign.campaign_id, overlays)
+    why = [Button(texts.BTN_WHY.format(area=a.label), cb.Why(a.id)) for a in st.q.areas]
+    rows = tuple(tuple(why[i : i + 2]) for i in range(0, len(why), 2))
+    return [
+        Photo(
+            # Telegram re-encodes every photo as JPEG: a PNG would only cost ~13 ms more.
+            partial(renderer.render_radar, spec, image_format="jpeg"),
+            results.caption(result, st.cluster_name, st.campaign.campaign_id),
+        ),
+        Send(results.advice(result), rows),
+    ]
+
+
+# -- personal data ---------------------------------------------------------------------------
+
+
+def personal_data(
+    user_id: int, data: Mapping[str, Any], cluster_names: Mapping[str, str], tz: tzinfo
+) -> Send:
+    """/mis_datos: what is stored about the person, and a way to ask for its deletion."""
+    clusters = ""
+    name = "—"
+    for m in data["managers"]:
+        name = m["name"] or name
+        consent = m["consent_at"]
+        clusters += ptexts.CLUSTER_LINE.format(
+            cluster=escape(cluster_names.get(m["cluster_id"], m["cluster_id"])),
+            since=when(datetime.fromisoformat(m["registered_at"]), tz),
+            consent=when(datetime.fromisoformat(consent), tz) if consent else ptexts.NO_CONSENT,
+        )
+    text = ptexts.SUMMARY.format(
+        user_id=user_id, name=escape(name), clusters=clusters, audit=data["audit_entries"]
+    )
+    pending = [r for r in data["requests"] if r["status"] == "pending"]
+    if pending:
+        return Send(text + ptexts.PENDING.format(id=pending[0]["request_id"]))
+    return Send(text, ((Button(ptexts.BTN_ERASE, cb.EraseMine()),),))

@@ -1,0 +1,53 @@
+"""Where one manager stands, read from the database for one update.
+
+The survey (``survey.py``) builds a :class:`State` at the start of every update and changes it
+as it stores things, so the screens (``screens.py``) it renders afterwards show what is stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from bot.questionnaire.engine import Engine
+from bot.questionnaire.model import Question, Questionnaire, Value
+from bot.storage import Campaign, Manager, Response
+
+
+@dataclass
+class State:
+    manager: Manager
+    campaign: Campaign
+    response: Response
+    answers: dict[str, Value]
+    engine: Engine
+    cluster_name: str
+    sector: str
+
+    @property
+    def q(self) -> Questionnaire:
+        return self.engine.q
+
+    def current(self) -> Question | None:
+        """The question on screen; None while the review is (typed text is then refused)."""
+        if self.response.cursor_mode == "review":
+            return None
+        cursor = self.response.cursor_question
+        if cursor and cursor in self.q.question_map:
+            question = self.q.question(cursor)
+            if self.q.is_relevant(question, self.q.relevant_answers(self.answers)):
+                return question
+        return self.engine.next_question(self.answers)
+
+    def selection(self, question: Question) -> list[str]:
+        """The options ticked so far: the unsaved selection, else the saved answer."""
+        pending = self.response.pending or {}
+        if pending.get("question") == question.id and "selected" in pending:
+            return list(pending["selected"])
+        saved = self.answers.get(question.id)
+        return list(saved) if isinstance(saved, list) else []
+
+    def move_cursor(self, question: str | None, mode: str | None) -> None:
+        """Mirror a cursor just stored (which also clears anything pending)."""
+        self.response = replace(
+            self.response, cursor_question=question, cursor_mode=mode, pending=None
+        )
