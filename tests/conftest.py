@@ -1,4 +1,4 @@
-"""Shared fixtures: the shipped questionnaire and the example answer sets."""
+"""Shared fixtures (the shipped questionnaire, the example answer sets) and the e2e marker's guard."""
 
 from __future__ import annotations
 
@@ -18,6 +18,23 @@ CAMPAIGN_YEAR = 2021
 def example(name: str) -> dict[str, Any]:
     text = resources.files("bot").joinpath(f"examples/{name}.yaml").read_text(encoding="utf-8")
     return yaml.safe_load(text)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that runs the Application over HTTP (the ``env`` fixture) must be marked ``e2e``.
+
+    ``pytest -m "not e2e"`` is the fast loop: a slow test left unmarked would quietly join it.
+    """
+    unmarked = [
+        item.nodeid
+        for item in items
+        if "env" in getattr(item, "fixturenames", ()) and item.get_closest_marker("e2e") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            "these tests use the end-to-end `env` fixture but are not marked e2e "
+            f"(add `pytestmark = pytest.mark.e2e` to the module): {', '.join(unmarked)}"
+        )
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,8 @@ from bot import texts
 from tests.conftest import example
 from tests.e2e import Env, make_env, settle
 
+pytestmark = pytest.mark.e2e
+
 ADMIN = 9001
 REGISTRY = (resources.files("bot") / "examples" / "registro_ejemplo.csv").read_bytes()
 

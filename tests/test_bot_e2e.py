@@ -8,6 +8,7 @@ import io
 import json
 import time
 
+import pytest
 from PIL import Image
 
 from bot import texts
@@ -20,6 +21,8 @@ from tests.e2e import (
     question_id,
     settle,
 )
+
+pytestmark = pytest.mark.e2e
 
 
 def jpeg_size(data: bytes) -> tuple[int, int]:

@@ -74,6 +74,8 @@ from tests.e2e import (
     settle,
 )
 
+pytestmark = pytest.mark.e2e
+
 A, B, S = "A", "B", "S"
 USERS = {A: 1001, B: 2002, S: 5555}
 NAMES = {A: "Ana", B: "Luis", S: "Extraño"}

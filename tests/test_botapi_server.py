@@ -33,6 +33,8 @@ from telegram.ext import (
 
 from local_botapi.server import BotApiServer
 
+pytestmark = pytest.mark.e2e
+
 USER = 1001
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bench.chaos import ANSWERS, QUESTIONNAIRE, run_chaos
+
+pytestmark = pytest.mark.e2e
 
 
 def test_no_acknowledged_answer_is_lost_through_kills_and_faults():

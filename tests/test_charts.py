@@ -349,6 +349,7 @@ def test_render_bars_validation() -> None:
         render_bars("t", [], [("s", [])])
 
 
+@pytest.mark.e2e  # a process of its own
 def test_no_warnings_with_a_fresh_matplotlib_cache(tmp_path: Path) -> None:
     # A fresh config dir forces the font cache to be built: nothing may reach stderr.
     code = "from charts import render_radar, example_spec; render_radar(example_spec())"
@@ -360,6 +361,7 @@ def test_no_warnings_with_a_fresh_matplotlib_cache(tmp_path: Path) -> None:
     assert proc.stderr == ""
 
 
+@pytest.mark.e2e  # a process of its own
 def test_describing_charts_does_not_import_matplotlib() -> None:
     # The summary CLI and the result builder only describe charts; matplotlib's import is ~0.3 s
     # of a summary that must take under 1 s. Drawing still works through the lazy names.
@@ -389,6 +391,7 @@ def pool() -> Iterator[ChartRenderer]:
     renderer.close()
 
 
+@pytest.mark.e2e  # a process of its own
 async def test_pool_matches_in_process_render(pool: ChartRenderer) -> None:
     spec = example_spec()
     assert await pool.render_radar(spec) == render_radar(spec)
@@ -397,6 +400,7 @@ async def test_pool_matches_in_process_render(pool: ChartRenderer) -> None:
     assert jpeg_size(jpeg) == (870, 870)
 
 
+@pytest.mark.e2e  # a process of its own
 async def test_pool_renders_ten_concurrently(pool: ChartRenderer) -> None:
     specs = [
         RadarSpec("t", f"Medición {i}", SSME_AXES, (Series("Su clúster", (i * 10.0,) * 8),))
@@ -407,6 +411,7 @@ async def test_pool_renders_ten_concurrently(pool: ChartRenderer) -> None:
     assert len(set(results)) == 10
 
 
+@pytest.mark.e2e  # a process of its own
 async def test_pool_start_is_idempotent_and_bars_work(pool: ChartRenderer) -> None:
     await pool.start()
     await pool.start()
@@ -414,11 +419,13 @@ async def test_pool_start_is_idempotent_and_bars_work(pool: ChartRenderer) -> No
     assert png_size(data)[0] == 870
 
 
+@pytest.mark.e2e  # a process of its own
 async def test_pool_propagates_validation_errors(pool: ChartRenderer) -> None:
     with pytest.raises(ValueError, match="valores para 2 categorías"):
         await pool.render_bars("t", ["a", "b"], [("s", [1.0])])
 
 
+@pytest.mark.e2e  # a process of its own
 async def test_close_is_idempotent() -> None:
     renderer = ChartRenderer(workers=1, warm=False)
     assert isinstance(renderer, Renderer)
@@ -451,6 +458,7 @@ async def test_inline_renderer() -> None:
         await renderer.render_radar(spec)
 
 
+@pytest.mark.e2e  # a process of its own
 async def test_pool_recovers_after_a_worker_dies() -> None:
     with ChartRenderer(workers=1, warm=False) as renderer:
         await renderer.start()

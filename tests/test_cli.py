@@ -202,6 +202,7 @@ def test_campaign_lifecycle(tmp_path, capsys):
     assert "posterior" in capsys.readouterr().err
 
 
+@pytest.mark.e2e  # `ssme demo` runs the Application against the local Bot API server
 def test_demo_runs_a_scripted_session_to_the_chart(tmp_path, capsys):
     script = tmp_path / "script.txt"
     script.write_text("#1\n#4\n/ayuda\n#99\n/salir\n", encoding="utf-8")

@@ -16,6 +16,8 @@ from bot.handlers.http import AiohttpRequest, PollingRequest
 from bot.handlers.send import retry_after_seconds
 from local_botapi.server import BotApiServer
 
+pytestmark = pytest.mark.e2e
+
 
 @pytest.fixture
 def server() -> Iterator[BotApiServer]:

@@ -25,6 +25,8 @@ from local_botapi.server import BotApiServer
 from tests.conftest import example
 from tests.e2e import settle
 
+pytestmark = pytest.mark.e2e
+
 POLICY = ReminderPolicy()
 
 

@@ -14,6 +14,8 @@ import pytest
 
 from local_botapi.server import BotApiServer
 
+pytestmark = pytest.mark.e2e
+
 TOKEN = "987654:SECRET-TOKEN-never-in-logs"
 
 
