@@ -20,7 +20,7 @@ import pytest
 from bot import texts
 from bot.conversation import callbacks as cb
 from bot.conversation.actions import Action, Button, Edit, Photo, Send, Toast
-from bot.conversation.survey import Survey
+from bot.conversation.survey import Survey, looks_like_code
 from bot.local import DEMO_CLUSTER, Seeded, seed
 from bot.questionnaire.engine import Engine
 from bot.questionnaire.model import ND
@@ -239,6 +239,12 @@ async def test_typed_code_registers_and_an_expired_code_is_refused(world):
     assert await luis.type(expired) == [Send(texts.INVITE_EXPIRED)]
     out = await luis.type(world.seeded.tokens[OTHER_CLUSTER.cluster_id])
     assert out[0] == Send(texts.REGISTERED.format(cluster=OTHER_CLUSTER.nombre))
+
+
+def test_every_code_issued_is_recognised_when_typed():
+    assert all(looks_like_code(new_token()) for _ in range(200))
+    assert looks_like_code("  abcdEFGH_-12  ")
+    assert not looks_like_code("hola") and not looks_like_code("no es un código")
 
 
 async def test_consent_press_of_a_stranger_is_stale(world):

@@ -252,7 +252,9 @@ def decode(data: str | None) -> Callback | None:
         if len(parts) != len(names) or not all(parts):
             return None
         try:
-            values = [int(p) if f.type in ("int", int) else p for f, p in zip(names, parts, strict=True)]
+            values = [
+                int(p) if f.type in ("int", int) else p for f, p in zip(names, parts, strict=True)
+            ]
         except ValueError:
             return None
         return kind(*values)

@@ -16,6 +16,7 @@ screen, else the press is answered with a toast and changes nothing.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, tzinfo
@@ -37,7 +38,6 @@ from bot.questionnaire.engine import (
 from bot.questionnaire.model import ND, Question, Questionnaire, Value
 from bot.questionnaire.parsing import format_number
 from bot.reminders.policy import ReminderPolicy, snooze_until
-from bot.services import invitations
 from bot.storage import Campaign, Cluster, Redeem, Storage, utcnow
 from bot.texts import personal_data as ptexts
 from bot.texts import reminders as rtexts
@@ -47,9 +47,17 @@ from scoring import ScoreResult, score_answers
 log = logging.getLogger(__name__)
 CONSENT_VERSION = "2026-1"
 MAX_TEXT = 1000  # longer messages are refused before any parsing
+# An invitation code is in Telegram's deep-link alphabet (what `/start CODE` carries), so one
+# typed or pasted by hand is recognised too. bot/services/invitations.py issues codes;
+# Storage.redeem_invitation accepts one once, before it expires, in one transaction.
+INVITATION_CODE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 # Read on every update, changed rarely (and by another process: the CLI): cached briefly.
 CAMPAIGN_TTL = 5.0
 CLUSTER_TTL = 60.0
+
+
+def looks_like_code(text: str) -> bool:
+    return INVITATION_CODE.match(text.strip()) is not None
 
 
 class Survey:
@@ -88,7 +96,7 @@ class Survey:
         self, user_id: int, chat_id: int, name: str | None, token: str
     ) -> list[Action]:
         token = token.strip()
-        if not invitations.looks_like_code(token):
+        if not looks_like_code(token):
             return [Send(texts.INVITE_UNKNOWN)]
         outcome, cluster_id = await self.storage.redeem_invitation(
             token, user_id, chat_id, name, self.clock()
@@ -122,7 +130,7 @@ class Survey:
     async def text(self, user_id: int, chat_id: int, name: str | None, text: str) -> list[Action]:
         state_or_actions = await self._state(user_id)
         if isinstance(state_or_actions, list):
-            if state_or_actions == [] and invitations.looks_like_code(text):
+            if state_or_actions == [] and looks_like_code(text):
                 return await self.redeem(user_id, chat_id, name, text)
             return state_or_actions or [Send(texts.INTRO_UNREGISTERED)]
         st = state_or_actions

@@ -1,8 +1,9 @@
 """Invitations: single-use codes that link a Telegram user to a cluster.
 
-How a code is checked: it must match ``TOKEN_PATTERN`` (Telegram's deep-link alphabet, so a
-code typed or pasted by hand is recognised too), then ``Storage.redeem_invitation`` accepts it
-once, before ``expires_at``, in one transaction (``Redeem`` says why it was refused).
+How a code is checked: the conversation recognises its shape (``INVITATION_CODE`` in
+``bot/conversation/survey.py``: Telegram's deep-link alphabet, so a code typed or pasted by hand
+is recognised too), then ``Storage.redeem_invitation`` accepts it once, before ``expires_at``,
+in one transaction (``Redeem`` says why it was refused).
 
 An invitation is created for a cluster of the registry (``invite``), alone or for every active
 cluster without a manager at once (``invitations_csv``, for mail merges).
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,7 +21,6 @@ from bot.services import campaigns
 from bot.services.errors import ServiceError
 from bot.storage import Cluster, Storage, utcnow
 
-TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 INVITATION_DAYS = 30
 CSV_HEADER = ("cluster_id", "nombre", "departamento", "enlace", "codigo")
 
@@ -36,10 +35,6 @@ def deep_link(bot_username: str, token: str) -> str:
 
 def invitation_expiry(now: datetime | None = None, days: int = INVITATION_DAYS) -> datetime:
     return (now or utcnow()) + timedelta(days=days)
-
-
-def looks_like_code(text: str) -> bool:
-    return TOKEN_PATTERN.match(text.strip()) is not None
 
 
 @dataclass(frozen=True)
