@@ -121,6 +121,7 @@ async def test_run_stops_at_once_on_a_refusal_or_a_send_that_may_have_gone_out()
         assert (last, len(tries), waits) == (outcome, 1, [])
 
 
+@pytest.mark.e2e  # a fresh interpreter: a process of its own
 def test_the_policy_and_the_reminder_sender_import_no_telegram() -> None:
     modules = ["bot.delivery", "bot.reminders.policy", "bot.services.reminders", "config"]
     assert loaded_by(modules, ("telegram", "telegram.")) == []
@@ -182,6 +183,7 @@ async def bot(server: BotApiServer) -> AsyncIterator[Bot]:
         yield tg_bot
 
 
+@pytest.mark.e2e  # over HTTP against the local Bot API server
 async def test_a_send_that_timed_out_is_not_sent_again(server: BotApiServer, bot: Bot) -> None:
     server.inject_fault("delay", method="sendMessage", delay=1.0)  # the read timeout is 0.5 s
     assert await deliver(lambda: bot.send_message(1, "hola"), "sendMessage", 1) is None
@@ -190,6 +192,7 @@ async def test_a_send_that_timed_out_is_not_sent_again(server: BotApiServer, bot
     assert [m.text for m in server.sent(1)] == ["hola"], "it went out, once"
 
 
+@pytest.mark.e2e  # over HTTP against the local Bot API server
 async def test_an_edit_that_timed_out_is_made_again(server: BotApiServer, bot: Bot) -> None:
     message = await bot.send_message(1, "hola")
     server.inject_fault("delay", method="editMessageText", delay=1.0)
@@ -202,6 +205,7 @@ async def test_an_edit_that_timed_out_is_made_again(server: BotApiServer, bot: B
     assert server.last_sent(1).text == "adiós"
 
 
+@pytest.mark.e2e  # over HTTP against the local Bot API server
 async def test_a_dropped_connection_and_a_5xx_are_tried_again(
     server: BotApiServer, bot: Bot
 ) -> None:
@@ -212,6 +216,7 @@ async def test_a_dropped_connection_and_a_5xx_are_tried_again(
     assert [c.status for c in server.calls("sendMessage")] == [0, 503, 200]
 
 
+@pytest.mark.e2e  # over HTTP against the local Bot API server
 async def test_a_block_is_not_tried_again(server: BotApiServer, bot: Bot) -> None:
     server.block_user(2)
     assert await deliver(lambda: bot.send_message(2, "hola"), "sendMessage", 2) is None

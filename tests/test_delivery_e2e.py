@@ -15,6 +15,8 @@ from bot.delivery import MAX_ATTEMPTS, MAX_WAIT
 from local_botapi.server import BotApiServer
 from tests.e2e import question_id
 
+pytestmark = pytest.mark.e2e
+
 
 async def quiet(server: BotApiServer, method: str, chat_id: int, since: int, limit: int) -> list:
     """The calls of ``method`` to ``chat_id`` once they stop coming (2 s without a new one), or

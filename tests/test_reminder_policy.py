@@ -295,6 +295,7 @@ def test_decisions_are_codes_and_numbers_worded_by_the_texts() -> None:
     assert opening == CAMPAIGN.opens_at
 
 
+@pytest.mark.e2e  # a fresh interpreter: a process of its own
 def test_the_policy_imports_no_text() -> None:
     assert loaded_by(["bot.reminders.policy"], ("bot.texts", "bot.texts.", "babel")) == []
 

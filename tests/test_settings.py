@@ -100,5 +100,6 @@ def test_the_reminder_policy_comes_from_ssme_reminders_variables(monkeypatch):
         load_settings()
 
 
+@pytest.mark.e2e  # a fresh interpreter: a process of its own
 def test_config_imports_nothing_from_bot():
     assert loaded_by(["config"], ("bot", "bot.")) == []
