@@ -38,7 +38,7 @@ async def test_schema_is_migrated_and_pragmas_set(tmp_path):
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-async def test_invitation_single_use_expiry_and_replacement(storage):
+async def test_invitation_single_use_expiry_and_replacement(storage, tmp_path):
     now = utcnow()
     await storage.create_invitation(
         DEMO_CLUSTER.cluster_id, "codigo-uno-123", now + timedelta(days=1), "cli"
@@ -64,8 +64,14 @@ async def test_invitation_single_use_expiry_and_replacement(storage):
     assert (await storage.manager_for_user(2)).cluster_id == DEMO_CLUSTER.cluster_id
     assert await storage.manager_for_user(1) is None
     log = await storage.audit_log()
-    replaced = [e for e in log if e["action"] == "manager_replaced"]
-    assert replaced and '"previous_user": 1' in replaced[0]["detail"]
+    replaced = [e for e in log if e.action == "manager_replaced"]
+    assert replaced and replaced[0].detail == {"previous_user": 1}
+    # Stored as this text, which erasing person 1 looks for.
+    with sqlite3.connect(tmp_path / "db" / "ssme.db") as conn:
+        (detail,) = conn.execute(
+            "SELECT detail FROM audit WHERE audit_id = ?", (replaced[0].audit_id,)
+        ).fetchone()
+    assert '"previous_user": 1' in detail
 
 
 async def test_answers_upsert_drop_and_cursor_in_one_commit(storage):
@@ -268,7 +274,7 @@ async def test_a_failing_write_in_a_batch_fails_alone(storage):
 async def test_a_batch_whose_transaction_fails_commits_nothing(storage, tmp_path):
     """Another process holds the write lock: every queued write fails, none half-lands."""
     rids = await _responses(storage, 2)
-    await storage._db.execute("PRAGMA busy_timeout = 50")
+    await storage._writer.call(lambda db: db.execute("PRAGMA busy_timeout = 50"))
     other = sqlite3.connect(tmp_path / "db" / "ssme.db", isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     try:

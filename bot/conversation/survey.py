@@ -260,27 +260,24 @@ class Survey:
     async def my_data(self, user_id: int) -> list[Action]:
         """/mis_datos: what is stored about the person, and a way to ask for its deletion."""
         data = await self.storage.personal_data(user_id)
-        if not data["managers"] and not data["requests"]:
+        if not data.managers and not data.requests:
             return [Send(ptexts.NONE)]
         clusters = ""
         name = "—"
-        for m in data["managers"]:
-            cluster = await self.storage.get_cluster(m["cluster_id"])
-            name = m["name"] or name
-            consent = m["consent_at"]
+        for m in data.managers:
+            cluster = await self.storage.get_cluster(m.cluster_id)
+            name = m.name or name
             clusters += ptexts.CLUSTER_LINE.format(
-                cluster=escape(cluster.nombre if cluster else m["cluster_id"]),
-                since=self.when(datetime.fromisoformat(m["registered_at"])),
-                consent=self.when(datetime.fromisoformat(consent))
-                if consent
-                else ptexts.NO_CONSENT,
+                cluster=escape(cluster.nombre if cluster else m.cluster_id),
+                since=self.when(m.registered_at),
+                consent=self.when(m.consent_at) if m.consent_at else ptexts.NO_CONSENT,
             )
         text = ptexts.SUMMARY.format(
-            user_id=user_id, name=escape(name), clusters=clusters, audit=data["audit_entries"]
+            user_id=user_id, name=escape(name), clusters=clusters, audit=data.audit_entries
         )
-        pending = [r for r in data["requests"] if r["status"] == "pending"]
+        pending = [r for r in data.requests if r.status == "pending"]
         if pending:
-            return [Send(text + ptexts.PENDING.format(id=pending[0]["request_id"]))]
+            return [Send(text + ptexts.PENDING.format(id=pending[0].request_id))]
         return [Send(text, ((Button(ptexts.BTN_ERASE, cb.EraseMine()),),))]
 
     async def request_erasure(self, user_id: int) -> list[Action]:

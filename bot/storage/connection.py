@@ -1,0 +1,177 @@
+"""The SQLite connections, and the one path every statement takes to them.
+
+A connection is a plain ``sqlite3`` connection that lives on a thread of its own: SQLite blocks,
+and a connection must be used by one thread at a time. :meth:`Connection.call` is the one trip
+from the event loop to that thread and back; nothing else touches the ``sqlite3`` object.
+
+Why not aiosqlite. It does the same (one thread per connection), but its public API is one trip
+per statement (``execute``, ``fetchall``, ``commit``…), and under load the trips, not SQLite,
+capped the bot: the writer was held 80% of the time for ~0.8 ms a trip, and the reader's queue
+grew to ~35 ms a read (docs/BENCHMARKS.md). Running a whole batch in one trip needed its private
+``_execute`` and ``_conn``. The standard library gives that publicly: a one-worker
+``ThreadPoolExecutor`` owns the connection and ``loop.run_in_executor`` is the trip, so no
+private API is used and no third-party version has to be pinned for it. (Measured with
+``bench/bench_storage.py``: as fast as the aiosqlite subclass it replaces.)
+
+:class:`Batches` queues jobs (functions of the ``sqlite3`` connection) and runs all the queued
+ones in one trip. Writes: :meth:`Connection.run_transaction` runs a batch as ONE transaction,
+each job in a savepoint of its own, so a failing job rolls back alone and the others commit
+together (a group commit); if ``BEGIN`` or ``COMMIT`` fails, every job of the batch fails. A
+job returns only once its batch is committed. Reads: :meth:`Connection.run_reads` runs each
+job on its own, in autocommit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
+# Work for a connection's thread, queued by Batches; its outcome is (True, result) or
+# (False, the exception it raised).
+Job = Callable[[sqlite3.Connection], Any]
+Outcome = tuple[bool, Any]
+
+
+class Connection:
+    """One ``sqlite3`` connection, used only on its own thread; :meth:`call` goes there."""
+
+    def __init__(self, executor: ThreadPoolExecutor, conn: sqlite3.Connection) -> None:
+        self._executor = executor
+        self._conn = conn
+
+    @classmethod
+    async def open(cls, path: str, pragmas: Sequence[str] = ()) -> Connection:
+        """Connect on a new thread (autocommit: transactions are begun explicitly), rows as
+        ``sqlite3.Row``, then set ``pragmas``."""
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ssme-sqlite")
+
+        def connect() -> sqlite3.Connection:
+            conn = sqlite3.connect(path, isolation_level=None)
+            try:
+                conn.row_factory = sqlite3.Row
+                for pragma in pragmas:
+                    conn.execute(pragma)
+            except BaseException:
+                conn.close()
+                raise
+            return conn
+
+        try:
+            conn = await asyncio.get_running_loop().run_in_executor(executor, connect)
+        except BaseException:
+            executor.shutdown(wait=False)
+            raise
+        return cls(executor, conn)
+
+    async def call(self, fn: Callable[[sqlite3.Connection], _T]) -> _T:
+        """Run ``fn(connection)`` on the connection's thread: one trip."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, self._conn)
+
+    async def close(self) -> None:
+        await self.call(sqlite3.Connection.close)
+        self._executor.shutdown()  # its one thread is idle: it ends at once
+
+    async def run_reads(self, jobs: Sequence[Job]) -> list[Outcome]:
+        """Run each job on its own (autocommit), in order: ``(True, result)`` or
+        ``(False, exception)`` per job."""
+
+        def batch(conn: sqlite3.Connection) -> list[Outcome]:
+            outcomes: list[Outcome] = []
+            for job in jobs:
+                try:
+                    outcomes.append((True, job(conn)))
+                except Exception as exc:
+                    outcomes.append((False, exc))
+            return outcomes
+
+        return await self.call(batch)
+
+    async def run_transaction(self, jobs: Sequence[Job]) -> list[Outcome]:
+        """Run each job in a savepoint of one transaction: ``(True, result)`` or
+        ``(False, exception)`` per job, in order.
+
+        A job that raises is rolled back alone; the others commit together. If the transaction
+        itself fails (``BEGIN`` or ``COMMIT``), nothing is committed and this raises.
+        """
+
+        def batch(conn: sqlite3.Connection) -> list[Outcome]:
+            outcomes: list[Outcome] = []
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                for job in jobs:
+                    conn.execute("SAVEPOINT job")
+                    try:
+                        outcomes.append((True, job(conn)))
+                    except Exception as exc:
+                        conn.execute("ROLLBACK TO job")
+                        outcomes.append((False, exc))
+                    conn.execute("RELEASE job")
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            return outcomes
+
+        return await self.call(batch)
+
+
+class Batches:
+    """Queue jobs for one connection and run all queued jobs in one trip per batch.
+
+    The first job starts a task that runs the queue; jobs queued while a batch is in the
+    thread form the next batch. At rest a batch is one job and nothing waits; under load
+    batches grow by themselves. For writes this is a group commit.
+    """
+
+    def __init__(self, run: Callable[[Sequence[Job]], Awaitable[list[Outcome]]]) -> None:
+        self._run = run
+        self._queued: list[tuple[Job, asyncio.Future[Any]]] = []
+        self._runner: asyncio.Task[None] | None = None
+
+    async def __call__(self, job: Callable[[sqlite3.Connection], _T]) -> _T:
+        future: asyncio.Future[_T] = asyncio.get_running_loop().create_future()
+        self._queued.append((job, future))
+        if self._runner is None:
+            self._runner = asyncio.create_task(self._run_queued())
+        return await future
+
+    async def drain(self) -> None:
+        if self._runner is not None:
+            await self._runner
+
+    async def _run_queued(self) -> None:
+        batch: list[tuple[Job, asyncio.Future[Any]]] = []
+        try:
+            while self._queued:
+                # Whatever was queued while the last batch ran rides along. A job whose caller
+                # has gone (cancelled) is dropped before it starts.
+                batch = [(job, f) for job, f in self._queued if not f.cancelled()]
+                self._queued = []
+                if not batch:
+                    continue
+                try:
+                    outcomes = await self._run([job for job, _ in batch])
+                except Exception as exc:
+                    outcomes = [(False, exc)] * len(batch)
+                for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+                    if future.done():  # its caller was cancelled while the batch ran
+                        continue
+                    if ok:
+                        future.set_result(value)
+                    else:
+                        future.set_exception(value)
+                batch = []
+        except BaseException:
+            # Cancelled, or SystemExit raised in this task by a signal: no caller may wait for
+            # ever, or the bot's shutdown (which waits for every update to end) never ends.
+            for _, future in [*batch, *self._queued]:
+                future.cancel()
+            self._queued = []
+            raise
+        finally:
+            self._runner = None
