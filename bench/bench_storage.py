@@ -94,7 +94,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     print(f"{args.calls} calls from {args.tasks} concurrent tasks, median of {args.repeat} runs")
-    for name, call in (("save_answer", _save), ("read + save", _read_save), ("submit_response", _submit)):
+    for name, call in (
+        ("save_answer", _save),
+        ("read + save", _read_save),
+        ("submit_response", _submit),
+    ):
         runs = [asyncio.run(run(call, args.tasks, args.calls)) for _ in range(args.repeat)]
         rate, p50, p95, cpu = (statistics.median(r[k] for r in runs) for k in range(4))
         print(

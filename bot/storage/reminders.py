@@ -131,7 +131,9 @@ class Reminders(StorageBase):
                     "UPDATE reminder_prefs SET opted_out_at = ? WHERE cluster_id = ? AND campaign_id = ?",
                     (now if opted_out else None, cluster_id, campaign_id),
                 )
-                audit.record(db, now, actor, "reminders_stop", cluster_id, {"campaign": campaign_id})
+                audit.record(
+                    db, now, actor, "reminders_stop", cluster_id, {"campaign": campaign_id}
+                )
             if snoozed_until is not None:
                 db.execute(
                     "UPDATE reminder_prefs SET snoozed_until = ? WHERE cluster_id = ? AND campaign_id = ?",

@@ -27,7 +27,6 @@ class Cluster:
     estado: str
 
 
-
 @dataclass(frozen=True)
 class Campaign:
     campaign_id: str
