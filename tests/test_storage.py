@@ -579,7 +579,7 @@ async def test_a_connection_runs_everything_on_one_thread_of_its_own(tmp_path):
     assert len(set(idents)) == 1 and idents[0] != threading.get_ident()
     await conn.close()
     assert idents[0] not in {t.ident for t in threading.enumerate()}, "its thread has ended"
-    with pytest.raises(RuntimeError):
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
         await conn.call(lambda db: db.execute("SELECT 1"))
 
 

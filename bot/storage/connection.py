@@ -8,10 +8,11 @@ Why not aiosqlite. It does the same (one thread per connection), but its public 
 per statement (``execute``, ``fetchall``, ``commit``…), and under load the trips, not SQLite,
 capped the bot: the writer was held 80% of the time for ~0.8 ms a trip, and the reader's queue
 grew to ~35 ms a read (docs/BENCHMARKS.md). Running a whole batch in one trip needed its private
-``_execute`` and ``_conn``. The standard library gives that publicly: a one-worker
-``ThreadPoolExecutor`` owns the connection and ``loop.run_in_executor`` is the trip, so no
-private API is used and no third-party version has to be pinned for it. (Measured with
-``bench/bench_storage.py``: as fast as the aiosqlite subclass it replaces.)
+``_execute`` and ``_conn``. What it does is small, so it is done here with the standard
+library only: a thread that owns the connection and serves a queue of calls, each call's
+outcome handed back through ``loop.call_soon_threadsafe``; no private API of anyone, and no
+third-party version to pin for it. (A ``ThreadPoolExecutor`` would do too, but measured ~15 µs
+more CPU per trip; this thread costs what aiosqlite's did, ~30 µs.)
 
 :class:`Batches` queues jobs (functions of the ``sqlite3`` connection) and runs all the queued
 ones in one trip. Writes: :meth:`Connection.run_transaction` runs a batch as ONE transaction,
@@ -24,9 +25,12 @@ job on its own, in autocommit.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
+import threading
 from collections.abc import Awaitable, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from queue import SimpleQueue
 from typing import Any, TypeVar
 
 _T = TypeVar("_T")
@@ -37,17 +41,23 @@ Outcome = tuple[bool, Any]
 
 
 class Connection:
-    """One ``sqlite3`` connection, used only on its own thread; :meth:`call` goes there."""
+    """One ``sqlite3`` connection, used only on its own thread; :meth:`call` goes there.
 
-    def __init__(self, executor: ThreadPoolExecutor, conn: sqlite3.Connection) -> None:
-        self._executor = executor
-        self._conn = conn
+    Made by :meth:`open`. The thread is a daemon: a connection never closed does not keep the
+    process alive at exit (to SQLite an exit mid-transaction is a crash: nothing half-written).
+    """
+
+    def __init__(self) -> None:
+        self._conn: sqlite3.Connection | None = None
+        self._calls: SimpleQueue[tuple[asyncio.Future[Any], Callable[[], Any]] | None]
+        self._calls = SimpleQueue()
+        self._thread = threading.Thread(target=self._serve, name="ssme-sqlite", daemon=True)
+        self._thread.start()
 
     @classmethod
     async def open(cls, path: str, pragmas: Sequence[str] = ()) -> Connection:
         """Connect on a new thread (autocommit: transactions are begun explicitly), rows as
         ``sqlite3.Row``, then set ``pragmas``."""
-        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ssme-sqlite")
 
         def connect() -> sqlite3.Connection:
             conn = sqlite3.connect(path, isolation_level=None)
@@ -60,20 +70,41 @@ class Connection:
                 raise
             return conn
 
+        connection = cls()
         try:
-            conn = await asyncio.get_running_loop().run_in_executor(executor, connect)
+            connection._conn = await connection._queue(connect)
         except BaseException:
-            executor.shutdown(wait=False)
+            connection._calls.put(None)
             raise
-        return cls(executor, conn)
+        return connection
+
+    def _serve(self) -> None:
+        """The thread: run each queued call in turn, hand its outcome back to the caller's loop."""
+        while (item := self._calls.get()) is not None:
+            future, fn = item
+            try:
+                outcome: Outcome = (True, fn())
+            except BaseException as exc:
+                outcome = (False, exc)
+            with contextlib.suppress(RuntimeError):  # the caller's loop has closed meanwhile
+                future.get_loop().call_soon_threadsafe(_settle, future, outcome)
+
+    def _queue(self, fn: Callable[[], _T]) -> asyncio.Future[_T]:
+        future: asyncio.Future[_T] = asyncio.get_running_loop().create_future()
+        self._calls.put((future, fn))
+        return future
 
     async def call(self, fn: Callable[[sqlite3.Connection], _T]) -> _T:
         """Run ``fn(connection)`` on the connection's thread: one trip."""
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, self._conn)
+        if self._conn is None:
+            raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
+        return await self._queue(partial(fn, self._conn))
 
     async def close(self) -> None:
         await self.call(sqlite3.Connection.close)
-        self._executor.shutdown()  # its one thread is idle: it ends at once
+        self._conn = None
+        self._calls.put(None)
+        self._thread.join()  # idle now: it ends at once
 
     async def run_reads(self, jobs: Sequence[Job]) -> list[Outcome]:
         """Run each job on its own (autocommit), in order: ``(True, result)`` or
@@ -120,6 +151,16 @@ class Connection:
         return await self.call(batch)
 
 
+def _settle(future: asyncio.Future[Any], outcome: Outcome) -> None:
+    if future.done():  # its caller was cancelled meanwhile
+        return
+    ok, value = outcome
+    if ok:
+        future.set_result(value)
+    else:
+        future.set_exception(value)
+
+
 class Batches:
     """Queue jobs for one connection and run all queued jobs in one trip per batch.
 
@@ -158,13 +199,8 @@ class Batches:
                     outcomes = await self._run([job for job, _ in batch])
                 except Exception as exc:
                     outcomes = [(False, exc)] * len(batch)
-                for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
-                    if future.done():  # its caller was cancelled while the batch ran
-                        continue
-                    if ok:
-                        future.set_result(value)
-                    else:
-                        future.set_exception(value)
+                for (_, future), outcome in zip(batch, outcomes, strict=True):
+                    _settle(future, outcome)
                 batch = []
         except BaseException:
             # Cancelled, or SystemExit raised in this task by a signal: no caller may wait for
