@@ -581,6 +581,7 @@ async def test_a_connection_runs_everything_on_one_thread_of_its_own(tmp_path):
     assert idents[0] not in {t.ident for t in threading.enumerate()}, "its thread has ended"
     with pytest.raises(sqlite3.ProgrammingError, match="closed"):
         await conn.call(lambda db: db.execute("SELECT 1"))
+    await conn.close()  # a second close is harmless
 
 
 async def test_an_older_file_is_migrated_all_or_nothing(tmp_path, monkeypatch):

@@ -101,6 +101,8 @@ class Connection:
         return await self._queue(partial(fn, self._conn))
 
     async def close(self) -> None:
+        if self._conn is None:  # closed already
+            return
         await self.call(sqlite3.Connection.close)
         self._conn = None
         self._calls.put(None)
