@@ -397,9 +397,7 @@ def cmd_data_requests(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Settings, questionnaire and database: one line per check, exit 2 if any failed."""
-    import sqlite3
-
-    from bot.storage import MIGRATIONS
+    from bot.storage import MIGRATIONS, inspect
 
     t = texts.CHECK
     failed = False
@@ -435,25 +433,23 @@ def cmd_check(args: argparse.Namespace) -> int:
         report(None, t["no_db"].format(path=path))
         return EXIT_BAD_INPUT if failed else 0
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-            status = conn.execute("PRAGMA integrity_check").fetchone()[0]
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        with inspect.DatabaseFile(path) as db:
+            status = db.integrity()
+            version = db.schema_version()
             report(status == "ok", t["db"].format(path=path, status=status))
             if version < len(MIGRATIONS):
                 report(None, t["migrations"].format(version=version, latest=len(MIGRATIONS)))
             elif version > len(MIGRATIONS):
                 report(False, t["db_newer"].format(version=version, latest=len(MIGRATIONS)))
             if version >= 1:
-                clusters = conn.execute("SELECT count(*) FROM clusters").fetchone()[0]
+                clusters = db.count("clusters")
                 report(True if clusters else None, t["clusters"].format(n=clusters))
-                open_ = conn.execute(
-                    "SELECT campaign_id, closes_at FROM campaigns WHERE state = 'open'"
-                ).fetchall()
+                open_ = db.open_campaigns()
                 report(
                     True if open_ else None,
-                    t["campaign"].format(ids=", ".join(c[0] for c in open_) or "—"),
+                    t["campaign"].format(ids=", ".join(open_) or "—"),
                 )
-    except sqlite3.Error as exc:
+    except inspect.DatabaseError as exc:
         report(False, t["db_unreadable"].format(path=path, error=exc))
     return EXIT_BAD_INPUT if failed else 0
 

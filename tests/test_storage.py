@@ -3,13 +3,31 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
-from datetime import timedelta
+import threading
+from contextlib import closing
+from dataclasses import FrozenInstanceError
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+import bot.storage
 from bot.local import DEMO_CLUSTER
-from bot.storage import MIGRATIONS, Redeem, Storage, utcnow
+from bot.storage import (
+    MIGRATIONS,
+    AuditEntry,
+    DataRequest,
+    PersonalData,
+    Redeem,
+    Registration,
+    Storage,
+    Submitted,
+    schema,
+    utcnow,
+)
+from bot.storage.connection import Connection
 from tests.e2e import OTHER_CLUSTER
 
 
@@ -38,7 +56,7 @@ async def test_schema_is_migrated_and_pragmas_set(tmp_path):
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-async def test_invitation_single_use_expiry_and_replacement(storage):
+async def test_invitation_single_use_expiry_and_replacement(storage, tmp_path):
     now = utcnow()
     await storage.create_invitation(
         DEMO_CLUSTER.cluster_id, "codigo-uno-123", now + timedelta(days=1), "cli"
@@ -64,8 +82,14 @@ async def test_invitation_single_use_expiry_and_replacement(storage):
     assert (await storage.manager_for_user(2)).cluster_id == DEMO_CLUSTER.cluster_id
     assert await storage.manager_for_user(1) is None
     log = await storage.audit_log()
-    replaced = [e for e in log if e["action"] == "manager_replaced"]
-    assert replaced and '"previous_user": 1' in replaced[0]["detail"]
+    replaced = [e for e in log if e.action == "manager_replaced"]
+    assert replaced and replaced[0].detail == {"previous_user": 1}
+    # Stored as this text, which erasing person 1 looks for.
+    with sqlite3.connect(tmp_path / "db" / "ssme.db") as conn:
+        (detail,) = conn.execute(
+            "SELECT detail FROM audit WHERE audit_id = ?", (replaced[0].audit_id,)
+        ).fetchone()
+    assert '"previous_user": 1' in detail
 
 
 async def test_answers_upsert_drop_and_cursor_in_one_commit(storage):
@@ -268,7 +292,7 @@ async def test_a_failing_write_in_a_batch_fails_alone(storage):
 async def test_a_batch_whose_transaction_fails_commits_nothing(storage, tmp_path):
     """Another process holds the write lock: every queued write fails, none half-lands."""
     rids = await _responses(storage, 2)
-    await storage._db.execute("PRAGMA busy_timeout = 50")
+    await storage._writer.call(lambda db: db.execute("PRAGMA busy_timeout = 50"))
     other = sqlite3.connect(tmp_path / "db" / "ssme.db", isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     try:
@@ -341,3 +365,253 @@ async def test_a_cancelled_batch_runner_leaves_no_caller_waiting(storage):
     await asyncio.gather(first, return_exceptions=True)
     await storage.save_answer(rids[1], "b", 2, user_id=1)  # a new runner serves new writes
     assert (await storage.answers(rids[1]))["b"] == 2
+
+
+# -- one write path ------------------------------------------------------------------------------
+
+# The clock of the `fixed` storage, and the times the callers below pass (all in 2030).
+FIXED = datetime(2001, 2, 3, 4, 5, 6, tzinfo=UTC)
+GIVEN = datetime(2030, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+async def fixed(tmp_path):
+    s = await Storage.open(tmp_path / "fixed.db", clock=lambda: FIXED)
+    yield s
+    await s.close()
+
+
+async def _every_write(s: Storage) -> None:
+    """Each public method that writes, once (on an empty database)."""
+    await s.upsert_clusters([DEMO_CLUSTER, OTHER_CLUSTER], "t")
+    await s.create_campaign("2021", 2021, GIVEN, GIVEN + timedelta(days=30), actor="t")
+    await s.create_campaign("2020", 2020, GIVEN - timedelta(days=365), GIVEN, actor="t")
+    await s.set_campaign_state("2021", "open", "t")
+    await s.set_campaign_closes("2021", GIVEN + timedelta(days=60), "t")
+    await s.create_invitation(DEMO_CLUSTER.cluster_id, "codigo-uno-123", GIVEN, "t")
+    await s.create_invitation(OTHER_CLUSTER.cluster_id, "codigo-dos-456", GIVEN, "t")
+    assert (await s.redeem_invitation("codigo-uno-123", 1, 1, "Ana"))[0] is Redeem.OK
+    assert (await s.redeem_invitation("codigo-dos-456", 2, 2, "Beto"))[0] is Redeem.OK
+    await s.record_consent(DEMO_CLUSTER.cluster_id, 1, "v1")
+    await s.mark_reachable(1)
+    rid = (await s.start_response(DEMO_CLUSTER.cluster_id, "2021", "v1", 1)).response_id
+    await s.save_answer(rid, "a", 1, user_id=1, cursor=("b", "walk"))
+    await s.set_cursor(rid, "b", "walk")
+    await s.set_pending(rid, {"question": "b"})
+    await s.submit_response(
+        rid,
+        version="v1",
+        ims=50.0,
+        level="intermedio",
+        scores={"ims": 50.0, "areas": {}},
+        answers={"a": 1},
+        actor=1,
+        cluster_id=DEMO_CLUSTER.cluster_id,
+    )
+    await s.reopen_response(rid, 1, DEMO_CLUSTER.cluster_id)
+    old = Submitted(DEMO_CLUSTER.cluster_id, "v1", GIVEN, {"ims": 40.0, "level": "x"}, {"a": 2})
+    assert await s.import_submissions("2020", [old], "t") == 1
+    reminder = await s.begin_reminder(DEMO_CLUSTER.cluster_id, "2021", 1, "first", 1, GIVEN)
+    assert reminder is not None
+    await s.settle_reminder(
+        reminder, "sent", message_id=5, unreachable=(DEMO_CLUSTER.cluster_id, 1)
+    )
+    await s.set_reminder_pref(
+        DEMO_CLUSTER.cluster_id, "2021", opted_out=True, snoozed_until=GIVEN, actor=1
+    )
+    request = await s.request_deletion(2, OTHER_CLUSTER.cluster_id)
+    assert await s.erase_person(request, "t") == 2
+    await s.audit("t", "test", None, note="x")
+    assert await s.first_time(1) is True
+    assert await s.forget_updates_before(FIXED - timedelta(days=1)) == 0
+
+
+async def test_every_trip_to_the_writer_is_a_batched_transaction(tmp_path, monkeypatch):
+    """One write path: whatever a method writes, the writer's thread only ever runs batches."""
+    s = await Storage.open(tmp_path / "spied.db")
+    trips: list[str] = []
+    call = s._writer.call
+
+    async def spy(fn):
+        trips.append(fn.__qualname__)
+        return await call(fn)
+
+    monkeypatch.setattr(s._writer, "call", spy)
+    sizes = _batch_sizes(s._writes, monkeypatch)
+    try:
+        await _every_write(s)
+    finally:
+        await s.close()
+    assert sizes and set(sizes) == {1}, sizes  # one job per call, none waiting
+    assert trips[:-1] == ["Connection.run_transaction.<locals>.batch"] * len(sizes)
+    assert trips[-1] == "Connection.close"  # the last trip, to close it
+
+
+async def test_a_multi_statement_write_is_one_job(storage, monkeypatch):
+    await storage.create_invitation(
+        DEMO_CLUSTER.cluster_id, "codigo-uno-123", utcnow() + timedelta(days=1), "cli"
+    )
+    sizes = _batch_sizes(storage._writes, monkeypatch)
+    assert (await storage.redeem_invitation("codigo-uno-123", 1, 1, "Ana"))[0] is Redeem.OK
+    assert sizes == [1]  # select, update, select, upsert, audit: one job of one batch
+
+
+async def test_a_failing_multi_statement_write_rolls_back_alone_in_its_batch(storage, monkeypatch):
+    rids = await _responses(storage, 2)
+    scores = {"ims": 40.0, "level": "intermedio"}
+    good = Submitted(DEMO_CLUSTER.cluster_id, "v1", utcnow(), scores, {"a": 1})
+    bad = Submitted("no_such_cluster", "v1", utcnow(), scores, {"a": 1})  # a foreign key fails
+    sizes = _batch_sizes(storage._writes, monkeypatch)
+    outcomes = await asyncio.gather(
+        storage.import_submissions("2021", [good, bad], "t"),
+        *(storage.save_answer(rid, "a", 1, user_id=1) for rid in rids),
+        return_exceptions=True,
+    )
+    assert sizes == [3]
+    assert isinstance(outcomes[0], sqlite3.IntegrityError)
+    assert outcomes[1:] == [None, None]
+    assert await storage.existing_responses("2021") == {"g0", "g1"}  # not the good row either
+    assert [await storage.answers(rid) for rid in rids] == [{"a": 1}, {"a": 1}]
+
+
+def test_only_the_connection_module_begins_commits_or_rolls_back():
+    pattern = re.compile(
+        r"\b(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b|\.commit\(|\.rollback\(|executescript\("
+    )
+    package = Path(bot.storage.__file__).parent
+    owners = [p.name for p in sorted(package.glob("*.py")) if pattern.search(p.read_text())]
+    assert owners == ["connection.py"]
+
+
+# -- the clock -----------------------------------------------------------------------------------
+
+
+async def test_every_timestamp_written_comes_from_the_clock_or_the_caller(fixed, tmp_path):
+    await _every_write(fixed)
+    stored: dict[tuple[str, str], set[str]] = {}
+    with closing(sqlite3.connect(tmp_path / "fixed.db")) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            cursor = conn.execute(f"SELECT * FROM {table}")
+            names = [d[0] for d in cursor.description]
+            for row in cursor:
+                for name, value in zip(names, row, strict=True):
+                    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT.*", value):
+                        stored.setdefault((table, name), set()).add(value)
+    clock = FIXED.isoformat()
+    others = {v for values in stored.values() for v in values} - {clock}
+    assert all(v.startswith(("2029", "2030")) for v in others), others  # passed by the callers
+    from_clock = {column for column, values in stored.items() if values == {clock}}
+    assert from_clock >= {
+        ("clusters", "updated_at"),
+        ("campaigns", "created_at"),
+        ("invitations", "created_at"),
+        ("invitations", "used_at"),
+        ("managers", "registered_at"),
+        ("managers", "consent_at"),
+        ("managers", "unreachable_at"),
+        ("responses", "created_at"),
+        ("responses", "updated_at"),
+        ("responses", "submitted_at"),
+        ("answers", "answered_at"),
+        ("results", "submitted_at"),
+        ("seen_updates", "seen_at"),
+        ("audit", "at"),
+        ("reminders", "settled_at"),
+        ("reminder_prefs", "opted_out_at"),
+        ("data_requests", "created_at"),
+        ("data_requests", "handled_at"),
+    }
+    assert stored[("reminders", "created_at")] == {GIVEN.isoformat()}  # the sender's time
+    assert stored[("reminder_prefs", "snoozed_until")] == {GIVEN.isoformat()}
+
+
+# -- typed rows ----------------------------------------------------------------------------------
+
+
+async def test_rows_are_typed_and_frozen(fixed):
+    await fixed.upsert_clusters([DEMO_CLUSTER], "t")
+    await fixed.create_invitation(DEMO_CLUSTER.cluster_id, "codigo-uno-123", GIVEN, "t")
+    await fixed.redeem_invitation("codigo-uno-123", 1, 10, "Ana")
+    await fixed.record_consent(DEMO_CLUSTER.cluster_id, 1, "v1")
+    request_id = await fixed.request_deletion(1, DEMO_CLUSTER.cluster_id)
+    assert await fixed.request_deletion(1, DEMO_CLUSTER.cluster_id) == request_id  # still pending
+
+    pending = DataRequest(
+        request_id, 1, DEMO_CLUSTER.cluster_id, "deletion", "pending", FIXED, None, None
+    )
+    assert await fixed.data_requests() == [pending]
+    assert await fixed.personal_data(1) == PersonalData(
+        managers=(Registration(DEMO_CLUSTER.cluster_id, 1, 10, "Ana", FIXED, FIXED, "v1", None),),
+        requests=(pending,),
+        audit_entries=3,  # register, consent, deletion requested
+    )
+    log = await fixed.audit_log()
+    assert log[0] == AuditEntry(
+        log[0].audit_id, FIXED, "1", "data_deletion_requested", DEMO_CLUSTER.cluster_id, None
+    )
+    assert [e.action for e in log] == [
+        "data_deletion_requested",
+        "consent",
+        "register",
+        "invite",
+        "import_clusters",
+    ]
+    assert log[1].detail == {"version": "v1"} and log[-1].detail == {"rows": 1}
+    with pytest.raises(FrozenInstanceError):
+        log[0].action = "x"  # type: ignore[misc]
+
+    assert await fixed.erase_person(request_id, "admin") == 1
+    assert await fixed.data_requests() == []
+    (done,) = await fixed.data_requests(pending_only=False)
+    assert done == DataRequest(
+        request_id, 0, DEMO_CLUSTER.cluster_id, "deletion", "done", FIXED, FIXED, "admin"
+    )
+    assert await fixed.personal_data(1) == PersonalData((), (), 0)
+
+
+# -- the connection and the schema ---------------------------------------------------------------
+
+
+async def test_a_connection_runs_everything_on_one_thread_of_its_own(tmp_path):
+    conn = await Connection.open(str(tmp_path / "x.db"))
+    idents = await asyncio.gather(*(conn.call(lambda _: threading.get_ident()) for _ in range(20)))
+    assert len(set(idents)) == 1 and idents[0] != threading.get_ident()
+    await conn.close()
+    assert idents[0] not in {t.ident for t in threading.enumerate()}, "its thread has ended"
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        await conn.call(lambda db: db.execute("SELECT 1"))
+    await conn.close()  # a second close is harmless
+
+
+async def test_an_older_file_is_migrated_all_or_nothing(tmp_path, monkeypatch):
+    path = tmp_path / "old.db"
+    with closing(sqlite3.connect(path)) as conn:
+        conn.executescript(MIGRATIONS[0] + "PRAGMA user_version = 1;")
+
+    def tables() -> set[str]:
+        with closing(sqlite3.connect(path)) as conn:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            names = {
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+            return names | {f"version {version}"}
+
+    before = tables()
+    # A later migration that fails half-way: neither it nor the ones before it land.
+    monkeypatch.setattr(
+        schema, "MIGRATIONS", (*MIGRATIONS, "CREATE TABLE x (a); CREATE TABLE clusters (a);")
+    )
+    with pytest.raises(sqlite3.OperationalError, match="already exists"):
+        await Storage.open(path)
+    assert tables() == before and "reminders" not in before
+    monkeypatch.undo()
+    s = await Storage.open(path)
+    assert await s.schema_version() == len(MIGRATIONS)
+    await s.close()
+    assert tables() >= {
+        "reminders",
+        "reminder_prefs",
+        "data_requests",
+        f"version {len(MIGRATIONS)}",
+    }

@@ -16,7 +16,6 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 from functools import partial
 from html import escape
-from typing import Any
 
 from babel.dates import format_datetime
 
@@ -28,6 +27,7 @@ from bot.conversation.state import State
 from bot.questionnaire.engine import Ambiguous, NeedsConfirmation, Rejected
 from bot.questionnaire.model import Area, Module, Question, Value
 from bot.questionnaire.parsing import format_number
+from bot.storage import PersonalData
 from bot.texts import personal_data as ptexts
 from charts import Renderer
 from scoring import ScoreResult
@@ -251,23 +251,22 @@ def result(
 
 
 def personal_data(
-    user_id: int, data: Mapping[str, Any], cluster_names: Mapping[str, str], tz: tzinfo
+    user_id: int, data: PersonalData, cluster_names: Mapping[str, str], tz: tzinfo
 ) -> Send:
     """/mis_datos: what is stored about the person, and a way to ask for its deletion."""
     clusters = ""
     name = "—"
-    for m in data["managers"]:
-        name = m["name"] or name
-        consent = m["consent_at"]
+    for m in data.managers:
+        name = m.name or name
         clusters += ptexts.CLUSTER_LINE.format(
-            cluster=escape(cluster_names.get(m["cluster_id"], m["cluster_id"])),
-            since=when(datetime.fromisoformat(m["registered_at"]), tz),
-            consent=when(datetime.fromisoformat(consent), tz) if consent else ptexts.NO_CONSENT,
+            cluster=escape(cluster_names.get(m.cluster_id, m.cluster_id)),
+            since=when(m.registered_at, tz),
+            consent=when(m.consent_at, tz) if m.consent_at else ptexts.NO_CONSENT,
         )
     text = ptexts.SUMMARY.format(
-        user_id=user_id, name=escape(name), clusters=clusters, audit=data["audit_entries"]
+        user_id=user_id, name=escape(name), clusters=clusters, audit=data.audit_entries
     )
-    pending = [r for r in data["requests"] if r["status"] == "pending"]
+    pending = [r for r in data.requests if r.status == "pending"]
     if pending:
-        return Send(text + ptexts.PENDING.format(id=pending[0]["request_id"]))
+        return Send(text + ptexts.PENDING.format(id=pending[0].request_id))
     return Send(text, ((Button(ptexts.BTN_ERASE, cb.EraseMine()),),))

@@ -252,11 +252,11 @@ class Survey:
     async def my_data(self, user_id: int) -> list[Action]:
         """/mis_datos: what is stored about the person, and a way to ask for its deletion."""
         data = await self.storage.personal_data(user_id)
-        if not data["managers"] and not data["requests"]:
+        if not data.managers and not data.requests:
             return [Send(ptexts.NONE)]
         names = {}
-        for m in data["managers"]:
-            cluster = await self.storage.get_cluster(m["cluster_id"])
+        for m in data.managers:
+            cluster = await self.storage.get_cluster(m.cluster_id)
             if cluster is not None:
                 names[cluster.cluster_id] = cluster.nombre
         return [screens.personal_data(user_id, data, names, self.tz)]

@@ -1,7 +1,8 @@
 """Consistent copies of the live database, and putting one back.
 
-The copy uses SQLite's online backup API in a single step: it reads one snapshot, so in WAL
-mode the bot keeps writing meanwhile and the copy is still consistent. A copy is checked
+The copy uses SQLite's online backup API in a single step (``bot.storage.inspect.copy``): it
+reads one snapshot, so in WAL mode the bot keeps writing meanwhile and the copy is still
+consistent. A copy is checked
 (``PRAGMA integrity_check``) before it is published, and published by an atomic rename.
 """
 
@@ -9,12 +10,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.storage import MIGRATIONS
+from bot.storage import MIGRATIONS, inspect
 
 
 class BackupError(Exception):
@@ -31,25 +31,14 @@ class BackupInfo:
 
 
 def _inspect(path: Path) -> BackupInfo:
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-        status = conn.execute("PRAGMA integrity_check").fetchone()[0]
+    with inspect.DatabaseFile(path) as db:
+        status = db.integrity()
         if status != "ok":
             raise BackupError(f"{path}: integrity_check failed: {status}")
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        responses = conn.execute("SELECT count(*) FROM responses").fetchone()[0]
-        answers = conn.execute("SELECT count(*) FROM answers").fetchone()[0]
+        version = db.schema_version()
+        responses = db.count("responses")
+        answers = db.count("answers")
     return BackupInfo(path, path.stat().st_size, version, responses, answers)
-
-
-def _copy(source: Path, target: Path) -> None:
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
-    dst = sqlite3.connect(target)
-    try:
-        src.backup(dst)  # pages=-1: the whole database from one snapshot
-        dst.execute("PRAGMA journal_mode=DELETE")  # a backup is one self-contained file
-    finally:
-        dst.close()
-        src.close()
 
 
 def backup(db_path: Path, target: Path) -> BackupInfo:
@@ -63,9 +52,9 @@ def backup(db_path: Path, target: Path) -> BackupInfo:
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
     try:
-        _copy(db_path, partial)
+        inspect.copy(db_path, partial)
         info = _inspect(partial)
-    except (sqlite3.Error, BackupError) as exc:
+    except (inspect.DatabaseError, BackupError) as exc:
         partial.unlink(missing_ok=True)
         raise BackupError(f"{db_path}: backup failed: {exc}") from None
     os.replace(partial, target)
@@ -73,15 +62,7 @@ def backup(db_path: Path, target: Path) -> BackupInfo:
 
 
 def _ensure_not_in_use(db_path: Path) -> None:
-    """Leaving WAL mode needs every other connection closed: if it fails, the bot is running."""
-    conn = sqlite3.connect(db_path, timeout=0.2)
-    try:
-        mode = conn.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
-    except sqlite3.OperationalError:
-        mode = "busy"
-    finally:
-        conn.close()
-    if mode != "delete":
+    if not inspect.leave_wal(db_path):
         raise BackupError(f"{db_path} is in use: stop the bot (ssme run) before restoring")
 
 
@@ -95,7 +76,7 @@ def restore(backup_path: Path, db_path: Path) -> tuple[BackupInfo, Path | None]:
         raise BackupError(f"{backup_path}: no such backup")
     try:
         info = _inspect(backup_path)
-    except sqlite3.Error as exc:
+    except inspect.DatabaseError as exc:
         raise BackupError(f"{backup_path}: not a readable SQLite database: {exc}") from None
     if info.schema_version > len(MIGRATIONS):
         raise BackupError(
@@ -107,7 +88,7 @@ def restore(backup_path: Path, db_path: Path) -> tuple[BackupInfo, Path | None]:
         _ensure_not_in_use(db_path)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         kept = db_path.with_name(f"{db_path.name}.before-restore-{stamp}")
-        _copy(db_path, kept)
+        inspect.copy(db_path, kept)
         for suffix in ("-wal", "-shm"):
             Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     db_path.parent.mkdir(parents=True, exist_ok=True)

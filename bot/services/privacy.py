@@ -8,34 +8,13 @@ data, not the person's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
-
 from bot.services.errors import ServiceError
-from bot.storage import Storage
-
-
-@dataclass(frozen=True)
-class DataRequest:
-    request_id: int
-    user_id: int
-    cluster_id: str | None
-    created_at: datetime
-
-
-def _request(row: dict[str, Any]) -> DataRequest:
-    return DataRequest(
-        int(row["request_id"]),
-        int(row["user_id"]),
-        row["cluster_id"],
-        datetime.fromisoformat(row["created_at"]),
-    )
+from bot.storage import DataRequest, Storage
 
 
 async def pending_requests(storage: Storage) -> list[DataRequest]:
     """Deletion requests not yet carried out, oldest first."""
-    return [_request(r) for r in await storage.data_requests()]
+    return await storage.data_requests()
 
 
 async def erase(storage: Storage, request_id: int, actor: str | int) -> int:

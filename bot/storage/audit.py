@@ -1,0 +1,56 @@
+"""The audit log: who did what, when, to which cluster (admins read it; erasure rewrites it)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping
+from typing import Any
+
+from bot.storage.base import StorageBase
+from bot.storage.clock import parse_ts
+from bot.storage.rows import AuditEntry
+
+
+def record(
+    db: sqlite3.Connection,
+    at: str,
+    actor: str | int,
+    action: str,
+    cluster_id: str | None = None,
+    detail: Mapping[str, Any] | None = None,
+) -> None:
+    """Add an entry inside a write job (so it commits with the change it describes)."""
+    db.execute(
+        "INSERT INTO audit (at, actor, action, cluster_id, detail) VALUES (?, ?, ?, ?, ?)",
+        (
+            at,
+            str(actor),
+            action,
+            cluster_id,
+            json.dumps(detail, ensure_ascii=False) if detail else None,
+        ),
+    )
+
+
+class Audit(StorageBase):
+    async def audit(
+        self, actor: str | int, action: str, cluster_id: str | None = None, **detail: Any
+    ) -> None:
+        at = self._now()
+        await self._writes(lambda db: record(db, at, actor, action, cluster_id, detail))
+
+    async def audit_log(self, limit: int = 100) -> list[AuditEntry]:
+        """The latest entries, newest first."""
+        rows = await self._all("SELECT * FROM audit ORDER BY audit_id DESC LIMIT ?", (limit,))
+        return [
+            AuditEntry(
+                r["audit_id"],
+                parse_ts(r["at"]),
+                r["actor"],
+                r["action"],
+                r["cluster_id"],
+                json.loads(r["detail"]) if r["detail"] else None,
+            )
+            for r in rows
+        ]

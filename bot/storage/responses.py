@@ -1,0 +1,211 @@
+"""A cluster's response to a campaign: its draft answers, the cursor, submissions and results.
+
+Every answer is committed before the bot sends the next question; upserts keyed on (response,
+question) make a re-delivered update harmless. Every submission's result is kept (a reopened and
+resubmitted response has several; the latest counts).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.questionnaire.model import Value
+from bot.storage import audit
+from bot.storage.base import StorageBase
+from bot.storage.clock import parse_optional_ts, parse_ts, ts
+from bot.storage.rows import Response, StoredResult
+
+
+def _response(row: sqlite3.Row) -> Response:
+    return Response(
+        row["response_id"],
+        row["cluster_id"],
+        row["campaign_id"],
+        row["status"],
+        row["questionnaire_version"],
+        row["cursor_question"],
+        row["cursor_mode"],
+        json.loads(row["pending"]) if row["pending"] else None,
+        parse_optional_ts(row["submitted_at"]),
+    )
+
+
+def _result(row: sqlite3.Row) -> StoredResult:
+    return StoredResult(
+        row["result_id"],
+        row["response_id"],
+        parse_ts(row["submitted_at"]),
+        row["ims"],
+        row["level"],
+        json.loads(row["scores"]),
+    )
+
+
+class Responses(StorageBase):
+    async def get_response(self, cluster_id: str, campaign_id: str) -> Response | None:
+        row = await self._one(
+            "SELECT * FROM responses WHERE cluster_id = ? AND campaign_id = ?",
+            (cluster_id, campaign_id),
+        )
+        return _response(row) if row else None
+
+    async def start_response(
+        self, cluster_id: str, campaign_id: str, version: str, user_id: int
+    ) -> Response:
+        """The cluster's response to the campaign, created as a draft on first use."""
+        existing = await self.get_response(cluster_id, campaign_id)
+        if existing is not None:  # the usual case: no write transaction per update
+            return existing
+        now = self._now()
+
+        def work(db: sqlite3.Connection) -> Response:
+            db.execute(
+                "INSERT INTO responses (cluster_id, campaign_id, questionnaire_version, created_at, "
+                "updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (cluster_id, campaign_id) DO NOTHING",
+                (cluster_id, campaign_id, version, now, now),
+            )
+            row = db.execute(
+                "SELECT * FROM responses WHERE cluster_id = ? AND campaign_id = ?",
+                (cluster_id, campaign_id),
+            ).fetchone()
+            return _response(row)
+
+        return await self._writes(work)
+
+    async def answers(self, response_id: int) -> dict[str, Value]:
+        rows = await self._all(
+            "SELECT question_id, value FROM answers WHERE response_id = ?", (response_id,)
+        )
+        return {r["question_id"]: json.loads(r["value"]) for r in rows}
+
+    async def save_answer(
+        self,
+        response_id: int,
+        question_id: str,
+        value: Value,
+        *,
+        dropped: Sequence[str] = (),
+        user_id: int | None = None,
+        cursor: tuple[str | None, str | None] = (None, None),
+    ) -> None:
+        """One answer, the answers it made irrelevant and the new cursor, in one commit."""
+        now = self._now()
+        encoded = json.dumps(value, ensure_ascii=False)
+
+        def work(db: sqlite3.Connection) -> None:
+            db.execute(
+                "INSERT INTO answers (response_id, question_id, value, answered_at, answered_by) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (response_id, question_id) DO UPDATE SET "
+                "value = excluded.value, answered_at = excluded.answered_at, "
+                "answered_by = excluded.answered_by",
+                (response_id, question_id, encoded, now, user_id),
+            )
+            if dropped:
+                db.executemany(
+                    "DELETE FROM answers WHERE response_id = ? AND question_id = ?",
+                    [(response_id, q) for q in dropped],
+                )
+            db.execute(
+                "UPDATE responses SET updated_at = ?, cursor_question = ?, cursor_mode = ?, "
+                "pending = NULL WHERE response_id = ?",
+                (now, cursor[0], cursor[1], response_id),
+            )
+
+        await self._writes(work)
+
+    async def set_cursor(
+        self, response_id: int, question_id: str | None, mode: str | None = None
+    ) -> None:
+        await self._write(
+            "UPDATE responses SET cursor_question = ?, cursor_mode = ?, pending = NULL "
+            "WHERE response_id = ?",
+            (question_id, mode, response_id),
+        )
+
+    async def set_pending(self, response_id: int, pending: Mapping[str, Any] | None) -> None:
+        await self._write(
+            "UPDATE responses SET pending = ? WHERE response_id = ?",
+            (json.dumps(pending, ensure_ascii=False) if pending else None, response_id),
+        )
+
+    async def submit_response(
+        self,
+        response_id: int,
+        *,
+        version: str,
+        ims: float,
+        level: str,
+        scores: Mapping[str, Any],
+        answers: Mapping[str, Value],
+        actor: str | int,
+        cluster_id: str,
+        now: datetime | None = None,
+    ) -> StoredResult:
+        """Mark the response submitted and keep this submission's result (every one is kept)."""
+        at = ts(now) if now else self._now()
+        logged = self._now()
+        scores_json = json.dumps(scores, ensure_ascii=False)
+        answers_json = json.dumps(answers, ensure_ascii=False)
+
+        def work(db: sqlite3.Connection) -> int:
+            cur = db.execute(
+                "INSERT INTO results (response_id, submitted_at, questionnaire_version, ims, level, "
+                "scores, answers) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (response_id, at, version, ims, level, scores_json, answers_json),
+            )
+            db.execute(
+                "UPDATE responses SET status = 'submitted', submitted_at = ?, updated_at = ?, "
+                "cursor_question = NULL, cursor_mode = NULL, pending = NULL WHERE response_id = ?",
+                (at, at, response_id),
+            )
+            audit.record(db, logged, actor, "submit", cluster_id, {"ims": ims, "level": level})
+            return cur.lastrowid  # type: ignore[return-value]  # set by an INSERT
+
+        result_id = await self._writes(work)
+        return StoredResult(result_id, response_id, parse_ts(at), ims, level, dict(scores))
+
+    async def reopen_response(self, response_id: int, actor: str | int, cluster_id: str) -> None:
+        now = self._now()
+
+        def work(db: sqlite3.Connection) -> None:
+            db.execute(
+                "UPDATE responses SET status = 'draft', updated_at = ? WHERE response_id = ?",
+                (now, response_id),
+            )
+            audit.record(db, now, actor, "reopen", cluster_id)
+
+        await self._writes(work)
+
+    async def latest_result(self, response_id: int) -> StoredResult | None:
+        row = await self._one(
+            "SELECT * FROM results WHERE response_id = ? ORDER BY result_id DESC LIMIT 1",
+            (response_id,),
+        )
+        return _result(row) if row else None
+
+    async def result_answers(self, result_id: int) -> dict[str, Value]:
+        """The answers exactly as they were when that result was computed."""
+        row = await self._one("SELECT answers FROM results WHERE result_id = ?", (result_id,))
+        return json.loads(row["answers"]) if row else {}
+
+    async def results_count(self, response_id: int) -> int:
+        row = await self._one("SELECT count(*) FROM results WHERE response_id = ?", (response_id,))
+        return int(row[0]) if row else 0
+
+    async def previous_result(
+        self, cluster_id: str, reference_year: int
+    ) -> tuple[str, StoredResult] | None:
+        """The cluster's latest result in an earlier campaign: (campaign id, result)."""
+        row = await self._one(
+            "SELECT c.campaign_id AS campaign, r.* FROM results r "
+            "JOIN responses s ON s.response_id = r.response_id "
+            "JOIN campaigns c ON c.campaign_id = s.campaign_id "
+            "WHERE s.cluster_id = ? AND s.status = 'submitted' AND c.reference_year < ? "
+            "ORDER BY c.reference_year DESC, r.result_id DESC LIMIT 1",
+            (cluster_id, reference_year),
+        )
+        return (row["campaign"], _result(row)) if row else None

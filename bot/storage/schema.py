@@ -1,0 +1,171 @@
+"""The schema: every migration in order, and bringing a database file up to the latest.
+
+``PRAGMA user_version`` is the number of migrations applied. Migrations only ever append; a
+file whose version is above ``len(MIGRATIONS)`` was written by a newer program (``ssme check``
+and ``ssme restore`` refuse it, see :mod:`bot.storage.inspect`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the initial schema.
+    """
+    CREATE TABLE clusters (
+        cluster_id TEXT PRIMARY KEY,
+        nombre TEXT NOT NULL,
+        departamento TEXT NOT NULL,
+        municipio TEXT,
+        sector TEXT NOT NULL,
+        subsector TEXT,
+        entidad_gestora TEXT NOT NULL,
+        entidad_gestora_tipo TEXT NOT NULL,
+        anio_creacion INTEGER,
+        estado TEXT NOT NULL DEFAULT 'activa',
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE campaigns (
+        campaign_id TEXT PRIMARY KEY,
+        reference_year INTEGER NOT NULL,
+        opens_at TEXT NOT NULL,
+        closes_at TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'scheduled' CHECK (state IN ('scheduled', 'open', 'closed')),
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE managers (
+        cluster_id TEXT PRIMARY KEY REFERENCES clusters(cluster_id),
+        user_id INTEGER NOT NULL,
+        chat_id INTEGER NOT NULL,
+        name TEXT,
+        registered_at TEXT NOT NULL,
+        consent_at TEXT,
+        consent_version TEXT,
+        unreachable_at TEXT
+    );
+    CREATE INDEX managers_user ON managers(user_id, registered_at);
+    CREATE TABLE invitations (
+        token TEXT PRIMARY KEY,
+        cluster_id TEXT NOT NULL REFERENCES clusters(cluster_id),
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT,
+        used_by INTEGER,
+        created_by TEXT NOT NULL
+    );
+    CREATE INDEX invitations_cluster ON invitations(cluster_id);
+    CREATE TABLE responses (
+        response_id INTEGER PRIMARY KEY,
+        cluster_id TEXT NOT NULL REFERENCES clusters(cluster_id),
+        campaign_id TEXT NOT NULL REFERENCES campaigns(campaign_id),
+        status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'submitted')),
+        questionnaire_version TEXT NOT NULL,
+        source TEXT NOT NULL DEFAULT 'telegram',
+        cursor_question TEXT,
+        cursor_mode TEXT,
+        pending TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        submitted_at TEXT,
+        UNIQUE (cluster_id, campaign_id)
+    );
+    CREATE TABLE answers (
+        response_id INTEGER NOT NULL REFERENCES responses(response_id) ON DELETE CASCADE,
+        question_id TEXT NOT NULL,
+        value TEXT NOT NULL,
+        answered_at TEXT NOT NULL,
+        answered_by INTEGER,
+        PRIMARY KEY (response_id, question_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE results (
+        result_id INTEGER PRIMARY KEY,
+        response_id INTEGER NOT NULL REFERENCES responses(response_id),
+        submitted_at TEXT NOT NULL,
+        questionnaire_version TEXT NOT NULL,
+        ims REAL NOT NULL,
+        level TEXT NOT NULL,
+        scores TEXT NOT NULL,
+        answers TEXT NOT NULL
+    );
+    CREATE INDEX results_response ON results(response_id, result_id);
+    CREATE TABLE seen_updates (
+        update_id INTEGER PRIMARY KEY,
+        seen_at TEXT NOT NULL
+    );
+    CREATE TABLE audit (
+        audit_id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        cluster_id TEXT,
+        detail TEXT
+    );
+    """,
+    # 2: reminders. A send is recorded as 'sending' before the call and settled after it, so a
+    # crash in between can never make it go out twice (it counts as sent).
+    """
+    CREATE TABLE reminder_prefs (
+        cluster_id TEXT NOT NULL REFERENCES clusters(cluster_id),
+        campaign_id TEXT NOT NULL REFERENCES campaigns(campaign_id),
+        opted_out_at TEXT,
+        snoozed_until TEXT,
+        PRIMARY KEY (cluster_id, campaign_id)
+    );
+    CREATE TABLE reminders (
+        reminder_id INTEGER PRIMARY KEY,
+        cluster_id TEXT NOT NULL REFERENCES clusters(cluster_id),
+        campaign_id TEXT NOT NULL REFERENCES campaigns(campaign_id),
+        user_id INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        -- n-th reminder of this cluster in this campaign: two senders (the bot's timer and an
+        -- admin's command) cannot both claim it; a failed send frees it (NULL).
+        slot INTEGER,
+        status TEXT NOT NULL CHECK (status IN ('sending', 'sent', 'failed')),
+        created_at TEXT NOT NULL,
+        settled_at TEXT,
+        message_id INTEGER,
+        error TEXT
+    );
+    CREATE UNIQUE INDEX reminders_slot ON reminders(campaign_id, cluster_id, slot);
+    """,
+    # 3: requests under Ley 1581 de 2012 (habeas data).
+    """
+    CREATE TABLE data_requests (
+        request_id INTEGER PRIMARY KEY,
+        user_id INTEGER NOT NULL,
+        cluster_id TEXT,
+        kind TEXT NOT NULL CHECK (kind IN ('deletion')),
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done')),
+        created_at TEXT NOT NULL,
+        handled_at TEXT,
+        handled_by TEXT
+    );
+    """,
+)
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Apply the migrations the file lacks, with their version bumps.
+
+    A job for the write batches (``Storage.open`` runs it before anything else): all the
+    missing migrations land in one transaction or none do. A script is run statement by
+    statement (``executescript`` would commit the batch's transaction).
+    """
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        for statement in _statements(script):
+            conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {number}")
+
+
+def _statements(script: str) -> list[str]:
+    """The statements of a script, split where SQLite says one is complete (so a ``;`` in a
+    comment or a string does not split one)."""
+    statements, current = [], ""
+    for piece in script.split(";"):
+        current += piece + ";"
+        if sqlite3.complete_statement(current):
+            if current.strip(" \n;"):
+                statements.append(current)
+            current = ""
+    return statements
