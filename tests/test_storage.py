@@ -11,6 +11,7 @@ from dataclasses import FrozenInstanceError
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import aiosqlite
 import pytest
 
 import bot.storage
@@ -443,8 +444,7 @@ async def test_every_trip_to_the_writer_is_a_batched_transaction(tmp_path, monke
     finally:
         await s.close()
     assert sizes and set(sizes) == {1}, sizes  # one job per call, none waiting
-    assert trips[:-1] == ["Connection.run_transaction.<locals>.batch"] * len(sizes)
-    assert trips[-1] == "Connection.close"  # the last trip, to close it
+    assert trips == ["Connection.run_transaction.<locals>.batch"] * len(sizes)
 
 
 async def test_a_multi_statement_write_is_one_job(storage, monkeypatch):
@@ -582,6 +582,19 @@ async def test_a_connection_runs_everything_on_one_thread_of_its_own(tmp_path):
     with pytest.raises(sqlite3.ProgrammingError, match="closed"):
         await conn.call(lambda db: db.execute("SELECT 1"))
     await conn.close()  # a second close is harmless
+
+
+async def test_the_aiosqlite_internals_the_connection_uses_are_there(tmp_path):
+    """Connection.call relies on aiosqlite's ``_execute`` and ``_conn`` (pinned minor version):
+    this fails first if an upgrade changes them."""
+    db = await aiosqlite.connect(str(tmp_path / "x.db"))
+    try:
+        raw = db._conn
+        assert isinstance(raw, sqlite3.Connection)
+        ident = await db._execute(lambda c: (c is raw, threading.get_ident()), raw)
+        assert ident[0] is True and ident[1] != threading.get_ident()
+    finally:
+        await db.close()
 
 
 async def test_an_older_file_is_migrated_all_or_nothing(tmp_path, monkeypatch):

@@ -1,18 +1,17 @@
 """The SQLite connections, and the one path every statement takes to them.
 
-A connection is a plain ``sqlite3`` connection that lives on a thread of its own: SQLite blocks,
-and a connection must be used by one thread at a time. :meth:`Connection.call` is the one trip
-from the event loop to that thread and back; nothing else touches the ``sqlite3`` object.
+Each connection is an aiosqlite connection (the project's embedded store): a ``sqlite3``
+connection living on a thread of its own, since SQLite blocks and a connection must be used
+by one thread at a time. :meth:`Connection.call` is the one trip from the event loop to that
+thread and back, and the only place that reaches into aiosqlite's internals.
 
-Why not aiosqlite. It does the same (one thread per connection), but its public API is one trip
-per statement (``execute``, ``fetchall``, ``commit``…), and under load the trips, not SQLite,
-capped the bot: the writer was held 80% of the time for ~0.8 ms a trip, and the reader's queue
-grew to ~35 ms a read (docs/BENCHMARKS.md). Running a whole batch in one trip needed its private
-``_execute`` and ``_conn``. What it does is small, so it is done here with the standard
-library only: a thread that owns the connection and serves a queue of calls, each call's
-outcome handed back through ``loop.call_soon_threadsafe``; no private API of anyone, and no
-third-party version to pin for it. (A ``ThreadPoolExecutor`` would do too, but measured ~15 µs
-more CPU per trip; this thread costs what aiosqlite's did, ~30 µs.)
+Why those internals. aiosqlite's public API is one trip per statement (``execute``,
+``fetchall``, ``commit``…), and under load the trips, not SQLite, capped the bot: the writer
+was held 80% of the time for ~0.8 ms a trip, and the reader's queue grew to ~35 ms a read
+(docs/BENCHMARKS.md). Running a whole batch in one trip needs a function run on the
+connection's thread: ``Connection._execute(fn)``, with the ``sqlite3`` object it owns
+(``Connection._conn``). Both are used in :meth:`Connection.call` only; aiosqlite is pinned to
+its minor version in pyproject.toml, and ``tests/test_storage.py`` fails if either changes.
 
 :class:`Batches` queues jobs (functions of the ``sqlite3`` connection) and runs all the queued
 ones in one trip. Writes: :meth:`Connection.run_transaction` runs a batch as ONE transaction,
@@ -25,13 +24,12 @@ job on its own, in autocommit.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sqlite3
-import threading
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
-from queue import SimpleQueue
 from typing import Any, TypeVar
+
+import aiosqlite
 
 _T = TypeVar("_T")
 # Work for a connection's thread, queued by Batches; its outcome is (True, result) or
@@ -41,72 +39,43 @@ Outcome = tuple[bool, Any]
 
 
 class Connection:
-    """One ``sqlite3`` connection, used only on its own thread; :meth:`call` goes there.
+    """One SQLite connection on its own thread (aiosqlite's); :meth:`call` goes there.
 
-    Made by :meth:`open`. The thread is a daemon: a connection never closed does not keep the
-    process alive at exit (to SQLite an exit mid-transaction is a crash: nothing half-written).
+    Made by :meth:`open`; ``close`` is idempotent.
     """
 
-    def __init__(self) -> None:
-        self._conn: sqlite3.Connection | None = None
-        self._calls: SimpleQueue[tuple[asyncio.Future[Any], Callable[[], Any]] | None]
-        self._calls = SimpleQueue()
-        self._thread = threading.Thread(target=self._serve, name="ssme-sqlite", daemon=True)
-        self._thread.start()
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db: aiosqlite.Connection | None = db
 
     @classmethod
     async def open(cls, path: str, pragmas: Sequence[str] = ()) -> Connection:
-        """Connect on a new thread (autocommit: transactions are begun explicitly), rows as
-        ``sqlite3.Row``, then set ``pragmas``."""
-
-        def connect() -> sqlite3.Connection:
-            conn = sqlite3.connect(path, isolation_level=None)
-            try:
-                conn.row_factory = sqlite3.Row
-                for pragma in pragmas:
-                    conn.execute(pragma)
-            except BaseException:
-                conn.close()
-                raise
-            return conn
-
-        connection = cls()
+        """Connect (autocommit: transactions are begun explicitly), rows as ``sqlite3.Row``,
+        then set ``pragmas``."""
+        db = await aiosqlite.connect(path, isolation_level=None)
+        connection = cls(db)
         try:
-            connection._conn = await connection._queue(connect)
+            db.row_factory = sqlite3.Row
+            for pragma in pragmas:
+                await connection.call(partial(_execute, pragma))
         except BaseException:
-            connection._calls.put(None)
+            await connection.close()
             raise
         return connection
 
-    def _serve(self) -> None:
-        """The thread: run each queued call in turn, hand its outcome back to the caller's loop."""
-        while (item := self._calls.get()) is not None:
-            future, fn = item
-            try:
-                outcome: Outcome = (True, fn())
-            except BaseException as exc:
-                outcome = (False, exc)
-            with contextlib.suppress(RuntimeError):  # the caller's loop has closed meanwhile
-                future.get_loop().call_soon_threadsafe(_settle, future, outcome)
-
-    def _queue(self, fn: Callable[[], _T]) -> asyncio.Future[_T]:
-        future: asyncio.Future[_T] = asyncio.get_running_loop().create_future()
-        self._calls.put((future, fn))
-        return future
-
     async def call(self, fn: Callable[[sqlite3.Connection], _T]) -> _T:
         """Run ``fn(connection)`` on the connection's thread: one trip."""
-        if self._conn is None:
+        db = self._db
+        if db is None:
             raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
-        return await self._queue(partial(fn, self._conn))
+        # aiosqlite's internals, here only (see the module docstring): run ``fn`` on the
+        # connection's thread with the sqlite3 connection it owns.
+        result: _T = await db._execute(partial(fn, db._conn))
+        return result
 
     async def close(self) -> None:
-        if self._conn is None:  # closed already
-            return
-        await self.call(sqlite3.Connection.close)
-        self._conn = None
-        self._calls.put(None)
-        self._thread.join()  # idle now: it ends at once
+        db, self._db = self._db, None
+        if db is not None:  # closed already otherwise
+            await db.close()
 
     async def run_reads(self, jobs: Sequence[Job]) -> list[Outcome]:
         """Run each job on its own (autocommit), in order: ``(True, result)`` or
@@ -151,6 +120,10 @@ class Connection:
             return outcomes
 
         return await self.call(batch)
+
+
+def _execute(sql: str, conn: sqlite3.Connection) -> None:
+    conn.execute(sql)
 
 
 def _settle(future: asyncio.Future[Any], outcome: Outcome) -> None:
