@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.ext import (
-    Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
@@ -20,6 +19,7 @@ from bot import texts
 from bot.conversation import callbacks as cb
 from bot.conversation.survey import Survey
 from bot.handlers import admin, errors, manager
+from bot.handlers.context import CONTEXT_TYPES, SsmeApplication
 from bot.handlers.http import AiohttpRequest, PollingRequest
 from bot.handlers.jobs import schedule_reminders
 from bot.handlers.processor import PerUserUpdateProcessor
@@ -41,7 +41,7 @@ SEEN_UPDATES_KEPT = timedelta(days=7)
 STARTUP_DELAY = timedelta(seconds=2)
 
 
-def build_application(settings: Settings) -> Application:
+def build_application(settings: Settings) -> SsmeApplication:
     token = settings.require_token()
     api = settings.telegram_api_url
     polling = PollingRequest()
@@ -58,11 +58,12 @@ def build_application(settings: Settings) -> Application:
         .rate_limiter(rate_limiter(settings.telegram_rate_limit))
         .request(AiohttpRequest(HTTP_CONNECTIONS))
         .get_updates_request(polling)
+        .context_types(CONTEXT_TYPES)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
     )
-    app.bot_data["settings"] = settings
+    app.bot_data.settings = settings
     processor = app.update_processor
     polling.busy = lambda: processor.current_concurrent_updates >= BUSY_UPDATES
     # New messages only: an edited old message must never count as an answer.
@@ -107,8 +108,8 @@ def build_application(settings: Settings) -> Application:
     return app
 
 
-async def _post_init(app: Application) -> None:
-    settings: Settings = app.bot_data["settings"]
+async def _post_init(app: SsmeApplication) -> None:
+    settings = app.bot_data.settings
     storage = await Storage.open(settings.db_path)
     renderer: Renderer = (
         ChartRenderer(workers=settings.chart_workers)
@@ -116,16 +117,15 @@ async def _post_init(app: Application) -> None:
         else InlineChartRenderer()
     )
     await renderer.start()  # warms the pool so the first manager does not pay for it
-    app.bot_data["storage"] = storage
-    app.bot_data["renderer"] = renderer
-    app.bot_data.setdefault("clock", utcnow)
-    app.bot_data["survey"] = Survey(
+    app.bot_data.storage = storage
+    app.bot_data.renderer = renderer
+    app.bot_data.survey = Survey(
         storage,
         load_questionnaire(settings.questionnaire_path),
         renderer,
         tz=settings.tz,
         policy=settings.reminders,
-        clock=lambda: app.bot_data["clock"](),
+        clock=app.bot_data.now,
     )
     await storage.forget_updates_before(utcnow() - SEEN_UPDATES_KEPT)
     # The menu is a convenience: a Telegram error here must not stop the bot from starting.
@@ -146,11 +146,10 @@ async def _post_init(app: Application) -> None:
     log.info("event=started db=%s", settings.db_path)
 
 
-async def _post_shutdown(app: Application) -> None:
-    renderer = app.bot_data.pop("renderer", None)
+async def _post_shutdown(app: SsmeApplication) -> None:
+    renderer, storage = app.bot_data.detach()
     if renderer is not None:
         renderer.close()
-    storage: Storage | None = app.bot_data.pop("storage", None)
     if storage is not None:
         await storage.close()
     log.info("event=stopped")

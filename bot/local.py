@@ -14,7 +14,7 @@ from config import Settings
 from local_botapi.server import BotApiServer
 
 if TYPE_CHECKING:
-    from telegram.ext import Application  # only bot.app and bot.handlers import telegram
+    from bot.handlers.context import SsmeApplication
 
 DEMO_CLUSTER = Cluster(
     cluster_id="demo_cafe_huila",
@@ -78,7 +78,7 @@ class LocalBot:
         self.server = server
         self.db_path = db_path
         self.overrides = settings
-        self.app: Application | None = None
+        self.app: SsmeApplication | None = None
 
     @property
     def settings(self) -> Settings:
@@ -92,7 +92,7 @@ class LocalBot:
         values.update(self.overrides)
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
-    async def start(self) -> Application:
+    async def start(self) -> SsmeApplication:
         app = build_application(self.settings)
         await app.initialize()
         # run_polling would call these hooks; started by hand, they are ours to call.

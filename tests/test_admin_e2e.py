@@ -155,7 +155,7 @@ async def test_participation_button_sends_reminders_now_and_only_for_admins(admi
     ana = env.manager()
     await ana.register()
     await ana.answer("validados")
-    env.bot.app.bot_data["clock"] = lambda: next_allowed_moment(
+    env.bot.app.bot_data.clock = lambda: next_allowed_moment(
         ReminderPolicy(), utcnow() + timedelta(days=3)
     )
     chat = env.manager(user_id=ADMIN, first_name="Admin")

@@ -66,7 +66,7 @@ async def test_full_walkthrough_to_result_photo(env):
 
 async def test_upload_photo_shows_while_the_chart_draws(env):
     """The chat action goes out when the chart starts drawing, not once it is drawn."""
-    survey = env.bot.app.bot_data["survey"]
+    survey = env.bot.app.bot_data.survey
     real, gate = survey.renderer, asyncio.Event()
 
     class SlowChart:  # a busy chart worker: the one delay the local server cannot make
@@ -451,14 +451,14 @@ async def test_campaign_not_open_yet_and_closed(env):
         db.execute(
             "UPDATE campaigns SET state = 'scheduled', opens_at = '2099-01-01T05:00:00+00:00'"
         )
-    env.bot.app.bot_data["survey"].forget_caches()  # the bot re-reads within seconds anyway
+    env.bot.app.bot_data.survey.forget_caches()  # the bot re-reads within seconds anyway
     await ana.send("/continuar")
     assert (
         "todavía no ha abierto: abre el jueves 1 de enero de 2099" in (await ana.next_send()).text
     )
     with env.db() as db:
         db.execute("UPDATE campaigns SET state = 'closed'")
-    env.bot.app.bot_data["survey"].forget_caches()
+    env.bot.app.bot_data.survey.forget_caches()
     await ana.send("150")
     assert "ya cerró" in (await ana.next_send()).text
     assert env.stored_answers() == {}

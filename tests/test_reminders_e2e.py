@@ -1,6 +1,6 @@
 """Reminders end to end: the bot's own timer, the local Bot API server, a real database.
 
-The bot's clock is moved forward (``bot_data["clock"]``) so reminders fall due without waiting
+The bot's clock is moved forward (``bot_data.clock``) so reminders fall due without waiting
 days; everything else is real: the JobQueue job, the sends, the buttons, the records.
 """
 
@@ -37,7 +37,7 @@ def later(days: float) -> datetime:
 
 async def run_reminders(env, now: datetime) -> None:
     app = env.bot.app
-    app.bot_data["clock"] = lambda: now
+    app.bot_data.clock = lambda: now
     schedule_reminders(app, timedelta(0))
     await settle(0.8)
 

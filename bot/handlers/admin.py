@@ -6,7 +6,6 @@ texts of ``bot.texts.admin``; a refusal (``ServiceError``) is answered with its 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -16,11 +15,12 @@ from typing import Any, TypeVar
 
 from telegram import Update
 from telegram.constants import ChatAction, ParseMode
-from telegram.ext import ContextTypes, ExtBot
+from telegram.ext import ExtBot
 
 from bot import texts
 from bot.conversation import callbacks as cb
 from bot.conversation.actions import Button, Edit, Send
+from bot.handlers.context import Context
 from bot.handlers.http import AiohttpRequest
 from bot.handlers.send import BotChannel, deliver, perform, rate_limiter, survey_of
 from bot.reports.summary import render_with
@@ -39,21 +39,21 @@ PENDING_SHOWN = 60  # clusters listed under /participacion
 ERASE_BUTTONS = 20  # requests with a button under /solicitudes
 CLI_CONNECTIONS = 8  # HTTP connections of ``ssme remind``'s own bot
 
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
 
 def admin_only(handler: Handler) -> Handler:
     @wraps(handler)
-    async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def guarded(update: Update, context: Context) -> None:
         user = update.effective_user
-        settings = context.application.bot_data["settings"]
+        settings = context.bot_data.settings
         if user is None or user.id not in settings.admin_ids:
             log.warning(
                 "event=admin_denied user=%s handler=%s", user.id if user else None, handler.__name__
             )
             await perform(update, context, [Send(texts.UNKNOWN_COMMAND)])
             return
-        storage = context.application.bot_data["storage"]
+        storage = context.bot_data.storage
         await audit.admin_command(storage, user.id, handler.__name__, context.args or [])
         try:
             await handler(update, context)
@@ -73,7 +73,7 @@ def _press(data: str | None, kind: type[_P]) -> _P:
     return press
 
 
-def _arg(context: ContextTypes.DEFAULT_TYPE, index: int = 0) -> str | None:
+def _arg(context: Context, index: int = 0) -> str | None:
     return context.args[index] if context.args and len(context.args) > index else None
 
 
@@ -88,7 +88,7 @@ def _user_id(update: Update) -> int:
 
 
 async def _send_document(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, filename: str, data: bytes, caption: str
+    update: Update, context: Context, filename: str, data: bytes, caption: str
 ) -> None:
     chat_id = _chat_id(update)
     await deliver(
@@ -101,7 +101,7 @@ async def _send_document(
 
 
 @admin_only
-async def summary(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def summary(update: Update, context: Context) -> None:
     survey = survey_of(context)
     chat_id = _chat_id(update)
     await deliver(
@@ -118,7 +118,7 @@ async def summary(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 @admin_only
-async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def export(update: Update, context: Context) -> None:
     """/exportar [campaign] [csv|xlsx], in any order."""
     survey = survey_of(context)
     args = context.args or []
@@ -136,7 +136,7 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 @admin_only
-async def participation(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def participation(update: Update, context: Context) -> None:
     report = await participation_of(survey_of(context).storage, _arg(context))
     text = t.participation_text(report)
     buttons: tuple[tuple[Button, ...], ...] = ()
@@ -147,21 +147,20 @@ async def participation(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 @admin_only
-async def remind_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def remind_now(update: Update, context: Context) -> None:
     """The button under /participacion: send what the reminder policy allows right now."""
     query = update.callback_query
     assert query is not None
-    data = context.application.bot_data
-    storage = data["storage"]
+    data = context.bot_data
+    storage = data.storage
     campaign = await campaigns.resolve(storage, _press(query.data, cb.RemindNow).campaign)
-    lock: asyncio.Lock = data.setdefault("reminder_lock", asyncio.Lock())
-    async with lock:  # never alongside the scheduled run
+    async with data.reminder_lock:  # never alongside the scheduled run
         report, current = await send_due(
             BotChannel(context.bot),
             storage,
-            data["survey"].q,
-            data["settings"].reminders,
-            data["clock"](),
+            data.survey.q,
+            data.settings.reminders,
+            data.now(),
             campaign=campaign,
         )
     pending = sum(1 for d, m, _ in current.decisions if m.status != "submitted")
@@ -191,7 +190,7 @@ async def reminder_channel(settings: Settings) -> AsyncIterator[BotChannel]:
 
 
 @admin_only
-async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def invite(update: Update, context: Context) -> None:
     cluster_id = _arg(context)
     if cluster_id is None:
         await perform(update, context, [Send(t.INVITE_USAGE)])
@@ -204,7 +203,7 @@ async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 @admin_only
-async def invitations(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def invitations(update: Update, context: Context) -> None:
     storage = survey_of(context).storage
     sheet = await invites.invitations_csv(
         storage, _arg(context), context.bot.username, _user_id(update)
@@ -217,12 +216,12 @@ async def invitations(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 @admin_only
-async def import_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def import_help(update: Update, context: Context) -> None:
     await perform(update, context, [Send(t.IMPORT_HOW)])
 
 
 @admin_only
-async def import_registry(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def import_registry(update: Update, context: Context) -> None:
     """A CSV sent as a document with /importar in its caption."""
     message = update.effective_message
     assert message is not None and message.document is not None
@@ -237,7 +236,7 @@ async def import_registry(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 @admin_only
-async def data_requests(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def data_requests(update: Update, context: Context) -> None:
     survey = survey_of(context)
     pending = await privacy.pending_requests(survey.storage)
     if not pending:
@@ -261,7 +260,7 @@ async def data_requests(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 @admin_only
-async def erase(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def erase(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
     request_id = _press(query.data, cb.EraseRequest).request_id

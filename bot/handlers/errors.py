@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot import texts
+from bot.handlers.context import Context
 from bot.handlers.send import deliver
 
 log = logging.getLogger(__name__)
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: Context) -> None:
     user = (
         update.effective_user.id if isinstance(update, Update) and update.effective_user else None
     )

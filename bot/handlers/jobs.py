@@ -3,12 +3,13 @@ schedules the next run itself: a restart loses nothing but the timer, which post
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import timedelta
+from typing import Any
 
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
+from bot.handlers.context import Context
 from bot.handlers.send import BotChannel
 from bot.services.reminders import advance_campaigns, send_due, sleep_for
 
@@ -17,21 +18,21 @@ JOB_NAME = "reminders"
 RETRY_AFTER_ERROR = timedelta(minutes=1)
 
 
-async def reminder_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
-    data = context.application.bot_data
-    lock: asyncio.Lock = data.setdefault("reminder_lock", asyncio.Lock())
+async def reminder_tick(context: Context) -> None:
+    data = context.bot_data
+    lock = data.reminder_lock
     if lock.locked():
         return  # a run is in progress; it schedules the next one
     async with lock:
-        now = data["clock"]()
+        now = data.now()
         try:
-            await advance_campaigns(data["storage"], now)
-            data["survey"].forget_caches()
+            await advance_campaigns(data.storage, now)
+            data.survey.forget_caches()
             report, plan = await send_due(
                 BotChannel(context.bot),
-                data["storage"],
-                data["survey"].q,
-                data["settings"].reminders,
+                data.storage,
+                data.survey.q,
+                data.settings.reminders,
                 now,
             )
             if report.sent or report.failed or report.unreachable:
@@ -48,9 +49,10 @@ async def reminder_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     schedule_reminders(context.application, delay)
 
 
-def schedule_reminders(app: Application, delay: timedelta) -> None:
+def schedule_reminders(app: Application[Any, Any, Any, Any, Any, Any], delay: timedelta) -> None:
     """(Re)arm the single reminder timer."""
-    assert app.job_queue is not None
-    for job in app.job_queue.get_jobs_by_name(JOB_NAME):
+    queue = app.job_queue
+    assert queue is not None
+    for job in queue.get_jobs_by_name(JOB_NAME):
         job.schedule_removal()
-    app.job_queue.run_once(reminder_tick, when=delay, name=JOB_NAME)
+    queue.run_once(reminder_tick, when=delay, name=JOB_NAME)

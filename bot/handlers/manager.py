@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.conversation.actions import Send
+from bot.handlers.context import Context
 from bot.handlers.send import perform, survey_of
 
 
@@ -16,51 +16,51 @@ def _who(update: Update) -> tuple[int, int, str | None]:
     return user.id, chat.id, user.first_name
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: Context) -> None:
     user_id, chat_id, name = _who(update)
     payload = context.args[0] if context.args else None
     await perform(update, context, await survey_of(context).start(user_id, chat_id, name, payload))
 
 
-async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def resume(update: Update, context: Context) -> None:
     user_id, _, _ = _who(update)
     await perform(update, context, await survey_of(context).resume(user_id, greeting=True))
 
 
-async def review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def review(update: Update, context: Context) -> None:
     user_id, _, _ = _who(update)
     await perform(update, context, await survey_of(context).review(user_id))
 
 
-async def result(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def result(update: Update, context: Context) -> None:
     user_id, _, _ = _who(update)
     await perform(update, context, await survey_of(context).latest_result(user_id))
 
 
-async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def pause(update: Update, context: Context) -> None:
     user_id, _, _ = _who(update)
     await perform(update, context, await survey_of(context).pause(user_id))
 
 
-async def my_data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def my_data(update: Update, context: Context) -> None:
     user_id, _, _ = _who(update)
     await perform(update, context, await survey_of(context).my_data(user_id))
 
 
-async def help_(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def help_(update: Update, context: Context) -> None:
     await perform(update, context, [Send(texts.HELP)])
 
 
-async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unknown_command(update: Update, context: Context) -> None:
     await perform(update, context, [Send(texts.UNKNOWN_COMMAND)])
 
 
-async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def edited(update: Update, context: Context) -> None:
     """An edited old message is not a new answer: say how to change one."""
     await perform(update, context, [Send(texts.EDITED_MESSAGE)])
 
 
-async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def text(update: Update, context: Context) -> None:
     user_id, chat_id, name = _who(update)
     message = update.effective_message
     assert message is not None and message.text is not None
@@ -69,13 +69,13 @@ async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-async def other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def other(update: Update, context: Context) -> None:
     """Photos, stickers, voice notes, files… where text or a button is expected."""
     user_id, _, _ = _who(update)
     await perform(update, context, await survey_of(context).non_text(user_id))
 
 
-async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
     user_id, _, _ = _who(update)

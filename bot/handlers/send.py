@@ -19,28 +19,29 @@ import aiohttp
 from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
-from telegram.ext import AIORateLimiter, ApplicationHandlerStop, ContextTypes
+from telegram.ext import AIORateLimiter, ApplicationHandlerStop
 
 from bot import delivery
 from bot.conversation.actions import Action, Button, Edit, Photo, Send, Toast
 from bot.conversation.survey import Survey
 from bot.delivery import Kind, Outcome
+from bot.handlers.context import Context
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def survey_of(context: ContextTypes.DEFAULT_TYPE) -> Survey:
-    return context.application.bot_data["survey"]
+def survey_of(context: Context) -> Survey:
+    return context.bot_data.survey
 
 
-async def drop_duplicates(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def drop_duplicates(update: Update, context: Context) -> None:
     """Runs before every handler: a re-delivered update is ignored.
 
     The id is committed before the update is handled, so after a crash mid-update the worst
     case is an answer that was never acknowledged, not an answer applied to the next question.
     """
-    if not await context.application.bot_data["storage"].first_time(update.update_id):
+    if not await context.bot_data.storage.first_time(update.update_id):
         log.info("event=duplicate_update update=%s", update.update_id)
         raise ApplicationHandlerStop
 
@@ -131,9 +132,7 @@ class BotChannel:
         return outcome, message.message_id if message is not None else None
 
 
-async def perform(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, actions: Sequence[Action]
-) -> None:
+async def perform(update: Update, context: Context, actions: Sequence[Action]) -> None:
     """Carry out the survey's actions in order, in the chat the update came from.
 
     Answering the pressed button (with the action's toast, if any) runs alongside them.
