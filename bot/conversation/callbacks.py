@@ -12,7 +12,7 @@ the conversation compares it with the question the manager stands on.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import ClassVar
 
 MAX_BYTES = 64  # Telegram's limit for callback data
@@ -226,12 +226,26 @@ _KINDS: tuple[type[Callback], ...] = (
     RemindNow,
     EraseRequest,
 )
-# Longest tag first, so "r:area" wins over a shorter one sharing its start.
-_BY_TAG = sorted(((k.tag, k) for k in _KINDS), key=lambda item: -len(item[0]))
+# Per kind: its field names and which of them are ints, read once. Longest tag first, so a tag
+# never loses to a shorter one that it starts with.
+_Shape = tuple[str, type[Callback], tuple[str, ...], tuple[bool, ...]]
+_SHAPES: list[_Shape] = sorted(
+    (
+        (
+            k.tag,
+            k,
+            tuple(f.name for f in fields(k)),
+            tuple(f.type in ("int", int) for f in fields(k)),
+        )
+        for k in _KINDS
+    ),
+    key=lambda shape: -len(shape[0]),
+)
+_FIELDS = {kind: names for _, kind, names, _ in _SHAPES}
 
 
 def encode(callback: Callback) -> str:
-    values = [str(v) for v in astuple(callback)]
+    values = [str(getattr(callback, name)) for name in _FIELDS[type(callback)]]
     data = ":".join([callback.tag, *values])
     if len(data.encode()) > MAX_BYTES:
         raise ValueError(f"callback data over {MAX_BYTES} bytes: {data!r}")
@@ -242,19 +256,18 @@ def decode(data: str | None) -> Callback | None:
     """The callback ``data`` stands for, or ``None`` if it is not one of ours."""
     if not data:
         return None
-    for tag, kind in _BY_TAG:
-        names = fields(kind)
-        if data == tag and not names:
-            return kind()
-        if not data.startswith(tag + ":") or not names:
+    for tag, kind, names, ints in _SHAPES:
+        if not names:
+            if data == tag:
+                return kind()
+            continue
+        if not data.startswith(tag) or data[len(tag) : len(tag) + 1] != ":":
             continue
         parts = data[len(tag) + 1 :].split(":", len(names) - 1)
         if len(parts) != len(names) or not all(parts):
             return None
         try:
-            values = [
-                int(p) if f.type in ("int", int) else p for f, p in zip(names, parts, strict=True)
-            ]
+            values = [int(p) if is_int else p for p, is_int in zip(parts, ints, strict=True)]
         except ValueError:
             return None
         return kind(*values)
