@@ -24,6 +24,7 @@ from bot.handlers.http import AiohttpRequest, PollingRequest
 from bot.handlers.jobs import schedule_reminders
 from bot.handlers.processor import PerUserUpdateProcessor
 from bot.handlers.send import deliver, drop_duplicates, rate_limiter
+from bot.handlers.webhook import guard_webhook
 from bot.questionnaire.loader import load_questionnaire
 from bot.storage import Storage, utcnow
 from bot.texts import admin as admin_texts
@@ -64,11 +65,14 @@ def build_application(settings: Settings) -> SsmeApplication:
         .build()
     )
     app.bot_data.settings = settings
+    if settings.webhook_url:
+        guard_webhook()  # before run_webhook builds its server
     processor = app.update_processor
     polling.busy = lambda: processor.current_concurrent_updates >= BUSY_UPDATES
     # New messages only: an edited old message must never count as an answer.
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
+    app.add_handler(TypeHandler(Update, manager.detached_press), group=-2)
     app.add_handler(TypeHandler(Update, drop_duplicates), group=-1)
     app.add_handler(CommandHandler("start", manager.start, filters=private))
     app.add_handler(CommandHandler("continuar", manager.resume, filters=private))
@@ -95,6 +99,7 @@ def build_application(settings: Settings) -> SsmeApplication:
     )
     app.add_handler(CallbackQueryHandler(admin.remind_now, pattern=cb.is_kind(cb.RemindNow)))
     app.add_handler(CallbackQueryHandler(admin.erase, pattern=cb.is_kind(cb.EraseRequest)))
+    app.add_handler(CallbackQueryHandler(admin.page, pattern=cb.is_kind(cb.Page)))
     app.add_handler(CallbackQueryHandler(manager.button))
     app.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE, manager.edited)

@@ -268,10 +268,14 @@ class Control(Methods, Updates, Faults):
         mime_type: str = "text/csv",
         *,
         first_name: str = "Usuario",
+        size_known: bool = True,
     ) -> int:
-        """Inject a document upload; the bot can fetch it with getFile + download."""
+        """Inject a document upload; the bot can fetch it with getFile + download.
+        ``size_known=False``: no ``file_size`` in the message nor in ``getFile`` (both optional
+        in the Bot API)."""
         with self._lock:
             stored = self._register_file_locked("document", content, mime_type, filename)
+            stored.size_known = size_known
             # Files the *user* sends must stay downloadable even with store_media=False.
             stored.content = content
             payload = media_fields("document", stored)

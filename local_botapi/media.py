@@ -92,8 +92,9 @@ def media_fields(kind: str, stored: StoredFile) -> dict[str, Any]:
     document: dict[str, Any] = {
         "file_id": stored.file_id,
         "file_unique_id": stored.file_unique_id,
-        "file_size": stored.size,
     }
+    if stored.size_known:
+        document["file_size"] = stored.size
     if stored.filename:
         document["file_name"] = stored.filename
     if stored.mime_type:
@@ -167,12 +168,15 @@ class Files(ServerState):
         stored = self._files.get(str(params.get("file_id") or ""))
         if stored is None:
             raise ApiError(400, "Bad Request: invalid file_id")
-        return {
+        found = {
             "file_id": stored.file_id,
             "file_unique_id": stored.file_unique_id,
             "file_size": stored.size,
             "file_path": stored.file_path,
         }
+        if not stored.size_known:
+            del found["file_size"]
+        return found
 
     def _handle_file(self, request: httputil.HTTPServerRequest, path: str) -> None:
         # PTB's File.download_* runs urllib.parse.quote() over the whole path, so the ':' of

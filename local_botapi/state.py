@@ -44,6 +44,7 @@ class StoredFile:
     filename: str | None
     width: int | None = None
     height: int | None = None
+    size_known: bool = True  # False: Telegram leaves file_size out (it is optional)
 
 
 @dataclass(eq=False)

@@ -201,6 +201,30 @@ class EraseRequest(Callback):
     request_id: int
 
 
+@dataclass(frozen=True)
+class Page(Callback):
+    """«Anterior»/«Siguiente» under a long admin reply: show page ``n`` (from 1) of ``what``,
+    ``Page.REQUESTS`` (/solicitudes) or ``Page.participation(campaign)`` (/participacion)."""
+
+    tag: ClassVar[str] = "adm:page"
+    REQUESTS: ClassVar[str] = "req"
+    PARTICIPATION: ClassVar[str] = "part"
+    n: int
+    what: str  # the last field: it may hold ":" (a campaign id)
+
+    @classmethod
+    def participation(cls, campaign: str) -> str:
+        """``what`` for a campaign's participation; a campaign id too long for the 64 bytes
+        of callback data is left out (the press then shows the current campaign)."""
+        what = f"{cls.PARTICIPATION}:{campaign}"
+        return what if len(f"{cls.tag}:999:{what}".encode()) <= MAX_BYTES else cls.PARTICIPATION
+
+    @property
+    def campaign(self) -> str | None:
+        kind, _, campaign = self.what.partition(":")
+        return (campaign or None) if kind == self.PARTICIPATION else None
+
+
 ANSWERS: tuple[type[OnQuestion], ...] = (
     Choose,
     Toggle,
@@ -225,6 +249,7 @@ _KINDS: tuple[type[Callback], ...] = (
     *ANSWERS,
     RemindNow,
     EraseRequest,
+    Page,
 )
 # Per kind: its field names and which of them are ints, read once. Longest tag first, so a tag
 # never loses to a shorter one that it starts with.

@@ -6,6 +6,7 @@ texts of ``bot.texts.admin``; a refusal (``ServiceError``) is answered with its 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -19,7 +20,7 @@ from telegram.ext import ExtBot
 
 from bot import texts
 from bot.conversation import callbacks as cb
-from bot.conversation.actions import Button, Edit, Send
+from bot.conversation.actions import Button, Edit, Keyboard, Send
 from bot.handlers.context import Context
 from bot.handlers.http import AiohttpRequest
 from bot.handlers.send import BotChannel, deliver, perform, rate_limiter, survey_of
@@ -31,12 +32,13 @@ from bot.services.participation import participation as participation_of
 from bot.services.reminders import send_due
 from bot.texts import admin as t
 from bot.texts import personal_data as pt
+from bot.texts.paging import paginate
 from config import Settings
 
 log = logging.getLogger(__name__)
 MAX_UPLOAD_MB = 5
-PENDING_SHOWN = 60  # clusters listed under /participacion
-ERASE_BUTTONS = 20  # requests with a button under /solicitudes
+ERASE_BUTTONS = 20  # requests per page of /solicitudes, each with its button
+PAGE_ROOM = 60  # characters of a page kept for its "continued" title and its footer
 CLI_CONNECTIONS = 8  # HTTP connections of ``ssme remind``'s own bot
 
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
@@ -135,15 +137,58 @@ async def export(update: Update, context: Context) -> None:
     await _send_document(update, context, done.filename, done.data, caption)
 
 
+def _paged(
+    title: str, blocks: list[str], what: str, n: int, *, per_page: int | None = None
+) -> tuple[str, Keyboard, range]:
+    """Page ``n`` (from 1, clamped) of a long reply: its text, the row of
+    «Anterior»/«Siguiente» buttons (none when it all fits) and which blocks the page holds."""
+    pages = paginate(blocks, texts.MESSAGE_LIMIT - len(title) - PAGE_ROOM, per_page=per_page)
+    n = min(max(n, 1), len(pages))
+    first = sum(len(p) for p in pages[: n - 1])
+    page = pages[n - 1]
+    lines = [title if n == 1 else t.CONTINUED.format(title=title), *page]
+    nav: list[Button] = []
+    if len(pages) > 1:
+        lines.append(t.PAGE_FOOTER.format(n=n, total=len(pages)))
+        if n > 1:
+            nav.append(Button(t.BTN_PREVIOUS, cb.Page(n - 1, what)))
+        if n < len(pages):
+            nav.append(Button(t.BTN_NEXT, cb.Page(n + 1, what)))
+    rows = (tuple(nav),) if nav else ()
+    return "\n".join(lines), rows, range(first, first + len(page))
+
+
+async def _participation_page(context: Context, campaign_id: str | None, n: int) -> Send:
+    report = await participation_of(survey_of(context).storage, campaign_id)
+    campaign = report.campaign.campaign_id
+    title, *blocks = t.participation_blocks(report)
+    if report.pending:
+        blocks += t.pending_blocks(report)
+    what = cb.Page.participation(campaign)
+    text, nav, _ = _paged(title, blocks, what, n)
+    remind: Keyboard = ()
+    if report.pending:
+        remind = ((Button(t.BTN_REMIND_ALL, cb.RemindNow(campaign)),),)
+    return Send(text, remind + nav)
+
+
 @admin_only
 async def participation(update: Update, context: Context) -> None:
-    report = await participation_of(survey_of(context).storage, _arg(context))
-    text = t.participation_text(report)
-    buttons: tuple[tuple[Button, ...], ...] = ()
-    if report.pending:
-        text += "\n\n" + t.pending_text(report, PENDING_SHOWN)
-        buttons = ((Button(t.BTN_REMIND_ALL, cb.RemindNow(report.campaign.campaign_id)),),)
-    await perform(update, context, [Send(text[: texts.MESSAGE_LIMIT], buttons)])
+    """/participacion [campaign]: the counts, then every cluster still pending, in pages."""
+    await perform(update, context, [await _participation_page(context, _arg(context), 1)])
+
+
+@admin_only
+async def page(update: Update, context: Context) -> None:
+    """«Anterior»/«Siguiente» under a paged reply: the message shows that page instead."""
+    query = update.callback_query
+    assert query is not None
+    press = _press(query.data, cb.Page)
+    if press.what == cb.Page.REQUESTS:
+        shown = await _requests_page(context, press.n)
+    else:
+        shown = await _participation_page(context, press.campaign, press.n)
+    await perform(update, context, [Edit(shown.text, shown.buttons)])
 
 
 @admin_only
@@ -222,28 +267,41 @@ async def import_help(update: Update, context: Context) -> None:
 
 @admin_only
 async def import_registry(update: Update, context: Context) -> None:
-    """A CSV sent as a document with /importar in its caption."""
+    """A CSV sent as a document with /importar in its caption.
+
+    ``file_size`` is optional in the Bot API, so the size that counts is the one downloaded
+    (Telegram lets a bot download files of up to 20 MB: the most ever held); parsing a few
+    megabytes of CSV takes a second or more, so it runs in a thread, off the event loop that
+    serves everyone else.
+    """
     message = update.effective_message
     assert message is not None and message.document is not None
-    if (message.document.file_size or 0) > MAX_UPLOAD_MB * 1024 * 1024:
-        await perform(update, context, [Send(t.IMPORT_TOO_BIG.format(max=MAX_UPLOAD_MB))])
+    limit = MAX_UPLOAD_MB * 1024 * 1024
+    too_big = [Send(t.IMPORT_TOO_BIG.format(max=MAX_UPLOAD_MB))]
+    if (message.document.file_size or 0) > limit:
+        await perform(update, context, too_big)
         return
     file = await message.document.get_file()
+    if (file.file_size or 0) > limit:
+        await perform(update, context, too_big)
+        return
     data = bytes(await file.download_as_bytearray())
-    result = await imports.import_registry(survey_of(context).storage, data, _user_id(update))
-    text = escape(t.registry_import_text(result))
-    await perform(update, context, [Send(text[: texts.MESSAGE_LIMIT])])
+    if len(data) > limit:
+        log.info("event=import_too_big user=%s bytes=%d", _user_id(update), len(data))
+        await perform(update, context, too_big)
+        return
+    checked = await asyncio.to_thread(imports.read_registry, data)
+    result = await imports.save_registry(survey_of(context).storage, checked, _user_id(update))
+    lines = escape(t.registry_import_text(result)).split("\n")
+    await perform(update, context, [Send("\n".join(p)) for p in paginate(lines)])
 
 
-@admin_only
-async def data_requests(update: Update, context: Context) -> None:
+async def _requests_page(context: Context, n: int) -> Send:
     survey = survey_of(context)
     pending = await privacy.pending_requests(survey.storage)
     if not pending:
-        await perform(update, context, [Send(pt.ADMIN_NONE)])
-        return
-    lines = [pt.ADMIN_TITLE.format(n=len(pending))]
-    lines += [
+        return Send(pt.ADMIN_NONE)
+    lines = [
         pt.ADMIN_LINE.format(
             id=r.request_id,
             user_id=r.user_id,
@@ -252,11 +310,19 @@ async def data_requests(update: Update, context: Context) -> None:
         )
         for r in pending
     ]
-    buttons = tuple(
+    title = pt.ADMIN_TITLE.format(n=len(pending))
+    text, nav, shown = _paged(title, lines, cb.Page.REQUESTS, n, per_page=ERASE_BUTTONS)
+    erase = tuple(
         (Button(pt.BTN_ADMIN_ERASE.format(id=r.request_id), cb.EraseRequest(r.request_id)),)
-        for r in pending[:ERASE_BUTTONS]
+        for r in (pending[i] for i in shown)
     )
-    await perform(update, context, [Send("\n".join(lines), buttons)])
+    return Send(text, erase + nav)
+
+
+@admin_only
+async def data_requests(update: Update, context: Context) -> None:
+    """/solicitudes: the pending personal-data requests, in pages with their buttons."""
+    await perform(update, context, [await _requests_page(context, 1)])
 
 
 @admin_only

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Update
+from telegram.ext import ApplicationHandlerStop
 
 from bot import texts
 from bot.conversation.actions import Send
 from bot.handlers.context import Context
-from bot.handlers.send import perform, survey_of
+from bot.handlers.send import deliver, perform, survey_of
+
+log = logging.getLogger(__name__)
 
 
 def _who(update: Update) -> tuple[int, int, str | None]:
@@ -73,6 +78,18 @@ async def other(update: Update, context: Context) -> None:
     """Photos, stickers, voice notes, files… where text or a button is expected."""
     user_id, _, _ = _who(update)
     await perform(update, context, await survey_of(context).non_text(user_id))
+
+
+async def detached_press(update: Update, context: Context) -> None:
+    """Runs before every handler: a press without a message (``inline_message_id`` only, from
+    a message sent in inline mode, which this bot never sends) has no chat to answer in, so its
+    spinner is stopped and nothing else happens."""
+    query = update.callback_query
+    if query is None or query.message is not None:
+        return
+    log.info("event=detached_press user=%s", query.from_user.id)
+    await deliver(lambda: query.answer(), "answerCallbackQuery", query.from_user.id)
+    raise ApplicationHandlerStop
 
 
 async def button(update: Update, context: Context) -> None:

@@ -45,13 +45,16 @@ Decisions:
   4,57E+11). The workbook's title is ``title``.
 - **Formula neutralisation** (OWASP "CSV injection"), in both formats and whatever the table: a
   text cell that begins with ``=``, ``+``, ``-``, ``@``, tab or carriage return (or the full-width
-  ``＝＋－＠`` that some Excel locales also take as formulas) gets a leading ``'``. Numbers,
-  negative ones included, are never text and stay numbers. Characters that XML 1.0 cannot hold
-  (control characters other than tab, LF, CR) are removed first, in both formats, so the two
-  files say the same and nothing is hidden in front of a ``=``. In XLSX no text cell can become a
-  formula: text is always written as an inline string (``t="inlineStr"``), never through
-  openpyxl's value guessing (which stores a string starting with ``=`` as a formula and
-  ``#N/A`` as an error).
+  ``＝＋－＠`` that some Excel locales also take as formulas) gets a leading ``'`` in CSV (the
+  only way a CSV can say "text"). In XLSX the cell is text by its type and shows exactly what
+  was written, with no ``'``: text is always written as an inline string (``t="inlineStr"``),
+  never through openpyxl's value guessing (which stores a string starting with ``=`` as a
+  formula and ``#N/A`` as an error), and such a cell also gets the quote-prefix style
+  (``quotePrefix="1"``, what Excel itself sets when one types ``'=1+1``), so editing the cell
+  in Excel keeps it text. Numbers, negative ones included, are never text and stay numbers.
+  Characters that XML 1.0 cannot hold (control characters other than tab, LF, CR) are removed
+  first, in both formats, so the two files say the same and nothing is hidden in front of a
+  ``=``.
 - **Speed**: openpyxl's write-only mode writes ~130,000 cells per second without lxml, and an
   export of 10,000 submissions is ~2.4 million cells (the long table is two thirds of them). So
   openpyxl (write-only) builds the workbook: sheets, styles, frozen panes, widths, filter,
@@ -189,13 +192,20 @@ def _cell(value: Any) -> str | int | float | datetime | None:
     return str(value)
 
 
+def _clean(text: str) -> str:
+    """Text without the characters XML 1.0 cannot hold."""
+    return _ILLEGAL.sub("", text) if _ILLEGAL.search(text) else text
+
+
+def looks_like_formula(text: str) -> bool:
+    return bool(text) and text[0] in _FORMULA_START
+
+
 def neutralise(text: str) -> str:
-    """Text that no spreadsheet runs: XML-illegal characters out, formula starts quoted."""
-    if _ILLEGAL.search(text):
-        text = _ILLEGAL.sub("", text)
-    if text and text[0] in _FORMULA_START:
-        return "'" + text
-    return text
+    """Text that no spreadsheet runs, for CSV: XML-illegal characters out, formula starts
+    quoted."""
+    text = _clean(text)
+    return "'" + text if looks_like_formula(text) else text
 
 
 def _as_mapping(obj: Any) -> Mapping[str, Any]:
@@ -391,6 +401,7 @@ class _Styles:
         self.bold = Font(bold=True)
         self.date_id = self.number(datetime(2000, 1, 1)).style_id
         self.big_id = self.number(BIG_NUMBER).style_id
+        self.quoted_id = self.text("=").style_id
 
     def header(self, value: str) -> Cell:
         cell = self.text(value)
@@ -401,6 +412,8 @@ class _Styles:
         cell = WriteOnlyCell(self.ws)
         cell.value = value
         cell.data_type = "s"  # never a formula (=…) nor an error value (#N/A)
+        if looks_like_formula(value):
+            cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
         return cell
 
     def number(self, value: int | float | datetime) -> Cell:
@@ -410,10 +423,10 @@ class _Styles:
 
 
 def _xlsx_value(value: Any) -> str | int | float | datetime | None:
-    """The cell as the workbook holds it: neutralised text, a number, a local date-time or None."""
+    """The cell as the workbook holds it: clean text, a number, a local date-time or None."""
     kind = type(value)
     if kind is str:
-        return neutralise(value) or None
+        return _clean(value) or None
     if kind is int or value is None:
         return value
     if kind is float:
@@ -432,13 +445,15 @@ def _escape(match: re.Match[str]) -> str:
     return _XML_ESCAPES[match.group()]
 
 
-def _text_xml(value: str) -> str:
-    """What follows ``<c r="A1`` for a text cell (neutralised), or "" when it is empty."""
-    value = neutralise(value)
+def _text_xml(value: str, quoted: str) -> str:
+    """What follows ``<c r="A1`` for a text cell, or "" when it is empty; ``quoted`` is the
+    style attribute of a text that looks like a formula."""
+    value = _clean(value)
     if not value:
         return ""
+    style = quoted if looks_like_formula(value) else ""
     space = ' xml:space="preserve"' if value != value.strip() else ""
-    return f'" t="inlineStr"><is><t{space}>{_XML_SPECIAL.sub(_escape, value)}</t></is></c>'
+    return f'"{style} t="inlineStr"><is><t{space}>{_XML_SPECIAL.sub(_escape, value)}</t></is></c>'
 
 
 def _rows_xml(rows: Sequence[Sequence[Any]], ncols: int, styles: _Styles) -> Iterator[bytes]:
@@ -446,6 +461,7 @@ def _rows_xml(rows: Sequence[Sequence[Any]], ncols: int, styles: _Styles) -> Ite
     letters = [get_column_letter(i) for i in range(1, ncols + 1)]
     date_style = f'" s="{styles.date_id}"><v>'
     big_style = f'" s="{styles.big_id}"><v>'
+    quoted = f' s="{styles.quoted_id}"'
     texts_seen: dict[str, str] = {}  # ids repeat a lot (cluster, campaign, question, choice ids)
     parts: list[str] = []
     append = parts.append
@@ -456,7 +472,7 @@ def _rows_xml(rows: Sequence[Sequence[Any]], ncols: int, styles: _Styles) -> Ite
             if kind is str:
                 tail = texts_seen.get(value)
                 if tail is None:
-                    tail = _text_xml(value)
+                    tail = _text_xml(value, quoted)
                     if len(texts_seen) < _TEXT_CACHE:
                         texts_seen[value] = tail
                 if tail:
@@ -466,7 +482,7 @@ def _rows_xml(rows: Sequence[Sequence[Any]], ncols: int, styles: _Styles) -> Ite
                 continue
             value = _xlsx_value(value)
             if isinstance(value, str):
-                tail = _text_xml(value)
+                tail = _text_xml(value, quoted)
                 if tail:
                     append(f'<c r="{letter}{r}{tail}')
             elif isinstance(value, datetime):
@@ -512,7 +528,7 @@ def _workbook(tables: Tables, title: str, *, with_rows: bool) -> tuple[bytes, _S
         if header:
             ws.freeze_panes = "B2"
             ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(rows) + 1}"
-        ws.append([styles.header(neutralise(h)) for h in header])
+        ws.append([styles.header(_clean(h)) for h in header])
         if with_rows:
             for row in rows:
                 ws.append(_openpyxl_row(row, styles))

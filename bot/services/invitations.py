@@ -17,6 +17,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.reports.export import neutralise
 from bot.services import campaigns
 from bot.services.errors import ServiceError
 from bot.storage import Cluster, Storage, utcnow
@@ -26,7 +27,12 @@ CSV_HEADER = ("cluster_id", "nombre", "departamento", "enlace", "codigo")
 
 
 def new_token() -> str:
-    return secrets.token_urlsafe(12)
+    """A code of Telegram's deep-link alphabet that does not start with ``-``: one in 64 did,
+    and a spreadsheet reads such a code as a formula (``#NAME?`` in the mail merge)."""
+    while True:
+        token = secrets.token_urlsafe(12)
+        if not token.startswith("-"):
+            return token
 
 
 def deep_link(bot_username: str, token: str) -> str:
@@ -69,7 +75,9 @@ class InvitationSheet:
 async def invitations_csv(
     storage: Storage, campaign_id: str | None, bot_username: str, actor: str | int
 ) -> InvitationSheet:
-    """Links for every active cluster without a manager, as a CSV for mail merges."""
+    """Links for every active cluster without a manager, as a CSV for mail merges; formula-safe
+    like the export (``neutralise``): a name starting with ``=``, ``+``, ``-``, ``@`` (or
+    their full-width forms) gets a leading ``'``."""
     campaign = await campaigns.resolve(storage, campaign_id)
     out = io.StringIO()
     writer = csv.writer(out)
@@ -79,14 +87,13 @@ async def invitations_csv(
         if state.status != "no_manager" or state.estado != "activa":
             continue
         invitation = await invite(storage, state.cluster_id, actor)
-        writer.writerow(
-            [
-                state.cluster_id,
-                state.nombre,
-                state.departamento,
-                invitation.link(bot_username),
-                invitation.token,
-            ]
+        row = (
+            state.cluster_id,
+            state.nombre,
+            state.departamento,
+            invitation.link(bot_username),
+            invitation.token,
         )
+        writer.writerow([neutralise(cell) for cell in row])
         n += 1
     return InvitationSheet(n, ("\ufeff" + out.getvalue()).encode("utf-8"))

@@ -45,6 +45,10 @@ GROUP_LINE = (
     " · {no_manager} sin gestor · {unreachable} sin contacto · {opted_out} sin recordatorios"
 )
 PENDING_TITLE = "<b>Aún no han enviado ({n}):</b>"
+CONTINUED = "{title} <i>(continuación)</i>"
+PAGE_FOOTER = "<i>Página {n} de {total}</i>"
+BTN_PREVIOUS = "◀️ Anterior"
+BTN_NEXT = "Siguiente ▶️"
 PENDING_LINE = "• {name} ({department}) — {status}"
 STATUS_LABELS = {
     "no_manager": "sin gestor",
@@ -111,35 +115,41 @@ def error(exc: ServiceError, *, cli: bool = False) -> str:
     return (CLI_ERRORS if cli else ERRORS)[exc.code].format(**exc.params)
 
 
-def participation_text(report: Participation) -> str:
-    """The counts, then by department and by sector (HTML)."""
-    lines = [
+def participation_blocks(report: Participation) -> list[str]:
+    """The counts, then by department and by sector (HTML), as blocks a page never splits."""
+    blocks = [
         PARTICIPATION_TITLE.format(campaign=report.campaign.campaign_id),
         # format_map, not format(**…): a Counter gives 0 for a state nobody is in.
         PARTICIPATION_COUNTS.format_map(report.counts()),
     ]
     for field, title in (("departamento", BY_DEPARTMENT), ("sector", BY_SECTOR)):
-        lines += ["", title]
-        lines += [
-            GROUP_LINE.format_map(ChainMap({"name": name}, group))
+        groups = [
+            GROUP_LINE.format_map(ChainMap({"name": escape(name)}, group))
             for name, group in report.by(field).items()
         ]
-    return "\n".join(lines)
+        # The title goes with the first line, so a page never ends on a title.
+        blocks += [f"\n{title}" + "".join(f"\n{g}" for g in groups[:1]), *groups[1:]]
+    return blocks
 
 
-def pending_text(report: Participation, limit: int = 60) -> str:
-    """Who has not submitted yet, the first ``limit`` of them (HTML)."""
+def participation_text(report: Participation) -> str:
+    """The counts, then by department and by sector (HTML)."""
+    return "\n".join(participation_blocks(report))
+
+
+def pending_blocks(report: Participation) -> list[str]:
+    """Everyone who has not submitted yet, one line each, under a title (HTML)."""
     pending = report.pending
-    lines = [PENDING_TITLE.format(n=len(pending))]
-    lines += [
+    lines = [
         PENDING_LINE.format(
             name=escape(s.nombre),
             department=escape(s.departamento),
             status=STATUS_LABELS.get(s.status, s.status),
         )
-        for s in pending[:limit]
+        for s in pending
     ]
-    return "\n".join(lines)
+    title = "\n" + PENDING_TITLE.format(n=len(pending))
+    return [title + "".join(f"\n{line}" for line in lines[:1]), *lines[1:]]
 
 
 def registry_import_text(result: RegistryImport) -> str:
