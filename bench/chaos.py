@@ -56,6 +56,9 @@ ANY_TIME = {
     "SSME_REMINDERS__WINDOW_END": "23:59",
 }
 QUIET = 3.0  # seconds without the expected reply before a manager writes /continuar
+# A bot (re)started less than this ago may still be starting: a manager waits for it rather
+# than count a tap without a reply (a person waits a few seconds too).
+RESTART_GRACE = 10.0
 
 
 @dataclass
@@ -76,6 +79,7 @@ class ChaosReport:
     reminders_sent: int = 0
     integrity: str = ""
     resyncs: int = 0
+    last_start: float = 0.0  # time.monotonic() of the bot's latest (re)start
     taps_unanswered: int = 0
     results_undelivered: int = 0
     duplicate_photos: int = 0
@@ -250,6 +254,8 @@ class Manager:
         """
         while True:
             event = await self._next(lambda e: _is_question(e) or _is_review(e))
+            if event is None and time.monotonic() - self.report.last_start < RESTART_GRACE:
+                continue  # the bot is (re)starting: its start handles what it missed
             if event is not None:
                 while later := await self._next(lambda e: _is_question(e) or _is_review(e), 0.4):
                     event = later
@@ -269,6 +275,8 @@ class Manager:
             if consent is not None:
                 self.server.press_button(self.user_id, consent.message_id, "consent:ok")
                 break
+            if time.monotonic() - self.report.last_start < RESTART_GRACE:
+                continue
             self.report.resyncs += 1
             self.report.taps_unanswered += 1
             self.server.send_text(self.user_id, f"/start {self.token}", first_name="Gestor")
@@ -370,11 +378,13 @@ async def _chaos(
             report.faults[kind] += 1
         if bot.ensure_running():
             report.exits += 1
+            report.last_start = time.monotonic()
         if report.kills < kills and time.monotonic() >= next_kill:
             await asyncio.to_thread(bot.kill)
             report.kills += 1
             await asyncio.sleep(rng.uniform(0.0, 0.5))
             bot.start()
+            report.last_start = time.monotonic()
             next_kill = time.monotonic() + rng.uniform(*interval)
     server.clear_faults()
 
@@ -423,6 +433,7 @@ def run_chaos(
         with BotApiServer() as server:
             bot = BotProcess(server, db_path)
             bot.start()
+            report.last_start = time.monotonic()
             try:
                 people = asyncio.run(
                     _drive(server, bot, users, report, kills, seed_, interval, timeout)

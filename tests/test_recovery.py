@@ -8,10 +8,10 @@ import signal
 import sqlite3
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
+from bench.chaos import alive, children
 from bot.conversation import callbacks as cb
 from bot.local import DEMO_CLUSTER, seed
 from bot.storage import Storage
@@ -23,43 +23,20 @@ from tests.test_run_process import TOKEN, start_bot
 pytestmark = pytest.mark.e2e
 
 
-def _children(pid: int) -> set[int]:
-    """Live (not zombie) processes whose parent is ``pid``, read from /proc."""
-    found = set()
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            fields = dict(
-                line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line
-            )
-        except OSError:
-            continue
-        if fields.get("PPid", "").strip() == str(pid) and not fields["State"].startswith("Z"):
-            found.add(int(fields["Pid"]))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return False
-    return "\nState:\tZ" not in state
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_chart_workers_exit_when_the_bot_is_killed(tmp_path):
     with BotApiServer(token=TOKEN) as server:
         proc = start_bot(server, tmp_path, SSME_CHART_WORKERS="2", SSME_LOG_LEVEL="INFO")
         try:
             server.wait_for_call("setMyCommands", timeout=60)  # after the pool has started
-            workers = _children(proc.pid)
+            workers = children(proc.pid)
             assert len(workers) >= 2, workers
             proc.send_signal(signal.SIGKILL)
             proc.wait(10)
             deadline = time.monotonic() + 5
-            while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            while any(alive(w) for w in workers) and time.monotonic() < deadline:
                 time.sleep(0.1)
-            orphans = {w for w in workers if _alive(w)}
+            orphans = {w for w in workers if alive(w)}
         finally:
             if proc.poll() is None:
                 proc.kill()

@@ -16,7 +16,7 @@ import asyncio
 import functools
 import json
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
@@ -165,19 +165,10 @@ class PollingRequest(AiohttpRequest):
         # them: the next getUpdates confirms them to Telegram, which never sends them again.
         self.keep: Callable[[Sequence[tuple[int, str]]], Awaitable[None]] | None = None
 
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+    async def do_request(  # PTB passes the rest by keyword
+        self, url: str, method: str, *args: Any, **kwargs: Any
     ) -> tuple[int, bytes]:
-        status, body = await super().do_request(
-            url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
-        )
+        status, body = await super().do_request(url, method, *args, **kwargs)
         if self.keep is not None and status == 200 and url.endswith("/getUpdates"):
             try:
                 updates = json.loads(body).get("result") or []
