@@ -8,7 +8,11 @@ question it shows. Idle registered managers make reminders fall due during the c
 
 An answer is *acknowledged* when the bot shows a later question (or the review) after it. At the
 end: every acknowledged answer is in the database, no response was submitted twice, every
-manager finished, ``PRAGMA integrity_check`` is ok, and no reminder reached anyone twice.
+manager finished, ``PRAGMA integrity_check`` is ok, and no reminder reached anyone twice. And
+what the kills leave behind (issue 17): taps without a reply (an answer or press after which the
+manager had to write /continuar), results never delivered (the radar photo had to be asked for
+with /resultado), duplicate photos (more than one per submission and /resultado), and chart
+worker processes that outlived a killed bot (orphans).
 
 Used by ``bench/bench_chaos.py`` (long form) and ``tests/test_chaos.py`` (short form).
 """
@@ -52,6 +56,9 @@ ANY_TIME = {
     "SSME_REMINDERS__WINDOW_END": "23:59",
 }
 QUIET = 3.0  # seconds without the expected reply before a manager writes /continuar
+# A bot (re)started less than this ago may still be starting: a manager waits for it rather
+# than count a tap without a reply (a person waits a few seconds too).
+RESTART_GRACE = 10.0
 
 
 @dataclass
@@ -72,6 +79,11 @@ class ChaosReport:
     reminders_sent: int = 0
     integrity: str = ""
     resyncs: int = 0
+    last_start: float = 0.0  # time.monotonic() of the bot's latest (re)start
+    taps_unanswered: int = 0
+    results_undelivered: int = 0
+    duplicate_photos: int = 0
+    orphans: list[int] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -92,6 +104,10 @@ class ChaosReport:
                 or self.double_submitted
                 or self.unfinished
                 or self.reminders_twice
+                or self.taps_unanswered
+                or self.results_undelivered
+                or self.duplicate_photos
+                or self.orphans
             )
             and self.integrity == "ok"
         )
@@ -110,7 +126,11 @@ class ChaosReport:
             f"managers not finished      {len(self.unfinished)}",
             f"reminders sent / twice     {self.reminders_sent} / {len(self.reminders_twice)}",
             f"integrity_check            {self.integrity}",
-            f"resyncs (/continuar)       {self.resyncs}",
+            f"resyncs (/continuar…)      {self.resyncs}",
+            f"taps without a reply       {self.taps_unanswered}",
+            f"results never delivered    {self.results_undelivered}",
+            f"duplicate photos           {self.duplicate_photos}",
+            f"orphaned processes         {len(self.orphans)}",
             f"wall time                  {self.seconds:.1f} s",
         ]
 
@@ -132,11 +152,36 @@ def _is_review(e: BotEvent) -> bool:
     return e.kind == "send" and "Resumen de sus respuestas" in (e.text or "")
 
 
+def children(pid: int) -> set[int]:
+    """Live (not zombie) processes whose parent is ``pid`` (Linux: /proc; elsewhere: none)."""
+    found = set()
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(
+                line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line
+            )
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(pid) and not fields["State"].startswith("Z"):
+            found.add(int(fields["Pid"]))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return "\nState:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+
+
 class BotProcess:
-    def __init__(self, server: BotApiServer, db_path: Path) -> None:
+    def __init__(self, server: BotApiServer, db_path: Path, chart_workers: int = 1) -> None:
         self.server = server
         self.db_path = db_path
+        self.chart_workers = chart_workers
         self.proc: subprocess.Popen[bytes] | None = None
+        # The children (chart workers) of every bot killed: none must outlive it.
+        self.killed_children: set[int] = set()
         self.log = open(db_path.parent / "bot.log", "ab")  # noqa: SIM115 - closed in stop()
 
     def start(self) -> None:
@@ -146,7 +191,7 @@ class BotProcess:
             "SSME_TELEGRAM_TOKEN": self.server.token,
             "SSME_TELEGRAM_API_URL": self.server.base_url,
             "SSME_DB_PATH": str(self.db_path),
-            "SSME_CHART_WORKERS": "0",
+            "SSME_CHART_WORKERS": str(self.chart_workers),
         }
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "run"],
@@ -165,6 +210,7 @@ class BotProcess:
 
     def kill(self) -> None:
         assert self.proc is not None
+        self.killed_children |= children(self.proc.pid)
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(10)
 
@@ -187,6 +233,7 @@ class Manager:
         self.report = report
         self.cursor = server.cursor()
         self.acked: dict[str, Any] = {}
+        self.photos_asked = 0  # /resultado sent: each may bring one photo more
 
     async def _next(self, predicate, wait: float = QUIET) -> BotEvent | None:  # type: ignore[no-untyped-def]
         try:
@@ -198,7 +245,7 @@ class Manager:
         self.cursor = event.seq
         return event
 
-    async def _screen(self) -> BotEvent:
+    async def _screen(self, after_tap: bool = True) -> BotEvent:
         """The current question or review, asking /continuar until the bot shows one.
 
         Like a person, the manager reads the bottom of the chat: after a restart the bot may
@@ -207,11 +254,16 @@ class Manager:
         """
         while True:
             event = await self._next(lambda e: _is_question(e) or _is_review(e))
+            if event is None and time.monotonic() - self.report.last_start < RESTART_GRACE:
+                continue  # the bot is (re)starting: its start handles what it missed
             if event is not None:
                 while later := await self._next(lambda e: _is_question(e) or _is_review(e), 0.4):
                     event = later
                 return event
             self.report.resyncs += 1
+            if after_tap:  # the answer or press that was meant to bring it got no reply
+                self.report.taps_unanswered += 1
+                after_tap = False
             self.server.send_text(self.user_id, "/continuar", first_name="Gestor")
 
     async def run(self) -> None:
@@ -223,7 +275,10 @@ class Manager:
             if consent is not None:
                 self.server.press_button(self.user_id, consent.message_id, "consent:ok")
                 break
+            if time.monotonic() - self.report.last_start < RESTART_GRACE:
+                continue
             self.report.resyncs += 1
+            self.report.taps_unanswered += 1
             self.server.send_text(self.user_id, f"/start {self.token}", first_name="Gestor")
         screen = await self._screen()
         while not _is_review(screen):
@@ -266,10 +321,14 @@ class Manager:
 
     async def _submit(self, review: BotEvent) -> None:
         self.server.press_button(self.user_id, review.message_id, "r:send")
-        while await self._next(lambda e: e.method == "sendPhoto", wait=QUIET * 2) is None:
+        # Long enough for a restart, whose start-up delivers the results owed (the outbox).
+        while await self._next(lambda e: e.method == "sendPhoto", wait=QUIET * 4) is None:
             # Killed mid-submit, or the photo was lost to a fault: /resultado resends it, and a
             # second "Enviar" on a submitted response is refused, never a second submission.
             self.report.resyncs += 1
+            if not self.photos_asked:
+                self.report.results_undelivered += 1
+            self.photos_asked += 1
             self.server.send_text(self.user_id, "/resultado", first_name="Gestor")
 
 
@@ -319,11 +378,13 @@ async def _chaos(
             report.faults[kind] += 1
         if bot.ensure_running():
             report.exits += 1
+            report.last_start = time.monotonic()
         if report.kills < kills and time.monotonic() >= next_kill:
             await asyncio.to_thread(bot.kill)
             report.kills += 1
             await asyncio.sleep(rng.uniform(0.0, 0.5))
             bot.start()
+            report.last_start = time.monotonic()
             next_kill = time.monotonic() + rng.uniform(*interval)
     server.clear_faults()
 
@@ -372,6 +433,7 @@ def run_chaos(
         with BotApiServer() as server:
             bot = BotProcess(server, db_path)
             bot.start()
+            report.last_start = time.monotonic()
             try:
                 people = asyncio.run(
                     _drive(server, bot, users, report, kills, seed_, interval, timeout)
@@ -384,6 +446,12 @@ def run_chaos(
                 for m in server.sent()
                 if m.chat_id >= 900_000 and "Empezar" in str(m.reply_markup)
             )
+            photos = Counter(m.chat_id for m in server.sent() if m.method == "sendPhoto")
+        report.duplicate_photos = sum(
+            max(0, photos[p.user_id] - 1 - p.photos_asked) for p in people
+        )
+        time.sleep(1.0)  # a worker notices its bot is gone within half a second
+        report.orphans = sorted(p for p in bot.killed_children if alive(p))
         report.reminders_sent = sum(reminder_chats.values())
         report.reminders_twice = sorted(c for c, n in reminder_chats.items() if n > 1)
         _verify(db_path, people, report)

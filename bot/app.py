@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import timedelta
 
@@ -21,9 +22,9 @@ from bot.conversation.survey import Survey
 from bot.handlers import admin, errors, manager
 from bot.handlers.context import CONTEXT_TYPES, SsmeApplication
 from bot.handlers.http import AiohttpRequest, PollingRequest
-from bot.handlers.jobs import schedule_reminders
+from bot.handlers.jobs import schedule_owed_results, schedule_reminders
 from bot.handlers.processor import PerUserUpdateProcessor
-from bot.handlers.send import deliver, drop_duplicates, rate_limiter
+from bot.handlers.send import deliver, drop_duplicates, mark_handled, rate_limiter
 from bot.handlers.webhook import guard_webhook
 from bot.questionnaire.loader import load_questionnaire
 from bot.storage import Storage, utcnow
@@ -65,6 +66,7 @@ def build_application(settings: Settings) -> SsmeApplication:
         .build()
     )
     app.bot_data.settings = settings
+    app.bot_data.polling = polling
     if settings.webhook_url:
         guard_webhook()  # before run_webhook builds its server
     processor = app.update_processor
@@ -109,6 +111,7 @@ def build_application(settings: Settings) -> SsmeApplication:
     app.add_handler(
         MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, manager.other)
     )
+    app.add_handler(TypeHandler(Update, mark_handled), group=1)
     app.add_error_handler(errors.on_error)
     return app
 
@@ -133,6 +136,7 @@ async def _post_init(app: SsmeApplication) -> None:
         clock=app.bot_data.now,
     )
     await storage.forget_updates_before(utcnow() - SEEN_UPDATES_KEPT)
+    await _replay_inbox(app, storage)
     # The menu is a convenience: a Telegram error here must not stop the bot from starting.
     commands = [BotCommand(k, v) for k, v in texts.COMMANDS.items()]
     await deliver(lambda: app.bot.set_my_commands(commands), "setMyCommands", 0)
@@ -148,7 +152,22 @@ async def _post_init(app: SsmeApplication) -> None:
         )
     # Reminders due while the bot was down go out at the first run, once.
     schedule_reminders(app, STARTUP_DELAY)
+    schedule_owed_results(app)  # results a kill kept from their managers (the outbox)
     log.info("event=started db=%s", settings.db_path)
+
+
+async def _replay_inbox(app: SsmeApplication, storage: Storage) -> None:
+    """Updates fetched but never replied to (the bot died meanwhile) are handled first; from
+    now on every update is kept as fetched."""
+    unreplied = await storage.unreplied_updates()
+    for body in unreplied:
+        update = Update.de_json(json.loads(body), app.bot)
+        if update is not None:
+            await app.update_queue.put(update)
+    if unreplied:
+        log.info("event=inbox_replayed updates=%d", len(unreplied))
+    if app.bot_data.polling is not None:
+        app.bot_data.polling.keep = storage.keep_updates
 
 
 async def _post_shutdown(app: SsmeApplication) -> None:

@@ -104,8 +104,35 @@ def _warm_up() -> None:
     render_bars("x", ["a", "b"], [("s", [1.0, 2.0])])
 
 
-def _init_worker(ready: multiprocessing.queues.Queue[int] | None, warm: bool, nice: int) -> None:
+PARENT_POLL = 0.5  # seconds between a worker's looks at whether the bot is still its parent
+
+
+def _exit_with_parent(parent: int, every: float = PARENT_POLL) -> None:
+    """End this worker as soon as the process that started it is gone.
+
+    A SIGKILLed bot runs no clean-up, so without this its workers would live on (orphans) and
+    pile up with every restart. The worker's parent is the bot itself (spawn starts workers as
+    its direct children); once the bot dies the worker is re-parented, so ``getppid()`` changes.
+    Polled from a daemon thread, which works on every POSIX system. Not Linux's
+    ``PR_SET_PDEATHSIG``: it is Linux-only, and it fires when the *thread* that started the
+    worker ends, not the process — the pool may start a worker from any thread (a ``to_thread``
+    helper, the executor's manager), so it would kill healthy workers.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(0)  # no clean-up to do: a worker holds nothing but its current drawing
+
+    threading.Thread(target=watch, name="chart-worker-parent-watch", daemon=True).start()
+
+
+def _init_worker(
+    ready: multiprocessing.queues.Queue[int] | None, warm: bool, nice: int, parent: int = 0
+) -> None:
     """Pool initializer: runs once in each worker before it takes any job."""
+    if parent:
+        _exit_with_parent(parent)
     # Rendering is background work: when workers occupy every core, a lower priority lets the
     # kernel run the bot's event loop as soon as it wakes instead of after a worker's timeslice.
     if nice and hasattr(os, "nice"):
@@ -229,7 +256,7 @@ class ChartRenderer(_RendererLifecycle):
                 max_workers=self.workers,
                 mp_context=self._ctx,
                 initializer=_init_worker,
-                initargs=(q, self.warm, self.nice),
+                initargs=(q, self.warm, self.nice, os.getpid()),
             )
             # With spawn/forkserver the executor starts a worker per submit while none is idle,
             # so `workers` probes submitted back to back start every worker now, not lazily.

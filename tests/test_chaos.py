@@ -18,6 +18,11 @@ def test_no_acknowledged_answer_is_lost_through_kills_and_faults():
     assert report.double_submitted == [] and report.unfinished == []
     assert report.reminders_twice == [] and report.reminders_sent == 6
     assert report.integrity == "ok"
+    # What the kills leave behind (issue 17): nothing.
+    assert report.taps_unanswered == 0, "a tap got no reply until /continuar"
+    assert report.results_undelivered == 0, "a radar photo had to be asked for"
+    assert report.duplicate_photos == 0
+    assert report.orphans == [], "chart workers outlived a killed bot"
     assert sum(report.faults.values()) > 10
     # The only way a stored answer can differ from the simulated manager's intent: a tick of a
     # multi-choice question swallowed by a kill, which the keyboard never showed as ticked, and

@@ -30,6 +30,10 @@ Keyboard = tuple[tuple[Button, ...], ...]
 class Send:
     text: str
     buttons: Keyboard = ()
+    # (response id, question id) when this message asks a question: once it is delivered the
+    # Telegram layer records its message id (``Storage.record_shown``), which typed answers
+    # are checked against.
+    shows: tuple[int, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,9 @@ class Photo:
 
     draw: Callable[[], Awaitable[bytes]]
     caption: str
+    # The response whose result this is: once delivered, the Telegram layer clears it from the
+    # outbox (``Storage.result_delivered``).
+    result_of: int | None = None
 
 
 Action = Send | Edit | Toast | Photo

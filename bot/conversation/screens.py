@@ -89,7 +89,11 @@ def question_text(st: State, question: Question) -> str:
 
 
 def question(st: State, question: Question) -> Send:
-    return Send(question_text(st, question), keyboard(st, question))
+    return Send(
+        question_text(st, question),
+        keyboard(st, question),
+        shows=(st.response.response_id, question.id),
+    )
 
 
 def keyboard(st: State, question: Question, selected: Sequence[str] | None = None) -> Keyboard:
@@ -141,6 +145,14 @@ def ambiguity(question: Question, text: str, amb: Ambiguous) -> Send:
     buttons = tuple((Button(s, cb.Confirm(question.id, str(i))),) for i, s in enumerate(shown))
     options = texts.OR.join(f"<b>{s}</b>" for s in shown)
     return Send(texts.AMBIGUOUS.format(text=escape(text), options=options), buttons)
+
+
+def which_question(st: State, asked: Question, text: str) -> list[Action]:
+    """A typed answer sent before ``asked`` was on screen: ask, then show the question."""
+    short = text if len(text) <= 20 else text[:19] + "…"
+    label = texts.BTN_TYPED_IS_FOR_THIS.format(text=short)
+    button = Button(label, cb.Confirm(asked.id, "typed"))
+    return [Send(texts.WHICH_QUESTION.format(text=escape(text)), ((button,),)), question(st, asked)]
 
 
 def rejected(st: State, question: Question, outcome: Rejected) -> Send:
@@ -242,6 +254,7 @@ def result(
             # Telegram re-encodes every photo as JPEG: a PNG would only cost ~13 ms more.
             partial(renderer.render_radar, spec, image_format="jpeg"),
             results.caption(result, st.cluster_name, st.campaign.campaign_id),
+            st.response.response_id,
         ),
         Send(results.advice(result), rows),
     ]

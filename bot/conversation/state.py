@@ -38,6 +38,17 @@ class State:
                 return question
         return self.engine.next_question(self.answers)
 
+    def on_screen(self, question: Question, message_id: int | None) -> bool:
+        """Whether a typed message (Telegram's ``message_id``) was sent with ``question`` on the
+        manager's screen: after the message that asked it (ids in a chat only grow).
+
+        Unknown (no message id, or nothing recorded yet): taken as on screen.
+        """
+        shown = self.response.shown_message
+        if message_id is None or shown is None:
+            return True
+        return self.response.shown_question == question.id and message_id > shown
+
     def selection(self, question: Question) -> list[str]:
         """The options ticked so far: the unsaved selection, else the saved answer."""
         pending = self.response.pending or {}

@@ -127,7 +127,9 @@ class Survey:
             *await self.resume(user_id, greeting=True),
         ]
 
-    async def text(self, user_id: int, chat_id: int, name: str | None, text: str) -> list[Action]:
+    async def text(
+        self, user_id: int, chat_id: int, name: str | None, text: str, message_id: int | None = None
+    ) -> list[Action]:
         state_or_actions = await self._state(user_id)
         if isinstance(state_or_actions, list):
             if state_or_actions == [] and looks_like_code(text):
@@ -144,6 +146,13 @@ class Survey:
                 Send(texts.TOO_LONG.format(max=format_number(MAX_TEXT))),
                 screens.question(st, question),
             ]
+        if not st.on_screen(question, message_id):  # typed before it was on screen: ask
+            pending = {"question": question.id, "typed": text}
+            await self.storage.set_pending(st.response.response_id, pending)
+            return screens.which_question(st, question, text)
+        return await self._typed(st, question, text)
+
+    async def _typed(self, st: State, question: Question, text: str) -> list[Action]:
         try:
             value = st.engine.read(question, text)
         except AnswerError as exc:
@@ -461,6 +470,8 @@ class Survey:
         pending = st.response.pending or {}
         if pending.get("question") != question.id:
             return [Toast(texts.STALE_BUTTON)]
+        if arg == "typed" and "typed" in pending:
+            return await self._typed(st, question, pending["typed"])
         if arg == "ok" and "rule" in pending:
             return await self._accept(
                 st, question, pending["value"], confirmed=[pending["rule"]], transcript=False
@@ -533,14 +544,10 @@ class Survey:
             answers=answers,
             actor=st.manager.user_id,
             cluster_id=st.manager.cluster_id,
+            owed_to=st.manager.user_id,
         )
-        log.info(
-            "event=submitted user=%s cluster=%s ims=%s level=%s",
-            st.manager.user_id,
-            st.manager.cluster_id,
-            result.ims,
-            result.level,
-        )
+        facts = (st.manager.user_id, st.manager.cluster_id, result.ims, result.level)
+        log.info("event=submitted user=%s cluster=%s ims=%s level=%s", *facts)
         return [Edit(None, ()), *await self._result_actions(st, result)]
 
     async def _result_actions(self, st: State, result: ScoreResult) -> list[Action]:

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.conversation.survey import Survey
+from bot.handlers.http import PollingRequest
 from bot.storage import Storage, utcnow
 from charts import Renderer
 from config import Settings
@@ -36,6 +37,8 @@ class BotData:
         self.clock: Clock = utcnow
         # Held by a reminder run (the scheduled one or an admin's button): never two at once.
         self.reminder_lock = asyncio.Lock()
+        # The getUpdates request (polling only): post_init connects it to the inbox.
+        self.polling: PollingRequest | None = None
 
     @property
     def settings(self) -> Settings:

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
@@ -156,7 +157,26 @@ class PollingRequest(AiohttpRequest):
     once, so a lone manager's answer is never delayed.
     """
 
-    __slots__ = ()
+    __slots__ = ("keep",)
 
     def __init__(self, *, pause: float = 0.01, busy: Callable[[], bool] | None = None) -> None:
         super().__init__(1, pause=pause, busy=busy)
+        # Where fetched updates are kept (the inbox, ``Storage.keep_updates``) before PTB sees
+        # them: the next getUpdates confirms them to Telegram, which never sends them again.
+        self.keep: Callable[[Sequence[tuple[int, str]]], Awaitable[None]] | None = None
+
+    async def do_request(  # PTB passes the rest by keyword
+        self, url: str, method: str, *args: Any, **kwargs: Any
+    ) -> tuple[int, bytes]:
+        status, body = await super().do_request(url, method, *args, **kwargs)
+        if self.keep is not None and status == 200 and url.endswith("/getUpdates"):
+            try:
+                updates = json.loads(body).get("result") or []
+            except (ValueError, AttributeError):
+                return status, body  # PTB reports what is wrong with it
+            if updates:
+                # Stored before PTB sees them; if this fails, PTB asks for them again.
+                await self.keep(
+                    [(u["update_id"], json.dumps(u, ensure_ascii=False)) for u in updates]
+                )
+        return status, body

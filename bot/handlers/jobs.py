@@ -10,7 +10,7 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.handlers.context import Context
-from bot.handlers.send import BotChannel
+from bot.handlers.send import BotChannel, deliver_owed_results
 from bot.services.reminders import advance_campaigns, send_due, sleep_for
 
 log = logging.getLogger(__name__)
@@ -56,3 +56,17 @@ def schedule_reminders(app: Application[Any, Any, Any, Any, Any, Any], delay: ti
     for job in queue.get_jobs_by_name(JOB_NAME):
         job.schedule_removal()
     queue.run_once(reminder_tick, when=delay, name=JOB_NAME)
+
+
+async def owed_results(context: Context) -> None:
+    """Results submitted but never delivered (the bot died in between) go out at start-up."""
+    try:
+        await deliver_owed_results(context.bot, context.bot_data.survey)
+    except Exception:
+        log.exception("event=owed_results_error")
+
+
+def schedule_owed_results(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    queue = app.job_queue
+    assert queue is not None
+    queue.run_once(owed_results, when=0, name="owed_results")

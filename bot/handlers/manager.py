@@ -70,7 +70,9 @@ async def text(update: Update, context: Context) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None
     await perform(
-        update, context, await survey_of(context).text(user_id, chat_id, name, message.text)
+        update,
+        context,
+        await survey_of(context).text(user_id, chat_id, name, message.text, message.message_id),
     )
 
 

@@ -26,6 +26,7 @@ from bot.conversation.actions import Action, Button, Edit, Photo, Send, Toast
 from bot.conversation.survey import Survey
 from bot.delivery import Kind, Outcome
 from bot.handlers.context import Context
+from bot.storage import Storage
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -36,14 +37,30 @@ def survey_of(context: Context) -> Survey:
 
 
 async def drop_duplicates(update: Update, context: Context) -> None:
-    """Runs before every handler: a re-delivered update is ignored.
+    """Runs before every handler: a re-delivered update already handled is ignored.
 
-    The id is committed before the update is handled, so after a crash mid-update the worst
-    case is an answer that was never acknowledged, not an answer applied to the next question.
+    Its id is marked seen in the same transaction as its effect (``bot/storage/updates.py``), so
+    an update killed before its effect committed is handled again. One whose effect committed
+    but whose reply may not have gone out shows the manager where they stand instead.
     """
-    if not await context.bot_data.storage.first_time(update.update_id):
+    storage = context.bot_data.storage
+    seen, replied = await storage.seen(update.update_id)
+    if seen and replied:
         log.info("event=duplicate_update update=%s", update.update_id)
         raise ApplicationHandlerStop
+    storage.handling(update.update_id)
+    if seen:
+        log.info("event=unreplied_update update=%s", update.update_id)
+        user = update.effective_user
+        if user is not None and await storage.manager_for_user(user.id) is not None:
+            await perform(update, context, await survey_of(context).resume(user.id))
+        await storage.mark_replied(update.update_id)
+        raise ApplicationHandlerStop
+
+
+async def mark_handled(update: Update, context: Context) -> None:
+    """Runs after every handler: the update is replied to (and seen, if it stored nothing)."""
+    await context.bot_data.storage.mark_replied(update.update_id)
 
 
 def markup(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
@@ -114,6 +131,25 @@ async def deliver(call: Callable[[], Awaitable[T]], what: str, chat_id: int) -> 
     return result
 
 
+async def deliver_owed_results(bot: Bot, survey: Survey) -> int:
+    """At start-up: every result submitted but not delivered (the bot died in between) is sent
+    now, from the outbox. Returns how many were sent."""
+    sent = 0
+    for response_id, user_id in await survey.storage.owed_results():
+        actions = await survey.latest_result(user_id)
+        if not any(isinstance(a, Photo) and a.result_of == response_id for a in actions):
+            await survey.storage.result_delivered(response_id)  # nothing to show any more
+            continue
+        manager = await survey.storage.manager_for_user(user_id)
+        if manager is None:
+            await survey.storage.result_delivered(response_id)
+            continue
+        log.info("event=owed_result user=%s response=%s", user_id, response_id)
+        await _carry_out(bot, manager.chat_id, None, actions, survey.storage)
+        sent += 1
+    return sent
+
+
 class BotChannel:
     """The reminders' channel (``bot.services.reminders.Channel``) on a PTB bot: one try of one
     message; the sender applies the policy itself, around its claim."""
@@ -157,14 +193,18 @@ async def perform(update: Update, context: Context, actions: Sequence[Action]) -
             deliver(lambda: query.answer(toast), "answerCallbackQuery", chat_id)
         )
     try:
-        await _carry_out(bot, chat_id, query, actions)
+        await _carry_out(bot, chat_id, query, actions, context.bot_data.storage)
     finally:
         if answering is not None:
             await answering
 
 
 async def _carry_out(
-    bot: Bot, chat_id: int, query: CallbackQuery | None, actions: Sequence[Action]
+    bot: Bot,
+    chat_id: int,
+    query: CallbackQuery | None,
+    actions: Sequence[Action],
+    storage: Storage | None = None,
 ) -> None:
     # Charts start drawing (in a worker process) at once, with "sending a photo…" shown, while
     # the actions before them go out.
@@ -183,7 +223,7 @@ async def _carry_out(
     images = iter(drawing)
     try:
         for action in actions:
-            await _carry_out_one(bot, chat_id, query, action, images)
+            await _carry_out_one(bot, chat_id, query, action, images, storage)
     finally:
         for task in drawing:  # left over only when an earlier action failed
             if not task.done():
@@ -200,16 +240,20 @@ async def _carry_out_one(
     query: CallbackQuery | None,
     action: Action,
     images: Iterator[Awaitable[bytes]],
+    storage: Storage | None,
 ) -> None:
     if isinstance(action, Send):
         text, keyboard = action.text, markup(action.buttons)
-        await deliver(
+        sent = await deliver(
             lambda: bot.send_message(
                 chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard
             ),
             "sendMessage",
             chat_id,
         )
+        if sent is not None and action.shows is not None and storage is not None:
+            # What the manager has on screen from now on, for the typed answers (F11).
+            await storage.record_shown(*action.shows, sent.message_id)
     elif isinstance(action, Edit) and query is not None and query.message is not None:
         message_id, new_text, keyboard = (
             query.message.message_id,
@@ -232,8 +276,10 @@ async def _carry_out_one(
             )
     elif isinstance(action, Photo):
         image, caption = await next(images), action.caption
-        await deliver(
+        photo = await deliver(
             lambda: bot.send_photo(chat_id, image, caption=caption, parse_mode=ParseMode.HTML),
             "sendPhoto",
             chat_id,
         )
+        if photo is not None and action.result_of is not None and storage is not None:
+            await storage.result_delivered(action.result_of)

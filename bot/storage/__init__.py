@@ -8,8 +8,9 @@ here, added to it as a base class:
   clock        the clock every stored timestamp comes from, and how times are stored
   rows         the typed rows (frozen dataclasses) the methods return
   clusters, campaigns, people (invitations, managers), responses (answers, cursor, submit,
-  results), results (a campaign's submissions across clusters), reminders, privacy (personal
-  data, deletion requests, erasure), audit, updates (seen update ids)
+  results, the outbox of results owed), results (a campaign's submissions across clusters),
+  reminders, privacy (personal data, deletion requests, erasure), audit, updates (the inbox of
+  fetched updates, seen update ids)
   inspect      read-only checks of a database file, for ``ssme check`` and the backups
 
 One writer connection with WAL is the fast, simple choice here (see docs/BENCHMARKS.md). Every

@@ -10,11 +10,46 @@ statements it makes, it commits or rolls back as one, and it returns once commit
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
+from typing import Any, TypeVar
 
 from bot.storage.clock import Clock, ts
 from bot.storage.connection import Batches, Connection
+
+_T = TypeVar("_T")
+
+# The Telegram update whose handling is running in this task, if any (the Telegram layer sets
+# it, see ``Updates.handling``). Every write made meanwhile records the update's id as seen in
+# its own transaction: the "seen" mark commits with the update's effect or not at all.
+HANDLING: ContextVar[int | None] = ContextVar("ssme_handling_update", default=None)
+MARK_SEEN = "INSERT OR IGNORE INTO seen_updates (update_id, seen_at) VALUES (?, ?)"
+
+
+class _Writes(Batches):
+    """The writer's batches, adding the current update's "seen" mark to every job."""
+
+    def __init__(self, writer: Connection, now: Callable[[], str]) -> None:
+        super().__init__(writer.run_transaction)
+        self._now = now
+
+    async def __call__(self, job: Callable[[sqlite3.Connection], _T]) -> _T:
+        update_id = HANDLING.get()
+        if update_id is None:
+            return await super().__call__(job)
+        at = self._now()
+
+        def marked(db: sqlite3.Connection) -> _T:
+            db.execute(MARK_SEEN, (update_id, at))
+            return job(db)
+
+        return await super().__call__(marked)
+
+    async def unmarked(self, job: Callable[[sqlite3.Connection], _T]) -> _T:
+        """A write that is not an update's effect but its preparation (creating the draft
+        response, clearing "unreachable"): done again harmlessly, so it must not make a
+        re-delivery look handled when the kill came before the effect."""
+        return await super().__call__(job)
 
 
 class StorageBase:
@@ -22,7 +57,7 @@ class StorageBase:
         self._writer = writer
         self._reader = reader
         self._clock = clock
-        self._writes = Batches(writer.run_transaction)
+        self._writes = _Writes(writer, self._now)
         # ":memory:" has no second connection: its reads share the writer (its thread runs one
         # batch at a time, so a read never lands inside a write's transaction).
         self._reads = Batches((reader or writer).run_reads)

@@ -104,7 +104,10 @@ class People(StorageBase):
 
     async def mark_reachable(self, user_id: int) -> None:
         """A manager who writes to the bot again has unblocked it."""
-        await self._write(
-            "UPDATE managers SET unreachable_at = NULL WHERE user_id = ? AND unreachable_at IS NOT NULL",
-            (user_id,),
+        await self._writes.unmarked(
+            lambda db: db.execute(
+                "UPDATE managers SET unreachable_at = NULL "
+                "WHERE user_id = ? AND unreachable_at IS NOT NULL",
+                (user_id,),
+            )
         )

@@ -31,6 +31,8 @@ def _response(row: sqlite3.Row) -> Response:
         row["cursor_mode"],
         json.loads(row["pending"]) if row["pending"] else None,
         parse_optional_ts(row["submitted_at"]),
+        row["shown_question"],
+        row["shown_message"],
     )
 
 
@@ -74,7 +76,7 @@ class Responses(StorageBase):
             ).fetchone()
             return _response(row)
 
-        return await self._writes(work)
+        return await self._writes.unmarked(work)
 
     async def answers(self, response_id: int) -> dict[str, Value]:
         rows = await self._all(
@@ -126,6 +128,17 @@ class Responses(StorageBase):
             (question_id, mode, response_id),
         )
 
+    async def record_shown(self, response_id: int, question_id: str, message_id: int) -> None:
+        """The question just delivered to the manager, as Telegram's message ``message_id``.
+
+        Message ids in a chat only grow, so an older message delivered late never wins.
+        """
+        await self._write(
+            "UPDATE responses SET shown_question = ?, shown_message = ? WHERE response_id = ? "
+            "AND (shown_message IS NULL OR shown_message < ?)",
+            (question_id, message_id, response_id, message_id),
+        )
+
     async def set_pending(self, response_id: int, pending: Mapping[str, Any] | None) -> None:
         await self._write(
             "UPDATE responses SET pending = ? WHERE response_id = ?",
@@ -144,8 +157,13 @@ class Responses(StorageBase):
         actor: str | int,
         cluster_id: str,
         now: datetime | None = None,
+        owed_to: int | None = None,
     ) -> StoredResult:
-        """Mark the response submitted and keep this submission's result (every one is kept)."""
+        """Mark the response submitted and keep this submission's result (every one is kept).
+
+        ``owed_to``: the user the result is to be delivered to, put in the outbox in the same
+        transaction (see :meth:`owed_results`).
+        """
         at = ts(now) if now else self._now()
         logged = self._now()
         scores_json = json.dumps(scores, ensure_ascii=False)
@@ -163,10 +181,24 @@ class Responses(StorageBase):
                 (at, at, response_id),
             )
             audit.record(db, logged, actor, "submit", cluster_id, {"ims": ims, "level": level})
+            if owed_to is not None:
+                db.execute(
+                    "INSERT OR REPLACE INTO outbox (response_id, user_id, created_at) "
+                    "VALUES (?, ?, ?)",
+                    (response_id, owed_to, logged),
+                )
             return cur.lastrowid  # type: ignore[return-value]  # set by an INSERT
 
         result_id = await self._writes(work)
         return StoredResult(result_id, response_id, parse_ts(at), ims, level, dict(scores))
+
+    async def owed_results(self) -> list[tuple[int, int]]:
+        """(response id, user id) of every result submitted but not yet delivered."""
+        rows = await self._all("SELECT response_id, user_id FROM outbox ORDER BY created_at")
+        return [(r["response_id"], r["user_id"]) for r in rows]
+
+    async def result_delivered(self, response_id: int) -> None:
+        await self._write("DELETE FROM outbox WHERE response_id = ?", (response_id,))
 
     async def reopen_response(self, response_id: int, actor: str | int, cluster_id: str) -> None:
         now = self._now()

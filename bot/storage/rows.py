@@ -57,6 +57,9 @@ class Response:
     cursor_mode: str | None
     pending: dict[str, Any] | None
     submitted_at: datetime | None
+    # The question last delivered to the manager and its Telegram message id (None: not known).
+    shown_question: str | None = None
+    shown_message: int | None = None
 
 
 @dataclass(frozen=True)

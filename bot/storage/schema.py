@@ -141,6 +141,27 @@ MIGRATIONS: tuple[str, ...] = (
         handled_by TEXT
     );
     """,
+    # 4: the question the manager last saw and its message (Telegram's ids in a chat only grow):
+    # a typed answer sent before that message is not taken for that question's.
+    # The inbox: every update as fetched, until it is replied to (then only its id, for a week),
+    # so one confirmed to Telegram but killed before its reply is handled at the next start.
+    # The outbox: a result owed to the manager, written with the submission, cleared when its
+    # photo is delivered, drained when the bot starts (a kill between the two loses nothing).
+    """
+    ALTER TABLE responses ADD COLUMN shown_question TEXT;
+    ALTER TABLE responses ADD COLUMN shown_message INTEGER;
+    CREATE TABLE inbox (
+        update_id INTEGER PRIMARY KEY,
+        body TEXT,
+        received_at TEXT NOT NULL,
+        replied_at TEXT
+    );
+    CREATE TABLE outbox (
+        response_id INTEGER PRIMARY KEY REFERENCES responses(response_id) ON DELETE CASCADE,
+        user_id INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    """,
 )
 
 

@@ -140,6 +140,12 @@ BTN_EDIT_AREA = "Editar {area}"
 BTN_BACK_TO_REVIEW = "⬅️ Volver al resumen"
 BTN_WHY = "¿Por qué? {area}"
 AMBIGUOUS = "«{text}» se puede leer como {options}. ¿Cuál quiso decir?"
+# A typed answer that reached the bot before the question below was on the manager's screen.
+WHICH_QUESTION = (
+    "Recibí «{text}» antes de mostrarle la pregunta que sigue, así que no sé si es la respuesta "
+    "a ella. Si lo es, pulse el botón; si no, escriba la respuesta a esta pregunta."
+)
+BTN_TYPED_IS_FOR_THIS = "Sí, «{text}» es para esta pregunta"
 FIX_HINT = "Escriba de nuevo esta respuesta, o corrija la otra con el botón."
 RETYPE_HINT = "Escriba de nuevo esta respuesta."
 TOO_LONG = "Su mensaje es muy largo (máximo {max} caracteres). Escriba solo la respuesta."
