@@ -628,3 +628,17 @@ async def test_an_older_file_is_migrated_all_or_nothing(tmp_path, monkeypatch):
         "data_requests",
         f"version {len(MIGRATIONS)}",
     }
+
+
+async def test_erasure_clears_the_persons_unreplied_updates_and_owed_results(storage):
+    """Ley 1581: an update kept in the inbox for a replay carries what the person typed."""
+    import json
+
+    mine = {"update_id": 71, "message": {"from": {"id": 5}, "chat": {"id": 5}, "text": "Ana"}}
+    press = {"update_id": 72, "callback_query": {"from": {"id": 5}, "data": "go"}}
+    other = {"update_id": 73, "message": {"from": {"id": 6}, "chat": {"id": 6}, "text": "Luis"}}
+    await storage.keep_updates([(u["update_id"], json.dumps(u)) for u in (mine, press, other)])
+    request = await storage.request_deletion(5, None)
+    assert await storage.erase_person(request, "admin") == 5
+    left = [json.loads(body) for body in await storage.unreplied_updates()]
+    assert [u["update_id"] for u in left] == [73]

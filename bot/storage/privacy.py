@@ -99,6 +99,16 @@ class Privacy(StorageBase):
             db.execute("UPDATE answers SET answered_by = NULL WHERE answered_by = ?", (user_id,))
             db.execute("UPDATE invitations SET used_by = NULL WHERE used_by = ?", (user_id,))
             db.execute("UPDATE reminders SET user_id = 0 WHERE user_id = ?", (user_id,))
+            # What the bot still owes them, and the text of any update of theirs not yet replied
+            # to (the inbox keeps a body only until the reply).
+            db.execute("DELETE FROM outbox WHERE user_id = ?", (user_id,))
+            db.execute(
+                "UPDATE inbox SET body = NULL WHERE body IS NOT NULL AND ? IN ("
+                "json_extract(body, '$.message.from.id'), "
+                "json_extract(body, '$.edited_message.from.id'), "
+                "json_extract(body, '$.callback_query.from.id'))",
+                (user_id,),
+            )
             db.execute(
                 "UPDATE audit SET actor = 'persona-eliminada' WHERE actor = ?", (str(user_id),)
             )
