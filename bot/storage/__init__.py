@@ -16,7 +16,9 @@ One writer connection with WAL is the fast, simple choice here (see docs/BENCHMA
 write, single statement or many, is one job of the writer's batches: group-committed, each job
 in a savepoint of its own, each caller woken with its own result or error once committed. So an
 answer is committed before the bot sends the next question, and concurrent managers'
-transactions never interleave.
+transactions never interleave. ``synchronous=FULL``: a commit returns only once the WAL is
+fsync'd, so a confirmed answer survives a power loss too (NORMAL would let the last commits
+vanish); the batching makes it one flush per batch (docs/BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ __all__ = [
 
 _WRITER_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
-    "PRAGMA synchronous=NORMAL",
+    "PRAGMA synchronous=FULL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=5000",
 )
