@@ -157,7 +157,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     token = settings.require_token() if settings.telegram_token else None
     if token is None:
         raise CliError(texts.CLI_NO_TOKEN)
-    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    secret = settings.webhook_secret_value
     setup_logging(args.log_level or settings.log_level, token, secret)
     load_questionnaire(settings.questionnaire_path)  # a broken definition fails before connecting
     try:
@@ -204,22 +204,24 @@ def _db_unusable(settings: Settings, exc: BaseException) -> str:
 
 
 async def _check_database(settings: Settings) -> None:
-    """Open (and migrate) the database once and close it: a file that is not a usable SQLite
-    database of the bot fails here, as one line, not inside the running Application."""
+    """A database that cannot be used fails here, as one line, not inside the running bot:
+    an existing file is checked read-only first (never migrated while damaged), then opened,
+    migrated and closed as the bot will open it (a read-only place fails there)."""
     import sqlite3
 
-    from bot.storage import Storage
+    from bot.storage import Storage, inspect
 
+    path = settings.db_path
     try:
-        storage = await Storage.open(settings.db_path)
-        try:
-            status = await storage.integrity_check()
-        finally:
-            await storage.close()
+        if path.exists():
+            with inspect.DatabaseFile(path) as db:
+                status = db.integrity()
+            if status != "ok":
+                raise sqlite3.DatabaseError(status)
+        storage = await Storage.open(path)
+        await storage.close()
     except (sqlite3.Error, OSError) as exc:
         raise CliError(_db_unusable(settings, exc)) from None
-    if status != "ok":
-        raise CliError(_db_unusable(settings, sqlite3.DatabaseError(status)))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -18,7 +18,14 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from telegram import Bot
-from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
 from bot.texts import startup as t
 from config import Settings
@@ -44,7 +51,7 @@ async def bootstrap(bot: Bot, settings: Settings) -> None:
     """getMe, then deleteWebhook (polling) or setWebhook, each retried while it may yet work."""
     deadline = time.monotonic() + settings.startup_timeout
     url = webhook_url(settings)
-    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    secret = settings.webhook_secret_value
     await _retried("getMe", bot.initialize, deadline, settings)
     if url is None:
         await _retried("deleteWebhook", bot.delete_webhook, deadline, settings)
@@ -73,12 +80,12 @@ async def _retried(
             return
         except InvalidToken:
             raise StartupError(t.TOKEN_REJECTED) from None
-        except (NetworkError, RetryAfter) as exc:  # unreachable, time-outs, 5xx, 429
-            error = exc
-        except TelegramError as exc:
+        except (BadRequest, Forbidden) as exc:  # a refusal (PTB makes them NetworkErrors too)
             if method == "setWebhook":
                 raise
             raise StartupError(t.API_REFUSED.format(method=method, error=exc.message)) from None
+        except (NetworkError, RetryAfter) as exc:  # unreachable, time-outs, 5xx, 429
+            error = exc
         left = deadline - time.monotonic()
         if left <= 0:
             raise StartupError(
