@@ -10,6 +10,8 @@ import argparse
 import asyncio
 import gc
 import json
+import logging
+import os
 import re
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -142,15 +144,12 @@ def use_uvloop() -> bool:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Serve the bot until SIGINT/SIGTERM; a start it cannot make is one line and exit 2.
-
-    In order: the database's lock (one ``ssme run`` per file), the database itself, then the
-    Bot API (bot/handlers/startup.py), each failing within seconds with a line naming its
-    setting, before the Application starts serving.
-    """
+    """Serve until SIGINT/SIGTERM. The database's lock, the database, then the Bot API
+    (bot/handlers/startup.py) are checked first: each failure is one line naming its setting."""
     from bot.app import build_application
     from bot.handlers.startup import StartupError, bootstrap, webhook_url
     from bot.logs import redact, secret_forms, setup_logging
+    from bot.storage import Unusable, check_usable
     from bot.storage.lock import DatabaseInUse, DatabaseLock
 
     settings = _settings()
@@ -165,12 +164,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     except DatabaseInUse as exc:
         raise CliError(st.DB_IN_USE.format(path=settings.db_path, pid=exc.pid)) from None
     except OSError as exc:
-        raise CliError(_db_unusable(settings, exc)) from None
+        raise CliError(_db_unusable(settings, exc.strerror or exc)) from None
     try:
         use_uvloop()
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
-        loop.run_until_complete(_check_database(settings))
+        try:
+            loop.run_until_complete(check_usable(settings.db_path))
+        except Unusable as exc:
+            raise CliError(_db_unusable(settings, exc)) from None
         app = build_application(settings)
         try:
             loop.run_until_complete(bootstrap(app.bot, settings))
@@ -181,47 +183,30 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise CliError(redact(str(exc), secret_forms([token, secret]))) from None
         # The token and the webhook were checked just now: PTB's own bootstrap runs once more.
         url = webhook_url(settings)
-        if url:
-            app.run_webhook(
-                listen=settings.webhook_listen,
-                port=settings.webhook_port,
-                url_path="telegram",
-                webhook_url=url,
-                secret_token=secret,
-                bootstrap_retries=0,
-            )
-        else:
-            # run_polling stops gracefully on SIGINT, SIGTERM and SIGABRT.
-            app.run_polling(drop_pending_updates=False, bootstrap_retries=0)
+        try:
+            if url:
+                app.run_webhook(
+                    listen=settings.webhook_listen,
+                    port=settings.webhook_port,
+                    url_path="telegram",
+                    webhook_url=url,
+                    secret_token=secret,
+                    bootstrap_retries=0,
+                )
+            else:
+                # run_polling stops gracefully on SIGINT, SIGTERM and SIGABRT.
+                app.run_polling(drop_pending_updates=False, bootstrap_retries=0)
+        except Exception:  # its threads (the database's) must not keep a broken bot alive
+            logging.getLogger("bot").critical("event=crashed", exc_info=True)
+            logging.shutdown()
+            os._exit(1)
     finally:
         lock.release()
     return 0
 
 
-def _db_unusable(settings: Settings, exc: BaseException) -> str:
-    error = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+def _db_unusable(settings: Settings, error: object) -> str:
     return st.DB_UNUSABLE.format(path=settings.db_path, error=error)
-
-
-async def _check_database(settings: Settings) -> None:
-    """A database that cannot be used fails here, as one line, not inside the running bot:
-    an existing file is checked read-only first (never migrated while damaged), then opened,
-    migrated and closed as the bot will open it (a read-only place fails there)."""
-    import sqlite3
-
-    from bot.storage import Storage, inspect
-
-    path = settings.db_path
-    try:
-        if path.exists():
-            with inspect.DatabaseFile(path) as db:
-                status = db.integrity()
-            if status != "ok":
-                raise sqlite3.DatabaseError(status)
-        storage = await Storage.open(path)
-        await storage.close()
-    except (sqlite3.Error, OSError) as exc:
-        raise CliError(_db_unusable(settings, exc)) from None
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

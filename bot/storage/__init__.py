@@ -23,6 +23,8 @@ vanish); the batching makes it one flush per batch (docs/BENCHMARKS.md).
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from pathlib import Path
 
 from bot.storage.audit import Audit
@@ -71,6 +73,8 @@ __all__ = [
     "StoredResult",
     "Submitted",
     "SubmittedScores",
+    "Unusable",
+    "check_usable",
     "utcnow",
 ]
 
@@ -129,3 +133,35 @@ class Storage(Clusters, Campaigns, People, Responses, Results, Reminders, Privac
     async def integrity_check(self) -> str:
         row = await self._one("PRAGMA integrity_check")
         return str(row[0]) if row else "no answer"
+
+
+class Unusable(Exception):
+    """The database file cannot be used; the message is SQLite's or the system's reason."""
+
+
+async def check_usable(path: Path) -> None:
+    """Raise :class:`Unusable` unless the file at ``path`` opens as the bot opens it.
+
+    An existing file is checked read-only first (a damaged file is never migrated), then it is
+    opened, migrated and closed, so a read-only place or a file that is not a database fails
+    here, before anything depends on it.
+    """
+    try:
+        status = await asyncio.to_thread(_integrity, path)
+        if status != "ok":
+            raise Unusable(status)
+        storage = await Storage.open(path)
+        await storage.close()
+    except (sqlite3.Error, OSError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise Unusable(reason) from None
+
+
+def _integrity(path: Path) -> str:
+    """``PRAGMA integrity_check`` of an existing file, read-only; "ok" for none yet."""
+    from bot.storage import inspect
+
+    if not path.exists():
+        return "ok"
+    with inspect.DatabaseFile(path) as db:
+        return db.integrity()
