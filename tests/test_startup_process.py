@@ -114,6 +114,7 @@ def test_a_second_run_on_the_same_database_refuses_naming_the_first(tmp_path, se
     first = start_bot(server, tmp_path)
     try:
         server.wait_for_call("setMyCommands", timeout=30)
+        server.wait_for_call("getUpdates", timeout=30)
         code, out, took = run_to_exit(tmp_path, server.base_url)
         assert code != 0 and took < QUICK
         line = error_line(out)
@@ -128,7 +129,9 @@ def test_a_second_run_on_the_same_database_refuses_naming_the_first(tmp_path, se
     again = start_bot(server, tmp_path)
     try:
         server.wait_for_call("setMyCommands", since=since, timeout=30)
+        server.wait_for_call("getUpdates", since=since, timeout=30)
         assert lock.read_text().strip() == str(again.pid)
+        time.sleep(0.5)
     finally:
         code, out = stop(again)
     assert code == 0, out
