@@ -10,6 +10,8 @@ import argparse
 import asyncio
 import gc
 import json
+import logging
+import os
 import re
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -24,6 +26,7 @@ from bot import texts
 from bot.questionnaire.loader import QuestionnaireError, load_questionnaire
 from bot.services.errors import ServiceError
 from bot.texts import admin as t
+from bot.texts import startup as st
 from config import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
@@ -31,8 +34,6 @@ if TYPE_CHECKING:
     from bot.storage import Storage
 
 EXIT_BAD_INPUT = 2
-# A Telegram hiccup while starting (getMe, deleteWebhook) is retried, not fatal: -1 = forever.
-BOOTSTRAP_RETRIES = -1
 
 _T = TypeVar("_T")
 
@@ -143,32 +144,69 @@ def use_uvloop() -> bool:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """Serve until SIGINT/SIGTERM. The database's lock, the database, then the Bot API
+    (bot/handlers/startup.py) are checked first: each failure is one line naming its setting."""
     from bot.app import build_application
-    from bot.logs import setup_logging
+    from bot.handlers.startup import StartupError, bootstrap, webhook_url
+    from bot.logs import redact, secret_forms, setup_logging
+    from bot.storage import Unusable, check_usable
+    from bot.storage.lock import DatabaseInUse, DatabaseLock
 
     settings = _settings()
     token = settings.require_token() if settings.telegram_token else None
     if token is None:
         raise CliError(texts.CLI_NO_TOKEN)
-    setup_logging(args.log_level or settings.log_level, token)
+    secret = settings.webhook_secret_value
+    setup_logging(args.log_level or settings.log_level, token, secret)
     load_questionnaire(settings.questionnaire_path)  # a broken definition fails before connecting
-    use_uvloop()
-    app = build_application(settings)
-    if settings.webhook_url:
-        app.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path="telegram",
-            webhook_url=f"{settings.webhook_url.rstrip('/')}/telegram",
-            secret_token=settings.webhook_secret.get_secret_value()
-            if settings.webhook_secret
-            else None,
-            bootstrap_retries=BOOTSTRAP_RETRIES,
-        )
-    else:
-        # run_polling stops gracefully on SIGINT, SIGTERM and SIGABRT.
-        app.run_polling(drop_pending_updates=False, bootstrap_retries=BOOTSTRAP_RETRIES)
+    try:
+        lock = DatabaseLock.acquire(settings.db_path)
+    except DatabaseInUse as exc:
+        raise CliError(st.DB_IN_USE.format(path=settings.db_path, pid=exc.pid)) from None
+    except OSError as exc:
+        raise CliError(_db_unusable(settings, exc.strerror or exc)) from None
+    try:
+        use_uvloop()
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(check_usable(settings.db_path))
+        except Unusable as exc:
+            raise CliError(_db_unusable(settings, exc)) from None
+        app = build_application(settings)
+        try:
+            loop.run_until_complete(bootstrap(app.bot, settings))
+        except StartupError as exc:
+            loop.run_until_complete(app.bot.shutdown())
+            loop.close()
+            # Telegram's own words may be in the line; never a secret.
+            raise CliError(redact(str(exc), secret_forms([token, secret]))) from None
+        # The token and the webhook were checked just now: PTB's own bootstrap runs once more.
+        url = webhook_url(settings)
+        try:
+            if url:
+                app.run_webhook(
+                    listen=settings.webhook_listen,
+                    port=settings.webhook_port,
+                    url_path="telegram",
+                    webhook_url=url,
+                    secret_token=secret,
+                    bootstrap_retries=0,
+                )
+            else:
+                # run_polling stops gracefully on SIGINT, SIGTERM and SIGABRT.
+                app.run_polling(drop_pending_updates=False, bootstrap_retries=0)
+        except Exception:  # its threads (the database's) must not keep a broken bot alive
+            logging.getLogger("bot").critical("event=crashed", exc_info=True)
+            logging.shutdown()
+            os._exit(1)
+    finally:
+        lock.release()
     return 0
+
+
+def _db_unusable(settings: Settings, error: object) -> str:
+    return st.DB_UNUSABLE.format(path=settings.db_path, error=error)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -12,6 +13,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from config.reminders import ReminderPolicy, known_timezone
 
 ENV_PREFIX = "SSME_"
+_LOCAL = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class SettingsError(Exception):
@@ -44,6 +46,9 @@ class Settings(BaseSettings):
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_secret: SecretStr | None = None
+    # Seconds ``ssme run`` keeps retrying an unreachable Bot API (or one answering 5xx) at start
+    # before it gives up with a non-zero exit, so a supervisor restarts it or alerts.
+    startup_timeout: float = Field(default=300, gt=0)
     chart_workers: int = Field(default=2, ge=0, le=16)
     # per_user: managers served concurrently, each one's updates in order. sequential: PTB's
     # default one-update-at-a-time, kept as the benchmark baseline.
@@ -78,6 +83,18 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://, e.g. http://127.0.0.1:8081")
         return value.rstrip("/")
 
+    @field_validator("webhook_url")
+    @classmethod
+    def _https_webhook(cls, value: str | None) -> str | None:
+        # Telegram posts updates to https:// only; plain http is for a Bot API server on this
+        # machine (the local stand-in of the tests and the demo).
+        if value and not value.startswith("https://") and urlsplit(value).hostname not in _LOCAL:
+            raise ValueError(
+                "must start with https:// (Telegram refuses plain http), "
+                "e.g. https://bot.example.org"
+            )
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _level(cls, value: str) -> str:
@@ -92,6 +109,10 @@ class Settings(BaseSettings):
                 "webhook mode needs SSME_WEBHOOK_SECRET, so only Telegram can post updates"
             )
         return self
+
+    @property
+    def webhook_secret_value(self) -> str | None:
+        return self.webhook_secret.get_secret_value() if self.webhook_secret else None
 
     @property
     def tz(self) -> ZoneInfo:

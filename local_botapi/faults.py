@@ -108,9 +108,10 @@ class Faults(ServerState):
         ``method=None`` matches every method except ``getUpdates`` (name it explicitly to
         fault the poll); ``chat_id`` restricts to requests for that chat. Kinds: "429"
         (retry_after), "5xx" (``status``), "delay" (then a normal answer), "403" (bot blocked),
-        "drop" (connection closed without an answer).
+        "drop" (connection closed without an answer), "redirect" (a 307 to the same address, so
+        a client following it loops while the fault lasts).
         """
-        if kind not in ("429", "5xx", "delay", "403", "drop"):
+        if kind not in ("429", "5xx", "delay", "403", "drop", "redirect"):
             raise ValueError(f"unknown fault kind {kind!r}")
         if count < 1:
             raise ValueError("count must be >= 1")

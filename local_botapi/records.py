@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from local_botapi.markup import button_labels, inline_buttons
 
-FaultKind = Literal["429", "5xx", "delay", "403", "drop"]
+FaultKind = Literal["429", "5xx", "delay", "403", "drop", "redirect"]
 
 EventKind = Literal["send", "edit", "delete"]
 

@@ -393,6 +393,11 @@ class BotApiServer(Control):
             if isinstance(request.connection, HTTP1Connection):
                 request.connection.close()
             return
+        if fault.kind == "redirect":
+            with self._lock:
+                self._log_call_locked(method, params, files, chat_id, 307, started, "redirect")
+            reply(request, 307, b"", location=request.uri)
+            return
         if fault.kind == "delay":
             handler = self._methods[method.lower()][1]
 

@@ -75,12 +75,15 @@ def reply(
     status: int,
     body: bytes,
     content_type: str = "application/json",
+    location: str | None = None,
 ) -> None:
     try:
         reason = HTTPStatus(status).phrase
     except ValueError:
         reason = "Unknown"
     headers = httputil.HTTPHeaders({"Content-Type": content_type, "Content-Length": str(len(body))})
+    if location is not None:
+        headers["Location"] = location
     connection = request.connection
     if connection is None:
         return

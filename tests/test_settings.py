@@ -85,6 +85,25 @@ def test_the_token_is_redacted_from_every_log_line(capsys, root_logger):
     assert "ana@x.co" not in capsys.readouterr().err, "no SQL parameters in the log"
 
 
+def test_secrets_are_redacted_from_tracebacks_and_exception_messages(capsys, root_logger):
+    token, secret = "123456:AAE-secret-half", "webhook-s3cret"
+    setup_logging("INFO", token, secret)
+    try:
+        raise RuntimeError(f"The token `{token}` was rejected; secret {secret}")
+    except RuntimeError:
+        logging.getLogger("telegram.ext").exception("failed for %s", "bot123456%3AAAE-secret-half")
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "RuntimeError" in err
+    assert token not in err and "AAE-secret-half" not in err and secret not in err
+
+
+def test_a_webhook_url_must_be_https_except_on_this_machine():
+    with pytest.raises(SettingsError, match="SSME_WEBHOOK_URL"):
+        load_settings(webhook_url="http://bot.example.org", webhook_secret="s")
+    assert load_settings(webhook_url="https://bot.example.org", webhook_secret="s").webhook_url
+    assert load_settings(webhook_url="http://127.0.0.1:8443", webhook_secret="s").webhook_url
+
+
 def test_the_reminder_policy_comes_from_ssme_reminders_variables(monkeypatch):
     from datetime import time, timedelta
 

@@ -17,11 +17,15 @@ One writer connection with WAL is the fast, simple choice here (see docs/BENCHMA
 write, single statement or many, is one job of the writer's batches: group-committed, each job
 in a savepoint of its own, each caller woken with its own result or error once committed. So an
 answer is committed before the bot sends the next question, and concurrent managers'
-transactions never interleave.
+transactions never interleave. ``synchronous=FULL``: a commit returns only once the WAL is
+fsync'd, so a confirmed answer survives a power loss too (NORMAL would let the last commits
+vanish); the batching makes it one flush per batch (docs/BENCHMARKS.md).
 """
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from pathlib import Path
 
 from bot.storage.audit import Audit
@@ -70,12 +74,14 @@ __all__ = [
     "StoredResult",
     "Submitted",
     "SubmittedScores",
+    "Unusable",
+    "check_usable",
     "utcnow",
 ]
 
 _WRITER_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
-    "PRAGMA synchronous=NORMAL",
+    "PRAGMA synchronous=FULL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=5000",
 )
@@ -128,3 +134,35 @@ class Storage(Clusters, Campaigns, People, Responses, Results, Reminders, Privac
     async def integrity_check(self) -> str:
         row = await self._one("PRAGMA integrity_check")
         return str(row[0]) if row else "no answer"
+
+
+class Unusable(Exception):
+    """The database file cannot be used; the message is SQLite's or the system's reason."""
+
+
+async def check_usable(path: Path) -> None:
+    """Raise :class:`Unusable` unless the file at ``path`` opens as the bot opens it.
+
+    An existing file is checked read-only first (a damaged file is never migrated), then it is
+    opened, migrated and closed, so a read-only place or a file that is not a database fails
+    here, before anything depends on it.
+    """
+    try:
+        status = await asyncio.to_thread(_integrity, path)
+        if status != "ok":
+            raise Unusable(status)
+        storage = await Storage.open(path)
+        await storage.close()
+    except (sqlite3.Error, OSError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise Unusable(reason) from None
+
+
+def _integrity(path: Path) -> str:
+    """``PRAGMA integrity_check`` of an existing file, read-only; "ok" for none yet."""
+    from bot.storage import inspect
+
+    if not path.exists():
+        return "ok"
+    with inspect.DatabaseFile(path) as db:
+        return db.integrity()
