@@ -3,10 +3,11 @@ the local Bot API server (which refuses a text over 4,096 characters, as Telegra
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
-import time
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
@@ -15,6 +16,7 @@ import pytest
 from bot import texts
 from bot.conversation import callbacks as cb
 from bot.local import DEMO_CLUSTER
+from bot.services import imports
 from bot.services.invitations import new_token
 from bot.storage import Cluster
 from bot.texts import admin as t
@@ -194,27 +196,37 @@ async def test_import_checks_the_size_it_downloads_not_the_optional_file_size(ad
         assert db.execute("SELECT count(*) FROM clusters").fetchone()[0] == 2
 
 
-async def test_a_big_import_in_flight_does_not_hold_up_another_users_command(admin_env):
+async def test_a_big_import_in_flight_does_not_hold_up_another_users_command(
+    admin_env, monkeypatch
+):
+    """The CSV is parsed off the event loop: while the parse is held in its thread, another
+    user's command is answered. (Were it parsed on the loop, holding it would hold the bot,
+    and /ayuda would get no answer until the hold times out.)"""
     env = admin_env
-    data = big_registry(45_000)  # just under 5 MB, valid
-    assert len(data) < 5 * 1024 * 1024
-    cursor = env.server.call_cursor()
+    started, release = threading.Event(), threading.Event()
+    read_registry = imports.read_registry
+
+    def held(data: bytes) -> object:
+        started.set()
+        release.wait(timeout=20)
+        return read_registry(data)
+
+    monkeypatch.setattr(imports, "read_registry", held)
+    data = big_registry(2_000)
     env.server.send_document(ADMIN, "registro.csv", data, caption="/importar", size_known=False)
-    await env.server.wait_for_call_async("getFile", since=cursor, timeout=10)
+    assert await asyncio.to_thread(started.wait, 10), "the import never started parsing"
     ana = env.manager()
-    waits = []
-    # /ayuda again and again while the import runs: the longest wait is what it held up.
-    while not [e for e in env.server.events(ADMIN) if "importados" in e.content]:
-        assert len(waits) < 200
-        began = time.monotonic()
-        await ana.send("/ayuda")
-        help_ = await ana.next_send()
-        waits.append(time.monotonic() - began)
-        assert help_.message.source == texts.HELP
-    report = next(e for e in env.server.events(ADMIN) if "importados" in e.content)
-    assert "45000 clústeres importados" in report.text
-    assert len(waits) >= 2, "the import was over before it could be measured"
-    assert max(waits) < 1.0, f"/ayuda waited {max(waits):.2f} s behind the import"
+    await ana.send("/ayuda")
+    help_ = await ana.next_send()
+    assert help_.message.source == texts.HELP
+    assert not release.is_set() and not [
+        e for e in env.server.events(ADMIN) if "importados" in e.content
+    ], "answered while the parse was still held"
+    release.set()
+    report = await env.server.wait_for_async(
+        lambda m: "importados" in m.text, chat_id=ADMIN, timeout=20
+    )
+    assert "2000 clústeres importados" in report.text
 
 
 async def test_a_press_without_a_message_stops_the_spinner_and_changes_nothing(admin_env, caplog):
