@@ -19,7 +19,7 @@ from telegram.ext import (
 from bot import texts
 from bot.conversation import callbacks as cb
 from bot.conversation.survey import Survey
-from bot.handlers import admin, errors, manager
+from bot.handlers import admin, desk, errors, manager
 from bot.handlers.context import CONTEXT_TYPES, SsmeApplication
 from bot.handlers.http import AiohttpRequest, PollingRequest
 from bot.handlers.jobs import schedule_owed_results, schedule_reminders
@@ -91,6 +91,8 @@ def build_application(settings: Settings) -> SsmeApplication:
         (["invitaciones"], admin.invitations),
         (["importar"], admin.import_help),
         (["solicitudes"], admin.data_requests),
+        (["cluster"], desk.cluster),
+        (["clusters"], desk.clusters),
     ):
         app.add_handler(CommandHandler(names, callback, filters=private))
     app.add_handler(
@@ -102,6 +104,8 @@ def build_application(settings: Settings) -> SsmeApplication:
     app.add_handler(CallbackQueryHandler(admin.remind_now, pattern=cb.is_kind(cb.RemindNow)))
     app.add_handler(CallbackQueryHandler(admin.erase, pattern=cb.is_kind(cb.EraseRequest)))
     app.add_handler(CallbackQueryHandler(admin.page, pattern=cb.is_kind(cb.Page)))
+    app.add_handler(CallbackQueryHandler(desk.open_cluster, pattern=cb.is_kind(cb.ClusterOpen)))
+    app.add_handler(CallbackQueryHandler(desk.clusters_page, pattern=cb.is_kind(cb.ClusterPage)))
     app.add_handler(CallbackQueryHandler(manager.button))
     app.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE, manager.edited)

@@ -577,8 +577,10 @@ async def test_a_connection_runs_everything_on_one_thread_of_its_own(tmp_path):
     conn = await Connection.open(str(tmp_path / "x.db"))
     idents = await asyncio.gather(*(conn.call(lambda _: threading.get_ident()) for _ in range(20)))
     assert len(set(idents)) == 1 and idents[0] != threading.get_ident()
+    # By the thread itself, not its ident: a thread started meanwhile may reuse the ident.
+    (thread,) = [t for t in threading.enumerate() if t.ident == idents[0]]
     await conn.close()
-    assert idents[0] not in {t.ident for t in threading.enumerate()}, "its thread has ended"
+    assert not thread.is_alive(), "its thread has ended"
     with pytest.raises(sqlite3.ProgrammingError, match="closed"):
         await conn.call(lambda db: db.execute("SELECT 1"))
     await conn.close()  # a second close is harmless

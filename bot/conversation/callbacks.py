@@ -225,6 +225,28 @@ class Page(Callback):
         return (campaign or None) if kind == self.PARTICIPATION else None
 
 
+# --- the analyst's desk ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClusterOpen(Callback):
+    """A cluster's button under /clusters: show it at a glance in the current campaign (as
+    /cluster ID)."""
+
+    tag: ClassVar[str] = "adm:cl"
+    cluster: str
+
+
+@dataclass(frozen=True)
+class ClusterPage(Callback):
+    """«Anterior»/«Siguiente» under /clusters: page ``n`` of the current campaign's list kept
+    by ``filters`` (``bot.services.desk.Filters.encode``)."""
+
+    tag: ClassVar[str] = "adm:cls"
+    n: int
+    filters: str
+
+
 ANSWERS: tuple[type[OnQuestion], ...] = (
     Choose,
     Toggle,
@@ -250,6 +272,8 @@ _KINDS: tuple[type[Callback], ...] = (
     RemindNow,
     EraseRequest,
     Page,
+    ClusterOpen,
+    ClusterPage,
 )
 # Per kind: its field names and which of them are ints, read once. Longest tag first, so a tag
 # never loses to a shorter one that it starts with.

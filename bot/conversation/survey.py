@@ -26,6 +26,7 @@ from bot import texts
 from bot.conversation import callbacks as cb
 from bot.conversation import results, screens
 from bot.conversation.actions import Action, Edit, Send, Toast
+from bot.conversation.overlays import overlays_for
 from bot.conversation.state import State
 from bot.questionnaire.engine import (
     Accepted,
@@ -555,21 +556,8 @@ class Survey:
         return screens.result(st, result, overlays, self.renderer)
 
     async def _overlays(self, st: State) -> results.Overlays:
-        area_ids = [a.id for a in self.q.areas]
-        rows = await self.storage.campaign_area_scores(st.campaign.campaign_id)
-        national, n, sectors = results.group_means(rows, area_ids)
-        sector_means, sector_n = sectors.get(st.sector, ({}, 0))
-        previous = await self.storage.previous_result(
-            st.manager.cluster_id, st.campaign.reference_year
-        )
-        return results.Overlays(
-            national=national or None,
-            national_n=n,
-            sector=sector_means or None,
-            sector_label=texts.SECTOR_LABELS.get(st.sector, st.sector),
-            sector_n=sector_n,
-            previous=previous[1].scores.get("areas") if previous else None,
-            previous_label=previous[0] if previous else None,
+        return await overlays_for(
+            self.storage, self.q, st.campaign, st.manager.cluster_id, st.sector
         )
 
     async def _reminder_button(

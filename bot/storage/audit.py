@@ -43,14 +43,23 @@ class Audit(StorageBase):
     async def audit_log(self, limit: int = 100) -> list[AuditEntry]:
         """The latest entries, newest first."""
         rows = await self._all("SELECT * FROM audit ORDER BY audit_id DESC LIMIT ?", (limit,))
-        return [
-            AuditEntry(
-                r["audit_id"],
-                parse_ts(r["at"]),
-                r["actor"],
-                r["action"],
-                r["cluster_id"],
-                json.loads(r["detail"]) if r["detail"] else None,
-            )
-            for r in rows
-        ]
+        return [_entry(r) for r in rows]
+
+    async def cluster_history(self, cluster_id: str, limit: int = 100) -> list[AuditEntry]:
+        """A cluster's latest entries (its registry, manager, responses), newest first."""
+        rows = await self._all(
+            "SELECT * FROM audit WHERE cluster_id = ? ORDER BY audit_id DESC LIMIT ?",
+            (cluster_id, limit),
+        )
+        return [_entry(r) for r in rows]
+
+
+def _entry(r: sqlite3.Row) -> AuditEntry:
+    return AuditEntry(
+        r["audit_id"],
+        parse_ts(r["at"]),
+        r["actor"],
+        r["action"],
+        r["cluster_id"],
+        json.loads(r["detail"]) if r["detail"] else None,
+    )

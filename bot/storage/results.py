@@ -161,6 +161,10 @@ class Results(StorageBase):
                         json.dumps(row.answers, ensure_ascii=False),
                     ),
                 )
+                # Each cluster's history shows it too (the analyst's desk reads it by cluster).
+                audit.record(
+                    db, now, actor, "import_responses", row.cluster_id, {"campaign": campaign_id}
+                )
             detail = {"campaign": campaign_id, "rows": len(rows)}
             audit.record(db, now, actor, "import_responses", None, detail)
 

@@ -162,6 +162,10 @@ MIGRATIONS: tuple[str, ...] = (
         created_at TEXT NOT NULL
     );
     """,
+    # (branch i13) the analyst's desk reads a cluster's history: the audit lines by cluster.
+    """
+    CREATE INDEX audit_cluster ON audit(cluster_id, audit_id);
+    """,
 )
 
 

@@ -66,6 +66,8 @@ ADMIN_COMMANDS = {
     "invitaciones": "CSV de enlaces para clústeres sin gestor",
     "importar": "Cargar el registro de clústeres (CSV)",
     "solicitudes": "Solicitudes de datos personales pendientes",
+    "cluster": "Un clúster de un vistazo: /cluster ID",
+    "clusters": "Clústeres y su estado, con filtros",
 }
 IMPORT_HOW = (
     "Envíe el registro de clústeres como <b>documento CSV</b> con el texto /importar en el "
@@ -103,6 +105,11 @@ ERRORS: Mapping[str, str] = {
     "campaign_exists": "la medición {id} ya existe",
     "campaign_dates": "la fecha de cierre debe ser posterior a la de apertura",
     "bad_date": "«{value}» no es una fecha AAAA-MM-DD ni una fecha-hora AAAA-MM-DDTHH:MM",
+    "cluster_suggest": "El clúster «{cluster}» no está en el registro. ¿Quiso decir {suggestions}?",
+    "bad_cluster_filter": (
+        "«{word}» no es un departamento, un sector ni un estado de la lista. Estados: "
+        "sin_gerente, sin_empezar, en_curso, enviada."
+    ),
 }
 CLI_ERRORS: Mapping[str, str] = {
     **ERRORS,
