@@ -93,6 +93,7 @@ def build_application(settings: Settings) -> SsmeApplication:
         (["solicitudes"], admin.data_requests),
         (["cluster"], desk.cluster),
         (["clusters"], desk.clusters),
+        (["revision"], desk.review_queue),
     ):
         app.add_handler(CommandHandler(names, callback, filters=private))
     app.add_handler(
@@ -106,6 +107,8 @@ def build_application(settings: Settings) -> SsmeApplication:
     app.add_handler(CallbackQueryHandler(admin.page, pattern=cb.is_kind(cb.Page)))
     app.add_handler(CallbackQueryHandler(desk.open_cluster, pattern=cb.is_kind(cb.ClusterOpen)))
     app.add_handler(CallbackQueryHandler(desk.clusters_page, pattern=cb.is_kind(cb.ClusterPage)))
+    app.add_handler(CallbackQueryHandler(desk.queue_page, pattern=cb.is_kind(cb.QueuePage)))
+    app.add_handler(CallbackQueryHandler(desk.approve, pattern=cb.is_kind(cb.Approve)))
     app.add_handler(CallbackQueryHandler(manager.button))
     app.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE, manager.edited)

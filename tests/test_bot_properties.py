@@ -118,7 +118,8 @@ WEIRD_TEXTS = [
 COMMANDS = [
     "start", "continuar", "revisar", "resultado", "ayuda", "help", "cancelar", "mis_datos",
     "resumen", "exportar", "participacion", "invitar", "invitaciones", "importar",
-    "solicitudes", "cluster", "clusters", "inexistente", "START", "start@ssme_demo_bot", "start@otro_bot",
+    "solicitudes", "cluster", "clusters", "revision", "inexistente", "START",
+    "start@ssme_demo_bot", "start@otro_bot",
     "continuar@ssme_demo_bot", "x", "a" * 40,
 ]  # fmt: skip
 WRONG_DATA = [
@@ -129,7 +130,8 @@ WRONG_DATA = [
     "consent:ok:x", "go:x", "data:zzz", "", ":", "::", ":::", "c::", "c:::", "💥", "zz:💥",
     "r:send", "r:show", "go", "consent:ok", "rem:stop:2021", "rem:snooze:2021", "data:erase",
     "adm:cl:software_caldas", "adm:cl:demo_cafe_huila", "adm:cl:", "adm:cls:2:-|-|-",
-    "adm:cls:1:caldas|-|submitted", "adm:cls:x:-|-|-",
+    "adm:cls:1:caldas|-|submitted", "adm:cls:x:-|-|-", "adm:ok:1:software_caldas",
+    "adm:ok:1:demo_cafe_huila", "adm:rq:1", "adm:rq:0",
 ]  # fmt: skip
 
 printable_text = st.text(min_size=1, max_size=60)
@@ -558,6 +560,10 @@ def cluster_state(db: sqlite3.Connection, cluster_id: str) -> dict[str, Any]:
             "WHERE r.cluster_id = ? ORDER BY s.result_id"
         ),
         "prefs": rows("SELECT * FROM reminder_prefs WHERE cluster_id = ?"),
+        "reviews": rows(
+            "SELECT v.* FROM reviews v JOIN responses r USING (response_id) "
+            "WHERE r.cluster_id = ? ORDER BY v.response_id"
+        ),
         "manager": rows("SELECT * FROM managers WHERE cluster_id = ?"),
     }
 

@@ -115,3 +115,48 @@ async def test_a_manager_or_a_stranger_never_sees_the_desk(admin_env):
     for who in (ana, stranger):
         for message in env.server.sent(who.user_id):
             assert OTHER_CLUSTER.nombre not in (message.text or "") + (message.caption or "")
+
+
+async def test_an_analyst_approves_from_the_queue_and_the_cluster_view_says_so(admin_env):
+    env = admin_env
+    ana = env.manager()
+    await ana.register()
+    await ana.answer_all(example("consolidado"))
+    await ana.submit()
+    admin = env.manager(user_id=ADMIN, first_name="Analista")
+    await admin.send("/revision")
+    queue = await admin.next_send("Revisión — medición")
+    assert DEMO_CLUSTER.nombre in queue.content and "1 por revisar" in queue.content
+    approve = next(
+        b["callback_data"]
+        for row in queue.reply_markup["inline_keyboard"]
+        for b in row
+        if b["callback_data"].startswith("adm:ok:")
+    )
+    admin.press(queue.message_id, approve)
+    after = await admin.next(lambda e: e.kind == "edit" and e.message_id == queue.message_id)
+    assert "No hay respuestas por revisar" in after.content and "1 aprobadas" in after.content
+    approved = t.APPROVED.format(name=DEMO_CLUSTER.nombre)
+    await env.server.wait_for_call_async(
+        "answerCallbackQuery", lambda c: c.params.get("text") == approved
+    )
+    with env.db() as db:
+        (status,) = db.execute("SELECT status FROM reviews").fetchone()
+    assert status == "aprobada"
+    await admin.send(f"/cluster {DEMO_CLUSTER.cluster_id}")
+    view = await admin.next_send(DEMO_CLUSTER.nombre + " ·")
+    assert "Revisión: aprobada" in view.content
+
+
+async def test_a_manager_cannot_approve_with_a_forged_press(admin_env):
+    env = admin_env
+    ana = env.manager()
+    await ana.register()
+    await ana.answer_all(example("consolidado"))
+    await ana.submit()
+    message_id = env.server.sent(ana.user_id)[-1].message_id
+    ana.press(message_id, cb.encode(cb.Approve(1, DEMO_CLUSTER.cluster_id)))
+    await settle()
+    with env.db() as db:
+        (status,) = db.execute("SELECT status FROM reviews").fetchone()
+    assert status == "pendiente"

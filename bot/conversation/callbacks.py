@@ -247,6 +247,23 @@ class ClusterPage(Callback):
     filters: str
 
 
+@dataclass(frozen=True)
+class QueuePage(Callback):
+    """«Anterior»/«Siguiente» under /revision: page ``n`` of the current campaign's queue."""
+
+    tag: ClassVar[str] = "adm:rq"
+    n: int
+
+
+@dataclass(frozen=True)
+class Approve(Callback):
+    """«Aprobar» under /revision: approve the cluster's submission, then show page ``n`` again."""
+
+    tag: ClassVar[str] = "adm:ok"
+    n: int
+    cluster: str
+
+
 ANSWERS: tuple[type[OnQuestion], ...] = (
     Choose,
     Toggle,
@@ -274,6 +291,8 @@ _KINDS: tuple[type[Callback], ...] = (
     Page,
     ClusterOpen,
     ClusterPage,
+    QueuePage,
+    Approve,
 )
 # Per kind: its field names and which of them are ints, read once. Longest tag first, so a tag
 # never loses to a shorter one that it starts with.

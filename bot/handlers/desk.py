@@ -1,21 +1,25 @@
-"""The analyst's desk in Telegram (admins only): ``/cluster ID`` and ``/clusters``.
+"""The analyst's desk in Telegram (admins only): ``/cluster ID``, ``/clusters``, ``/revision``.
 
-Thin handlers over ``bot.services.desk``; the texts are ``bot.texts.desk``.
+Thin handlers over ``bot.services.desk`` and ``bot.services.review``; the texts are
+``bot.texts.desk``.
 """
 
 from __future__ import annotations
 
 from functools import partial
+from html import escape
 
 from telegram import Update
 
 from bot.conversation import callbacks as cb
 from bot.conversation import results
-from bot.conversation.actions import Action, Button, Edit, Keyboard, Photo, Send
+from bot.conversation.actions import Action, Button, Edit, Keyboard, Photo, Send, Toast
 from bot.handlers.admin import _arg, _paged, _press, admin_only
 from bot.handlers.context import Context
 from bot.handlers.send import perform, survey_of
-from bot.services import desk
+from bot.reports import flags
+from bot.services import desk, review
+from bot.texts import admin as admin_texts
 from bot.texts import desk as t
 from bot.texts.paging import paginate
 
@@ -95,3 +99,78 @@ async def clusters_page(update: Update, context: Context) -> None:
     press = _press(query.data, cb.ClusterPage)
     shown = await _list_page(context, desk.Filters.decode(press.filters), [], press.n)
     await perform(update, context, [Edit(shown.text, shown.buttons)])
+
+
+# -- the review queue --------------------------------------------------------------------------
+
+
+QUEUE_PER_PAGE = 8  # submissions per page of /revision, each with its two buttons
+
+
+async def _queue_page(context: Context, n: int) -> Send:
+    survey = survey_of(context)
+    queue = await review.review_queue(survey.storage, survey.q, None)
+    campaign = queue.campaign.campaign_id
+    if not queue.items:
+        counts = admin_texts.review_line(queue.counts)
+        return Send(t.QUEUE_EMPTY.format(campaign=escape(campaign), counts=counts))
+    labels = {lv.id: lv.label for lv in survey.q.levels}
+    blocks = [
+        "\n".join(
+            [
+                t.QUEUE_LINE.format(
+                    name=escape(item.nombre),
+                    departamento=escape(item.departamento),
+                    when=survey.when(item.changed_at) if item.changed_at else "—",
+                )
+            ]
+            + [
+                t.QUEUE_FLAG.format(text=escape(t.flag_text(f.code, flags.describe(f, labels))))
+                for f in item.flags
+            ]
+        )
+        for item in queue.items
+    ]
+    title = t.QUEUE_TITLE.format(
+        campaign=escape(campaign),
+        n=len(queue.items),
+        flagged=sum(1 for i in queue.items if i.flags),
+    )
+    text, nav, shown = _paged(title, blocks, cb.QueuePage, n, per_page=QUEUE_PER_PAGE)
+    page = min(max(n, 1), -(-len(blocks) // QUEUE_PER_PAGE))
+    rows: Keyboard = tuple(
+        (
+            Button(t.BTN_APPROVE.format(name=item.nombre), cb.Approve(page, item.cluster_id)),
+            Button(t.BTN_OPEN.format(name=item.nombre), cb.ClusterOpen(item.cluster_id)),
+        )
+        for item in (queue.items[i] for i in shown)
+    )
+    text += "\n\n" + admin_texts.review_line(queue.counts)
+    return Send(text, rows + nav)
+
+
+@admin_only
+async def review_queue(update: Update, context: Context) -> None:
+    """/revision: the current campaign's submissions to review, flagged first."""
+    await perform(update, context, [await _queue_page(context, 1)])
+
+
+@admin_only
+async def queue_page(update: Update, context: Context) -> None:
+    query = update.callback_query
+    assert query is not None
+    shown = await _queue_page(context, _press(query.data, cb.QueuePage).n)
+    await perform(update, context, [Edit(shown.text, shown.buttons)])
+
+
+@admin_only
+async def approve(update: Update, context: Context) -> None:
+    """«Aprobar»: approved, and the page shows the queue without it."""
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    press = _press(query.data, cb.Approve)
+    storage = survey_of(context).storage
+    cluster = await review.approve(storage, press.cluster, None, update.effective_user.id)
+    shown = await _queue_page(context, press.n)
+    done = Toast(t.APPROVED.format(name=cluster.nombre))
+    await perform(update, context, [done, Edit(shown.text, shown.buttons)])

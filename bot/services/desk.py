@@ -18,7 +18,7 @@ from bot.questionnaire.engine import Engine
 from bot.questionnaire.model import Questionnaire
 from bot.services import campaigns
 from bot.services.errors import ServiceError
-from bot.storage import AuditEntry, Campaign, Cluster, ClusterState, Manager, Storage
+from bot.storage import AuditEntry, Campaign, Cluster, ClusterState, Manager, Review, Storage
 from scoring import ScoreResult
 
 # Where a cluster stands in a campaign (``ClusterState.status``), in the order lists show them.
@@ -78,6 +78,7 @@ class ClusterView:
     previous: ScoreResult | None  # the latest result in an earlier campaign
     changes: dict[str, float]  # area id → points against ``previous``
     history: tuple[AuditEntry, ...]
+    review: Review | None  # of the submitted response, if it is
 
 
 async def cluster_view(
@@ -124,6 +125,9 @@ async def cluster_view(
         previous=previous,
         changes=changes,
         history=tuple(await storage.cluster_history(cluster.cluster_id, HISTORY_LINES)),
+        review=await storage.review_of(response.response_id)
+        if response is not None and status == "submitted"
+        else None,
     )
 
 

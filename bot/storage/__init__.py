@@ -9,6 +9,7 @@ here, added to it as a base class:
   rows         the typed rows (frozen dataclasses) the methods return
   clusters, campaigns, people (invitations, managers), responses (answers, cursor, submit,
   results, the outbox of results owed), results (a campaign's submissions across clusters),
+  reviews (the analysts' review of each submitted response),
   reminders, privacy (personal data, deletion requests, erasure), audit, updates (the inbox of
   fetched updates, seen update ids)
   inspect      read-only checks of a database file, for ``ssme check`` and the backups
@@ -38,6 +39,7 @@ from bot.storage.privacy import Privacy
 from bot.storage.reminders import Reminders
 from bot.storage.responses import Responses
 from bot.storage.results import Results
+from bot.storage.reviews import Reviews
 from bot.storage.rows import (
     AuditEntry,
     Campaign,
@@ -50,6 +52,7 @@ from bot.storage.rows import (
     Registration,
     ReminderRow,
     Response,
+    Review,
     StoredResult,
     Submitted,
     SubmittedScores,
@@ -70,6 +73,7 @@ __all__ = [
     "Registration",
     "ReminderRow",
     "Response",
+    "Review",
     "Storage",
     "StoredResult",
     "Submitted",
@@ -88,7 +92,9 @@ _WRITER_PRAGMAS = (
 _READER_PRAGMAS = ("PRAGMA busy_timeout=5000", "PRAGMA query_only=ON")
 
 
-class Storage(Clusters, Campaigns, People, Responses, Results, Reminders, Privacy, Audit, Updates):
+class Storage(
+    Clusters, Campaigns, People, Responses, Results, Reviews, Reminders, Privacy, Audit, Updates
+):
     """All SQL of the bot, on one SQLite file.
 
     Two connections, as SQLite's WAL mode allows: one writer and one reader for the plain reads,

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.questionnaire.model import Value
-from bot.storage import audit
+from bot.storage import audit, reviews
 from bot.storage.base import StorageBase
 from bot.storage.clock import parse_optional_ts, parse_ts, ts
 from bot.storage.rows import Response, StoredResult
@@ -181,6 +181,7 @@ class Responses(StorageBase):
                 (at, at, response_id),
             )
             audit.record(db, logged, actor, "submit", cluster_id, {"ims": ims, "level": level})
+            reviews.mark_pending(db, response_id, logged, actor)
             if owed_to is not None:
                 db.execute(
                     "INSERT OR REPLACE INTO outbox (response_id, user_id, created_at) "

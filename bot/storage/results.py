@@ -7,7 +7,7 @@ import json
 import sqlite3
 from collections.abc import Sequence
 
-from bot.storage import audit
+from bot.storage import audit, reviews
 from bot.storage.base import StorageBase
 from bot.storage.clock import parse_optional_ts, parse_ts
 from bot.storage.rows import ClusterState, Submitted, SubmittedScores
@@ -161,6 +161,7 @@ class Results(StorageBase):
                         json.dumps(row.answers, ensure_ascii=False),
                     ),
                 )
+                reviews.mark_pending(db, response_id, now, actor)  # type: ignore[arg-type]
                 # Each cluster's history shows it too (the analyst's desk reads it by cluster).
                 audit.record(
                     db, now, actor, "import_responses", row.cluster_id, {"campaign": campaign_id}

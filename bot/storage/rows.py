@@ -176,3 +176,14 @@ class AuditEntry:
     action: str
     cluster_id: str | None
     detail: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Review:
+    """An analyst's review of a submitted response (``bot.storage.reviews``)."""
+
+    response_id: int
+    status: str  # pendiente | aprobada | requiere_ajuste
+    changed_at: datetime
+    changed_by: str  # a user id, "cli", "bot"…
+    note: str | None

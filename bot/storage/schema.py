@@ -162,9 +162,20 @@ MIGRATIONS: tuple[str, ...] = (
         created_at TEXT NOT NULL
     );
     """,
-    # (branch i13) the analyst's desk reads a cluster's history: the audit lines by cluster.
+    # (branch i13) the analyst's desk: a cluster's history (the audit lines by cluster), and
+    # the review of each submitted response (every one submitted so far starts pending).
     """
     CREATE INDEX audit_cluster ON audit(cluster_id, audit_id);
+    CREATE TABLE reviews (
+        response_id INTEGER PRIMARY KEY REFERENCES responses(response_id) ON DELETE CASCADE,
+        status TEXT NOT NULL CHECK (status IN ('pendiente', 'aprobada', 'requiere_ajuste')),
+        changed_at TEXT NOT NULL,
+        changed_by TEXT NOT NULL,
+        note TEXT
+    );
+    INSERT INTO reviews (response_id, status, changed_at, changed_by)
+        SELECT response_id, 'pendiente', coalesce(submitted_at, updated_at), 'migration'
+        FROM responses WHERE status = 'submitted';
     """,
 )
 

@@ -68,6 +68,7 @@ ADMIN_COMMANDS = {
     "solicitudes": "Solicitudes de datos personales pendientes",
     "cluster": "Un clúster de un vistazo: /cluster ID",
     "clusters": "Clústeres y su estado, con filtros",
+    "revision": "Respuestas por revisar, las que tienen alertas primero",
 }
 IMPORT_HOW = (
     "Envíe el registro de clústeres como <b>documento CSV</b> con el texto /importar en el "
@@ -105,6 +106,10 @@ ERRORS: Mapping[str, str] = {
     "campaign_exists": "la medición {id} ya existe",
     "campaign_dates": "la fecha de cierre debe ser posterior a la de apertura",
     "bad_date": "«{value}» no es una fecha AAAA-MM-DD ni una fecha-hora AAAA-MM-DDTHH:MM",
+    "review_not_submitted": (
+        "El clúster {cluster} no tiene respuestas enviadas en la medición {campaign}: no hay nada "
+        "que revisar."
+    ),
     "cluster_suggest": "El clúster «{cluster}» no está en el registro. ¿Quiso decir {suggestions}?",
     "bad_cluster_filter": (
         "«{word}» no es un departamento, un sector ni un estado de la lista. Estados: "
@@ -175,3 +180,18 @@ def responses_import_text(result: ResponsesImport) -> str:
         else NOTHING_IMPORTED
     )
     return "\n".join(lines)
+
+
+REVIEW_LINE = (
+    "Revisión de las respuestas: {aprobada} aprobadas, {pendiente} en revisión, "
+    "{requiere_ajuste} con ajuste pedido."
+)
+REVIEW_LINE_APPROVED_ONLY = " Estas cifras cuentan solo las aprobadas."
+
+
+def review_line(counts: Mapping[str, int], *, approved_only: bool = False) -> str:
+    """The summary's line on the analysts' review ("82 aprobadas, 14 en revisión, 4 con…")."""
+    line = REVIEW_LINE.format_map(
+        {k: counts.get(k, 0) for k in ("aprobada", "pendiente", "requiere_ajuste")}
+    )
+    return line + (REVIEW_LINE_APPROVED_ONLY if approved_only else "")

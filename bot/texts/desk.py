@@ -157,6 +157,11 @@ def view_blocks(view: ClusterView, when: When) -> list[str]:
         state = STATE_TITLE.format(
             campaign=campaign, status=STATUS_LABELS.get(view.status, view.status)
         )
+    if view.review is not None:
+        status = REVIEW_STATUS.get(view.review.status, view.review.status)
+        state += "\n" + REVIEW_STATE.format(status=status)
+        if view.review.note:
+            state += f" — {escape(view.review.note)}"
     blocks.append(state)
     if view.result is not None:
         r = view.result
@@ -235,3 +240,38 @@ def list_lines(listing: ClusterList) -> list[str]:
         )
         for s in listing.rows
     ]
+
+
+# -- the review queue (/revision, ssme review list) --------------------------------------------
+
+REVIEW_STATUS = {
+    "pendiente": "en revisión",
+    "aprobada": "aprobada",
+    "requiere_ajuste": "con ajuste pedido",
+}
+QUEUE_TITLE = "<b>Revisión — medición {campaign}</b>: {n} por revisar ({flagged} con alertas)"
+QUEUE_EMPTY = "No hay respuestas por revisar en la medición {campaign}. {counts}"
+QUEUE_LINE = "• <b>{name}</b> · {departamento} · enviada el {when}"
+QUEUE_FLAG = "   ⚠️ {text}"
+FLAGS = {
+    "sales_per_firm_high": (
+        "ventas por empresa vinculada de {value}: más que el 99 % de las respuestas ({bound})"
+    ),
+    "sales_per_firm_low": (
+        "ventas por empresa vinculada de {value}: menos que el 99 % de las respuestas ({bound})"
+    ),
+    "jobs_per_firm_high": (
+        "{value} empleos por empresa vinculada: más que el 99 % de las respuestas ({bound})"
+    ),
+    "jobs_per_firm_low": (
+        "{value} empleos por empresa vinculada: menos que el 99 % de las respuestas ({bound})"
+    ),
+    "level_jump": "el nivel pasó de {before} a {now} desde la medición anterior (dos escalones)",
+}
+BTN_APPROVE = "✔️ Aprobar {name}"
+APPROVED = "✔️ Respuesta de {name} aprobada."
+REVIEW_STATE = "Revisión: {status}"
+
+
+def flag_text(code: str, params: dict[str, str]) -> str:
+    return FLAGS[code].format(**params) if code in FLAGS else code

@@ -1,0 +1,196 @@
+"""The analysts' review: the flags (pure), the review status through submissions and
+approvals, the queue and ``summary --approved-only`` (bot/services/review.py), on a real file."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import closing
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.local import DEMO_CLUSTER
+from bot.questionnaire.model import Questionnaire
+from bot.reports import flags as flagging
+from bot.services import campaigns, imports, reports, review
+from bot.services.errors import ServiceError
+from bot.storage import MIGRATIONS, Storage
+from bot.storage.schema import migrate
+from bot.texts import admin as admin_texts
+from bot.texts import desk as t
+from scoring import score_answers
+from tests.conftest import example
+from tests.e2e import OTHER_CLUSTER
+from tests.test_desk import responses_csv
+
+BOGOTA = ZoneInfo("America/Bogota")
+DEMO, OTHER = DEMO_CLUSTER.cluster_id, OTHER_CLUSTER.cluster_id
+LEVELS = ["exploracion", "intermedio", "consolidado"]
+
+
+# --- the flags (pure) -------------------------------------------------------------------------
+
+
+def sub(cluster: str, sales: object, firms: object, level: str = "intermedio") -> flagging.Flagged:
+    return flagging.Flagged(
+        cluster, level, {"ventas_anio_actual": sales, "empresas_vinculadas": firms}
+    )
+
+
+def test_the_percentile_interpolates_between_ranks():
+    values = [float(v) for v in range(1, 101)]  # 1..100
+    assert flagging.percentile(values, 0.99) == pytest.approx(99.01)
+    assert flagging.percentile(values, 0.01) == pytest.approx(1.99)
+    assert flagging.percentile([5.0], 0.99) == 5.0
+    with pytest.raises(ValueError):
+        flagging.percentile([], 0.5)
+
+
+def test_sales_per_firm_beyond_the_campaigns_99th_percentile_is_flagged():
+    typical = [sub(f"c{i}", 1_000_000_000 + i * 10_000_000, 100) for i in range(40)]
+    dropped_zeros = sub("typo", 457_000, 80)  # 457 thousand pesos for 80 firms
+    huge = sub("huge", 10**15, 10)
+    found = flagging.flags([*typical, dropped_zeros, huge], {}, LEVELS)
+    assert [f.code for f in found["typo"]] == ["sales_per_firm_low"]
+    assert [f.code for f in found["huge"]] == ["sales_per_firm_high"]
+    assert set(found) == {"typo", "huge"}, "the typical ones are not flagged"
+    words = flagging.describe(found["typo"][0], {})
+    assert words["value"] == "5.712 pesos"  # 457.000 / 80, the Colombian way
+    text = t.flag_text(found["huge"][0].code, flagging.describe(found["huge"][0], {}))
+    assert "billones de pesos" in text and "99 %" in text
+
+
+def test_with_too_few_submissions_no_percentile_is_used():
+    few = [sub(f"c{i}", 10**9, 100) for i in range(flagging.MIN_FOR_PERCENTILES - 2)]
+    assert flagging.flags([*few, sub("huge", 10**15, 10)], {}, LEVELS) == {}
+
+
+def test_not_available_and_no_firms_are_left_out_of_the_ratios():
+    many = [sub(f"c{i}", 10**9 + i, 100) for i in range(30)]
+    odd = [sub("nd", "nd", 100), sub("zero", 10**9, 0), sub("none", None, None)]
+    assert flagging.flags([*many, *odd], {}, LEVELS) == {}
+
+
+def test_a_two_step_level_change_is_flagged_one_step_is_not():
+    now = [
+        sub("a", 1, 1, "consolidado"),
+        sub("b", 1, 1, "intermedio"),
+        sub("c", 1, 1, "exploracion"),
+    ]
+    before = {"a": "exploracion", "b": "exploracion", "c": "consolidado"}
+    found = flagging.flags(now, before, LEVELS)
+    assert set(found) == {"a", "c"}
+    labels = {"exploracion": "Exploración", "consolidado": "Consolidado"}
+    text = t.flag_text("level_jump", flagging.describe(found["a"][0], labels))
+    assert "de Exploración a Consolidado" in text
+
+
+# --- the review status ------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
+    s = await Storage.open(tmp_path / "ssme.db")
+    await s.upsert_clusters([DEMO_CLUSTER, OTHER_CLUSTER], "test")
+    await campaigns.create(s, "2021", 2021, "2021-09-01", "2021-10-15", BOGOTA, "t")
+    yield s
+    await s.close()
+
+
+async def submit(storage: Storage, q: Questionnaire, cluster: str, answers: dict) -> None:
+    response = await storage.start_response(cluster, "2021", q.version, 77)
+    result = score_answers(q, answers, 2021)
+    await storage.submit_response(
+        response.response_id,
+        version=q.version,
+        ims=result.ims,
+        level=result.level,
+        scores=result.to_json(),
+        answers=answers,
+        actor=77,
+        cluster_id=cluster,
+    )
+
+
+async def test_a_submission_is_pending_an_approval_sticks_a_new_submission_is_pending_again(
+    storage, questionnaire
+):
+    await submit(storage, questionnaire, DEMO, example("consolidado"))
+    assert (await storage.campaign_reviews("2021"))[DEMO].status == "pendiente"
+    await review.approve(storage, DEMO, None, 9001)
+    approved = (await storage.campaign_reviews("2021"))[DEMO]
+    assert approved.status == "aprobada" and approved.changed_by == "9001"
+    history = [e.action for e in await storage.cluster_history(DEMO)]
+    assert history[0] == "review_aprobada"
+    await submit(storage, questionnaire, DEMO, example("consolidado"))  # sent again
+    assert (await storage.campaign_reviews("2021"))[DEMO].status == "pendiente"
+
+
+async def test_only_a_submitted_response_can_be_approved(storage, questionnaire):
+    with pytest.raises(ServiceError) as refused:
+        await review.approve(storage, OTHER, None, 9001)
+    assert refused.value.code == "review_not_submitted"
+    assert OTHER in admin_texts.error(refused.value)
+    assert await storage.campaign_reviews("2021") == {}
+
+
+async def test_imported_responses_wait_for_review_too(storage, questionnaire):
+    data = responses_csv(questionnaire, {DEMO: example("joven")})
+    assert (await imports.import_responses(storage, questionnaire, "2021", data, "t")).ok
+    assert (await storage.campaign_reviews("2021"))[DEMO].status == "pendiente"
+
+
+async def test_the_queue_puts_flagged_first_and_counts_every_status(storage, questionnaire):
+    await submit(storage, questionnaire, DEMO, example("consolidado"))
+    await submit(storage, questionnaire, OTHER, example("joven"))
+    queue = await review.review_queue(storage, questionnaire, None)
+    assert [i.cluster_id for i in queue.items] == [DEMO, OTHER]  # the older first, no flags
+    assert queue.counts["pendiente"] == 2
+    await review.approve(storage, OTHER, None, 9001)
+    queue = await review.review_queue(storage, questionnaire, None)
+    assert [i.cluster_id for i in queue.items] == [DEMO]
+    assert queue.counts == {"pendiente": 1, "aprobada": 1}
+    line = admin_texts.review_line(queue.counts)
+    assert line.startswith("Revisión de las respuestas: 1 aprobadas, 1 en revisión, 0 con ajuste")
+
+
+async def test_the_summary_can_count_the_approved_ones_only(storage, questionnaire):
+    await submit(storage, questionnaire, DEMO, example("consolidado"))
+    await submit(storage, questionnaire, OTHER, example("joven"))
+    await review.approve(storage, DEMO, None, 9001)
+    everyone = await reports.summary(storage, questionnaire, None)
+    approved = await reports.summary(storage, questionnaire, None, approved_only=True)
+    assert everyone.data["respondents"] == 2 and approved.data["respondents"] == 1
+    assert approved.data["level_pct"]["consolidado"] == 100.0
+    assert "1 aprobadas, 1 en revisión" in everyone.text
+    assert admin_texts.REVIEW_LINE_APPROVED_ONLY.strip() in approved.text
+    assert admin_texts.REVIEW_LINE_APPROVED_ONLY.strip() not in everyone.text
+
+
+def test_the_migration_puts_every_submitted_response_in_review(tmp_path):
+    path = tmp_path / "old.db"
+    with closing(sqlite3.connect(path)) as conn:
+        for number, script in enumerate(MIGRATIONS[:-1], start=1):
+            conn.executescript(script + f"\nPRAGMA user_version = {number};")
+        conn.executescript(
+            "INSERT INTO clusters (cluster_id, nombre, departamento, sector, entidad_gestora, "
+            "entidad_gestora_tipo, updated_at) VALUES ('x', 'X', 'Huila', 'servicios', 'C', "
+            "'gremio', '2021-01-01');"
+            "INSERT INTO campaigns (campaign_id, reference_year, opens_at, closes_at, created_at) "
+            "VALUES ('2021', 2021, '2021-01-01', '2021-12-31', '2021-01-01');"
+            "INSERT INTO responses (cluster_id, campaign_id, status, questionnaire_version, "
+            "created_at, updated_at, submitted_at) VALUES ('x', '2021', 'submitted', 'v', "
+            "'2021-02-01', '2021-02-01', '2021-02-02');"
+            "INSERT INTO campaigns (campaign_id, reference_year, opens_at, closes_at, created_at) "
+            "VALUES ('2022', 2022, '2022-01-01', '2022-12-31', '2022-01-01');"
+            "INSERT INTO responses (cluster_id, campaign_id, status, questionnaire_version, "
+            "created_at, updated_at) VALUES ('x', '2022', 'draft', 'v', '2022-02-01', "
+            "'2022-02-01');"
+        )
+        conn.commit()
+        with conn:
+            migrate(conn)
+        rows = conn.execute("SELECT response_id, status, changed_at FROM reviews").fetchall()
+    assert rows == [(1, "pendiente", "2021-02-02")]
