@@ -194,3 +194,24 @@ def test_the_migration_puts_every_submitted_response_in_review(tmp_path):
             migrate(conn)
         rows = conn.execute("SELECT response_id, status, changed_at FROM reviews").fetchall()
     assert rows == [(1, "pendiente", "2021-02-02")]
+
+
+async def test_the_radars_means_are_the_means_of_each_latest_submitted_result(
+    storage, questionnaire
+):
+    """SQLite averages the areas: the same figures as averaging the scores in Python."""
+    await submit(storage, questionnaire, DEMO, example("joven"))
+    await submit(storage, questionnaire, DEMO, example("consolidado"))  # the latest counts
+    await submit(storage, questionnaire, OTHER, example("joven"))
+    area_ids = [a.id for a in questionnaire.areas]
+    sectors = await storage.campaign_area_means("2021", area_ids)
+    latest = {
+        DEMO_CLUSTER.sector: score_answers(questionnaire, example("consolidado"), 2021),
+        OTHER_CLUSTER.sector: score_answers(questionnaire, example("joven"), 2021),
+    }
+    assert set(sectors) == set(latest)
+    for sector, result in latest.items():
+        means, n = sectors[sector]
+        assert n == 1
+        stored = result.to_json()["areas"]  # as kept: one decimal
+        assert means == pytest.approx({a: stored[a] for a in area_ids})

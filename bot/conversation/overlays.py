@@ -17,8 +17,8 @@ async def overlays_for(
     storage: Storage, q: Questionnaire, campaign: Campaign, cluster_id: str, sector: str
 ) -> results.Overlays:
     area_ids = [a.id for a in q.areas]
-    rows = await storage.campaign_area_scores(campaign.campaign_id)
-    national, n, sectors = results.group_means(rows, area_ids)
+    sectors = await storage.campaign_area_means(campaign.campaign_id, area_ids)
+    national, n = results.group_means(sectors, area_ids)
     sector_means, sector_n = sectors.get(sector, ({}, 0))
     previous = await storage.previous_result(cluster_id, campaign.reference_year)
     return results.Overlays(

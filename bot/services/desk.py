@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from bot.conversation import results
 from bot.conversation.overlays import overlays_for
@@ -27,6 +28,7 @@ HISTORY_LINES = 30
 SUGGESTIONS = 3
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lower case without accents: how a typed name is compared with the registry's."""
     decomposed = unicodedata.normalize("NFKD", text.strip().lower())

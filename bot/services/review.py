@@ -46,39 +46,27 @@ async def review_queue(
     statuses: tuple[str, ...] = (PENDING,),
 ) -> Queue:
     campaign = await campaigns.resolve(storage, campaign_id)
-    reviews = await storage.campaign_reviews(campaign.campaign_id)
-    states = {s.cluster_id: s for s in await storage.response_states(campaign.campaign_id)}
-    submitted = await storage.submitted_scores(campaign.campaign_id, flagging.ANSWERS_USED)
-    previous_levels: dict[str, str] = {}
+    rows = await storage.review_rows(campaign.campaign_id, flagging.ANSWERS_USED)
     previous = await storage.previous_campaign(campaign.campaign_id)
-    if previous is not None:
-        previous_levels = {
-            s.cluster_id: s.level for s in await storage.submitted_scores(previous.campaign_id)
-        }
+    previous_levels = await storage.campaign_levels(previous.campaign_id) if previous else {}
     found = flagging.flags(
-        [flagging.Flagged(s.cluster_id, s.level, s.answers) for s in submitted],
+        [flagging.Flagged(r.cluster_id, r.level, r.answers) for r in rows],
         previous_levels,
         [lv.id for lv in q.levels],
     )
-    counts: Counter[str] = Counter()
-    items = []
-    for s in submitted:
-        review = reviews.get(s.cluster_id)
-        status = review.status if review else PENDING
-        counts[status] += 1
-        if status not in statuses:
-            continue
-        state = states.get(s.cluster_id)
-        items.append(
-            QueueItem(
-                s.cluster_id,
-                state.nombre if state else s.cluster_id,
-                state.departamento if state else "",
-                status,
-                review.changed_at if review else None,
-                tuple(found.get(s.cluster_id, ())),
-            )
+    counts: Counter[str] = Counter(r.status for r in rows)
+    items = [
+        QueueItem(
+            r.cluster_id,
+            r.nombre,
+            r.departamento,
+            r.status,
+            r.changed_at,
+            tuple(found.get(r.cluster_id, ())),
         )
+        for r in rows
+        if r.status in statuses
+    ]
     items.sort(key=lambda i: (not i.flags, i.changed_at or datetime.min, i.cluster_id))
     return Queue(campaign, tuple(items), counts)
 

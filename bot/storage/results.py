@@ -55,19 +55,24 @@ class Results(StorageBase):
         )
         return {r["cluster_id"] for r in rows}
 
-    async def campaign_area_scores(
-        self, campaign_id: str
-    ) -> list[tuple[str, str, dict[str, float]]]:
-        """(cluster id, sector, area scores) of each submitted response's latest result."""
+    async def campaign_area_means(
+        self, campaign_id: str, area_ids: Sequence[str]
+    ) -> dict[str, tuple[dict[str, float], int]]:
+        """Per sector, over each submitted response's latest result: (area id → mean score, n).
+
+        SQLite averages inside its JSON functions: a campaign of 10,000 results is not decoded
+        into Python (the radar's comparisons are read on every «Enviar» and every /cluster).
+        An area missing from a result counts as 0."""
+        columns = ", ".join("avg(coalesce(json_extract(r.scores, ?), 0))" for _ in area_ids)
         rows = await self._all(
-            "SELECT s.cluster_id, c.sector, r.scores FROM responses s "
-            "JOIN clusters c ON c.cluster_id = s.cluster_id "
+            f"SELECT c.sector, count(*) AS n{', ' if area_ids else ''}{columns} "
+            "FROM responses s JOIN clusters c ON c.cluster_id = s.cluster_id "
             "JOIN results r ON r.result_id = (SELECT max(result_id) FROM results "
             "WHERE response_id = s.response_id) "
-            "WHERE s.campaign_id = ? AND s.status = 'submitted'",
-            (campaign_id,),
+            "WHERE s.campaign_id = ? AND s.status = 'submitted' GROUP BY c.sector",
+            (*(f'$.areas."{a}"' for a in area_ids), campaign_id),
         )
-        return [(r["cluster_id"], r["sector"], json.loads(r["scores"])["areas"]) for r in rows]
+        return {r[0]: ({a: float(r[2 + k]) for k, a in enumerate(area_ids)}, r[1]) for r in rows}
 
     async def submissions(self, campaign_id: str) -> list[Submitted]:
         """Every submitted response of the campaign with its latest result."""

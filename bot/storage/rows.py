@@ -187,3 +187,17 @@ class Review:
     changed_at: datetime
     changed_by: str  # a user id, "cli", "bot"…
     note: str | None
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    """A submitted response as the review queue reads it (``Reviews.review_rows``)."""
+
+    cluster_id: str
+    nombre: str
+    departamento: str
+    level: str
+    status: str  # pendiente | aprobada | requiere_ajuste
+    changed_at: datetime | None
+    note: str | None
+    answers: dict[str, Value]  # only the questions asked for, and only those answered
