@@ -94,6 +94,7 @@ def build_application(settings: Settings) -> SsmeApplication:
         (["cluster"], desk.cluster),
         (["clusters"], desk.clusters),
         (["revision"], desk.review_queue),
+        (["corregir"], desk.correct),
     ):
         app.add_handler(CommandHandler(names, callback, filters=private))
     app.add_handler(

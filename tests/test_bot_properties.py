@@ -118,7 +118,8 @@ WEIRD_TEXTS = [
 COMMANDS = [
     "start", "continuar", "revisar", "resultado", "ayuda", "help", "cancelar", "mis_datos",
     "resumen", "exportar", "participacion", "invitar", "invitaciones", "importar",
-    "solicitudes", "cluster", "clusters", "revision", "inexistente", "START",
+    "solicitudes", "cluster", "clusters", "revision", "corregir", "inexistente",
+    "START",
     "start@ssme_demo_bot", "start@otro_bot",
     "continuar@ssme_demo_bot", "x", "a" * 40,
 ]  # fmt: skip

@@ -160,3 +160,31 @@ async def test_a_manager_cannot_approve_with_a_forged_press(admin_env):
     with env.db() as db:
         (status,) = db.execute("SELECT status FROM reviews").fetchone()
     assert status == "pendiente"
+
+
+async def test_an_admin_corrects_an_answer_from_telegram_and_the_history_shows_it(admin_env):
+    env = admin_env
+    ana = env.manager()
+    await ana.register()
+    await ana.answer_all(example("consolidado"))
+    await ana.submit()
+    admin = env.manager(user_id=ADMIN, first_name="Analista")
+    await admin.send("/corregir demo_cafe_huila empresas_activas")
+    assert (await admin.next_send()).content.startswith("Para corregir")
+    await admin.send("/corregir demo_cafe_huila empresas_vinculadas 200 | acta")
+    refused = await admin.next_send()
+    assert "empresas_vinculadas" in refused.content
+    await admin.send("/corregir demo_cafe_huila empresas_activas 150 | según el acta")
+    done = await admin.next_send("Corregida")
+    assert "110 → 150" in done.content and "Nuevo resultado: IMS" in done.content
+    with env.db() as db:
+        (results,) = db.execute("SELECT count(*) FROM results").fetchone()
+    assert results == 2
+    await admin.send(f"/cluster {DEMO_CLUSTER.cluster_id}")
+    history = ""
+    while "según el acta" not in history:
+        history = (await admin.next_send()).content
+    assert "cambió «Empresas activas»: 110 → 150" in history
+    # A manager cannot do it.
+    await ana.send("/corregir demo_cafe_huila empresas_activas 1 | x")
+    assert (await ana.next_send()).content == texts.UNKNOWN_COMMAND

@@ -100,7 +100,10 @@ async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
 
 
 async def submit(storage: Storage, q: Questionnaire, cluster: str, answers: dict) -> None:
+    """As the conversation leaves it: every answer stored, then «Enviar»."""
     response = await storage.start_response(cluster, "2021", q.version, 77)
+    for qid, value in answers.items():
+        await storage.save_answer(response.response_id, qid, value, user_id=77)
     result = score_answers(q, answers, 2021)
     await storage.submit_response(
         response.response_id,
@@ -215,3 +218,96 @@ async def test_the_radars_means_are_the_means_of_each_latest_submitted_result(
         assert n == 1
         stored = result.to_json()["areas"]  # as kept: one decimal
         assert means == pytest.approx({a: stored[a] for a in area_ids})
+
+
+# --- corrections and the trail ----------------------------------------------------------------
+
+
+async def changed_lines(storage: Storage, cluster: str) -> list[dict]:
+    return [
+        e.detail or {}
+        for e in await storage.cluster_history(cluster)
+        if e.action == "answer_changed"
+    ]
+
+
+async def test_an_admin_correction_is_checked_rescored_and_leaves_its_trail(storage, questionnaire):
+    from bot.services import corrections, desk
+
+    await submit(storage, questionnaire, DEMO, example("consolidado"))
+    response = await storage.get_response(DEMO, "2021")
+    assert response is not None
+    before = await storage.latest_result(response.response_id)
+    done = await corrections.correct(
+        storage, questionnaire, DEMO, None, "empresas_activas", "150", "acta de la junta", 9001
+    )
+    assert done.old == 110 and done.new == 150 and done.shown == "150"
+    assert (await storage.answers(response.response_id))["empresas_activas"] == 150
+    assert await storage.results_count(response.response_id) == 2
+    after = await storage.latest_result(response.response_id)
+    assert after is not None and before is not None and after.result_id > before.result_id
+    expected = score_answers(
+        questionnaire, {**example("consolidado"), "empresas_activas": 150}, 2021
+    )
+    assert after.ims == pytest.approx(expected.ims)
+    assert await changed_lines(storage, DEMO) == [
+        {"question": "empresas_activas", "old": 110, "new": 150, "reason": "acta de la junta"}
+    ]
+    view = await desk.cluster_view(storage, questionnaire, DEMO, None)
+    text = "\n".join(t.view_blocks(view, lambda m: m.isoformat()))
+    assert "cambió «Empresas activas»: 110 → 150 — motivo: acta de la junta" in text
+
+
+@pytest.mark.parametrize(
+    ("question", "typed", "reason", "code"),
+    [
+        ("empresas_vinculadas", "200", "x", "correct_inconsistent"),  # sizes sum to 180
+        ("empresas_activas", "muchas", "x", "correct_bad_value"),
+        ("empresas_activas", "150", "  ", "correct_no_reason"),
+        ("no_existe", "1", "x", "correct_unknown_question"),
+    ],
+)
+async def test_a_correction_the_conversation_would_refuse_changes_nothing(
+    storage, questionnaire, question, typed, reason, code
+):
+    from bot.services import corrections
+
+    await submit(storage, questionnaire, DEMO, example("consolidado"))
+    response = await storage.get_response(DEMO, "2021")
+    assert response is not None
+    answers = await storage.answers(response.response_id)
+    with pytest.raises(ServiceError) as refused:
+        await corrections.correct(storage, questionnaire, DEMO, None, question, typed, reason, 1)
+    assert refused.value.code == code
+    assert admin_texts.error(refused.value)  # worded in Spanish
+    assert await storage.answers(response.response_id) == answers
+    assert await storage.results_count(response.response_id) == 1
+    assert await changed_lines(storage, DEMO) == []
+
+
+async def test_a_soft_rule_is_reported_not_refused(storage, questionnaire):
+    from bot.services import corrections
+
+    await submit(storage, questionnaire, DEMO, example("consolidado"))
+    done = await corrections.correct(
+        storage, questionnaire, DEMO, None, "ventas_anio_actual", "1.000.000.000.000", "x", 1
+    )
+    assert done.warnings and "%" in done.warnings[0]
+
+
+async def test_a_managers_change_after_sending_leaves_a_trail_the_first_answers_do_not(
+    storage, questionnaire
+):
+    response = await storage.start_response(OTHER, "2021", questionnaire.version, 55)
+    await storage.save_answer(
+        response.response_id, "empresas_activas", 10, user_id=55, cluster_id=OTHER
+    )
+    assert await changed_lines(storage, OTHER) == []  # filling in is not changing
+    await submit(storage, questionnaire, OTHER, example("joven"))
+    joven = example("joven")["empresas_activas"]
+    await storage.save_answer(
+        response.response_id, "empresas_activas", joven + 1, user_id=55, cluster_id=OTHER
+    )
+    assert await changed_lines(storage, OTHER) == [
+        {"question": "empresas_activas", "old": joven, "new": joven + 1}
+    ]

@@ -383,6 +383,7 @@ class Survey:
             dropped=outcome.dropped,
             user_id=st.manager.user_id,
             cursor=cursor,
+            cluster_id=st.manager.cluster_id,
         )
         log.debug(  # the answers are in the database; INFO keeps to registrations and results
             "event=answer_saved user=%s cluster=%s question=%s dropped=%d",

@@ -18,7 +18,7 @@ from bot.handlers.admin import _arg, _paged, _press, admin_only
 from bot.handlers.context import Context
 from bot.handlers.send import perform, survey_of
 from bot.reports import flags
-from bot.services import desk, review
+from bot.services import corrections, desk, review
 from bot.texts import admin as admin_texts
 from bot.texts import desk as t
 from bot.texts.paging import paginate
@@ -174,3 +174,31 @@ async def approve(update: Update, context: Context) -> None:
     shown = await _queue_page(context, press.n)
     done = Toast(t.APPROVED.format(name=cluster.nombre))
     await perform(update, context, [done, Edit(shown.text, shown.buttons)])
+
+
+# -- corrections -------------------------------------------------------------------------------
+
+
+@admin_only
+async def correct(update: Update, context: Context) -> None:
+    """/corregir ID PREGUNTA VALOR | motivo: an admin corrects a submitted answer."""
+    message = update.effective_message
+    assert message is not None and update.effective_user is not None
+    _, _, rest = (message.text or "").partition(" ")
+    head, bar, reason = rest.partition("|")
+    words = head.split()
+    if len(words) < 3 or not bar:
+        await perform(update, context, [Send(t.CORRECT_USAGE)])
+        return
+    survey = survey_of(context)
+    done = await corrections.correct(
+        survey.storage,
+        survey.q,
+        words[0],
+        None,
+        words[1],
+        " ".join(words[2:]),
+        reason,
+        update.effective_user.id,
+    )
+    await perform(update, context, [Send(t.correction_text(done, survey.q))])

@@ -66,6 +66,36 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class HistoryLine:
+    """An audit line of the cluster; a changed answer with its question and both values as
+    the manager sees them."""
+
+    entry: AuditEntry
+    question: str | None = None
+    old: str | None = None
+    new: str | None = None
+    reason: str | None = None
+
+
+def history_line(engine: Engine, entry: AuditEntry) -> HistoryLine:
+    detail = entry.detail or {}
+    question = engine.q.question_map.get(str(detail.get("question")))
+    if entry.action != "answer_changed" or question is None:
+        return HistoryLine(entry, reason=detail.get("reason") or detail.get("note"))
+
+    def shown(value: object) -> str | None:
+        return None if value is None else engine.display(question, value)  # type: ignore[arg-type]
+
+    return HistoryLine(
+        entry,
+        engine.short(question),
+        shown(detail.get("old")),
+        shown(detail.get("new")),
+        detail.get("reason"),
+    )
+
+
+@dataclass(frozen=True)
 class ClusterView:
     cluster: Cluster
     campaign: Campaign
@@ -79,7 +109,7 @@ class ClusterView:
     overlays: results.Overlays
     previous: ScoreResult | None  # the latest result in an earlier campaign
     changes: dict[str, float]  # area id → points against ``previous``
-    history: tuple[AuditEntry, ...]
+    history: tuple[HistoryLine, ...]
     review: Review | None  # of the submitted response, if it is
 
 
@@ -126,7 +156,10 @@ async def cluster_view(
         overlays=overlays,
         previous=previous,
         changes=changes,
-        history=tuple(await storage.cluster_history(cluster.cluster_id, HISTORY_LINES)),
+        history=tuple(
+            history_line(engine, e)
+            for e in await storage.cluster_history(cluster.cluster_id, HISTORY_LINES)
+        ),
         review=await storage.review_of(response.response_id)
         if response is not None and status == "submitted"
         else None,

@@ -9,7 +9,8 @@ here, added to it as a base class:
   rows         the typed rows (frozen dataclasses) the methods return
   clusters, campaigns, people (invitations, managers), responses (answers, cursor, submit,
   results, the outbox of results owed), results (a campaign's submissions across clusters),
-  reviews (the analysts' review of each submitted response),
+  reviews (the analysts' review of each submitted response), corrections (an admin's correction
+  of a submitted answer, and the trail of every answer changed after a submission),
   reminders, privacy (personal data, deletion requests, erasure), audit, updates (the inbox of
   fetched updates, seen update ids)
   inspect      read-only checks of a database file, for ``ssme check`` and the backups
@@ -34,6 +35,7 @@ from bot.storage.campaigns import Campaigns
 from bot.storage.clock import Clock, utcnow
 from bot.storage.clusters import Clusters
 from bot.storage.connection import Connection
+from bot.storage.corrections import Corrections
 from bot.storage.people import People
 from bot.storage.privacy import Privacy
 from bot.storage.reminders import Reminders
@@ -93,7 +95,17 @@ _READER_PRAGMAS = ("PRAGMA busy_timeout=5000", "PRAGMA query_only=ON")
 
 
 class Storage(
-    Clusters, Campaigns, People, Responses, Results, Reviews, Reminders, Privacy, Audit, Updates
+    Clusters,
+    Campaigns,
+    People,
+    Responses,
+    Results,
+    Reviews,
+    Corrections,
+    Reminders,
+    Privacy,
+    Audit,
+    Updates,
 ):
     """All SQL of the bot, on one SQLite file.
 

@@ -69,6 +69,7 @@ ADMIN_COMMANDS = {
     "cluster": "Un clúster de un vistazo: /cluster ID",
     "clusters": "Clústeres y su estado, con filtros",
     "revision": "Respuestas por revisar, las que tienen alertas primero",
+    "corregir": "Corregir una respuesta enviada: /corregir ID PREGUNTA VALOR | motivo",
 }
 IMPORT_HOW = (
     "Envíe el registro de clústeres como <b>documento CSV</b> con el texto /importar en el "
@@ -109,6 +110,18 @@ ERRORS: Mapping[str, str] = {
     "review_not_submitted": (
         "El clúster {cluster} no tiene respuestas enviadas en la medición {campaign}: no hay nada "
         "que revisar."
+    ),
+    "correct_no_reason": "Escriba el motivo de la corrección (queda en el historial).",
+    "correct_long_reason": "El motivo es muy largo: máximo {max} caracteres.",
+    "correct_unknown_question": "«{question}» no es una pregunta del cuestionario.",
+    "correct_bad_value": "{question}: {reason}",
+    "correct_ambiguous": (
+        "{question}: «{value}» se puede leer de más de una forma; escriba el número completo."
+    ),
+    "correct_inconsistent": "{question}: {reason}",
+    "correct_opens_questions": (
+        "Con ese valor de {question} la pregunta {opened} pasa a aplicar y no tiene respuesta: "
+        "pida la corrección al gerente."
     ),
     "cluster_suggest": "El clúster «{cluster}» no está en el registro. ¿Quiso decir {suggestions}?",
     "bad_cluster_filter": (

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 from bot.texts import SECTOR_LABELS
 
 if TYPE_CHECKING:
-    from bot.services.desk import ClusterList, ClusterView, Filters
+    from bot.questionnaire.model import Questionnaire
+    from bot.services.corrections import Correction
+    from bot.services.desk import ClusterList, ClusterView, Filters, HistoryLine
 
 When = Callable[[datetime], str]
 
@@ -65,6 +67,9 @@ ANSWER_LINE = "• {label}: {shown}"
 NO_ANSWERS = "Aún no hay respuestas en esta medición."
 HISTORY_TITLE = "<b>Historial</b> (lo más reciente primero)"
 HISTORY_LINE = "• {when} · {actor} · {action}"
+CHANGED = "cambió «{question}»: {old} → {new}"
+NO_VALUE = "(sin respuesta)"
+REASON = " — motivo: {reason}"
 NO_HISTORY = "Sin historial registrado."
 PHOTO_CAPTION = "{name} — medición {campaign}: IMS {ims} · {level}"
 
@@ -81,6 +86,10 @@ ACTIONS = {
     "unreachable": "el gerente dejó de recibir mensajes",
     "data_deletion_requested": "pidió borrar sus datos",
     "data_erased": "datos personales borrados",
+    "correct": "respuesta corregida por un administrador (nuevo resultado)",
+    "review_pendiente": "revisión: pendiente",
+    "review_aprobada": "revisión: aprobada",
+    "review_requiere_ajuste": "revisión: ajuste pedido al gerente",
 }
 MANAGER_TYPES = {
     "camara_comercio": "cámara de comercio",
@@ -194,15 +203,21 @@ def view_blocks(view: ClusterView, when: When) -> list[str]:
     else:
         blocks.append(NO_ANSWERS)
     blocks.append(HISTORY_TITLE if view.history else NO_HISTORY)
-    blocks += [
-        HISTORY_LINE.format(
-            when=when(e.at),
-            actor=escape(ACTORS.get(e.actor, e.actor)),
-            action=escape(ACTIONS.get(e.action, e.action)),
-        )
-        for e in view.history
-    ]
+    blocks += [history_text(h, when) for h in view.history]
     return blocks
+
+
+def history_text(line: HistoryLine, when: When) -> str:
+    e = line.entry
+    action = ACTIONS.get(e.action, e.action)
+    if line.question is not None:
+        action = CHANGED.format(
+            question=line.question, old=line.old or NO_VALUE, new=line.new or NO_VALUE
+        )
+    text = HISTORY_LINE.format(
+        when=when(e.at), actor=escape(ACTORS.get(e.actor, e.actor)), action=escape(action)
+    )
+    return text + (REASON.format(reason=escape(str(line.reason))) if line.reason else "")
 
 
 def photo_caption(view: ClusterView) -> str:
@@ -275,3 +290,34 @@ REVIEW_STATE = "Revisión: {status}"
 
 def flag_text(code: str, params: dict[str, str]) -> str:
     return FLAGS[code].format(**params) if code in FLAGS else code
+
+
+# -- corrections (/corregir, ssme correct) -----------------------------------------------------
+
+CORRECT_USAGE = (
+    "Para corregir una respuesta enviada escriba el clúster, la pregunta (su identificador, "
+    "como en la exportación), el valor y, tras «|», el motivo. Por ejemplo:\n"
+    "/corregir cafe_huila empresas_activas 150 | según el acta de la junta"
+)
+CORRECTED = (
+    "✔️ Corregida la respuesta de <b>{name}</b>: «{question}» {old} → {new}.\n"
+    "Nuevo resultado: IMS {ims} · {level} (antes IMS {before}). Queda en el historial."
+)
+CORRECTED_WARNING = "⚠️ {text}"
+
+
+def correction_text(done: Correction, q: Questionnaire) -> str:
+    question = q.question_map[done.question_id]
+    lines = [
+        CORRECTED.format(
+            name=escape(done.cluster.nombre),
+            question=escape(question.short),
+            old=escape(done.old_shown) if done.old_shown is not None else NO_VALUE,
+            new=escape(done.shown),
+            ims=_number(done.result.ims),
+            level=escape(done.result.level_label),
+            before=_number(done.previous_ims),
+        )
+    ]
+    lines += [CORRECTED_WARNING.format(text=escape(w)) for w in done.warnings]
+    return "\n".join(lines)
