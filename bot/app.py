@@ -110,12 +110,16 @@ def build_application(settings: Settings) -> SsmeApplication:
     app.add_handler(CallbackQueryHandler(desk.clusters_page, pattern=cb.is_kind(cb.ClusterPage)))
     app.add_handler(CallbackQueryHandler(desk.queue_page, pattern=cb.is_kind(cb.QueuePage)))
     app.add_handler(CallbackQueryHandler(desk.approve, pattern=cb.is_kind(cb.Approve)))
+    app.add_handler(CallbackQueryHandler(desk.evidence_file, pattern=cb.is_kind(cb.EvidenceGet)))
     app.add_handler(CallbackQueryHandler(manager.button))
     app.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE, manager.edited)
     )
     app.add_handler(MessageHandler(private & filters.COMMAND, manager.unknown_command))
     app.add_handler(MessageHandler(private & filters.TEXT, manager.text))
+    app.add_handler(
+        MessageHandler(private & (filters.Document.ALL | filters.PHOTO), manager.evidence_file)
+    )
     app.add_handler(
         MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, manager.other)
     )

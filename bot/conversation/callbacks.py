@@ -56,6 +56,14 @@ class Why(Callback):
 
 
 @dataclass(frozen=True)
+class Evidence(Callback):
+    """«Adjuntar evidencia» after an answer: the manager's next file is for ``question``."""
+
+    tag: ClassVar[str] = "ev"
+    question: str
+
+
+@dataclass(frozen=True)
 class Snooze(Callback):
     """A reminder's «más tarde»."""
 
@@ -264,6 +272,14 @@ class Approve(Callback):
     cluster: str
 
 
+@dataclass(frozen=True)
+class EvidenceGet(Callback):
+    """An evidence file's button in /cluster: send the file to the admin."""
+
+    tag: ClassVar[str] = "adm:evf"
+    evidence_id: int
+
+
 ANSWERS: tuple[type[OnQuestion], ...] = (
     Choose,
     Toggle,
@@ -279,6 +295,7 @@ _KINDS: tuple[type[Callback], ...] = (
     EraseMine,
     Resume,
     Why,
+    Evidence,
     Snooze,
     StopReminders,
     ReviewSend,
@@ -293,6 +310,7 @@ _KINDS: tuple[type[Callback], ...] = (
     ClusterPage,
     QueuePage,
     Approve,
+    EvidenceGet,
 )
 # Per kind: its field names and which of them are ints, read once. Longest tag first, so a tag
 # never loses to a shorter one that it starts with.

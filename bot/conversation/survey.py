@@ -24,7 +24,7 @@ from html import escape
 
 from bot import texts
 from bot.conversation import callbacks as cb
-from bot.conversation import results, screens
+from bot.conversation import evidence, results, screens
 from bot.conversation.actions import Action, Edit, Send, Toast
 from bot.conversation.overlays import overlays_for
 from bot.conversation.state import State
@@ -166,6 +166,11 @@ class Survey:
             return [screens.ambiguity(question, text, value)]
         return await self._accept(st, question, value)
 
+    async def file_expected(self, user_id: int) -> evidence.Awaited | list[Action]:
+        """A file arrived: the question it is evidence for, or what to tell the manager."""
+        state = await self._state(user_id, require_open=False)
+        return await evidence.expected(self.storage, state)
+
     async def non_text(self, user_id: int) -> list[Action]:
         st = await self._state(user_id)
         if isinstance(st, list):
@@ -195,6 +200,8 @@ class Survey:
             return await self.resume(user_id)
         if isinstance(press, cb.Snooze | cb.StopReminders):
             return await self._reminder_button(st, press)
+        if isinstance(press, cb.Evidence):
+            return await evidence.press(self.storage, st, press.question)
         if st.response.status == "submitted":
             return [Toast(texts.ALREADY_SUBMITTED_SHORT)]
         if isinstance(press, cb.ReviewShow | cb.ReviewArea | cb.ReviewQuestion | cb.ReviewSend):
@@ -397,7 +404,7 @@ class Survey:
             st.answers.pop(qid, None)
         st.move_cursor(*cursor)
         out: list[Action] = [screens.transcript(st, question, value)] if transcript else []
-        return out + self._after_answer(st)
+        return out + evidence.offer(question, value) + self._after_answer(st)
 
     def _cursor_after(
         self, st: State, question: Question, value: Value, outcome: Accepted

@@ -6,6 +6,7 @@ Thin handlers over ``bot.services.desk`` and ``bot.services.review``; the texts 
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
 from html import escape
 
@@ -16,9 +17,10 @@ from bot.conversation import results
 from bot.conversation.actions import Action, Button, Edit, Keyboard, Photo, Send, Toast
 from bot.handlers.admin import _arg, _paged, _press, admin_only
 from bot.handlers.context import Context
-from bot.handlers.send import perform, survey_of
+from bot.handlers.send import deliver, perform, survey_of
 from bot.reports import flags
 from bot.services import corrections, desk, review
+from bot.services import evidence as evidence_files
 from bot.texts import admin as admin_texts
 from bot.texts import desk as t
 from bot.texts.paging import paginate
@@ -37,7 +39,12 @@ async def _view(context: Context, typed: str, campaign_id: str | None) -> list[A
         draw = partial(survey.renderer.render_radar, spec, image_format="jpeg")
         actions.append(Photo(draw, t.photo_caption(view)))
     pages = paginate(t.view_blocks(view, survey.when))
-    actions += [Send("\n".join(page)) for page in pages]
+    files: Keyboard = tuple(
+        (Button(t.BTN_EVIDENCE.format(name=e.name[:40]), cb.EvidenceGet(e.evidence_id)),)
+        for _, e in view.evidence
+    )
+    actions += [Send("\n".join(page)) for page in pages[:-1]]
+    actions.append(Send("\n".join(pages[-1]), files))
     return actions
 
 
@@ -202,3 +209,23 @@ async def correct(update: Update, context: Context) -> None:
         update.effective_user.id,
     )
     await perform(update, context, [Send(t.correction_text(done, survey.q))])
+
+
+@admin_only
+async def evidence_file(update: Update, context: Context) -> None:
+    """An evidence file's button: the file, with its original name."""
+    query = update.callback_query
+    assert query is not None and update.effective_chat is not None
+    storage = survey_of(context).storage
+    found = await storage.get_evidence(_press(query.data, cb.EvidenceGet).evidence_id)
+    if found is None:
+        await perform(update, context, [Toast(t.EVIDENCE_GONE)])
+        return
+    data = await asyncio.to_thread(evidence_files.read, storage, found)
+    chat_id = update.effective_chat.id
+    await perform(update, context, [])
+    await deliver(
+        lambda: context.bot.send_document(chat_id, data, filename=found.name),
+        "sendDocument",
+        chat_id,
+    )

@@ -19,7 +19,16 @@ from bot.questionnaire.engine import Engine
 from bot.questionnaire.model import Questionnaire
 from bot.services import campaigns
 from bot.services.errors import ServiceError
-from bot.storage import AuditEntry, Campaign, Cluster, ClusterState, Manager, Review, Storage
+from bot.storage import (
+    AuditEntry,
+    Campaign,
+    Cluster,
+    ClusterState,
+    Evidence,
+    Manager,
+    Review,
+    Storage,
+)
 from scoring import ScoreResult
 
 # Where a cluster stands in a campaign (``ClusterState.status``), in the order lists show them.
@@ -111,6 +120,7 @@ class ClusterView:
     changes: dict[str, float]  # area id → points against ``previous``
     history: tuple[HistoryLine, ...]
     review: Review | None  # of the submitted response, if it is
+    evidence: tuple[tuple[str, Evidence], ...]  # (its question's short text, the file)
 
 
 async def cluster_view(
@@ -159,6 +169,15 @@ async def cluster_view(
         history=tuple(
             history_line(engine, e)
             for e in await storage.cluster_history(cluster.cluster_id, HISTORY_LINES)
+        ),
+        evidence=tuple(
+            (
+                engine.short(q.question_map[e.question_id])
+                if e.question_id in q.question_map
+                else e.question_id,
+                e,
+            )
+            for e in (await storage.response_evidence(response.response_id) if response else [])
         ),
         review=await storage.review_of(response.response_id)
         if response is not None and status == "submitted"

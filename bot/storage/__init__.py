@@ -10,7 +10,8 @@ here, added to it as a base class:
   clusters, campaigns, people (invitations, managers), responses (answers, cursor, submit,
   results, the outbox of results owed), results (a campaign's submissions across clusters),
   reviews (the analysts' review of each submitted response), corrections (an admin's correction
-  of a submitted answer, and the trail of every answer changed after a submission),
+  of a submitted answer, and the trail of every answer changed after a submission), evidence
+  (the records of files attached to answers),
   reminders, privacy (personal data, deletion requests, erasure), audit, updates (the inbox of
   fetched updates, seen update ids)
   inspect      read-only checks of a database file, for ``ssme check`` and the backups
@@ -36,6 +37,7 @@ from bot.storage.clock import Clock, utcnow
 from bot.storage.clusters import Clusters
 from bot.storage.connection import Connection
 from bot.storage.corrections import Corrections
+from bot.storage.evidence import EvidenceFiles
 from bot.storage.people import People
 from bot.storage.privacy import Privacy
 from bot.storage.reminders import Reminders
@@ -48,6 +50,7 @@ from bot.storage.rows import (
     Cluster,
     ClusterState,
     DataRequest,
+    Evidence,
     Manager,
     PersonalData,
     Redeem,
@@ -69,6 +72,7 @@ __all__ = [
     "Cluster",
     "ClusterState",
     "DataRequest",
+    "Evidence",
     "Manager",
     "PersonalData",
     "Redeem",
@@ -102,6 +106,7 @@ class Storage(
     Results,
     Reviews,
     Corrections,
+    EvidenceFiles,
     Reminders,
     Privacy,
     Audit,
@@ -114,6 +119,8 @@ class Storage(
     read sees everything committed before it starts (a write returns only once committed, and
     the bot replies after that).
     """
+
+    path: Path | None = None  # the database file (None in memory); files kept beside it
 
     @classmethod
     async def open(cls, path: Path | str, clock: Clock = utcnow) -> Storage:
@@ -130,6 +137,7 @@ class Storage(
             if not memory:  # a second connection to ":memory:" would be another, empty database
                 reader = await Connection.open(str(path), _READER_PRAGMAS)
             storage = cls(writer, reader, clock)
+            storage.path = None if memory else Path(path)
             await storage._writes(migrate)
         except BaseException:
             if reader is not None:

@@ -201,3 +201,19 @@ class ReviewRow:
     changed_at: datetime | None
     note: str | None
     answers: dict[str, Value]  # only the questions asked for, and only those answered
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A file attached to an answer; its bytes are ``evidencias/<sha256>`` in the data folder."""
+
+    evidence_id: int
+    response_id: int
+    cluster_id: str
+    question_id: str
+    sha256: str
+    name: str  # as the manager's file was called
+    mime: str
+    size: int
+    uploaded_by: int
+    uploaded_at: datetime

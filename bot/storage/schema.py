@@ -177,6 +177,28 @@ MIGRATIONS: tuple[str, ...] = (
         SELECT response_id, 'pendiente', coalesce(submitted_at, updated_at), 'migration'
         FROM responses WHERE status = 'submitted';
     """,
+    # (branch i13) evidence files attached to answers, and the question a file is awaited for.
+    """
+    CREATE TABLE evidence (
+        evidence_id INTEGER PRIMARY KEY,
+        response_id INTEGER NOT NULL REFERENCES responses(response_id) ON DELETE CASCADE,
+        cluster_id TEXT NOT NULL,
+        question_id TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        name TEXT NOT NULL,
+        mime TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        uploaded_by INTEGER NOT NULL,
+        uploaded_at TEXT NOT NULL
+    );
+    CREATE INDEX evidence_response ON evidence(response_id);
+    CREATE INDEX evidence_uploader ON evidence(uploaded_by);
+    CREATE TABLE evidence_wait (
+        response_id INTEGER PRIMARY KEY REFERENCES responses(response_id) ON DELETE CASCADE,
+        question_id TEXT NOT NULL,
+        since TEXT NOT NULL
+    );
+    """,
 )
 
 

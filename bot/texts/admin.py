@@ -123,6 +123,9 @@ ERRORS: Mapping[str, str] = {
         "Con ese valor de {question} la pregunta {opened} pasa a aplicar y no tiene respuesta: "
         "pida la corrección al gerente."
     ),
+    "evidence_too_big": "El archivo pesa más de {max} MB, el máximo que puedo recibir.",
+    "evidence_no_folder": "Esta base de datos está en memoria: no hay carpeta para archivos.",
+    "evidence_type": "Solo puedo guardar archivos PDF, DOCX, XLSX, JPG o PNG.",
     "cluster_suggest": "El clúster «{cluster}» no está en el registro. ¿Quiso decir {suggestions}?",
     "bad_cluster_filter": (
         "«{word}» no es un departamento, un sector ni un estado de la lista. Estados: "

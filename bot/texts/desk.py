@@ -65,6 +65,11 @@ NO_PREVIOUS = "Sin resultado en una medición anterior."
 ANSWERS_TITLE = "<b>Respuestas</b> ({n})"
 ANSWER_LINE = "• {label}: {shown}"
 NO_ANSWERS = "Aún no hay respuestas en esta medición."
+EVIDENCE_TITLE = "<b>Evidencias</b> ({n}): pulse un archivo para recibirlo"
+EVIDENCE_LINE = "• {question}: {name} ({size} MB, {when})"
+NO_EVIDENCE = "Sin evidencias adjuntas."
+BTN_EVIDENCE = "📎 {name}"
+EVIDENCE_GONE = "Ese archivo ya no está (se borró con los datos de quien lo envió)."
 HISTORY_TITLE = "<b>Historial</b> (lo más reciente primero)"
 HISTORY_LINE = "• {when} · {actor} · {action}"
 CHANGED = "cambió «{question}»: {old} → {new}"
@@ -87,6 +92,7 @@ ACTIONS = {
     "data_deletion_requested": "pidió borrar sus datos",
     "data_erased": "datos personales borrados",
     "correct": "respuesta corregida por un administrador (nuevo resultado)",
+    "evidence_added": "evidencia adjunta",
     "review_pendiente": "revisión: pendiente",
     "review_aprobada": "revisión: aprobada",
     "review_requiere_ajuste": "revisión: ajuste pedido al gerente",
@@ -202,6 +208,19 @@ def view_blocks(view: ClusterView, when: When) -> list[str]:
         ]
     else:
         blocks.append(NO_ANSWERS)
+    if view.evidence:
+        blocks.append(EVIDENCE_TITLE.format(n=len(view.evidence)))
+        blocks += [
+            EVIDENCE_LINE.format(
+                question=escape(question),
+                name=escape(e.name),
+                size=f"{e.size / (1024 * 1024):.1f}".replace(".", ","),
+                when=when(e.uploaded_at),
+            )
+            for question, e in view.evidence
+        ]
+    else:
+        blocks.append(NO_EVIDENCE)
     blocks.append(HISTORY_TITLE if view.history else NO_HISTORY)
     blocks += [history_text(h, when) for h in view.history]
     return blocks
