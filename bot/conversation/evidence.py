@@ -10,6 +10,7 @@ from html import escape
 
 from bot import texts
 from bot.conversation import callbacks as cb
+from bot.conversation import screens
 from bot.conversation.actions import Action, Button, Send, Toast
 from bot.conversation.state import State
 from bot.questionnaire.model import ND, Question, Value
@@ -75,5 +76,7 @@ async def expected(storage: Storage, st: State | list[Action]) -> Awaited | list
     question_id = await storage.awaited_evidence(st.response.response_id)
     question = st.q.question_map.get(question_id) if question_id else None
     if question is None:
-        return [Send(texts.EVIDENCE_NOT_AWAITED)]
+        on_screen = st.current() if st.response.status == "draft" else None
+        again = [screens.question(st, on_screen)] if on_screen is not None else []
+        return [Send(texts.EVIDENCE_NOT_AWAITED), *again]
     return Awaited(st, question)
