@@ -24,7 +24,7 @@ from html import escape
 
 from bot import texts
 from bot.conversation import callbacks as cb
-from bot.conversation import results, screens
+from bot.conversation import results, screens, submission
 from bot.conversation.actions import Action, Edit, Send, Toast
 from bot.conversation.state import State
 from bot.questionnaire.engine import (
@@ -41,6 +41,7 @@ from bot.reminders.policy import ReminderPolicy, snooze_until
 from bot.storage import Campaign, Cluster, Redeem, Storage, utcnow
 from bot.texts import personal_data as ptexts
 from bot.texts import reminders as rtexts
+from bot.texts import submission as stexts
 from charts import Renderer
 from scoring import ScoreResult, score_answers
 
@@ -70,8 +71,10 @@ class Survey:
         tz: tzinfo,
         policy: ReminderPolicy | None = None,
         clock: Callable[[], datetime] = utcnow,
+        privacy_contact: str = "",
     ) -> None:
         self.storage = storage
+        self.privacy_contact = privacy_contact  # SSME_PRIVACY_CONTACT, in the data notice
         self.q = questionnaire
         self.renderer = renderer
         self.tz = tz
@@ -114,7 +117,8 @@ class Survey:
         log.info("event=registered user=%s cluster=%s", user_id, cluster_id)
         cluster = await self.storage.get_cluster(cluster_id)
         name = cluster.nombre if cluster else cluster_id
-        return [Send(texts.REGISTERED.format(cluster=escape(name))), screens.consent_notice()]
+        notice = submission.consent_notice(self.privacy_contact)
+        return [Send(texts.REGISTERED.format(cluster=escape(name))), notice]
 
     async def consent(self, user_id: int) -> list[Action]:
         manager = await self.storage.manager_for_user(user_id)
@@ -123,7 +127,9 @@ class Survey:
         if manager.consent_at is None:
             await self.storage.record_consent(manager.cluster_id, user_id, CONSENT_VERSION)
         return [
-            Edit(texts.CONSENT_NOTICE + "\n\n" + texts.CONSENT_DONE),
+            Edit(
+                submission.consent_notice(self.privacy_contact).text + "\n\n" + texts.CONSENT_DONE
+            ),
             *await self.resume(user_id, greeting=True),
         ]
 
@@ -138,6 +144,8 @@ class Survey:
         st = state_or_actions
         if st.response.status == "submitted":
             return [Send(texts.ALREADY_SUBMITTED)]
+        if st.response.paused:  # /cancelar holds typed text until /continuar
+            return [Send(stexts.PAUSED_HOLD)]
         question = st.current()
         if question is None:
             return [Send(texts.REVIEW_USE_BUTTONS), *screens.review(st)]
@@ -220,6 +228,8 @@ class Survey:
         if isinstance(st, list):
             return st or [Send(texts.INTRO_UNREGISTERED)]
         out: list[Action] = []
+        if st.response.paused:
+            await self.storage.set_paused(st.response.response_id, False)
         if st.response.cursor_mode == "review":  # "Continuar" leaves the review
             await self.storage.set_cursor(st.response.response_id, None)
             st.move_cursor(None, None)
@@ -230,23 +240,6 @@ class Survey:
             return out
         question = st.current()
         return out + ([screens.question(st, question)] if question else screens.review(st))
-
-    async def review(self, user_id: int) -> list[Action]:
-        """/revisar: reopen a submission while the campaign is open, and show the review."""
-        st = await self._state(user_id)
-        if isinstance(st, list):
-            return st or [Send(texts.INTRO_UNREGISTERED)]
-        if st.response.status == "submitted":
-            await self.storage.reopen_response(
-                st.response.response_id, user_id, st.manager.cluster_id
-            )
-            await self.storage.set_cursor(st.response.response_id, None, "review")
-            reopened = await self._state(user_id)
-            if isinstance(reopened, list):  # the campaign closed in between
-                return reopened
-            return [Send(texts.REOPENED), *screens.review(reopened)]
-        await self.storage.set_cursor(st.response.response_id, None, "review")
-        return screens.review(st)
 
     async def latest_result(self, user_id: int) -> list[Action]:
         st = await self._state(user_id, require_open=False)
@@ -281,8 +274,7 @@ class Survey:
         st = await self._state(user_id)
         if isinstance(st, list):
             return st or [Send(texts.INTRO_UNREGISTERED)]
-        if st.response.pending:
-            await self.storage.set_pending(st.response.response_id, None)
+        await self.storage.set_paused(st.response.response_id, True)  # drops a pending one too
         left = st.engine.remaining(st.answers)
         return [Send(texts.PAUSED.format(left=left))]
 
@@ -299,7 +291,7 @@ class Survey:
         if manager.unreachable:
             await self.storage.mark_reachable(user_id)
         if manager.consent_at is None:
-            return [screens.consent_notice()]
+            return [submission.consent_notice(self.privacy_contact)]
         campaign = await self._campaign()
         if campaign is None:
             return [Send(texts.NO_CAMPAIGN)]
@@ -313,9 +305,7 @@ class Survey:
             found = await self.storage.get_response(manager.cluster_id, campaign.campaign_id)
             if require_open or found is None:
                 if campaign.state == "closed" or now >= campaign.closes_at:
-                    return [
-                        Send(texts.CAMPAIGN_CLOSED.format(campaign=escape(campaign.campaign_id)))
-                    ]
+                    return [submission.closed(campaign, found, self.tz)]  # what counted
                 return [Send(texts.CAMPAIGN_NOT_OPEN.format(date=self.when(campaign.opens_at)))]
             response = found
         cluster = await self._cluster(manager.cluster_id)

@@ -45,12 +45,19 @@ class Campaigns(StorageBase):
         await self._writes(work)
         return Campaign(campaign_id, reference_year, opens_at, closes_at, state)
 
-    async def set_campaign_state(self, campaign_id: str, state: str, actor: str | int) -> None:
+    async def set_campaign_state(
+        self, campaign_id: str, state: str, actor: str | int, *, forced: bool = False
+    ) -> None:
+        """``forced``: a closed campaign reopened on purpose (``--force``), said in the audit."""
         now = self._now()
+        detail: dict[str, object] = {"campaign": campaign_id}
+        if forced:
+            detail["forced"] = True
 
         def work(db: sqlite3.Connection) -> None:
             db.execute("UPDATE campaigns SET state = ? WHERE campaign_id = ?", (state, campaign_id))
-            audit.record(db, now, actor, f"campaign_{state}", None, {"campaign": campaign_id})
+            action = "campaign_reopened" if forced else f"campaign_{state}"
+            audit.record(db, now, actor, action, None, detail)
 
         await self._writes(work)
 
