@@ -374,3 +374,44 @@ def test_data_requests_cli(tmp_path, capsys):
     assert "No hay solicitudes" in capsys.readouterr().out
     assert main(["data-requests", "--erase", "7"]) == EXIT_BAD_INPUT
     assert "no existe" in capsys.readouterr().err
+
+
+def _create(campaign: str, opens: str, closes: str) -> list[str]:
+    return [
+        "campaign",
+        "create",
+        campaign,
+        "--reference-year",
+        campaign,
+        "--opens",
+        opens,
+        "--closes",
+        closes,
+    ]
+
+
+def test_campaign_rules_one_open_force_to_reopen_extend_later_and_check(tmp_path, capsys):
+    for year in ("2019", "2021", "2022"):
+        assert main(_create(year, "2022-03-01", "2022-04-30")) == 0
+    assert main(["campaign", "open", "2021"]) == 0
+    capsys.readouterr()
+    assert main(["campaign", "open", "2022"]) == EXIT_BAD_INPUT
+    assert "la medición 2021 está abierta" in capsys.readouterr().err
+    assert main(["campaign", "extend", "2021", "--closes", "2022-04-01"]) == EXIT_BAD_INPUT
+    assert "posterior a la actual" in capsys.readouterr().err
+    assert main(["campaign", "close", "2021"]) == 0
+    assert main(["campaign", "open", "2021"]) == EXIT_BAD_INPUT
+    assert "--force" in capsys.readouterr().err
+    assert main(["campaign", "open", "2021", "--force"]) == 0
+    assert db_rows(tmp_path, "SELECT action FROM audit WHERE action = 'campaign_reopened'") == [
+        ("campaign_reopened",)
+    ]
+    capsys.readouterr()
+    assert main(["check"]) == 0
+    assert "mediciones abiertas a la vez" not in capsys.readouterr().out
+    # A database from before the rules, with two campaigns open: check says so and fails.
+    with sqlite3.connect(tmp_path / "ssme.db") as db:
+        db.execute("UPDATE campaigns SET state = 'open' WHERE campaign_id = '2019'")
+    assert main(["check"]) == EXIT_BAD_INPUT
+    out = capsys.readouterr().out
+    assert "✘ hay 2 mediciones abiertas a la vez (2019, 2021)" in out

@@ -11,7 +11,7 @@ from bot.storage.clock import parse_ts, ts
 from bot.storage.rows import Campaign
 
 
-def _campaign(row: sqlite3.Row) -> Campaign:
+def campaign_row(row: sqlite3.Row) -> Campaign:
     return Campaign(
         row["campaign_id"],
         row["reference_year"],
@@ -77,18 +77,18 @@ class Campaigns(StorageBase):
 
     async def get_campaign(self, campaign_id: str) -> Campaign | None:
         row = await self._one("SELECT * FROM campaigns WHERE campaign_id = ?", (campaign_id,))
-        return _campaign(row) if row else None
+        return campaign_row(row) if row else None
 
     async def list_campaigns(self) -> list[Campaign]:
         rows = await self._all("SELECT * FROM campaigns ORDER BY reference_year, campaign_id")
-        return [_campaign(r) for r in rows]
+        return [campaign_row(r) for r in rows]
 
     async def current_campaign(self) -> Campaign | None:
         """The open campaign, else the latest one (to say it is closed or not open yet)."""
         row = await self._one(
             "SELECT * FROM campaigns ORDER BY state = 'open' DESC, opens_at DESC LIMIT 1"
         )
-        return _campaign(row) if row else None
+        return campaign_row(row) if row else None
 
     async def previous_campaign(self, campaign_id: str) -> Campaign | None:
         """The campaign just before this one (by reference year)."""
@@ -98,4 +98,4 @@ class Campaigns(StorageBase):
             "ORDER BY reference_year DESC, opens_at DESC LIMIT 1",
             (campaign_id,),
         )
-        return _campaign(row) if row else None
+        return campaign_row(row) if row else None

@@ -194,6 +194,7 @@ def responses_import_text(result: ResponsesImport) -> str:
 
 # --- branch i12b: campaigns' rules, participation after the close ---------------------------
 
+FORCE_HELP = "reabre una medición ya cerrada (queda en la bitácora)"
 UNSENT = "sin enviar ({n} respuestas guardadas)"
 # ``ssme check``: a state that breaks the campaign rules (bot.services.campaigns.problems).
 CAMPAIGN_PROBLEMS: Mapping[str, str] = {
