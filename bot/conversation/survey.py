@@ -80,7 +80,7 @@ class Survey:
         self.tz = tz
         self.policy = policy or ReminderPolicy()
         self.clock = clock
-        self._campaign_cache: tuple[float, Campaign | None] | None = None
+        self._campaign_cache: tuple[float, Campaign | None, int] | None = None
         self._clusters: dict[str, tuple[float, Cluster | None]] = {}
 
     # -- entry points ------------------------------------------------------------------------
@@ -292,7 +292,7 @@ class Survey:
             await self.storage.mark_reachable(user_id)
         if manager.consent_at is None:
             return [submission.consent_notice(self.privacy_contact)]
-        campaign = await self._campaign()
+        campaign = await self._campaign(manager.cluster_id)
         if campaign is None:
             return [Send(texts.NO_CAMPAIGN)]
         now = self.clock()
@@ -325,12 +325,15 @@ class Survey:
         self._campaign_cache = None
         self._clusters.clear()
 
-    async def _campaign(self) -> Campaign | None:
-        """The current campaign, re-read every few seconds (the CLI may change it meanwhile)."""
-        now = time.monotonic()
-        if self._campaign_cache is None or now - self._campaign_cache[0] > CAMPAIGN_TTL:
-            self._campaign_cache = (now, await self.storage.current_campaign())
-        return self._campaign_cache[1]
+    async def _campaign(self, cluster_id: str) -> Campaign | None:
+        """The current campaign, re-read every few seconds (the CLI may change it meanwhile).
+        While several are open (a database from before the rule; ``ssme check`` says so), the
+        cluster's campaign with an unsent draft comes first: no draft is stranded."""
+        now, cache = time.monotonic(), self._campaign_cache
+        if cache is None or now - cache[0] > CAMPAIGN_TTL:
+            current, n = await self.storage.current_campaign(), await self.storage.open_count()
+            cache = self._campaign_cache = (now, current, n)
+        return await self.storage.campaign_for(cluster_id) if cache[2] > 1 else cache[1]
 
     async def _cluster(self, cluster_id: str) -> Cluster | None:
         now = time.monotonic()

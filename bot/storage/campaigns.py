@@ -90,6 +90,22 @@ class Campaigns(StorageBase):
         )
         return campaign_row(row) if row else None
 
+    async def open_count(self) -> int:
+        row = await self._one("SELECT count(*) FROM campaigns WHERE state = 'open'")
+        return int(row[0]) if row else 0
+
+    async def campaign_for(self, cluster_id: str) -> Campaign | None:
+        """The current campaign for one cluster: an open one where it has a draft never sent
+        (the oldest), else ``current_campaign``. Only matters while several are open."""
+        row = await self._one(
+            "SELECT c.* FROM campaigns c WHERE c.state = 'open' AND EXISTS (SELECT 1 FROM "
+            "responses r WHERE r.campaign_id = c.campaign_id AND r.cluster_id = ? AND "
+            "r.status = 'draft' AND NOT EXISTS (SELECT 1 FROM submissions b "
+            "WHERE b.response_id = r.response_id)) ORDER BY c.opens_at LIMIT 1",
+            (cluster_id,),
+        )
+        return campaign_row(row) if row else await self.current_campaign()
+
     async def previous_campaign(self, campaign_id: str) -> Campaign | None:
         """The campaign just before this one (by reference year)."""
         row = await self._one(
