@@ -36,8 +36,8 @@ PARTICIPATION_COUNTS = (
     "• Invitación aceptada, aviso de datos pendiente: {consent_pending}\n"
     "• No han empezado: {not_started}\n"
     "• En progreso: {draft}\n"
-    "• Enviados: <b>{submitted}</b> (con una corrección abierta, cuenta lo enviado: "
-    "{correcting})\n"
+    "• Enviados: <b>{submitted}</b>\n"
+    "• Con una corrección abierta (cuenta lo enviado): {correcting}\n"
     "• Sin contacto (bloquearon el bot): {unreachable}\n"
     "• No quieren más recordatorios: {opted_out}"
 )
