@@ -35,7 +35,9 @@ class Consent(StorageBase):
                 "WHERE cluster_id = ? AND used_by = ?",
                 (cluster_id, user_id),
             )
-            db.execute("UPDATE audit SET actor = ? WHERE actor = ?", (ANONYMOUS, str(user_id)))
+            others = db.execute("SELECT 1 FROM managers WHERE user_id = ?", (user_id,)).fetchone()
+            if others is None:  # not the manager of another cluster: no trace of who it was
+                db.execute("UPDATE audit SET actor = ? WHERE actor = ?", (ANONYMOUS, str(user_id)))
             audit.record(db, now, ANONYMOUS, "consent_declined", cluster_id)
             return True
 
