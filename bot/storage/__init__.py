@@ -9,7 +9,8 @@ here, added to it as a base class:
   rows         the typed rows (frozen dataclasses) the methods return
   clusters, campaigns, people (invitations, managers), responses (answers, cursor, submit,
   results, the outbox of results owed), results (a campaign's submissions across clusters),
-  reminders, privacy (personal data, deletion requests, erasure), audit, updates (the inbox of
+  reminders, privacy (personal data, deletion requests, erasure), consent (the data notice
+  declined or withdrawn), audit, updates (the inbox of
   fetched updates, seen update ids)
   inspect      read-only checks of a database file, for ``ssme check`` and the backups
 
@@ -33,6 +34,7 @@ from bot.storage.campaigns import Campaigns
 from bot.storage.clock import Clock, utcnow
 from bot.storage.clusters import Clusters
 from bot.storage.connection import Connection
+from bot.storage.consent import Consent
 from bot.storage.people import People
 from bot.storage.privacy import Privacy
 from bot.storage.reminders import Reminders
@@ -51,6 +53,7 @@ from bot.storage.rows import (
     ReminderRow,
     Response,
     StoredResult,
+    Submission,
     Submitted,
     SubmittedScores,
 )
@@ -72,6 +75,7 @@ __all__ = [
     "Response",
     "Storage",
     "StoredResult",
+    "Submission",
     "Submitted",
     "SubmittedScores",
     "Unusable",
@@ -88,7 +92,9 @@ _WRITER_PRAGMAS = (
 _READER_PRAGMAS = ("PRAGMA busy_timeout=5000", "PRAGMA query_only=ON")
 
 
-class Storage(Clusters, Campaigns, People, Responses, Results, Reminders, Privacy, Audit, Updates):
+class Storage(
+    Clusters, Campaigns, People, Responses, Results, Reminders, Privacy, Consent, Audit, Updates
+):
     """All SQL of the bot, on one SQLite file.
 
     Two connections, as SQLite's WAL mode allows: one writer and one reader for the plain reads,
