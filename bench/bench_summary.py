@@ -9,7 +9,7 @@ consistent with each other (active and beneficiary firms <= linked firms, firm s
 the linked firms, sales shares summing to 100, year-on-year changes within ±50%), some "n/d"
 where allowed, skip logic respected. Every set passes ``Engine.validate`` without errors and is
 scored with ``scoring.score_answers``; 5% of the responses were submitted twice (two results
-rows, the latest counts), as a reopened response leaves them.
+and submissions rows, the latest counts), as a corrected response leaves them.
 
 Then it times, each in a fresh process as an admin runs it (wall time including Python start-up,
 and the peak RSS of that process from ``wait4``'s rusage), R times (default 3):
@@ -324,6 +324,14 @@ def generate(db_path: Path, n: int, seed: int) -> dict[str, Any]:
                 "INSERT INTO results (result_id, response_id, submitted_at, questionnaire_version, "
                 "ims, level, scores, answers) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 results,
+            )
+            # Each result was a submission: numbered per response, as migration 5 numbers them.
+            db.execute(
+                "INSERT INTO submissions (response_id, version, result_id, submitted_at) "
+                "SELECT r.response_id, row_number() OVER (PARTITION BY r.response_id "
+                "ORDER BY r.result_id), r.result_id, r.submitted_at FROM results r "
+                "JOIN responses s ON s.response_id = r.response_id WHERE s.campaign_id = ?",
+                (campaign_id,),
             )
             info["levels"][campaign_id] = dict(sorted(levels.items()))
         info["responses"] = response_id

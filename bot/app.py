@@ -83,6 +83,9 @@ def build_application(settings: Settings) -> SsmeApplication:
     app.add_handler(CommandHandler(["ayuda", "help"], manager.help_, filters=private))
     app.add_handler(CommandHandler("cancelar", manager.pause, filters=private))
     app.add_handler(CommandHandler("mis_datos", manager.my_data, filters=private))
+    app.add_handler(
+        CommandHandler("retirar_consentimiento", manager.withdraw_consent, filters=private)
+    )
     for names, callback in (
         (["resumen", "summary"], admin.summary),
         (["exportar", "export"], admin.export),
@@ -146,6 +149,7 @@ async def _post_init(app: SsmeApplication) -> None:
         tz=settings.tz,
         policy=settings.reminders,
         clock=app.bot_data.now,
+        privacy_contact=settings.privacy_contact,
     )
     await storage.forget_updates_before(utcnow() - SEEN_UPDATES_KEPT)
     await _replay_inbox(app, storage)

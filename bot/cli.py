@@ -273,7 +273,7 @@ def cmd_campaign(args: argparse.Namespace) -> int:
         print(texts.CLI_CAMPAIGN_CREATED.format(id=args.id))
         return 0
     changes: dict[str, Callable[[Storage], Awaitable[object]]] = {
-        "open": lambda s: campaigns.open_campaign(s, args.id, "cli"),
+        "open": lambda s: campaigns.open_campaign(s, args.id, "cli", force=args.force),
         "close": lambda s: campaigns.close_campaign(s, args.id, "cli"),
         "extend": lambda s: campaigns.extend(s, args.id, args.closes, settings.tz, "cli"),
     }
@@ -435,7 +435,9 @@ def cmd_data_requests(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Settings, questionnaire and database: one line per check, exit 2 if any failed."""
+    from bot.services.campaigns import problems
     from bot.storage import MIGRATIONS, inspect
+    from bot.texts.admin import campaign_problem
 
     t = texts.CHECK
     failed = False
@@ -452,15 +454,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         report(False, f"{t['settings']}: {exc}")
         return EXIT_BAD_INPUT
-    report(
-        True if settings.telegram_token else None,
-        t["token"] if settings.telegram_token else t["no_token"],
-    )
+    token = settings.telegram_token
+    report(True if token else None, t["token"] if token else t["no_token"])
     report(True if settings.admin_ids else None, t["admins"].format(n=len(settings.admin_ids)))
-    report(
-        True if settings.bot_username else None,
-        t["username"] if settings.bot_username else t["no_username"],
-    )
+    username = settings.bot_username
+    report(True if username else None, t["username"] if username else t["no_username"])
     try:
         q = load_questionnaire(settings.questionnaire_path)
         report(True, t["questionnaire"].format(version=q.version, n=len(q.questions)))
@@ -483,10 +481,9 @@ def cmd_check(args: argparse.Namespace) -> int:
                 clusters = db.count("clusters")
                 report(True if clusters else None, t["clusters"].format(n=clusters))
                 open_ = db.open_campaigns()
-                report(
-                    True if open_ else None,
-                    t["campaign"].format(ids=", ".join(open_) or "—"),
-                )
+                report(True if open_ else None, t["campaign"].format(ids=", ".join(open_) or "—"))
+                for problem in problems(db.campaigns()):  # the services' rules
+                    report(False, campaign_problem(problem.code, problem.campaigns))
     except inspect.DatabaseError as exc:
         report(False, t["db_unreadable"].format(path=path, error=exc))
     return EXIT_BAD_INPUT if failed else 0
@@ -572,8 +569,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--reference-year", type=int, required=True)
     c.add_argument("--opens", required=True)
     c.add_argument("--closes", required=True)
-    for action in ("open", "close"):
-        csub.add_parser(action).add_argument("id")
+    c = csub.add_parser("open")
+    c.add_argument("id")
+    c.add_argument("--force", action="store_true", help=t.FORCE_HELP)
+    csub.add_parser("close").add_argument("id")
     c = csub.add_parser("extend")
     c.add_argument("id")
     c.add_argument("--closes", required=True)

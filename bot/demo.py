@@ -19,6 +19,7 @@ from local_botapi.server import BotApiServer, BotEvent
 DEMO_USER = 1001
 QUIET_SECONDS = 0.6  # the bot is done answering after this much silence
 FIRST_REPLY_TIMEOUT = 15.0
+POLL_SECONDS = 0.1  # how often, before the first reply, the button answers are looked at
 
 
 def _print_event(event: BotEvent, chart_dir: Path, counter: Iterator[int]) -> None:
@@ -51,22 +52,34 @@ async def _drain(
 ) -> tuple[int, int]:
     """Print the bot's replies until it has been quiet for a moment.
 
+    The first reply may take a while (a chart); once the bot has sent something, or answered
+    the button pressed (with a pop-up, Telegram's toast, or nothing), a short silence ends the
+    turn: a press answered only with a pop-up does not keep the terminal waiting.
+
     Returns the new event cursor and the number of button answers seen so far.
     """
-    timeout = FIRST_REPLY_TIMEOUT
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + FIRST_REPLY_TIMEOUT
+    replied = False
     while True:
+        answers = server.callback_answers()
+        for answer in answers[toasts:]:  # a button answered with a pop-up: show it at once
+            if answer.text:
+                print(f"\n🤖 ({answer.text})")
+        replied |= len(answers) > toasts
+        toasts = len(answers)
+        wait = QUIET_SECONDS if replied else min(POLL_SECONDS, deadline - loop.time())
+        if wait <= 0:
+            return cursor, toasts
         try:
-            event = await server.wait_new_async(DEMO_USER, cursor, timeout=timeout)
+            event = await server.wait_new_async(DEMO_USER, cursor, timeout=wait)
         except TimeoutError:
-            # A button answered with a notice only (Telegram shows it as a toast).
-            answers = server.callback_answers()
-            for answer in answers[toasts:]:
-                if answer.text:
-                    print(f"\n🤖 ({answer.text})")
-            return cursor, len(answers)
+            if replied:
+                return cursor, toasts
+            continue
         cursor = event.seq
         _print_event(event, chart_dir, counter)
-        timeout = QUIET_SECONDS
+        replied = True
 
 
 def _latest_buttons(server: BotApiServer) -> tuple[int, list[dict[str, str]]] | None:

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org"
     # Used to print invitation deep links (https://t.me/<bot_username>?start=<code>).
     bot_username: str | None = None
+    # Where a person writes about their personal data (Ley 1581 de 2012): shown in the data
+    # notice, e.g. "datos@redclustercolombia.gov.co". Empty: the notice names the bot's commands.
+    privacy_contact: str = Field(default="", max_length=200)
     # Messages per second the bot allows itself overall (Telegram's ~30); 0 turns the overall
     # limit off, e.g. against a local Bot API server or in benchmarks of the bot itself.
     telegram_rate_limit: float = Field(default=30, ge=0)

@@ -353,7 +353,9 @@ async def test_review_edit_and_resubmit_keeps_every_result(env):
     await ana.answer_all(answers)
     await ana.submit()
     await ana.send("/revisar")
-    await ana.next_send("Reabrimos")
+    sent = await ana.next_send("Sus respuestas enviadas")
+    ana.press(sent.message_id, "sub:correct")  # «Corregir mis respuestas»
+    await ana.next_send("Puede corregir")
     review = await ana.next_question()
     assert is_review(review)
     ana.press(review.message_id, "r:area:gobernanza")

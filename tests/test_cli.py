@@ -374,3 +374,67 @@ def test_data_requests_cli(tmp_path, capsys):
     assert "No hay solicitudes" in capsys.readouterr().out
     assert main(["data-requests", "--erase", "7"]) == EXIT_BAD_INPUT
     assert "no existe" in capsys.readouterr().err
+
+
+def _create(campaign: str, opens: str, closes: str) -> list[str]:
+    return [
+        "campaign",
+        "create",
+        campaign,
+        "--reference-year",
+        campaign,
+        "--opens",
+        opens,
+        "--closes",
+        closes,
+    ]
+
+
+def test_campaign_rules_one_open_force_to_reopen_extend_later_and_check(tmp_path, capsys):
+    for year in ("2019", "2021", "2022"):
+        assert main(_create(year, "2022-03-01", "2022-04-30")) == 0
+    assert main(["campaign", "open", "2021"]) == 0
+    capsys.readouterr()
+    assert main(["campaign", "open", "2022"]) == EXIT_BAD_INPUT
+    assert "la medición 2021 está abierta" in capsys.readouterr().err
+    assert main(["campaign", "extend", "2021", "--closes", "2022-04-01"]) == EXIT_BAD_INPUT
+    assert "posterior a la actual" in capsys.readouterr().err
+    assert main(["campaign", "close", "2021"]) == 0
+    assert main(["campaign", "open", "2021"]) == EXIT_BAD_INPUT
+    assert "--force" in capsys.readouterr().err
+    assert main(["campaign", "open", "2021", "--force"]) == 0
+    assert db_rows(tmp_path, "SELECT action FROM audit WHERE action = 'campaign_reopened'") == [
+        ("campaign_reopened",)
+    ]
+    capsys.readouterr()
+    assert main(["check"]) == 0
+    assert "mediciones abiertas a la vez" not in capsys.readouterr().out
+    # A database from before the rules, with two campaigns open: check says so and fails.
+    with sqlite3.connect(tmp_path / "ssme.db") as db:
+        db.execute("UPDATE campaigns SET state = 'open' WHERE campaign_id = '2019'")
+    assert main(["check"]) == EXIT_BAD_INPUT
+    out = capsys.readouterr().out
+    assert "✘ hay 2 mediciones abiertas a la vez (2019, 2021)" in out
+
+
+@pytest.mark.e2e  # `ssme demo` runs the Application against the local Bot API server
+def test_demo_a_press_answered_only_with_a_pop_up_does_not_wait_for_a_reply(
+    tmp_path, capsys, monkeypatch
+):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import bot.demo
+
+    # The wait for a first reply made an hour: a press answered only with a pop-up («Listo»
+    # with nothing marked) must end its turn on the answer, not on this wait.
+    monkeypatch.setattr(bot.demo, "FIRST_REPLY_TIMEOUT", 3600.0)
+    script = tmp_path / "script.txt"
+    script.write_text("#1\n#4\n#8\n/ayuda\n/salir\n", encoding="utf-8")
+    args = ["demo", "--db", str(tmp_path / "demo.db"), "--script", str(script)]
+    with ThreadPoolExecutor(1) as pool:
+        # Only a guard against hanging the suite on a regression: the demo takes seconds.
+        code = pool.submit(main, args).result(timeout=300)
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "(Marque al menos una opción antes de pulsar «Listo».)" in out
+    assert out.index("«Listo».)") < out.index("Cómo funciona"), "the next turn came after it"

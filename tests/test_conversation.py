@@ -20,6 +20,7 @@ import pytest
 from bot import texts
 from bot.conversation import callbacks as cb
 from bot.conversation.actions import Action, Button, Edit, Photo, Send, Toast
+from bot.conversation.flows import Flows
 from bot.conversation.survey import Survey, looks_like_code
 from bot.local import DEMO_CLUSTER, Seeded, seed
 from bot.questionnaire.engine import Engine
@@ -28,6 +29,7 @@ from bot.services.invitations import new_token
 from bot.storage import Response, Storage
 from bot.texts import personal_data as ptexts
 from bot.texts import reminders as rtexts
+from bot.texts import submission as stexts
 from charts import InlineChartRenderer
 from tests.conftest import example
 from tests.e2e import OTHER_CLUSTER, QUESTIONNAIRE, inputs_for
@@ -93,14 +95,18 @@ class Phone:
 
     async def press(self, press: cb.Callback | str) -> list[Action]:
         data = press if isinstance(press, str) else cb.encode(press)
-        return await self._run(self.survey.button(self.user_id, data))
+        return await self._run(self._button(data))
+
+    async def _button(self, data: str) -> list[Action]:  # as bot/handlers/manager.py routes it
+        flows = await Flows(self.survey).button(self.user_id, data)
+        return flows if flows is not None else await self.survey.button(self.user_id, data)
 
     async def start(self, payload: str | None = None) -> list[Action]:
         return await self._run(self.survey.start(self.user_id, self.user_id, self.name, payload))
 
     async def register(self, token: str) -> list[Action]:
         out = await self.start(token)
-        assert labels(out[-1]) == [texts.BTN_CONSENT]
+        assert labels(out[-1]) == [texts.BTN_CONSENT, ptexts.BTN_DECLINE]
         return await self.press(cb.Consent())
 
     @property
@@ -204,13 +210,17 @@ async def test_invitation_redeem_and_consent_lead_to_the_first_question(world):
 
     registered, notice = await ana.start(world.seeded.tokens[ana.cluster_id])
     assert registered == Send(texts.REGISTERED.format(cluster=DEMO_CLUSTER.nombre))
-    assert notice == Send(texts.CONSENT_NOTICE, ((Button(texts.BTN_CONSENT, cb.Consent()),),))
+    assert notice.text.startswith(texts.CONSENT_NOTICE.rpartition("\n\n")[0])
+    assert "/retirar_consentimiento" in notice.text and "Contacto" not in notice.text
+    assert notice.buttons == (
+        (Button(texts.BTN_CONSENT, cb.Consent()), Button(ptexts.BTN_DECLINE, cb.Decline())),
+    )
     # Before consenting, anything leads back to the notice, and nothing is started.
     assert await ana.type("validados") == [notice]
     assert await ana.stored() == {}
 
     edit, welcome, first = await ana.press(cb.Consent())
-    assert edit == Edit(texts.CONSENT_NOTICE + "\n\n" + texts.CONSENT_DONE)
+    assert edit == Edit(notice.text + "\n\n" + texts.CONSENT_DONE)
     assert isinstance(welcome, Send) and welcome.text.startswith("Bienvenido(a), Ana.")
     assert "Son <b>41 preguntas</b>, unos <b>14 minutos</b>" in welcome.text
     assert "cierra el <b>jueves 14 de abril de 2022, 09:00</b>" in welcome.text  # Bogotá time
@@ -439,7 +449,7 @@ async def test_review_edit_an_area_keep_or_change_and_come_back_to_the_review(wo
 
 async def test_the_review_with_missing_answers_offers_continue_not_send(world):
     ana = await walked(world, stop_before="empresas_vinculadas")
-    review = await world.survey.review(ana.user_id)
+    review = await Flows(world.survey).review(ana.user_id)
     assert review[-1].text.endswith(texts.REVIEW_MISSING.format(n=35))
     assert callbacks(review[-1])[-1] == cb.Resume()
     assert cb.ReviewSend() not in callbacks(review[-1])
@@ -610,7 +620,7 @@ async def test_the_campaign_not_open_yet_or_closed_stops_the_conversation(world)
     ]
     late = world.survey_at(NOW + timedelta(days=31))
     assert await late.text(ana.user_id, ana.user_id, "Ana", "validados") == [
-        Send(texts.CAMPAIGN_CLOSED.format(campaign="2021"))
+        Send(stexts.CLOSED_UNSENT.format(campaign="2021"))  # their draft was never sent
     ]
     assert await ana.stored() == {}
 
@@ -670,8 +680,11 @@ async def test_reopen_edit_and_resubmit_keeps_every_result(world):
     ana = await walked(world)
     assert await world.survey.latest_result(ana.user_id) == [Send(texts.NO_RESULT_YET)]
     await ana.press(cb.ReviewSend())
-    reopened, review = await world.survey.review(ana.user_id)
-    assert reopened == Send(texts.REOPENED) and is_review(review)
+    sent = await Flows(world.survey).review(ana.user_id)
+    assert callbacks(sent[-1]) == [cb.Correct()]  # read-only, and an explicit «Corregir»
+    assert "Gerente con al menos medio tiempo" not in sent[-1].text
+    _, reopened, review = await ana.press(cb.Correct())
+    assert reopened.text.startswith("Puede corregir sus respuestas") and is_review(review)
     await ana.press(cb.ReviewQuestion("gerente_dedicacion"))
     await ana.answer("menos_medio")
     _, photo, _ = await ana.press(cb.ReviewSend())

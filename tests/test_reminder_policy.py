@@ -671,3 +671,38 @@ def test_nothing_is_due_before_next_check(
     if wake is not None:
         assert wake >= now
         assert decide(POLICY, CAMPAIGN, m, wake).send
+
+
+# --- issue 12: the data notice pending, a correction open ------------------------------------
+
+
+def text_of(kind: str, m: ManagerState, now: datetime) -> str:
+    return reminder_text(
+        kind, m, CAMPAIGN, cluster_name="Café", seconds_per_question=20, tz=BOG, now=now
+    )
+
+
+def test_a_manager_without_the_notice_accepted_gets_the_consent_reminder() -> None:
+    m = manager("consent_pending", last_activity_at=None, answered=0)
+    early = check(m, at(11, 3, 10))
+    assert (early.send, early.reason) == (False, "first_after")
+    d = check(m, at(11, 4, 10))  # first_after (2 days) after the campaign opened
+    assert (d.send, d.kind) == (True, ReminderKind.CONSENT)
+    text = text_of("consent", m, at(11, 4, 10))
+    assert "aviso de tratamiento de datos" in text and "viernes 3 de diciembre" in text
+    assert rtexts.KIND_LABELS["consent"] == "aviso de datos pendiente"
+    last = check(m, at(12, 1, 10))
+    assert last.kind is LAST and rtexts.CONSENT_MISSING in text_of("last_call", m, at(12, 1, 10))
+
+
+def test_a_correction_open_gets_no_continue_only_the_last_call() -> None:
+    m = manager("correcting")
+    d = check(m, at(11, 15, 10))  # a draft idle for days would get «continue»
+    assert (d.send, d.reason, d.final) == (False, "correcting", False)
+    assert "corrección abierta" in detail(d)
+    assert d.next_at is not None and d.next_at.date() >= date(2021, 11, 30)  # the last call
+    last = check(m, at(12, 1, 10))
+    assert (last.send, last.kind) == (True, LAST)
+    text = text_of("last_call", m, at(12, 1, 10))
+    assert "corrección sin enviar" in text and "cuenta la versión que ya envió" in text
+    assert check(manager("submitted"), at(12, 1, 10)).reason == "submitted"

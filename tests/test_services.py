@@ -108,13 +108,67 @@ async def test_a_campaign_id_is_used_once(storage):
     assert (await storage.get_campaign("2021")).reference_year == 2021, "the first one stays"
 
 
-async def test_extend_moves_the_closing_but_never_before_the_opening(storage):
+async def test_extend_only_moves_the_closing_later_and_never_once_closed(storage):
     await campaigns.create(storage, "2021", 2021, "2021-09-01", "2021-10-15", BOGOTA, "t")
-    with refused("campaign_dates"):
-        await campaigns.extend(storage, "2021", "2021-08-31", BOGOTA, "t")
+    for earlier in ("2021-08-31", "2021-10-01", "2021-10-15"):  # before opening, earlier, same
+        with refused("campaign_extend_earlier"):
+            await campaigns.extend(storage, "2021", earlier, BOGOTA, "t")
     closes = await campaigns.extend(storage, "2021", "2021-10-31", BOGOTA, "t")
     assert (await storage.get_campaign("2021")).closes_at == closes
     assert closes.astimezone(BOGOTA) == datetime(2021, 10, 31, 23, 59, 59, tzinfo=BOGOTA)
+    await campaigns.close_campaign(storage, "2021", "t")
+    with refused("campaign_closed_extend"):
+        await campaigns.extend(storage, "2021", "2021-12-31", BOGOTA, "t")
+
+
+async def test_one_campaign_open_at_a_time_and_a_closed_one_reopens_only_when_forced(storage):
+    for year in (2019, 2021, 2022):
+        await campaigns.create(
+            storage, str(year), year, f"{year + 1}-03-01", f"{year + 1}-04-30", BOGOTA, "t"
+        )
+    await campaigns.open_campaign(storage, "2021", "t")
+    for other in ("2019", "2022"):
+        with refused("campaign_other_open") as refusal:
+            await campaigns.open_campaign(storage, other, "t")
+        assert refusal.value.params["other"] == "2021"
+    await campaigns.open_campaign(storage, "2021", "t")  # already open: nothing to do
+    await campaigns.close_campaign(storage, "2021", "t")
+    with refused("campaign_reopen"):
+        await campaigns.open_campaign(storage, "2021", "t")
+    assert (await storage.get_campaign("2021")).state == "closed"
+    await campaigns.open_campaign(storage, "2021", "cli", force=True)
+    assert (await storage.get_campaign("2021")).state == "open"
+    entries = [e for e in await storage.audit_log() if e.action.startswith("campaign_")]
+    assert entries[0].action == "campaign_reopened" and entries[0].detail["forced"] is True
+    assert [c.state for c in await storage.list_campaigns()].count("open") == 1
+
+
+async def test_problems_names_several_open_campaigns(storage):
+    for year in (2019, 2021, 2022):
+        await campaigns.create(
+            storage, str(year), year, f"{year + 1}-03-01", f"{year + 1}-04-30", BOGOTA, "t"
+        )
+    assert campaigns.problems(await storage.list_campaigns()) == []
+    for year in ("2019", "2022"):  # a database from before the rule
+        await storage.set_campaign_state(year, "open", "t")
+    found = campaigns.problems(await storage.list_campaigns())
+    assert found == [campaigns.Problem("several_open", ("2019", "2022"))]
+    line = t.campaign_problem(found[0].code, found[0].campaigns)
+    assert "2019, 2022" in line and "ssme campaign close" in line
+
+
+async def test_the_scheduler_never_opens_a_second_campaign(storage):
+    from bot.services.reminders import advance_campaigns
+
+    await campaigns.create(storage, "2021", 2021, "2022-03-01", "2022-04-30", BOGOTA, "t")
+    await campaigns.create(storage, "2022", 2022, "2022-04-01", "2022-05-30", BOGOTA, "t")
+    await campaigns.open_campaign(storage, "2021", "t")
+    await advance_campaigns(storage, datetime(2022, 4, 15, tzinfo=BOGOTA))
+    states = {c.campaign_id: c.state for c in await storage.list_campaigns()}
+    assert states == {"2021": "open", "2022": "scheduled"}
+    await advance_campaigns(storage, datetime(2022, 5, 2, tzinfo=BOGOTA))  # 2021 closes first
+    states = {c.campaign_id: c.state for c in await storage.list_campaigns()}
+    assert states == {"2021": "closed", "2022": "open"}
 
 
 async def test_open_close_and_unknown_campaigns(storage):
@@ -197,11 +251,15 @@ async def test_invitations_csv_covers_active_clusters_without_a_manager(registry
 # --- participation -----------------------------------------------------------------------
 
 
-async def _manager(storage: Storage, cluster_id: str, user_id: int) -> None:
+async def _manager(
+    storage: Storage, cluster_id: str, user_id: int, *, consent: bool = True
+) -> None:
     invitation = await invitations.invite(storage, cluster_id, "t")
     assert (await storage.redeem_invitation(invitation.token, user_id, user_id, "X"))[0] is (
         Redeem.OK
     )
+    if consent:
+        await storage.record_consent(cluster_id, user_id, "t")
 
 
 async def test_participation_counts_active_clusters_by_state_and_group(registry, questionnaire):
@@ -371,3 +429,153 @@ def test_every_code_a_service_raises_is_worded_for_telegram_and_the_cli():
     exc = ServiceError("unknown_cluster", cluster="x")
     assert t.error(exc) == "El clúster «x» no está en el registro."
     assert t.error(exc, cli=True).endswith("(ssme import-clusters)")
+
+
+# --- issue 12: a submission keeps counting; participation's states ------------------------
+
+
+async def _submit(storage: Storage, q: Questionnaire, cluster_id: str, user_id: int, answers):
+    from scoring import score_answers
+
+    response = await storage.start_response(cluster_id, "2021", q.version, user_id)
+    for qid, value in answers.items():
+        await storage.save_answer(response.response_id, qid, value, user_id=user_id)
+    result = score_answers(q, q.relevant_answers(answers), 2021)
+    await storage.submit_response(
+        response.response_id,
+        version=q.version,
+        ims=result.ims,
+        level=result.level,
+        scores=result.to_json(),
+        answers=q.relevant_answers(answers),
+        actor=user_id,
+        cluster_id=cluster_id,
+    )
+    return response
+
+
+async def test_a_correction_in_progress_leaves_the_sent_version_in_every_figure(
+    registry, questionnaire
+):
+    await campaigns.create(registry, "2021", 2021, "2021-09-01", "2099-10-15", BOGOTA, "t")
+    await campaigns.open_campaign(registry, "2021", "t")
+    demo = DEMO_CLUSTER.cluster_id
+    await _manager(registry, demo, 1)
+    response = await _submit(registry, questionnaire, demo, 1, example("consolidado"))
+    await registry.reopen_response(response.response_id, 1, demo)  # «Corregir mis respuestas»
+    await registry.save_answer(response.response_id, "gerente_dedicacion", "menos_medio")
+    await campaigns.close_campaign(registry, "2021", "t")  # closes with the correction open
+
+    bundle = await reports.summary(registry, questionnaire, None)
+    assert bundle.data["respondents"] == 1
+    assert [s.level for s in await registry.submitted_scores("2021")] == ["consolidado"]
+    (sent,) = await registry.submissions("2021")
+    assert sent.answers["gerente_dedicacion"] != "menos_medio", "the draft is not what counts"
+    assert [c[0] for c in await registry.campaign_area_scores("2021")] == [demo]
+    counts = (await participation(registry, None)).counts()
+    assert (counts["submitted"], counts["correcting"], counts["draft"]) == (1, 1, 0)
+    versions = await registry.submissions_of(response.response_id)
+    assert [(v.version, v.submitted_by) for v in versions] == [(1, "1")]
+
+
+async def test_each_submission_is_a_numbered_record(registry, questionnaire):
+    await campaigns.create(registry, "2021", 2021, "2021-09-01", "2099-10-15", BOGOTA, "t")
+    demo = DEMO_CLUSTER.cluster_id
+    first = await _submit(registry, questionnaire, demo, 7, example("consolidado"))
+    await registry.reopen_response(first.response_id, 7, demo)
+    await _submit(
+        registry,
+        questionnaire,
+        demo,
+        7,
+        {**example("consolidado"), "gerente_dedicacion": "menos_medio"},
+    )
+    versions = await registry.submissions_of(first.response_id)
+    assert [v.version for v in versions] == [1, 2]
+    assert (
+        len({v.submission_id for v in versions}) == 2
+        and versions[0].submitted_at <= versions[1].submitted_at
+    )
+    latest = await registry.latest_submission(first.response_id)
+    assert latest == versions[1]
+    assert (await registry.latest_result(first.response_id)).result_id == latest.result_id
+    assert [s.level for s in await registry.submitted_scores("2021")] == ["intermedio"]
+
+
+def test_the_migration_carries_every_earlier_submission_over(tmp_path, questionnaire):
+    import asyncio
+    import json
+    import sqlite3
+
+    from bot.storage.schema import MIGRATIONS, _statements
+
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    for script in MIGRATIONS[:4]:  # a database written before submissions were records
+        for statement in _statements(script):
+            db.execute(statement)
+    db.execute("PRAGMA user_version = 4")
+    now = "2021-09-10T12:00:00+00:00"
+    db.execute(
+        "INSERT INTO clusters VALUES ('a', 'A', 'Huila', NULL, 'agro', NULL, 'x', 'camara_comercio', NULL, 'activa', ?)",
+        (now,),
+    )
+    db.execute(
+        "INSERT INTO campaigns VALUES ('2021', 2021, ?, '2099-01-01T00:00:00+00:00', 'open', ?)",
+        (now, now),
+    )
+    # Sent twice, then reopened by the old /revisar (a draft: it was missing from the figures).
+    db.execute(
+        "INSERT INTO responses (response_id, cluster_id, campaign_id, status, questionnaire_version, created_at, updated_at, submitted_at) VALUES (1, 'a', '2021', 'draft', 'v', ?, ?, ?)",
+        (now, now, now),
+    )
+    scores = json.dumps(
+        {"ims": 50.0, "level": "intermedio", "areas": {}, "estrategia_actualizada": False}
+    )
+    for result_id, level in ((1, "exploracion"), (2, "intermedio")):
+        db.execute(
+            "INSERT INTO results VALUES (?, 1, ?, 'v', 50.0, ?, ?, '{}')",
+            (result_id, now, level, scores),
+        )
+    db.commit()
+    db.close()
+
+    async def after() -> None:
+        storage = await Storage.open(path)
+        try:
+            versions = await storage.submissions_of(1)
+            assert [(v.version, v.result_id, v.submitted_by) for v in versions] == [
+                (1, 1, None),
+                (2, 2, None),
+            ]
+            assert [s.level for s in await storage.submitted_scores("2021")] == ["intermedio"]
+            (state,) = await storage.response_states("2021")
+            assert (state.status, state.correcting) == ("submitted", True)
+        finally:
+            await storage.close()
+
+    asyncio.run(after())
+
+
+async def test_participation_shows_the_notice_pending_and_after_the_close_the_unsent(
+    registry, questionnaire
+):
+    await campaigns.create(registry, "2021", 2021, "2021-09-01", "2099-10-15", BOGOTA, "t")
+    await campaigns.open_campaign(registry, "2021", "t")
+    await _manager(registry, DEMO_CLUSTER.cluster_id, 1)
+    await _manager(registry, OTHER_CLUSTER.cluster_id, 2, consent=False)  # invitation only
+    draft = await registry.start_response(DEMO_CLUSTER.cluster_id, "2021", "v", 1)
+    for question in questionnaire.questions[:3]:
+        await registry.save_answer(draft.response_id, question.id, "x", user_id=1)
+    report = await participation(registry, None)
+    assert report.counts()["consent_pending"] == 1
+    text = "\n".join(t.participation_blocks(report) + t.pending_blocks(report))
+    assert "Invitación aceptada, aviso de datos pendiente: 1" in text
+    assert (
+        "Clúster de Software de Caldas (Caldas) — invitación aceptada, aviso de datos pendiente"
+        in text
+    )
+    assert "en progreso" in text and "sin enviar" not in text
+    await campaigns.close_campaign(registry, "2021", "t")
+    closed = "\n".join(t.pending_blocks(await participation(registry, None)))
+    assert f"{DEMO_CLUSTER.nombre} (Huila) — sin enviar (3 respuestas guardadas)" in closed

@@ -41,10 +41,6 @@ def when(moment: datetime, tz: tzinfo) -> str:
 # -- registration ----------------------------------------------------------------------------
 
 
-def consent_notice() -> Send:
-    return Send(texts.CONSENT_NOTICE, ((Button(texts.BTN_CONSENT, cb.Consent()),),))
-
-
 def welcome(st: State, tz: tzinfo) -> Send:
     total = len(st.engine.expected_questions(st.answers))
     left = st.engine.remaining(st.answers)
@@ -188,15 +184,8 @@ def needs_confirmation(question: Question, outcome: NeedsConfirmation) -> Send:
 def review(st: State) -> list[Action]:
     """Every answer kept, by section, with «Editar …» buttons and «Enviar» or «Continuar»."""
     missing = st.engine.missing(st.answers)
-    blocks: list[str] = [texts.REVIEW_TITLE.format(cluster=escape(st.cluster_name))]
-    kept = st.q.relevant_answers(st.answers)
-    for section in st.q.sections:
-        lines = [f"\n<b>{escape(section.label)}</b>"]
-        for q in section.questions:
-            if q.id in kept:
-                value = st.engine.display(q, kept[q.id], compact=True)
-                lines.append(f"• {escape(st.engine.short(q))}: {escape(value)}")
-        blocks.append("\n".join(lines))
+    title = texts.REVIEW_TITLE.format(cluster=escape(st.cluster_name))
+    blocks = [title, *answer_blocks(st, st.answers)]
     buttons = [
         Button(texts.BTN_EDIT_AREA.format(area=s.label), cb.ReviewArea(s.id)) for s in st.q.sections
     ]
@@ -211,6 +200,21 @@ def review(st: State) -> list[Action]:
     chunks = _split(blocks)
     out: list[Action] = [Send(c) for c in chunks[:-1]]
     return [*out, Send(f"{chunks[-1]}\n\n{footer}", tuple(rows))]
+
+
+def answer_blocks(st: State, answers: Mapping[str, Value]) -> list[str]:
+    """The answers that apply, one HTML block per section (the review's body; also the
+    read-only view of a sent version, ``submission.py``)."""
+    blocks = []
+    kept = st.q.relevant_answers(dict(answers))
+    for section in st.q.sections:
+        lines = [f"\n<b>{escape(section.label)}</b>"]
+        for q in section.questions:
+            if q.id in kept:
+                value = st.engine.display(q, kept[q.id], compact=True)
+                lines.append(f"• {escape(st.engine.short(q))}: {escape(value)}")
+        blocks.append("\n".join(lines))
+    return blocks
 
 
 def review_area(st: State, section: Area | Module) -> Send:

@@ -24,7 +24,7 @@ from html import escape
 
 from bot import texts
 from bot.conversation import callbacks as cb
-from bot.conversation import evidence, results, screens
+from bot.conversation import evidence, results, screens, submission
 from bot.conversation.actions import Action, Edit, Send, Toast
 from bot.conversation.overlays import overlays_for
 from bot.conversation.state import State
@@ -42,6 +42,7 @@ from bot.reminders.policy import ReminderPolicy, snooze_until
 from bot.storage import Campaign, Cluster, Redeem, Storage, utcnow
 from bot.texts import personal_data as ptexts
 from bot.texts import reminders as rtexts
+from bot.texts import submission as stexts
 from charts import Renderer
 from scoring import ScoreResult, score_answers
 
@@ -71,14 +72,16 @@ class Survey:
         tz: tzinfo,
         policy: ReminderPolicy | None = None,
         clock: Callable[[], datetime] = utcnow,
+        privacy_contact: str = "",
     ) -> None:
         self.storage = storage
+        self.privacy_contact = privacy_contact  # SSME_PRIVACY_CONTACT, in the data notice
         self.q = questionnaire
         self.renderer = renderer
         self.tz = tz
         self.policy = policy or ReminderPolicy()
         self.clock = clock
-        self._campaign_cache: tuple[float, Campaign | None] | None = None
+        self._campaign_cache: tuple[float, Campaign | None, int] | None = None
         self._clusters: dict[str, tuple[float, Cluster | None]] = {}
 
     # -- entry points ------------------------------------------------------------------------
@@ -115,7 +118,8 @@ class Survey:
         log.info("event=registered user=%s cluster=%s", user_id, cluster_id)
         cluster = await self.storage.get_cluster(cluster_id)
         name = cluster.nombre if cluster else cluster_id
-        return [Send(texts.REGISTERED.format(cluster=escape(name))), screens.consent_notice()]
+        notice = submission.consent_notice(self.privacy_contact)
+        return [Send(texts.REGISTERED.format(cluster=escape(name))), notice]
 
     async def consent(self, user_id: int) -> list[Action]:
         manager = await self.storage.manager_for_user(user_id)
@@ -124,7 +128,9 @@ class Survey:
         if manager.consent_at is None:
             await self.storage.record_consent(manager.cluster_id, user_id, CONSENT_VERSION)
         return [
-            Edit(texts.CONSENT_NOTICE + "\n\n" + texts.CONSENT_DONE),
+            Edit(
+                submission.consent_notice(self.privacy_contact).text + "\n\n" + texts.CONSENT_DONE
+            ),
             *await self.resume(user_id, greeting=True),
         ]
 
@@ -139,6 +145,8 @@ class Survey:
         st = state_or_actions
         if st.response.status == "submitted":
             return [Send(texts.ALREADY_SUBMITTED)]
+        if st.response.paused:  # /cancelar holds typed text until /continuar
+            return [Send(stexts.PAUSED_HOLD)]
         question = st.current()
         if question is None:
             return [Send(texts.REVIEW_USE_BUTTONS), *screens.review(st)]
@@ -228,6 +236,8 @@ class Survey:
         if isinstance(st, list):
             return st or [Send(texts.INTRO_UNREGISTERED)]
         out: list[Action] = []
+        if st.response.paused:
+            await self.storage.set_paused(st.response.response_id, False)
         if st.response.cursor_mode == "review":  # "Continuar" leaves the review
             await self.storage.set_cursor(st.response.response_id, None)
             st.move_cursor(None, None)
@@ -238,23 +248,6 @@ class Survey:
             return out
         question = st.current()
         return out + ([screens.question(st, question)] if question else screens.review(st))
-
-    async def review(self, user_id: int) -> list[Action]:
-        """/revisar: reopen a submission while the campaign is open, and show the review."""
-        st = await self._state(user_id)
-        if isinstance(st, list):
-            return st or [Send(texts.INTRO_UNREGISTERED)]
-        if st.response.status == "submitted":
-            await self.storage.reopen_response(
-                st.response.response_id, user_id, st.manager.cluster_id
-            )
-            await self.storage.set_cursor(st.response.response_id, None, "review")
-            reopened = await self._state(user_id)
-            if isinstance(reopened, list):  # the campaign closed in between
-                return reopened
-            return [Send(texts.REOPENED), *screens.review(reopened)]
-        await self.storage.set_cursor(st.response.response_id, None, "review")
-        return screens.review(st)
 
     async def latest_result(self, user_id: int) -> list[Action]:
         st = await self._state(user_id, require_open=False)
@@ -289,8 +282,7 @@ class Survey:
         st = await self._state(user_id)
         if isinstance(st, list):
             return st or [Send(texts.INTRO_UNREGISTERED)]
-        if st.response.pending:
-            await self.storage.set_pending(st.response.response_id, None)
+        await self.storage.set_paused(st.response.response_id, True)  # drops a pending one too
         left = st.engine.remaining(st.answers)
         return [Send(texts.PAUSED.format(left=left))]
 
@@ -307,8 +299,8 @@ class Survey:
         if manager.unreachable:
             await self.storage.mark_reachable(user_id)
         if manager.consent_at is None:
-            return [screens.consent_notice()]
-        campaign = await self._campaign()
+            return [submission.consent_notice(self.privacy_contact)]
+        campaign = await self._campaign(manager.cluster_id)
         if campaign is None:
             return [Send(texts.NO_CAMPAIGN)]
         now = self.clock()
@@ -321,9 +313,7 @@ class Survey:
             found = await self.storage.get_response(manager.cluster_id, campaign.campaign_id)
             if require_open or found is None:
                 if campaign.state == "closed" or now >= campaign.closes_at:
-                    return [
-                        Send(texts.CAMPAIGN_CLOSED.format(campaign=escape(campaign.campaign_id)))
-                    ]
+                    return [submission.closed(campaign, found, self.tz)]  # what counted
                 return [Send(texts.CAMPAIGN_NOT_OPEN.format(date=self.when(campaign.opens_at)))]
             response = found
         cluster = await self._cluster(manager.cluster_id)
@@ -343,12 +333,15 @@ class Survey:
         self._campaign_cache = None
         self._clusters.clear()
 
-    async def _campaign(self) -> Campaign | None:
-        """The current campaign, re-read every few seconds (the CLI may change it meanwhile)."""
-        now = time.monotonic()
-        if self._campaign_cache is None or now - self._campaign_cache[0] > CAMPAIGN_TTL:
-            self._campaign_cache = (now, await self.storage.current_campaign())
-        return self._campaign_cache[1]
+    async def _campaign(self, cluster_id: str) -> Campaign | None:
+        """The current campaign, re-read every few seconds (the CLI may change it meanwhile).
+        While several are open (a database from before the rule; ``ssme check`` says so), the
+        cluster's campaign with an unsent draft comes first: no draft is stranded."""
+        now, cache = time.monotonic(), self._campaign_cache
+        if cache is None or now - cache[0] > CAMPAIGN_TTL:
+            current, n = await self.storage.current_campaign(), await self.storage.open_count()
+            cache = self._campaign_cache = (now, current, n)
+        return await self.storage.campaign_for(cluster_id) if cache[2] > 1 else cache[1]
 
     async def _cluster(self, cluster_id: str) -> Cluster | None:
         now = time.monotonic()

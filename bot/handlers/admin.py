@@ -215,7 +215,7 @@ async def remind_now(update: Update, context: Context) -> None:
             data.now(),
             campaign=campaign,
         )
-    pending = sum(1 for d, m, _ in current.decisions if m.status != "submitted")
+    pending = sum(1 for d, m, _ in current.decisions if m.status not in ("submitted", "correcting"))
     result = t.REMIND_RESULT.format(
         sent=report.sent,
         failed=report.failed,

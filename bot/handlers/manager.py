@@ -11,6 +11,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot import texts
 from bot.conversation import evidence
 from bot.conversation.actions import Send
+from bot.conversation.flows import Flows
 from bot.handlers.context import Context
 from bot.handlers.send import deliver, perform, survey_of
 from bot.services import evidence as evidence_files
@@ -38,7 +39,7 @@ async def resume(update: Update, context: Context) -> None:
 
 async def review(update: Update, context: Context) -> None:
     user_id, _, _ = _who(update)
-    await perform(update, context, await survey_of(context).review(user_id))
+    await perform(update, context, await Flows(survey_of(context)).review(user_id))
 
 
 async def result(update: Update, context: Context) -> None:
@@ -54,6 +55,11 @@ async def pause(update: Update, context: Context) -> None:
 async def my_data(update: Update, context: Context) -> None:
     user_id, _, _ = _who(update)
     await perform(update, context, await survey_of(context).my_data(user_id))
+
+
+async def withdraw_consent(update: Update, context: Context) -> None:
+    user_id, _, _ = _who(update)
+    await perform(update, context, await Flows(survey_of(context)).withdraw_ask(user_id))
 
 
 async def help_(update: Update, context: Context) -> None:
@@ -149,4 +155,8 @@ async def button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
     user_id, _, _ = _who(update)
-    await perform(update, context, await survey_of(context).button(user_id, query.data or ""))
+    survey, data = survey_of(context), query.data or ""
+    actions = await Flows(survey).button(user_id, data)
+    await perform(
+        update, context, actions if actions is not None else await survey.button(user_id, data)
+    )

@@ -13,7 +13,8 @@ the admin dry-run, and this module imports no text at all):
 
 1. The campaign is ``open`` and ``opens_at <= now < closes_at - close_margin``.
 2. Never to a manager who submitted, opted out ("No más recordatorios") or is unreachable
-   (Telegram answered 403: blocked the bot).
+   (Telegram answered 403: blocked the bot). A manager who submitted and opened a correction
+   ("correcting": the sent version counts) gets only the last call, about the unsent changes.
 3. Never before ``snoozed_until``.
 4. A pending snooze ("Recordarme mañana" pressed on the latest reminder, and the manager has not
    come back since) is a reminder the manager asked for: at ``snoozed_until`` it is sent
@@ -26,8 +27,9 @@ the admin dry-run, and this module imports no text at all):
      shorter than ``min_gap`` because the close will not wait, and not within
      ``last_call_idle`` of the manager's own activity (registering, answering: they are at it).
    * before that, ``INVITATION`` for a manager who has not started, ``first_after`` after they
-     could start (the later of registering and the campaign opening), and ``CONTINUE`` for a
-     draft untouched for ``draft_idle``; both repeat after ``min_gap``.
+     could start (the later of registering and the campaign opening), ``CONSENT`` the same way
+     for one who accepted the invitation but not the data notice yet ("consent_pending"), and
+     ``CONTINUE`` for a draft untouched for ``draft_idle``; all repeat after ``min_gap``.
 6. At most ``max_per_campaign`` reminders in the campaign; with ``reserve_last_call`` (default)
    invitations and continues stop one short of it, so the last one left is the last call.
 7. Only at allowed moments: local time in ``[window_start, window_end)`` (start included, end
@@ -66,8 +68,9 @@ __all__ = [
     "snooze_until",
 ]
 
-Status = Literal["not_started", "draft", "submitted"]
-STATUSES: tuple[str, ...] = ("not_started", "draft", "submitted")
+Status = Literal["consent_pending", "not_started", "draft", "correcting", "submitted"]
+STATUSES: tuple[str, ...] = ("consent_pending", "not_started", "draft", "correcting", "submitted")
+_NOT_STARTED = ("not_started", "consent_pending")
 HOLIDAY_COUNTRY = "CO"
 _SEARCH_DAYS = 400  # an allowed day always comes within a week; this only bounds the loop
 
@@ -75,7 +78,8 @@ _SEARCH_DAYS = 400  # an allowed day always comes within a week; this only bound
 class ReminderKind(StrEnum):
     INVITATION = "invitation"  # registered, never started
     CONTINUE = "continue"  # a draft in progress, idle
-    LAST_CALL = "last_call"  # not submitted, in the last days before the close
+    LAST_CALL = "last_call"  # not submitted (or a correction unsent), in the last days
+    CONSENT = "consent"  # registered, the data notice not accepted yet
 
 
 # --- what the caller passes in -----------------------------------------------------------------
@@ -327,7 +331,7 @@ def _paths(
     count = len(m.sent)
     last = m.last_sent_at
     start = max(m.registered_at, campaign.opens_at)
-    if m.status == "not_started":
+    if m.status in _NOT_STARTED:
         ref, idle_code, idle = start, "first_after", policy.first_after
     else:
         ref = max(start, m.last_activity_at) if m.last_activity_at else start
@@ -345,8 +349,10 @@ def _paths(
     )
     limit = policy.max_per_campaign - (1 if policy.reserve_last_call else 0)
     counts = {"count": count, "max": policy.max_per_campaign}
-    if count >= policy.max_per_campaign:
-        regular_block: tuple[str, dict[str, Any]] | None = ("max_reached", counts)
+    if m.status == "correcting":  # the sent version counts: only the last call is worth it
+        regular_block: tuple[str, dict[str, Any]] | None = ("correcting", {})
+    elif count >= policy.max_per_campaign:
+        regular_block = ("max_reached", counts)
     elif count >= limit:
         regular_block = ("reserved", counts)
     else:
@@ -372,6 +378,8 @@ def _paths(
 
 
 def _regular_kind(m: ManagerState) -> ReminderKind:
+    if m.status == "consent_pending":
+        return ReminderKind.CONSENT
     return ReminderKind.INVITATION if m.status == "not_started" else ReminderKind.CONTINUE
 
 

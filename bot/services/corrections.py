@@ -4,8 +4,9 @@ The value is read exactly as the conversation reads what a manager types (the sa
 bounds and choices, ``Engine.read``; a multiple choice as its option ids separated by ``;`` or
 ``,``, as in the responses file), then checked with the same skip logic and consistency rules
 (``Engine.submit``: a hard rule refuses; a soft one, such as a large change, is taken as
-confirmed by the reason and reported). The response is re-scored and the result kept as a new
-one; the audit log keeps the old value, the new one, who and why (``Storage.correct_answer``).
+confirmed by the reason and reported). The correction applies to the version that counts (the
+latest submission) and is itself a new submission, by the admin, with its re-scored result; the
+audit log keeps the old value, the new one, who and why (``Storage.correct_answer``).
 """
 
 from __future__ import annotations
@@ -71,19 +72,18 @@ async def correct(
     if question_id not in q.question_map:
         raise ServiceError("correct_unknown_question", question=question_id)
     response = await storage.get_response(cluster.cluster_id, campaign.campaign_id)
-    if response is None or response.status != "submitted":
+    if response is None or response.sent_version is None:
         raise ServiceError(
             "review_not_submitted", cluster=cluster.cluster_id, campaign=campaign.campaign_id
         )
     engine = Engine(q, campaign.reference_year)
     value = _read(engine, question_id, text)
-    before = await storage.latest_result(response.response_id)
-    if before is None:  # submitted without a result: nothing was ever scored to correct
-        raise ServiceError(
-            "review_not_submitted", cluster=cluster.cluster_id, campaign=campaign.campaign_id
-        )
+    sent = await storage.latest_submission(response.response_id)
+    assert sent is not None  # sent_version says there is one
+    before = await storage.result_by_id(sent.result_id)
+    assert before is not None  # a submission points at its result
     # The version that counts is the one sent: its answers, not a draft being corrected.
-    answers = await storage.result_answers(before.result_id)
+    answers = await storage.result_answers(sent.result_id)
     rules = [r.id for r in q.consistency]
     outcome = engine.submit(answers, question_id, value, confirmed=rules)
     if isinstance(outcome, Rejected):
@@ -112,6 +112,7 @@ async def correct(
         answers=kept,
         actor=actor,
         reason=reason,
+        sent=answers,
     )
     old = answers.get(question_id)
     return Correction(

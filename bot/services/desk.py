@@ -32,7 +32,7 @@ from bot.storage import (
 from scoring import ScoreResult
 
 # Where a cluster stands in a campaign (``ClusterState.status``), in the order lists show them.
-STATUSES = ("no_manager", "not_started", "draft", "submitted")
+STATUSES = ("no_manager", "consent_pending", "not_started", "draft", "submitted")
 HISTORY_LINES = 30
 SUGGESTIONS = 3
 
@@ -112,7 +112,9 @@ class ClusterView:
     status: str  # one of STATUSES
     answered: int
     expected: int  # questions that apply given the answers so far
-    submitted_at: datetime | None
+    submitted_at: datetime | None  # of the version that counts
+    version: int | None  # which sent version that is (1, 2… after corrections)
+    correcting: bool  # the manager has a correction open (the sent version still counts)
     answers: tuple[Answer, ...]
     result: ScoreResult | None
     overlays: results.Overlays
@@ -131,8 +133,18 @@ async def cluster_view(
     manager = await storage.cluster_manager(cluster.cluster_id)
     response = await storage.get_response(cluster.cluster_id, campaign.campaign_id)
     engine = Engine(q, campaign.reference_year)
-    values = await storage.answers(response.response_id) if response else {}
-    stored = await storage.latest_result(response.response_id) if response else None
+    sent = (
+        await storage.latest_submission(response.response_id)
+        if response is not None and response.sent_version is not None
+        else None
+    )
+    # Once sent, the version that counts (a correction in progress does not change it).
+    if sent is not None:
+        stored = await storage.result_by_id(sent.result_id)
+        values = await storage.result_answers(sent.result_id)
+    else:
+        stored = None
+        values = await storage.answers(response.response_id) if response else {}
     result = (
         results.rebuild(q, stored.scores, campaign.reference_year) if stored is not None else None
     )
@@ -152,7 +164,10 @@ async def cluster_view(
         for question in engine.relevant_questions(values)
         if question.id in values
     )
-    status = response.status if response else ("not_started" if manager else "no_manager")
+    if sent is not None:
+        status = "submitted"
+    else:
+        status = response.status if response else ("not_started" if manager else "no_manager")
     return ClusterView(
         cluster=cluster,
         campaign=campaign,
@@ -160,7 +175,9 @@ async def cluster_view(
         status=status,
         answered=len(answers),
         expected=len(engine.expected_questions(values)),
-        submitted_at=response.submitted_at if response else None,
+        submitted_at=sent.submitted_at if sent else None,
+        version=sent.version if sent else None,
+        correcting=sent is not None and response is not None and response.status == "draft",
         answers=answers,
         result=result,
         overlays=overlays,

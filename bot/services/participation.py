@@ -12,7 +12,11 @@ from bot.storage import Campaign, ClusterState, Storage
 @dataclass(frozen=True)
 class Participation:
     """Counts are of active clusters (``estado == "activa"``); a Counter gives 0 for a state
-    nobody is in, plus ``registered`` (all of them), ``unreachable`` and ``opted_out``."""
+    nobody is in, plus ``registered`` (all of them), ``unreachable``, ``opted_out`` and
+    ``correcting`` (sent, with a correction open: the sent version counts).
+
+    A response ever sent is "submitted" (its latest submission counts, whatever its draft
+    does); "consent_pending": the invitation accepted, the data notice not yet."""
 
     campaign: Campaign
     states: list[ClusterState]
@@ -26,6 +30,7 @@ class Participation:
         counts["registered"] = len(self.active)
         counts["unreachable"] = sum(1 for s in self.active if s.unreachable)
         counts["opted_out"] = sum(1 for s in self.active if s.opted_out)
+        counts["correcting"] = sum(1 for s in self.active if s.correcting)
         return counts
 
     def by(self, field: str) -> dict[str, Counter[str]]:
@@ -41,7 +46,7 @@ class Participation:
 
     @property
     def pending(self) -> list[ClusterState]:
-        """Active clusters that have not submitted."""
+        """Active clusters that have not submitted (a draft after the close: "sin enviar")."""
         return [s for s in self.active if s.status != "submitted"]
 
 

@@ -39,6 +39,7 @@ from bot.reminders.policy import (
     decide,
     next_check,
 )
+from bot.services import campaigns
 from bot.storage import Campaign, ReminderRow, Storage
 from bot.texts import reminders as rtexts
 
@@ -137,7 +138,9 @@ async def plan(
     return Plan(campaign, decisions, next_check(policy, win, [m for m, _ in states], now))
 
 
-def keyboard(kind: ReminderKind, campaign_id: str) -> Keyboard:
+def keyboard(kind: ReminderKind, campaign_id: str, status: str = "") -> Keyboard:
+    if status == "consent_pending":  # nothing to start before the notice is accepted
+        return ((Button(rtexts.BTN_NOTICE, cb.ShowNotice()),),)
     first = rtexts.BTN_START if kind is ReminderKind.INVITATION else rtexts.BTN_CONTINUE
     return (
         (Button(first, cb.Resume()),),
@@ -179,7 +182,7 @@ async def _send_one(
         tz=tz,
         now=now,
     )
-    buttons = keyboard(kind, campaign.campaign_id)
+    buttons = keyboard(kind, campaign.campaign_id, manager.status)
     slot = len(manager.sent)
 
     async def once() -> tuple[Outcome, int | None]:
@@ -269,9 +272,15 @@ def sleep_for(wake_at: datetime | None, now: datetime) -> timedelta:
 
 
 async def advance_campaigns(storage: Storage, now: datetime) -> None:
-    """Open a scheduled campaign whose time came; close an open one whose time passed."""
+    """Close an open campaign whose time passed, then open a scheduled one whose time came
+    (never a second one open at once: ``bot.services.campaigns``)."""
     for campaign in await storage.list_campaigns():
-        if campaign.state == "scheduled" and campaign.opens_at <= now < campaign.closes_at:
-            await storage.set_campaign_state(campaign.campaign_id, "open", "scheduler")
-        elif campaign.state == "open" and now >= campaign.closes_at:
+        if campaign.state == "open" and now >= campaign.closes_at:
             await storage.set_campaign_state(campaign.campaign_id, "closed", "scheduler")
+    every = await storage.list_campaigns()
+    for campaign in every:
+        if campaign.opens_at <= now < campaign.closes_at and campaigns.may_open_now(
+            campaign, every
+        ):
+            await storage.set_campaign_state(campaign.campaign_id, "open", "scheduler")
+            every = await storage.list_campaigns()

@@ -77,7 +77,7 @@ async def _submitted(
     cluster = await find_cluster(storage, typed)
     campaign = await campaigns.resolve(storage, campaign_id)
     response = await storage.get_response(cluster.cluster_id, campaign.campaign_id)
-    if response is None or response.status != "submitted":
+    if response is None or response.sent_version is None:
         raise ServiceError(
             "review_not_submitted", cluster=cluster.cluster_id, campaign=campaign.campaign_id
         )

@@ -12,7 +12,8 @@ here, added to it as a base class:
   reviews (the analysts' review of each submitted response), corrections (an admin's correction
   of a submitted answer, and the trail of every answer changed after a submission), evidence
   (the records of files attached to answers),
-  reminders, privacy (personal data, deletion requests, erasure), audit, updates (the inbox of
+  reminders, privacy (personal data, deletion requests, erasure), consent (the data notice
+  declined or withdrawn), audit, updates (the inbox of
   fetched updates, seen update ids)
   inspect      read-only checks of a database file, for ``ssme check`` and the backups
 
@@ -36,6 +37,7 @@ from bot.storage.campaigns import Campaigns
 from bot.storage.clock import Clock, utcnow
 from bot.storage.clusters import Clusters
 from bot.storage.connection import Connection
+from bot.storage.consent import Consent
 from bot.storage.corrections import Corrections
 from bot.storage.evidence import EvidenceFiles
 from bot.storage.people import People
@@ -59,6 +61,7 @@ from bot.storage.rows import (
     Response,
     Review,
     StoredResult,
+    Submission,
     Submitted,
     SubmittedScores,
 )
@@ -82,6 +85,7 @@ __all__ = [
     "Review",
     "Storage",
     "StoredResult",
+    "Submission",
     "Submitted",
     "SubmittedScores",
     "Unusable",
@@ -109,6 +113,7 @@ class Storage(
     EvidenceFiles,
     Reminders,
     Privacy,
+    Consent,
     Audit,
     Updates,
 ):

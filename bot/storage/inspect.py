@@ -15,6 +15,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Literal
 
+from bot.storage.campaigns import campaign_row
+from bot.storage.rows import Campaign
+
 DatabaseError = sqlite3.Error
 
 
@@ -50,6 +53,13 @@ class DatabaseFile:
         """The ids of the campaigns open now."""
         rows = self._conn.execute("SELECT campaign_id FROM campaigns WHERE state = 'open'")
         return [str(campaign_id) for (campaign_id,) in rows]
+
+    def campaigns(self) -> list[Campaign]:
+        """Every campaign, as ``Storage.list_campaigns`` reads them (for the rules' check)."""
+        cur = self._conn.cursor()
+        cur.row_factory = sqlite3.Row
+        rows = cur.execute("SELECT * FROM campaigns ORDER BY reference_year, campaign_id")
+        return [campaign_row(r) for r in rows]
 
 
 def copy(source: Path, target: Path) -> None:

@@ -25,6 +25,23 @@ def _request(row: sqlite3.Row) -> DataRequest:
     )
 
 
+def deletion_request(db: sqlite3.Connection, now: str, user_id: int, cluster_id: str | None) -> int:
+    """The person's pending deletion request, made now if there is none (inside a job)."""
+    row = db.execute(
+        "SELECT request_id FROM data_requests WHERE user_id = ? AND status = 'pending'",
+        (user_id,),
+    ).fetchone()
+    if row is not None:
+        return int(row[0])
+    cur = db.execute(
+        "INSERT INTO data_requests (user_id, cluster_id, kind, created_at) "
+        "VALUES (?, ?, 'deletion', ?)",
+        (user_id, cluster_id, now),
+    )
+    audit.record(db, now, user_id, "data_deletion_requested", cluster_id)
+    return cur.lastrowid  # type: ignore[return-value]  # set by an INSERT
+
+
 class Privacy(StorageBase):
     async def personal_data(self, user_id: int) -> PersonalData:
         """Everything stored about a person (not their cluster's answers, which are the cluster's)."""
@@ -55,22 +72,7 @@ class Privacy(StorageBase):
         """The person's pending deletion request, made now if there is none yet."""
         now = self._now()
 
-        def work(db: sqlite3.Connection) -> int:
-            row = db.execute(
-                "SELECT request_id FROM data_requests WHERE user_id = ? AND status = 'pending'",
-                (user_id,),
-            ).fetchone()
-            if row is not None:
-                return int(row[0])
-            cur = db.execute(
-                "INSERT INTO data_requests (user_id, cluster_id, kind, created_at) "
-                "VALUES (?, ?, 'deletion', ?)",
-                (user_id, cluster_id, now),
-            )
-            audit.record(db, now, user_id, "data_deletion_requested", cluster_id)
-            return cur.lastrowid  # type: ignore[return-value]  # set by an INSERT
-
-        return await self._writes(work)
+        return await self._writes(lambda db: deletion_request(db, now, user_id, cluster_id))
 
     async def data_requests(self, pending_only: bool = True) -> list[DataRequest]:
         rows = await self._all(

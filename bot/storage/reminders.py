@@ -17,16 +17,30 @@ from bot.storage.clock import parse_optional_ts, parse_ts, ts
 from bot.storage.rows import ReminderRow
 
 
+def _status(r: sqlite3.Row) -> str:
+    if r["consent_at"] is None:
+        return "consent_pending"
+    if r["sent"]:
+        return "correcting" if r["status"] == "draft" else "submitted"
+    return str(r["status"] or "not_started")
+
+
 class Reminders(StorageBase):
     async def reminder_candidates(self, campaign_id: str) -> list[ReminderRow]:
-        """Every registered manager with what the reminder policy needs to decide."""
+        """Every registered manager with what the reminder policy needs to decide.
+
+        A manager who has not accepted the data notice yet is a candidate too (for the consent
+        reminder); one who asked for their data to be deleted is not.
+        """
         rows = await self._all(
             "SELECT m.cluster_id, c.nombre, m.user_id, m.chat_id, m.registered_at, m.unreachable_at, "
-            "s.response_id, s.status, s.updated_at, p.opted_out_at, p.snoozed_until "
+            "m.consent_at, s.response_id, s.status, s.updated_at, p.opted_out_at, p.snoozed_until, "
+            "EXISTS (SELECT 1 FROM submissions b WHERE b.response_id = s.response_id) AS sent "
             "FROM managers m JOIN clusters c ON c.cluster_id = m.cluster_id "
             "LEFT JOIN responses s ON s.cluster_id = m.cluster_id AND s.campaign_id = ? "
             "LEFT JOIN reminder_prefs p ON p.cluster_id = m.cluster_id AND p.campaign_id = ? "
-            "WHERE m.consent_at IS NOT NULL AND c.estado = 'activa' ORDER BY m.cluster_id",
+            "WHERE c.estado = 'activa' AND NOT EXISTS (SELECT 1 FROM data_requests d "
+            "WHERE d.user_id = m.user_id AND d.status = 'pending') ORDER BY m.cluster_id",
             (campaign_id, campaign_id),
         )
         sent = await self._all(
@@ -56,7 +70,7 @@ class Reminders(StorageBase):
                 chat_id=r["chat_id"],
                 registered_at=parse_ts(r["registered_at"]),
                 unreachable=r["unreachable_at"] is not None,
-                status=r["status"] or "not_started",
+                status=_status(r),
                 last_activity_at=parse_optional_ts(r["updated_at"]),
                 answers=by_response.get(r["response_id"], {}),
                 opted_out=r["opted_out_at"] is not None,

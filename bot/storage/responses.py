@@ -1,8 +1,9 @@
 """A cluster's response to a campaign: its draft answers, the cursor, submissions and results.
 
 Every answer is committed before the bot sends the next question; upserts keyed on (response,
-question) make a re-delivered update harmless. Every submission's result is kept (a reopened and
-resubmitted response has several; the latest counts).
+question) make a re-delivered update harmless. Every submission is kept, numbered (a corrected
+and resent response has several versions; the latest sent one counts, whatever the draft does
+meanwhile: the answers table is the draft, each submission's result snapshots what was sent).
 """
 
 from __future__ import annotations
@@ -17,8 +18,13 @@ from bot.questionnaire.model import Value
 from bot.storage import audit, reviews
 from bot.storage.base import StorageBase
 from bot.storage.clock import parse_optional_ts, parse_ts, ts
-from bot.storage.corrections import answer_changed
-from bot.storage.rows import Response, StoredResult
+from bot.storage.rows import Response, StoredResult, Submission
+
+# A response with its latest sent version (None: never sent).
+_SELECT = (
+    "SELECT r.*, (SELECT max(version) FROM submissions b WHERE b.response_id = r.response_id) "
+    "AS sent_version FROM responses r "
+)
 
 
 def _response(row: sqlite3.Row) -> Response:
@@ -34,7 +40,36 @@ def _response(row: sqlite3.Row) -> Response:
         parse_optional_ts(row["submitted_at"]),
         row["shown_question"],
         row["shown_message"],
+        row["paused_at"] is not None,
+        row["sent_version"],
     )
+
+
+def _submission(row: sqlite3.Row) -> Submission:
+    return Submission(
+        row["submission_id"],
+        row["response_id"],
+        row["version"],
+        row["result_id"],
+        parse_ts(row["submitted_at"]),
+        row["submitted_by"],
+    )
+
+
+def record_submission(
+    db: sqlite3.Connection, response_id: int, result_id: int, at: str, by: str | int
+) -> int:
+    """The response's next version, for the result just stored (inside the caller's job)."""
+    (version,) = db.execute(
+        "SELECT coalesce(max(version), 0) + 1 FROM submissions WHERE response_id = ?",
+        (response_id,),
+    ).fetchone()
+    db.execute(
+        "INSERT INTO submissions (response_id, version, result_id, submitted_at, submitted_by) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (response_id, version, result_id, at, str(by)),
+    )
+    return int(version)
 
 
 def _result(row: sqlite3.Row) -> StoredResult:
@@ -51,8 +86,7 @@ def _result(row: sqlite3.Row) -> StoredResult:
 class Responses(StorageBase):
     async def get_response(self, cluster_id: str, campaign_id: str) -> Response | None:
         row = await self._one(
-            "SELECT * FROM responses WHERE cluster_id = ? AND campaign_id = ?",
-            (cluster_id, campaign_id),
+            _SELECT + "WHERE r.cluster_id = ? AND r.campaign_id = ?", (cluster_id, campaign_id)
         )
         return _response(row) if row else None
 
@@ -72,8 +106,7 @@ class Responses(StorageBase):
                 (cluster_id, campaign_id, version, now, now),
             )
             row = db.execute(
-                "SELECT * FROM responses WHERE cluster_id = ? AND campaign_id = ?",
-                (cluster_id, campaign_id),
+                _SELECT + "WHERE r.cluster_id = ? AND r.campaign_id = ?", (cluster_id, campaign_id)
             ).fetchone()
             return _response(row)
 
@@ -108,7 +141,7 @@ class Responses(StorageBase):
                 actor = user_id if user_id is not None else "bot"
                 changed = [(question_id, value), *((q, None) for q in dropped)]
                 for qid, new in changed:
-                    answer_changed(db, now, actor, cluster_id, response_id, qid, new)
+                    audit.answer_changed(db, now, actor, cluster_id, response_id, qid, new)
             db.execute(
                 "INSERT INTO answers (response_id, question_id, value, answered_at, answered_by) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (response_id, question_id) DO UPDATE SET "
@@ -123,7 +156,7 @@ class Responses(StorageBase):
                 )
             db.execute(
                 "UPDATE responses SET updated_at = ?, cursor_question = ?, cursor_mode = ?, "
-                "pending = NULL WHERE response_id = ?",
+                "pending = NULL, paused_at = NULL WHERE response_id = ?",
                 (now, cursor[0], cursor[1], response_id),
             )
 
@@ -169,7 +202,7 @@ class Responses(StorageBase):
         now: datetime | None = None,
         owed_to: int | None = None,
     ) -> StoredResult:
-        """Mark the response submitted and keep this submission's result (every one is kept).
+        """Mark the response submitted and keep this submission (every one is kept, numbered).
 
         ``owed_to``: the user the result is to be delivered to, put in the outbox in the same
         transaction (see :meth:`owed_results`).
@@ -185,12 +218,15 @@ class Responses(StorageBase):
                 "scores, answers) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (response_id, at, version, ims, level, scores_json, answers_json),
             )
+            number = record_submission(db, response_id, cur.lastrowid or 0, at, actor)
             db.execute(
                 "UPDATE responses SET status = 'submitted', submitted_at = ?, updated_at = ?, "
-                "cursor_question = NULL, cursor_mode = NULL, pending = NULL WHERE response_id = ?",
+                "cursor_question = NULL, cursor_mode = NULL, pending = NULL, paused_at = NULL "
+                "WHERE response_id = ?",
                 (at, at, response_id),
             )
-            audit.record(db, logged, actor, "submit", cluster_id, {"ims": ims, "level": level})
+            detail = {"ims": ims, "level": level, "version": number}
+            audit.record(db, logged, actor, "submit", cluster_id, detail)
             reviews.mark_pending(db, response_id, logged, actor)
             if owed_to is not None:
                 db.execute(
@@ -212,16 +248,42 @@ class Responses(StorageBase):
         await self._write("DELETE FROM outbox WHERE response_id = ?", (response_id,))
 
     async def reopen_response(self, response_id: int, actor: str | int, cluster_id: str) -> None:
+        """Open a correction: the draft (the answers as sent) can change again; the latest
+        submission keeps counting until the next one."""
         now = self._now()
 
         def work(db: sqlite3.Connection) -> None:
             db.execute(
-                "UPDATE responses SET status = 'draft', updated_at = ? WHERE response_id = ?",
+                "UPDATE responses SET status = 'draft', updated_at = ? "
+                "WHERE response_id = ? AND status = 'submitted'",
                 (now, response_id),
             )
             audit.record(db, now, actor, "reopen", cluster_id)
 
         await self._writes(work)
+
+    async def set_paused(self, response_id: int, paused: bool) -> None:
+        """/cancelar holds typed answers (and any pending one is dropped) until /continuar."""
+        now = self._now() if paused else None
+        await self._write(
+            "UPDATE responses SET paused_at = ?, pending = CASE WHEN ? THEN NULL ELSE pending END "
+            "WHERE response_id = ?",
+            (now, paused, response_id),
+        )
+
+    async def submissions_of(self, response_id: int) -> list[Submission]:
+        """Every sent version of a response, oldest first."""
+        rows = await self._all(
+            "SELECT * FROM submissions WHERE response_id = ? ORDER BY version", (response_id,)
+        )
+        return [_submission(r) for r in rows]
+
+    async def latest_submission(self, response_id: int) -> Submission | None:
+        row = await self._one(
+            "SELECT * FROM submissions WHERE response_id = ? ORDER BY version DESC LIMIT 1",
+            (response_id,),
+        )
+        return _submission(row) if row else None
 
     async def latest_result(self, response_id: int) -> StoredResult | None:
         row = await self._one(
@@ -245,10 +307,11 @@ class Responses(StorageBase):
         """The cluster's latest result in an earlier campaign: (campaign id, result)."""
         row = await self._one(
             "SELECT c.campaign_id AS campaign, r.* FROM results r "
+            "JOIN submissions b ON b.result_id = r.result_id "
             "JOIN responses s ON s.response_id = r.response_id "
             "JOIN campaigns c ON c.campaign_id = s.campaign_id "
-            "WHERE s.cluster_id = ? AND s.status = 'submitted' AND c.reference_year < ? "
-            "ORDER BY c.reference_year DESC, r.result_id DESC LIMIT 1",
+            "WHERE s.cluster_id = ? AND c.reference_year < ? "
+            "ORDER BY c.reference_year DESC, b.version DESC LIMIT 1",
             (cluster_id, reference_year),
         )
         return (row["campaign"], _result(row)) if row else None

@@ -1,5 +1,9 @@
 """A campaign's responses across clusters: where each stands, the submitted results that the
-summary and the export read, and importing an earlier measurement's submissions."""
+summary and the export read, and importing an earlier measurement's submissions.
+
+The official figures read each response's latest *submission* (``submissions``, migration 5),
+never the draft: a correction in progress, or one left open at the close, changes nothing until
+it is sent."""
 
 from __future__ import annotations
 
@@ -10,14 +14,30 @@ from collections.abc import Sequence
 from bot.storage import audit, reviews
 from bot.storage.base import StorageBase
 from bot.storage.clock import parse_optional_ts, parse_ts
+from bot.storage.responses import record_submission
 from bot.storage.rows import ClusterState, Submitted, SubmittedScores
 
-# Each submitted response of a campaign (``?``) joined to its latest result, by cluster.
+# Each response of a campaign (``?``) that was ever sent, joined to its latest submission's
+# result, by cluster.
 _LATEST_SUBMITTED = (
-    "FROM responses s JOIN results r ON r.result_id = "
-    "(SELECT max(result_id) FROM results WHERE response_id = s.response_id) "
-    "WHERE s.campaign_id = ? AND s.status = 'submitted' ORDER BY s.cluster_id"
+    "FROM responses s JOIN submissions b ON b.submission_id = "
+    "(SELECT max(submission_id) FROM submissions WHERE response_id = s.response_id) "
+    "JOIN results r ON r.result_id = b.result_id "
+    "WHERE s.campaign_id = ? ORDER BY s.cluster_id"
 )
+
+
+def _status(r: sqlite3.Row) -> str:
+    """Where a cluster stands: a response ever sent counts as submitted (``correcting`` says
+    whether a correction is open); a manager who has not accepted the data notice yet cannot
+    start."""
+    if r["sent"]:
+        return "submitted"
+    if r["status"]:
+        return str(r["status"])
+    if r["user_id"] is None:
+        return "no_manager"
+    return "not_started" if r["consent_at"] else "consent_pending"
 
 
 class Results(StorageBase):
@@ -25,7 +45,10 @@ class Results(StorageBase):
         """Every registry cluster with where it stands in the campaign."""
         rows = await self._all(
             "SELECT c.cluster_id, c.nombre, c.departamento, c.sector, c.estado, "
-            "m.user_id, m.chat_id, m.unreachable_at, s.status, s.updated_at, p.opted_out_at "
+            "m.user_id, m.chat_id, m.unreachable_at, m.consent_at, s.status, s.updated_at, "
+            "p.opted_out_at, "
+            "EXISTS (SELECT 1 FROM submissions b WHERE b.response_id = s.response_id) AS sent, "
+            "(SELECT count(*) FROM answers a WHERE a.response_id = s.response_id) AS answered "
             "FROM clusters c LEFT JOIN managers m ON m.cluster_id = c.cluster_id "
             "LEFT JOIN responses s ON s.cluster_id = c.cluster_id AND s.campaign_id = ? "
             "LEFT JOIN reminder_prefs p ON p.cluster_id = c.cluster_id AND p.campaign_id = ? "
@@ -43,8 +66,10 @@ class Results(StorageBase):
                 chat_id=r["chat_id"],
                 unreachable=r["unreachable_at"] is not None,
                 opted_out=r["opted_out_at"] is not None,
-                status=r["status"] or ("not_started" if r["user_id"] else "no_manager"),
+                status=_status(r),
                 updated_at=parse_optional_ts(r["updated_at"]),
+                correcting=bool(r["sent"]) and r["status"] == "draft",
+                answered=int(r["answered"] or 0),
             )
             for r in rows
         ]
@@ -67,9 +92,9 @@ class Results(StorageBase):
         rows = await self._all(
             f"SELECT c.sector, count(*) AS n{', ' if area_ids else ''}{columns} "
             "FROM responses s JOIN clusters c ON c.cluster_id = s.cluster_id "
-            "JOIN results r ON r.result_id = (SELECT max(result_id) FROM results "
-            "WHERE response_id = s.response_id) "
-            "WHERE s.campaign_id = ? AND s.status = 'submitted' GROUP BY c.sector",
+            "JOIN submissions b ON b.submission_id = (SELECT max(submission_id) FROM submissions "
+            "WHERE response_id = s.response_id) JOIN results r ON r.result_id = b.result_id "
+            "WHERE s.campaign_id = ? GROUP BY c.sector",
             (*(f'$.areas."{a}"' for a in area_ids), campaign_id),
         )
         return {r[0]: ({a: float(r[2 + k]) for k, a in enumerate(area_ids)}, r[1]) for r in rows}
@@ -77,7 +102,7 @@ class Results(StorageBase):
     async def submissions(self, campaign_id: str) -> list[Submitted]:
         """Every submitted response of the campaign with its latest result."""
         rows = await self._all(
-            "SELECT s.cluster_id, s.questionnaire_version, r.submitted_at, r.scores, r.answers "
+            "SELECT s.cluster_id, r.questionnaire_version, r.submitted_at, r.scores, r.answers "
             + _LATEST_SUBMITTED,
             (campaign_id,),
         )
@@ -153,7 +178,7 @@ class Results(StorageBase):
                         for q, v in row.answers.items()
                     ],
                 )
-                db.execute(
+                cur = db.execute(
                     "INSERT INTO results (response_id, submitted_at, questionnaire_version, ims, "
                     "level, scores, answers) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (
@@ -166,6 +191,7 @@ class Results(StorageBase):
                         json.dumps(row.answers, ensure_ascii=False),
                     ),
                 )
+                record_submission(db, response_id or 0, cur.lastrowid or 0, now, actor)
                 reviews.mark_pending(db, response_id, now, actor)  # type: ignore[arg-type]
                 # Each cluster's history shows it too (the analyst's desk reads it by cluster).
                 audit.record(

@@ -63,14 +63,15 @@ class Reviews(StorageBase):
         rows = await self._all(
             "SELECT s.cluster_id, v.* FROM reviews v "
             "JOIN responses s ON s.response_id = v.response_id "
-            "WHERE s.campaign_id = ? AND s.status = 'submitted'",
+            "WHERE s.campaign_id = ? "
+            "AND EXISTS (SELECT 1 FROM submissions b WHERE b.response_id = s.response_id)",
             (campaign_id,),
         )
         return {r["cluster_id"]: _review(r) for r in rows}
 
     async def review_rows(self, campaign_id: str, questions: Sequence[str]) -> list[ReviewRow]:
         """Every submitted response of the campaign as the review queue reads it, in one query:
-        its cluster, its latest result's level, its review and the answers to ``questions``
+        its cluster, its latest submission's level, its review and the answers to ``questions``
         (picked by SQLite's JSON functions, as ``Results.submitted_scores`` does)."""
         paths = [f'$."{q}"' for q in questions]
         if len(paths) == 1:
@@ -80,10 +81,10 @@ class Reviews(StorageBase):
             "SELECT s.cluster_id, c.nombre, c.departamento, r.level, v.status, v.changed_at, "
             f"v.note, {picked} AS picked FROM responses s "
             "JOIN clusters c ON c.cluster_id = s.cluster_id "
-            "JOIN results r ON r.result_id = (SELECT max(result_id) FROM results "
-            "WHERE response_id = s.response_id) "
+            "JOIN submissions b ON b.submission_id = (SELECT max(submission_id) FROM submissions "
+            "WHERE response_id = s.response_id) JOIN results r ON r.result_id = b.result_id "
             "LEFT JOIN reviews v ON v.response_id = s.response_id "
-            "WHERE s.campaign_id = ? AND s.status = 'submitted' ORDER BY s.cluster_id",
+            "WHERE s.campaign_id = ? ORDER BY s.cluster_id",
             (*paths, campaign_id),
         )
         out = []
@@ -106,12 +107,12 @@ class Reviews(StorageBase):
         return out
 
     async def campaign_levels(self, campaign_id: str) -> dict[str, str]:
-        """Cluster id → the level of its latest submitted result in the campaign."""
+        """Cluster id → the level of its latest submission in the campaign."""
         rows = await self._all(
             "SELECT s.cluster_id, r.level FROM responses s "
-            "JOIN results r ON r.result_id = (SELECT max(result_id) FROM results "
-            "WHERE response_id = s.response_id) "
-            "WHERE s.campaign_id = ? AND s.status = 'submitted'",
+            "JOIN submissions b ON b.submission_id = (SELECT max(submission_id) FROM submissions "
+            "WHERE response_id = s.response_id) JOIN results r ON r.result_id = b.result_id "
+            "WHERE s.campaign_id = ?",
             (campaign_id,),
         )
         return {r[0]: r[1] for r in rows}

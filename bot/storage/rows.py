@@ -60,6 +60,27 @@ class Response:
     # The question last delivered to the manager and its Telegram message id (None: not known).
     shown_question: str | None = None
     shown_message: int | None = None
+    # /cancelar was used and /continuar not yet: typed text is not taken as an answer.
+    paused: bool = False
+    # The latest submitted version (None: never sent). With status "draft" and a version, a
+    # correction is open and that version keeps counting.
+    sent_version: int | None = None
+
+    @property
+    def correcting(self) -> bool:
+        return self.status == "draft" and self.sent_version is not None
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One sent version of a response: addressable (a review status will hang on it)."""
+
+    submission_id: int
+    response_id: int
+    version: int
+    result_id: int
+    submitted_at: datetime
+    submitted_by: str | None
 
 
 @dataclass(frozen=True)
@@ -104,8 +125,10 @@ class ClusterState:
     chat_id: int | None
     unreachable: bool
     opted_out: bool
-    status: str  # no_manager | not_started | draft | submitted
+    status: str  # no_manager | consent_pending | not_started | draft | submitted
     updated_at: datetime | None
+    correcting: bool = False  # submitted, with a correction open (the sent version counts)
+    answered: int = 0  # answers in the draft (the progress of one never sent)
 
 
 @dataclass(frozen=True)
@@ -116,7 +139,7 @@ class ReminderRow:
     chat_id: int
     registered_at: datetime
     unreachable: bool
-    status: str  # not_started | draft | submitted
+    status: str  # consent_pending | not_started | draft | correcting | submitted
     last_activity_at: datetime | None
     answers: dict[str, Value]  # for drafts: what is left
     opted_out: bool

@@ -162,7 +162,32 @@ MIGRATIONS: tuple[str, ...] = (
         created_at TEXT NOT NULL
     );
     """,
-    # (branch i13) the analyst's desk: a cluster's history (the audit lines by cluster), and
+    # 5 (branch i12b): a submission is a record of its own: the response's n-th sent version
+    # (id, version, when, who), pointing at the result that snapshots its answers and scores.
+    # The official figures read the latest submission, whatever the draft (the answers table)
+    # does meanwhile, so a correction in progress never takes a cluster out of them. Every
+    # stored result was a submission: each is carried over, numbered in order (a response
+    # reopened by the old /revisar keeps its last sent version counting). Who sent it was not
+    # recorded before (NULL). ``paused_at``: /cancelar holds the typed answers until /continuar.
+    """
+    CREATE TABLE submissions (
+        submission_id INTEGER PRIMARY KEY,
+        response_id INTEGER NOT NULL REFERENCES responses(response_id),
+        version INTEGER NOT NULL,
+        result_id INTEGER NOT NULL UNIQUE REFERENCES results(result_id),
+        submitted_at TEXT NOT NULL,
+        submitted_by TEXT,
+        UNIQUE (response_id, version)
+    );
+    INSERT INTO submissions (response_id, version, result_id, submitted_at)
+    SELECT r.response_id,
+           (SELECT count(*) FROM results e
+            WHERE e.response_id = r.response_id AND e.result_id <= r.result_id),
+           r.result_id, r.submitted_at
+    FROM results r ORDER BY r.result_id;
+    ALTER TABLE responses ADD COLUMN paused_at TEXT;
+    """,
+    # 6 (branch i13) the analyst's desk: a cluster's history (the audit lines by cluster), and
     # the review of each submitted response (every one submitted so far starts pending).
     """
     CREATE INDEX audit_cluster ON audit(cluster_id, audit_id);
@@ -174,10 +199,10 @@ MIGRATIONS: tuple[str, ...] = (
         note TEXT
     );
     INSERT INTO reviews (response_id, status, changed_at, changed_by)
-        SELECT response_id, 'pendiente', coalesce(submitted_at, updated_at), 'migration'
-        FROM responses WHERE status = 'submitted';
+        SELECT s.response_id, 'pendiente', max(s.submitted_at), 'migration'
+        FROM submissions s GROUP BY s.response_id;
     """,
-    # (branch i13) evidence files attached to answers, and the question a file is awaited for.
+    # 7 (branch i13) evidence files attached to answers, and the question a file is awaited for.
     """
     CREATE TABLE evidence (
         evidence_id INTEGER PRIMARY KEY,

@@ -162,7 +162,7 @@ PAUSED = (
 )
 ALREADY_SUBMITTED = (
     "Sus respuestas ya fueron enviadas. Escriba /resultado para ver de nuevo sus resultados o "
-    "/revisar para cambiar alguna respuesta mientras la medición esté abierta."
+    "/revisar para verlas (y corregirlas mientras la medición esté abierta)."
 )
 ALREADY_SUBMITTED_SHORT = "Sus respuestas ya fueron enviadas."
 NO_CAMPAIGN = "En este momento no hay una medición programada. Le avisaremos cuando abra."
@@ -183,7 +183,6 @@ EDITED_MESSAGE = (
     "/revisar, o escriba de nuevo la respuesta a la pregunta actual."
 )
 EDIT_AREA = "<b>Editar {area}</b>: elija la pregunta que quiere cambiar."
-REOPENED = "Reabrimos sus respuestas: puede cambiarlas y enviarlas de nuevo."
 NO_RESULT_YET = "Aún no tiene resultados: termine y envíe el cuestionario."
 
 # --- results --------------------------------------------------------------------------------
@@ -212,19 +211,23 @@ CHART_SUBTITLE = "Medición {campaign} · IMS {ims} · {level}"
 COMMANDS = {
     "start": "Empezar o retomar la medición",
     "continuar": "Seguir donde quedó",
-    "revisar": "Revisar y cambiar respuestas",
+    "revisar": "Ver sus respuestas (y corregirlas)",
     "resultado": "Ver de nuevo sus resultados",
     "ayuda": "Cómo funciona",
     "cancelar": "Pausar (sus respuestas quedan guardadas)",
     "mis_datos": "Sus datos personales (Ley 1581 de 2012)",
+    "retirar_consentimiento": "Retirar su autorización de datos",
 }
 HELP = (
     "<b>Cómo funciona</b>\n\n"
     "• Responda una pregunta a la vez: con los botones o escribiendo la cifra.\n"
     "• Las cifras se escriben como en Colombia: 457.000.000, 1,5 millones o 12,5%.\n"
     "• «⬅️ Atrás» vuelve a la pregunta anterior; sus respuestas quedan guardadas siempre.\n"
-    "• Al final verá un resumen para revisar y enviar, y recibirá su gráfica de araña.\n\n"
-    "Comandos: /continuar, /revisar, /resultado, /cancelar (pausar), /mis_datos."
+    "• Al final verá un resumen para revisar y enviar, y recibirá su gráfica de araña.\n"
+    "• Después de enviar, /revisar muestra lo enviado; «Corregir mis respuestas» lo reabre "
+    "mientras la medición esté abierta, y lo enviado sigue contando hasta que envíe de nuevo.\n\n"
+    "Comandos: /continuar, /revisar, /resultado, /cancelar (pausar), /mis_datos, "
+    "/retirar_consentimiento."
 )
 UNKNOWN_COMMAND = "No conozco ese comando. Escriba /ayuda para ver los disponibles."
 INTERNAL_ERROR = (

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from bot.services.errors import ServiceError
     from bot.services.imports import RegistryImport, ResponsesImport
     from bot.services.participation import Participation
+    from bot.storage import ClusterState
 
 UNKNOWN_CAMPAIGN = "No existe la medición «{id}». Mediciones: {known}."
 NO_CAMPAIGNS = "Aún no hay mediciones. Créela con: ssme campaign create"
@@ -32,9 +33,11 @@ PARTICIPATION_TITLE = "<b>Participación — medición {campaign}</b>"
 PARTICIPATION_COUNTS = (
     "Clústeres activos: <b>{registered}</b>\n"
     "• Sin gestor registrado: {no_manager}\n"
+    "• Invitación aceptada, aviso de datos pendiente: {consent_pending}\n"
     "• No han empezado: {not_started}\n"
     "• En progreso: {draft}\n"
     "• Enviados: <b>{submitted}</b>\n"
+    "• Con una corrección abierta (cuenta lo enviado): {correcting}\n"
     "• Sin contacto (bloquearon el bot): {unreachable}\n"
     "• No quieren más recordatorios: {opted_out}"
 )
@@ -52,6 +55,7 @@ BTN_NEXT = "Siguiente ▶️"
 PENDING_LINE = "• {name} ({department}) — {status}"
 STATUS_LABELS = {
     "no_manager": "sin gestor",
+    "consent_pending": "invitación aceptada, aviso de datos pendiente",
     "not_started": "no ha empezado",
     "draft": "en progreso",
     "submitted": "enviado",
@@ -129,8 +133,18 @@ ERRORS: Mapping[str, str] = {
     "cluster_suggest": "El clúster «{cluster}» no está en el registro. ¿Quiso decir {suggestions}?",
     "bad_cluster_filter": (
         "«{word}» no es un departamento, un sector ni un estado de la lista. Estados: "
-        "sin_gerente, sin_empezar, en_curso, enviada."
+        "sin_gerente, aviso_pendiente, sin_empezar, en_curso, enviada."
     ),
+    "campaign_other_open": (
+        "la medición {other} está abierta: ciérrela antes de abrir {id} (solo una a la vez)"
+    ),
+    "campaign_reopen": (
+        "la medición {id} ya cerró; para reabrirla a propósito use --force (queda en la bitácora)"
+    ),
+    "campaign_extend_earlier": (
+        "extend solo mueve el cierre de la medición {id} a una fecha posterior a la actual"
+    ),
+    "campaign_closed_extend": "la medición {id} ya cerró: no se puede extender",
 }
 CLI_ERRORS: Mapping[str, str] = {
     **ERRORS,
@@ -172,12 +186,20 @@ def pending_blocks(report: Participation) -> list[str]:
         PENDING_LINE.format(
             name=escape(s.nombre),
             department=escape(s.departamento),
-            status=STATUS_LABELS.get(s.status, s.status),
+            status=status_label(s, closed=report.campaign.state == "closed"),
         )
         for s in pending
     ]
     title = "\n" + PENDING_TITLE.format(n=len(pending))
     return [title + "".join(f"\n{line}" for line in lines[:1]), *lines[1:]]
+
+
+def status_label(state: ClusterState, *, closed: bool = False) -> str:
+    """Where a cluster stands, for the pending list; a draft after the close is "sin enviar"
+    with its progress."""
+    if closed and state.status == "draft":
+        return UNSENT.format(n=state.answered)
+    return STATUS_LABELS.get(state.status, state.status)
 
 
 def registry_import_text(result: RegistryImport) -> str:
@@ -211,3 +233,22 @@ def review_line(counts: Mapping[str, int], *, approved_only: bool = False) -> st
         {k: counts.get(k, 0) for k in ("aprobada", "pendiente", "requiere_ajuste")}
     )
     return line + (REVIEW_LINE_APPROVED_ONLY if approved_only else "")
+
+
+# --- branch i12b: campaigns' rules, participation after the close ---------------------------
+
+FORCE_HELP = "reabre una medición ya cerrada (queda en la bitácora)"
+UNSENT = "sin enviar ({n} respuestas guardadas)"
+# ``ssme check``: a state that breaks the campaign rules (bot.services.campaigns.problems).
+CAMPAIGN_PROBLEMS: Mapping[str, str] = {
+    "several_open": (
+        "hay {n} mediciones abiertas a la vez ({ids}): el bot atiende solo la más reciente y los "
+        "borradores de las otras quedan sin atender; cierre las que sobran con "
+        "ssme campaign close ID"
+    ),
+    "closes_before_opens": "la medición {ids} cierra antes de abrir: corríjala con ssme campaign extend",
+}
+
+
+def campaign_problem(code: str, campaigns: tuple[str, ...]) -> str:
+    return CAMPAIGN_PROBLEMS[code].format(n=len(campaigns), ids=", ".join(campaigns))

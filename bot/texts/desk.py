@@ -22,6 +22,7 @@ When = Callable[[datetime], str]
 
 STATUS_LABELS = {
     "no_manager": "sin gerente registrado",
+    "consent_pending": "invitación aceptada, aviso de datos pendiente",
     "not_started": "sin empezar",
     "draft": "en curso",
     "submitted": "enviada",
@@ -29,6 +30,7 @@ STATUS_LABELS = {
 # The word that keeps one status after /clusters; also read without "_" and as a plural.
 STATUS_FILTERS = {
     "no_manager": "sin_gerente",
+    "consent_pending": "aviso_pendiente",
     "not_started": "sin_empezar",
     "draft": "en_curso",
     "submitted": "enviada",
@@ -56,7 +58,11 @@ MANAGER_NO_CONSENT = "aviso de datos pendiente"
 NO_MANAGER = "👤 Sin gerente registrado. Invítelo con /invitar {id}"
 STATE_TITLE = "<b>Medición {campaign}</b>: {status}"
 STATE_DRAFT = "<b>Medición {campaign}</b>: en curso, {answered} de {expected} preguntas"
-STATE_SUBMITTED = "<b>Medición {campaign}</b>: enviada el {when}"
+STATE_SUBMITTED = "<b>Medición {campaign}</b>: enviada el {when} (versión {version})"
+STATE_CORRECTING = (
+    "✏️ El gerente está corrigiendo sus respuestas: la versión enviada sigue contando hasta que "
+    "envíe la nueva."
+)
 RESULT = "IMS <b>{ims}</b> · {level}"
 AREA_LINE = "• {label}: {score} ({band}){change}"
 CHANGE = ", {sign}{points} pts frente a {campaign}"
@@ -113,7 +119,7 @@ LIST_LINE = "• <b>{name}</b> · {departamento} · {sector} — {status}"
 LIST_EMPTY = "Ningún clúster cumple ese filtro."
 LIST_HELP = (
     "Filtre escribiendo un departamento, un sector o un estado, p. ej. "
-    "/clusters huila sin_empezar (estados: sin_gerente, sin_empezar, en_curso, enviada)."
+    "/clusters huila sin_empezar (estados: sin_gerente, aviso_pendiente, sin_empezar, en_curso, enviada)."
 )
 BTN_OPEN = "🔎 {name}"
 
@@ -163,7 +169,11 @@ def view_blocks(view: ClusterView, when: When) -> list[str]:
         blocks.append("\n".join(lines))
     campaign = escape(view.campaign.campaign_id)
     if view.status == "submitted" and view.submitted_at is not None:
-        state = STATE_SUBMITTED.format(campaign=campaign, when=when(view.submitted_at))
+        state = STATE_SUBMITTED.format(
+            campaign=campaign, when=when(view.submitted_at), version=view.version or 1
+        )
+        if view.correcting:
+            state += "\n" + STATE_CORRECTING
     elif view.status == "draft":
         state = STATE_DRAFT.format(
             campaign=campaign, answered=view.answered, expected=view.expected

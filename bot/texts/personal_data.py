@@ -33,3 +33,35 @@ ERASED_NOTICE = (
     "Gracias por su participación."
 )
 CLI_LINE = "{id}\tusuario {user_id}\tclúster {cluster}\t{created}"
+
+# --- the data notice: declining it, its contact line, withdrawing it (branch i12b) -----------
+
+BTN_DECLINE = "No acepto"
+# Appended to the notice (bot/texts CONSENT_NOTICE): how to exercise the rights.
+CONTACT_LINE = "• <b>Contacto:</b> {contact}."
+COMMANDS_LINE = (
+    "• En cualquier momento: /mis_datos (qué guardamos y pedir su eliminación) y "
+    "/retirar_consentimiento."
+)
+DECLINED = (
+    "Entendido: no aceptó el aviso, así que no guardamos ningún dato suyo ni respuestas. "
+    "Si cambia de opinión, abra de nuevo su enlace de invitación (o escriba el código) y "
+    "acepte el aviso."
+)
+WITHDRAW_ASK = (
+    "<b>Retirar su autorización de datos</b>\n\n"
+    "Si la retira:\n"
+    "• dejamos de escribirle (sin recordatorios) y no tomamos más respuestas suyas;\n"
+    "• pedimos la eliminación de sus datos personales (nombre, usuario de Telegram): la Red la "
+    "atiende dentro de 15 días hábiles, igual que una solicitud de /mis_datos;\n"
+    "• las respuestas que el clúster ya envió se conservan: son información de la iniciativa, "
+    "no datos personales suyos.\n\n"
+    "¿La retira?"
+)
+BTN_WITHDRAW = "Sí, retirar mi autorización"
+WITHDRAWN = (
+    "Retiramos su autorización: no le escribiremos más. Su solicitud de eliminación es la "
+    "número {id}. Si más adelante quiere participar de nuevo, pida una invitación nueva a la "
+    "Red Clúster Colombia."
+)
+WITHDRAW_NONE = "No tiene una autorización de datos vigente en este bot."

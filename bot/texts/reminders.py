@@ -32,6 +32,7 @@ BTN_CONTINUE = "Continuar ➡️"  # resumes at the first unanswered question
 BTN_START = "Empezar ➡️"  # the same action, under an invitation (nothing to continue yet)
 BTN_SNOOZE = "Recordarme mañana ⏰"
 BTN_STOP = "No más recordatorios"
+BTN_NOTICE = "Ver el aviso de datos"  # under the consent reminder: the notice, to accept it
 
 # Answers to the buttons ({when} from ``moment``).
 SNOOZED = "Listo: se lo recordamos el {when}."
@@ -52,6 +53,11 @@ CONTINUE = (
     "{left}; la medición cierra el {deadline}. "
     "Pulse «Continuar» para seguir donde quedó."
 )
+CONSENT = (
+    "Hola. Usted aceptó la invitación de <b>{cluster}</b>, pero falta un paso: leer y aceptar "
+    "el aviso de tratamiento de datos. Sin él no podemos recibir sus respuestas.\n\n"
+    "La medición cierra el <b>{deadline}</b>."
+)
 LAST_CALL = (
     "⏳ <b>Último aviso:</b> la medición de <b>{cluster}</b> cierra <b>{closes}</b> "
     "({deadline}).\n\n{left}."
@@ -62,6 +68,11 @@ LEFT = "Faltan {left} de {total} preguntas, {minutes}"
 LEFT_ONE = "Falta 1 de {total} preguntas, {minutes}"
 NOT_STARTED = "Aún no ha empezado: son {total} preguntas, {minutes}"
 ALL_ANSWERED = "Ya respondió todas las preguntas: solo falta revisar y enviar"
+CONSENT_MISSING = "Aún no ha aceptado el aviso de datos: sin él no podemos recibir sus respuestas"
+CORRECTION_UNSENT = (
+    "Tiene una corrección sin enviar. Si no la envía antes del cierre, cuenta la versión que ya "
+    "envió; para enviarla, escriba /revisar y pulse «Enviar»"
+)
 MINUTES = "unos {n} minutos"
 ONE_MINUTE = "cerca de un minuto"
 CLOSES_TODAY = "hoy"
@@ -75,6 +86,7 @@ KIND_LABELS = {
     "invitation": "invitación",
     "continue": "seguir donde quedó",
     "last_call": "último aviso",
+    "consent": "aviso de datos pendiente",
 }
 REASONS = {
     "due": "se envía ahora: {kind}",
@@ -84,6 +96,7 @@ REASONS = {
     "closed": "la medición ya cerró",
     "closing": "faltan menos de {margin} para el cierre",
     "submitted": "ya envió sus respuestas",
+    "correcting": "ya envió; tiene una corrección abierta (solo recibirá el último aviso)",
     "opted_out": "pidió no recibir más recordatorios",
     "unreachable": "no se le puede escribir (bloqueó el bot)",
     "snoozed": "pidió que se le recordara el {when}",
@@ -160,6 +173,10 @@ def what_is_left(manager: ManagerState, seconds_per_question: int) -> str:
     """What is left: "Faltan 12 de 46 preguntas, unos 6 minutos" (no final period)."""
     total = max(0, manager.total)
     left = max(0, total - manager.answered)
+    if manager.status == "consent_pending":
+        return CONSENT_MISSING
+    if manager.status == "correcting":
+        return CORRECTION_UNSENT
     if manager.status == "not_started":
         return NOT_STARTED.format(total=total, minutes=minutes(total, seconds_per_question))
     if left == 0:
@@ -198,6 +215,8 @@ def reminder_text(
         total = max(0, manager.total)
         size = SIZE.format(total=total, minutes=minutes(total, seconds_per_question))
         return INVITATION.format(cluster=cluster, size=size, deadline=when)
+    if kind == "consent":
+        return CONSENT.format(cluster=cluster, deadline=when)
     left = what_is_left(manager, seconds_per_question)
     if kind == "continue":
         return CONTINUE.format(cluster=cluster, left=left, deadline=when)
