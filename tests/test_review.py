@@ -175,8 +175,9 @@ async def test_the_summary_can_count_the_approved_ones_only(storage, questionnai
 def test_the_migration_puts_every_submitted_response_in_review(tmp_path):
     path = tmp_path / "old.db"
     with closing(sqlite3.connect(path)) as conn:
-        reviews = next(k for k, m in enumerate(MIGRATIONS) if "CREATE TABLE reviews" in m)
-        for number, script in enumerate(MIGRATIONS[:reviews], start=1):
+        # From before submissions were records: each result becomes one, then its review.
+        before = next(k for k, m in enumerate(MIGRATIONS) if "CREATE TABLE submissions" in m)
+        for number, script in enumerate(MIGRATIONS[:before], start=1):
             conn.executescript(script + f"\nPRAGMA user_version = {number};")
         conn.executescript(
             "INSERT INTO clusters (cluster_id, nombre, departamento, sector, entidad_gestora, "
@@ -187,6 +188,8 @@ def test_the_migration_puts_every_submitted_response_in_review(tmp_path):
             "INSERT INTO responses (cluster_id, campaign_id, status, questionnaire_version, "
             "created_at, updated_at, submitted_at) VALUES ('x', '2021', 'submitted', 'v', "
             "'2021-02-01', '2021-02-01', '2021-02-02');"
+            "INSERT INTO results (response_id, submitted_at, questionnaire_version, ims, level, "
+            "scores, answers) VALUES (1, '2021-02-02', 'v', 50, 'intermedio', '{}', '{}');"
             "INSERT INTO campaigns (campaign_id, reference_year, opens_at, closes_at, created_at) "
             "VALUES ('2022', 2022, '2022-01-01', '2022-12-31', '2022-01-01');"
             "INSERT INTO responses (cluster_id, campaign_id, status, questionnaire_version, "
@@ -312,3 +315,27 @@ async def test_a_managers_change_after_sending_leaves_a_trail_the_first_answers_
     assert await changed_lines(storage, OTHER) == [
         {"question": "empresas_activas", "old": joven, "new": joven + 1}
     ]
+
+
+async def test_an_admin_correction_is_the_version_that_counts_and_spares_an_open_draft(
+    storage, questionnaire
+):
+    from bot.services import corrections
+
+    await submit(storage, questionnaire, DEMO, example("consolidado"))
+    response = await storage.get_response(DEMO, "2021")
+    assert response is not None
+    # The manager opens a correction and changes the firms count in the draft.
+    await storage.reopen_response(response.response_id, 77, DEMO)
+    await storage.save_answer(
+        response.response_id, "empresas_activas", 120, user_id=77, cluster_id=DEMO
+    )
+    await corrections.correct(
+        storage, questionnaire, DEMO, None, "empresas_activas", "150", "acta", 9001
+    )
+    sent = await storage.latest_submission(response.response_id)
+    assert sent is not None and sent.version == 2 and sent.submitted_by == "9001"
+    (counted,) = await storage.submissions("2021")
+    assert counted.answers["empresas_activas"] == 150
+    draft = await storage.answers(response.response_id)
+    assert draft["empresas_activas"] == 120, "what the manager typed stays in their draft"
