@@ -6,7 +6,7 @@ bounds and choices, ``Engine.read``; a multiple choice as its option ids separat
 (``Engine.submit``: a hard rule refuses; a soft one, such as a large change, is taken as
 confirmed by the reason and reported). The correction applies to the version that counts (the
 latest submission) and is itself a new submission, by the admin, with its re-scored result; the
-audit log keeps the old value, the new one, who and why (``Storage.correct_answer``).
+audit log keeps the old value, the new one, who and why (``Storage.correct_answer``, ``bot.storage.amendments``).
 """
 
 from __future__ import annotations

@@ -9,8 +9,8 @@ here, added to it as a base class:
   rows         the typed rows (frozen dataclasses) the methods return
   clusters, campaigns, people (invitations, managers), responses (answers, cursor, submit,
   results, the outbox of results owed), results (a campaign's submissions across clusters),
-  reviews (the analysts' review of each submitted response), corrections (an admin's correction
-  of a submitted answer, and the trail of every answer changed after a submission), evidence
+  reviews (the analysts' review of each submitted response), amendments (an admin's correction
+  of a submitted answer, as a new submission), evidence
   (the records of files attached to answers),
   reminders, privacy (personal data, deletion requests, erasure), consent (the data notice
   declined or withdrawn), audit, updates (the inbox of
@@ -32,13 +32,13 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
+from bot.storage.amendments import Amendments
 from bot.storage.audit import Audit
 from bot.storage.campaigns import Campaigns
 from bot.storage.clock import Clock, utcnow
 from bot.storage.clusters import Clusters
 from bot.storage.connection import Connection
 from bot.storage.consent import Consent
-from bot.storage.corrections import Corrections
 from bot.storage.evidence import EvidenceFiles
 from bot.storage.people import People
 from bot.storage.privacy import Privacy
@@ -109,7 +109,7 @@ class Storage(
     Responses,
     Results,
     Reviews,
-    Corrections,
+    Amendments,
     EvidenceFiles,
     Reminders,
     Privacy,

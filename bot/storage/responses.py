@@ -132,7 +132,7 @@ class Responses(StorageBase):
         """One answer, the answers it made irrelevant and the new cursor, in one commit.
 
         With ``cluster_id``, a change to a response submitted before leaves its trail in the
-        audit log (old and new value, see ``bot.storage.corrections.answer_changed``)."""
+        audit log (old and new value, see ``bot.storage.audit.answer_changed``)."""
         now = self._now()
         encoded = json.dumps(value, ensure_ascii=False)
 

@@ -22,7 +22,7 @@ from bot.storage.responses import record_submission
 from bot.storage.rows import StoredResult
 
 
-class Corrections(StorageBase):
+class Amendments(StorageBase):
     async def correct_answer(
         self,
         response_id: int,
