@@ -33,6 +33,7 @@ from bot.storage.campaigns import Campaigns
 from bot.storage.clock import Clock, utcnow
 from bot.storage.clusters import Clusters
 from bot.storage.connection import Connection
+from bot.storage.corrections import Corrections
 from bot.storage.people import People
 from bot.storage.privacy import Privacy
 from bot.storage.reminders import Reminders
@@ -88,7 +89,18 @@ _WRITER_PRAGMAS = (
 _READER_PRAGMAS = ("PRAGMA busy_timeout=5000", "PRAGMA query_only=ON")
 
 
-class Storage(Clusters, Campaigns, People, Responses, Results, Reminders, Privacy, Audit, Updates):
+class Storage(
+    Clusters,
+    Campaigns,
+    People,
+    Responses,
+    Corrections,
+    Results,
+    Reminders,
+    Privacy,
+    Audit,
+    Updates,
+):
     """All SQL of the bot, on one SQLite file.
 
     Two connections, as SQLite's WAL mode allows: one writer and one reader for the plain reads,

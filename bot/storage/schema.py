@@ -162,6 +162,15 @@ MIGRATIONS: tuple[str, ...] = (
         created_at TEXT NOT NULL
     );
     """,
+    # i12a: plausibility confirmations, one per rule and values (bot/storage/corrections.py).
+    """
+    CREATE TABLE confirmations (
+        response_id INTEGER NOT NULL REFERENCES responses(response_id) ON DELETE CASCADE,
+        confirmation TEXT NOT NULL,
+        confirmed_at TEXT NOT NULL,
+        PRIMARY KEY (response_id, confirmation)
+    );
+    """,
 )
 
 
