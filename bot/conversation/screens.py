@@ -56,8 +56,8 @@ def welcome(st: State, tz: tzinfo) -> Send:
             cluster=escape(st.cluster_name),
             campaign=escape(st.campaign.campaign_id),
             deadline=when(st.campaign.closes_at, tz),
-            total=total if left == total else texts.questions(total),
-            left=left,
+            total=total,
+            left=texts.left_of(left, total),
             minutes=texts.minutes(minutes),
         )
     )

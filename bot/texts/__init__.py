@@ -124,8 +124,8 @@ WELCOME = (
     "Puede pausar cuando quiera: sus respuestas quedan guardadas. Escriba /ayuda si la necesita."
 )
 WELCOME_BACK = (
-    "Hola de nuevo, {name}. Medición <b>{campaign}</b> de <b>{cluster}</b>: le faltan "
-    "<b>{left} de {total}</b>, {minutes}. La medición cierra el <b>{deadline}</b>."
+    "Hola de nuevo, {name}. Medición <b>{campaign}</b> de <b>{cluster}</b>: {left}, {minutes}. "
+    "La medición cierra el <b>{deadline}</b>."
 )
 WELCOME_BACK_DONE = (
     "Hola de nuevo, {name}. Medición <b>{campaign}</b> de <b>{cluster}</b>: ya respondió las "
@@ -271,6 +271,12 @@ def questions(n: int) -> str:
 def missing(n: int) -> str:
     """The start of a sentence: 'Falta 1 pregunta', 'Faltan 3 preguntas'."""
     return f"Falta {questions(n)}" if n == 1 else f"Faltan {questions(n)}"
+
+
+def left_of(left: int, total: int) -> str:
+    """'le falta <b>1 de 41 preguntas</b>', 'le faltan <b>3 de 41 preguntas</b>'."""
+    verb = "falta" if left == 1 else "faltan"
+    return f"le {verb} <b>{left} de {questions(total)}</b>"
 
 
 def minutes(n: int) -> str:
