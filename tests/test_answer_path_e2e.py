@@ -231,3 +231,21 @@ async def test_ninguna_over_marks_asks_before_clearing(env):
     await ana.next(lambda e: is_question(e) and e.message_id != mid)
     assert env.stored_answers()["inteligencia_actividades"] == ["benchmarking", "vigilancia"]
     assert ND not in env.stored_answers().values()
+
+
+async def test_why_says_the_rule_where_the_answer_falls_and_the_next_band(env):
+    ana = env.manager()
+    await ana.register()
+    await ana.answer_all(HUILA)
+    _, advice = await ana.submit()
+    ana.press(advice.message_id, "w:actores")
+    why = await ana.next_send("Actores participantes")
+    assert (
+        "Regla — empresas activas: 0 a 9 → 0 · 10 a 24 → 25 · 25 a 49 → 50 · 50 a 99 → 75 · "
+        "100 o más → 100." in why.text
+    )
+    assert "Su respuesta: 54 → 75. Con 100 empresas activas llegaría a 100." in why.text
+    ana.press(advice.message_id, "w:gobernanza")
+    why = await ana.next_send("Gobernanza")
+    assert "Ya tiene el puntaje más alto de esta regla." in why.text  # the board and charter
+    assert "Promedio de 3 puntos:" in why.text  # I09 is the mean of three items

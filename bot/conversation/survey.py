@@ -1,8 +1,9 @@
 """The conversation's transitions, independent of Telegram's types: inputs in, actions out.
 
 Handlers translate an update into one call here and carry out the returned actions in order.
-Each call reads where the manager stands (:class:`~bot.conversation.state.State`), passes the
-input to the questionnaire engine, stores the outcome, and returns the next screen
+Each call reads where the manager stands (:class:`~bot.conversation.state.State`), hands an
+answer to the answer path (``answering.py``: the engine's checks, pending values, confirmations),
+stores the outcome, and returns the next screen
 (``screens.py`` renders every screen with buttons; this module never builds a button).
 Where a manager stands is derived from the database (answers, plus a cursor while they go back
 or edit), so a restart, a re-delivered update or a stale button cannot lose or corrupt anything.

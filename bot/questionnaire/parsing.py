@@ -19,8 +19,12 @@ Decisions on the open points:
   ``1.23.456`` is no number; ``0.500`` is only one half. Spaces may group thousands by 3 digits
   (``1 234 567``).
 - **Implausible readings**: for ``integer`` and ``money``, a decimal reading whose fraction is all
-  zeros (``1.000`` read as one) is dropped when the text has another reading, so ``1.000`` and
-  ``1,000`` are both one thousand. If it is the only reading (``25,00``, ``$2.500,00``) it is kept.
+  zeros (``1.000`` read as one), or a US reading whose fraction ends in 0 (``412.500 millones``
+  read as 412,5 millones: nobody writes that zero), is dropped when the text has another reading,
+  so ``1.000`` and ``1,000`` are both one thousand and ``$412.500 millones`` is 412.500.000.000.
+  If it is the only reading (``25,00``, ``$2.500,00``) it is kept.
+- **Units of a count**: an ``integer`` may be followed by its noun (``82 empresas``,
+  ``12 reuniones``: ``COUNT_UNITS``); any other word still makes the text not a number.
 - **Ambiguity**: several distinct readings that pass the type and bounds checks give
   ``Ambiguous(candidates)`` in preference order (Colombian reading first), e.g. money
   ``1.234 millones`` = 1.234.000.000 or 1.234.000. Bounds often settle it: ``1.234`` as a percent is
