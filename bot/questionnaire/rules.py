@@ -78,10 +78,7 @@ def check(
     numbers = _numbers(rule, answers)
     if numbers is None:
         return None
-    params = {k: _shown(q, k, v) for k, v in numbers.items()} | {
-        "anio": str(year),
-        "anio_anterior": str(year - 1),
-    }
+    extra: dict[str, str] = {}
     if isinstance(rule, AtMost):
         ok = numbers[rule.question] <= numbers[rule.limit]
     elif isinstance(rule, SumEquals):
@@ -89,25 +86,31 @@ def check(
         target = numbers[rule.total_question] if rule.total_question else rule.total
         assert target is not None  # SumEquals._one_total
         ok = abs(total - target) <= rule.tolerance
-        params["suma"] = format_number(Decimal(str(total)), _decimals(total))
+        if not ok:
+            extra["suma"] = format_number(Decimal(str(total)), _decimals(total))
     elif isinstance(rule, MaxChange):
         previous, current = numbers[rule.previous], numbers[rule.current]
         if previous == 0:
             return None
         change = (current - previous) / previous * 100
-        params["cambio"] = format_number(round(change))
         ok = -rule.max_fall_pct <= change <= rule.max_rise_pct
+        if not ok:
+            extra["cambio"] = format_number(round(change))
     else:
         assert isinstance(rule, PerUnit)
         if numbers[rule.denominator] == 0:
             return None
         per = numbers[rule.numerator] / numbers[rule.denominator]
-        shown = format_number(per, 0 if per >= 10 or per.is_integer() else 1)
-        money = q.question(rule.numerator).type == "money"
-        params["por_unidad"] = f"${shown}" if money else shown
         ok = (rule.min is None or per >= rule.min) and (rule.max is None or per <= rule.max)
+        if not ok:
+            shown = format_number(per, 0 if per >= 10 or per.is_integer() else 1)
+            money = q.question(rule.numerator).type == "money"
+            extra["por_unidad"] = f"${shown}" if money else shown
     if ok:
         return None
+    # The numbers are worded only for a rule that fails (Babel's formatting is the cost here).
+    params = {k: _shown(q, k, v) for k, v in numbers.items()} | extra
+    params |= {"anio": str(year), "anio_anterior": str(year - 1)}
     return Finding(
         rule.id,
         rule.soft,
