@@ -16,7 +16,7 @@ consistency rules (``bot/questionnaire/rules.py``):
 ``pending`` (one JSON value per response) holds what waits on the manager: ``held`` values, an
 ambiguity's ``candidates``, a multi-choice ``selected`` (and an ``exclusive`` option to confirm),
 a ``confirm`` key, or a text ``typed`` before its question was on screen. ``held`` survives the
-other kinds and the moves of the correction (``_pend``, ``_move``).
+other kinds and the moves of the correction (``pend``, ``_move``).
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ class Answering:
         except AnswerError as exc:
             return self.mistake(st, question, exc.message)
         if isinstance(value, Ambiguous):
-            await self._pend(
+            await self.pend(
                 st, {"question": question.id, "candidates": [str(c) for c in value.candidates]}
             )
             return [screens.ambiguity(question, text, value)]
@@ -103,10 +103,10 @@ class Answering:
         current = st.selection(question)
         others = [c for c in current if c != arg]
         if arg in question.exclusive_ids and arg not in current and others:
-            await self._pend(st, {"question": question.id, "selected": current, "exclusive": arg})
+            await self.pend(st, {"question": question.id, "selected": current, "exclusive": arg})
             return [screens.exclusive_ask(st, question, current, arg)]
         selected = st.engine.toggle(question, current, arg)
-        await self._pend(st, {"question": question.id, "selected": selected})
+        await self.pend(st, {"question": question.id, "selected": selected})
         return [Edit(None, screens.keyboard(st, question, selected))]
 
     async def _done(self, st: State, question: Question, _: str) -> list[Action]:
@@ -144,7 +144,7 @@ class Answering:
         if arg in ("only", "marks") and "exclusive" in pending:
             kept = list(pending.get("selected") or [])
             selected = [pending["exclusive"]] if arg == "only" else kept
-            await self._pend(st, {"question": question.id, "selected": selected})
+            await self.pend(st, {"question": question.id, "selected": selected})
             return [screens.multi_again(st, question, selected)]
         if arg == "ok" and "confirm" in pending:
             confirmed = [*pending.get("confirmed", []), pending["confirm"]]
@@ -213,7 +213,7 @@ class Answering:
             )
             return [screens.rejected(st, question, outcome)]
         if isinstance(outcome, NeedsConfirmation):
-            await self._pend(
+            await self.pend(
                 st,
                 {
                     "question": question.id,
@@ -278,7 +278,7 @@ class Answering:
 
     # -- pending -----------------------------------------------------------------------------
 
-    async def _pend(self, st: State, pending: dict[str, Any]) -> None:
+    async def pend(self, st: State, pending: dict[str, Any]) -> None:
         """Store what waits on the manager, keeping any values a rule holds."""
         held = (st.response.pending or {}).get("held")
         if held:

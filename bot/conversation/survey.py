@@ -144,8 +144,7 @@ class Survey:
             too_long = texts.TOO_LONG.format(max=format_number(MAX_TEXT))
             return self.answering.mistake(st, question, too_long)
         if not st.on_screen(question, message_id):  # typed before it was on screen: ask
-            pending = {"question": question.id, "typed": text}
-            await self.storage.set_pending(st.response.response_id, pending)
+            await self.answering.pend(st, {"question": question.id, "typed": text})
             return screens.which_question(st, question, text)
         return await self.answering.typed(st, question, text)
 
