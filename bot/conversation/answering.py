@@ -165,7 +165,7 @@ class Answering:
         """Go to an answer that conflicts with this one: only one its rule names. Values the
         rule holds pending stay pending."""
         fix = self.q.question_map.get(target)
-        known = target in st.answers or target in screens.held_values(st)
+        known = target in st.answers or target in st.held()
         failed = (st.response.pending or {}).get("rule")  # the rule a held group breaks
         related = target == question.id or (
             known
@@ -197,7 +197,7 @@ class Answering:
         ``confirmed``: plausibility keys confirmed in this exchange (stored with the answer).
         ``typed``/``pressed``: echo the answer in the question's message (by its id / pressed).
         """
-        held = screens.held_values(st)
+        held = st.held()
         before: set[str] = set()
         if question.id in self._soft or any(k in self._soft for k in held):
             before = await self.storage.confirmations(st.response.response_id)

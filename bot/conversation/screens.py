@@ -3,7 +3,8 @@
 Pure functions of a :class:`~bot.conversation.state.State` (and the questionnaire) into
 ``Send``/``Edit`` actions: no storage, no clock. Every button of the manager's conversation is
 made here, with a typed callback from ``callbacks.py`` (the only owner of the callback-data
-grammar); ``survey.py`` decides which screen comes next and never builds a button itself.
+grammar); ``survey.py`` and ``answering.py`` decide which screen comes next and never build a
+button themselves.
 One-line replies without buttons (a refusal, a toast) stay with the transition that sends them.
 
 Texts are HTML (Telegram's parse mode) from :mod:`bot.texts`; anything a person typed or named
@@ -90,7 +91,7 @@ def question_text(st: State, question: Question, note: str | None = None) -> str
     if question.id in st.answers:
         current = st.engine.display(question, st.answers[question.id])
         parts += ["", texts.CURRENT_ANSWER.format(value=escape(current))]
-    held = held_values(st)
+    held = st.held()
     if held:
         items = "; ".join(
             texts.HELD_ITEM.format(
@@ -101,12 +102,6 @@ def question_text(st: State, question: Question, note: str | None = None) -> str
         )
         parts += ["", texts.HELD_NOTE.format(items=items)]
     return "\n".join(parts)
-
-
-def held_values(st: State) -> dict[str, Value]:
-    """Values a consistency rule keeps pending (typed, not stored until the rule holds)."""
-    held = (st.response.pending or {}).get("held") or {}
-    return {k: v for k, v in held.items() if k in st.q.question_map}
 
 
 def question(st: State, question: Question, note: str | None = None) -> Send:

@@ -29,9 +29,7 @@ from bot.conversation import results, screens
 from bot.conversation.actions import Action, Edit, Send, Toast
 from bot.conversation.answering import Answering
 from bot.conversation.state import State
-from bot.questionnaire.engine import (
-    Engine,
-)
+from bot.questionnaire.engine import Engine
 from bot.questionnaire.model import Questionnaire
 from bot.questionnaire.parsing import format_number
 from bot.reminders.policy import ReminderPolicy, snooze_until
