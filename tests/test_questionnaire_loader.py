@@ -203,3 +203,15 @@ def test_several_problems_are_all_reported():
 
     _, err = broken(mutate)
     assert len(err.problems) >= 2
+
+
+def test_plausibility_thresholds_are_validated_where_they_are():
+    def mutate(d):
+        change = next(r for r in d["consistency"] if r["id"] == "cambio_ventas")
+        change["max_fall_pct"] = 150  # a fall cannot be more than 100 %
+        per_firm = next(r for r in d["consistency"] if r["id"] == "ventas_por_empresa")
+        per_firm["min"], per_firm["max"] = 10, 5
+
+    text, err = broken(mutate)
+    assert "consistency[4].max_fall_pct" in problem_line(text, err, "max_fall_pct")
+    assert "consistency[6]" in problem_line(text, err, "min must be below max")

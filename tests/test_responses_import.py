@@ -171,7 +171,7 @@ def test_cells_are_read_like_typed_answers(
         ("empresas_vinculadas", "muchas", "integer_format"),
         ("empresas_activas", "12.5", "not_integer"),
         ("ventas_anio_actual", "4.57E+11", "money_format"),
-        ("ventas_anio_actual", "1.500 millones", "ambiguous_in_file"),
+        ("ventas_anio_actual", "1.234 millones", "ambiguous_in_file"),
         ("gobernanza_pct_empresarios", "150", "percent_range"),
         ("estrategia_anio_actualizacion", "2030", "year_range"),
         ("estrategia_anio_actualizacion", "hace poco", "year_format"),

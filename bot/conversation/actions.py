@@ -38,10 +38,12 @@ class Send:
 
 @dataclass(frozen=True)
 class Edit:
-    """Edit the message the pressed button belongs to."""
+    """Edit the message the pressed button belongs to, or the message ``message_id``."""
 
     text: str | None = None  # None: keep the text, change only the keyboard
     buttons: Keyboard = ()
+    # A message of the bot's by its id: the question a typed answer answers (its transcript).
+    message_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -160,10 +160,12 @@ class Keep(OnQuestion):
 
 @dataclass(frozen=True)
 class Confirm(OnQuestion):
-    """Confirm one reading of an ambiguous number (its index) or a large change (``ok``)."""
+    """Confirm one reading of an ambiguous number (its index), a plausibility question
+    (``ok``), an exclusive option over other marks (``only``) or keeping the marks (``marks``),
+    or that a text typed early is for this question (``typed``)."""
 
     tag: ClassVar[str] = "y"
-    reading: str  # the index of the reading chosen, or "ok" for a large change
+    reading: str  # an index, or "ok" / "only" / "marks" / "typed"
 
     @property
     def arg(self) -> str:

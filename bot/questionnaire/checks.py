@@ -31,7 +31,7 @@ from bot.questionnaire.model import (
 )
 
 # Besides its questions' ids, a consistency message may show these.
-CONSISTENCY_PLACEHOLDERS = frozenset({"suma", "cambio", "anio", "anio_anterior"})
+CONSISTENCY_PLACEHOLDERS = frozenset({"suma", "cambio", "por_unidad", "anio", "anio_anterior"})
 
 Problem = tuple[tuple[str | int, ...], str]
 

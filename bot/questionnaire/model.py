@@ -282,10 +282,13 @@ class Module(Strict):
 
 
 class AtMost(Strict):
+    """``question`` ≤ ``limit``. Hard (refused until it holds), or ``soft``: asked once."""
+
     kind: Literal["at_most"]
     id: Id
     question: Id
     limit: Id
+    soft: bool = False
     message: str
 
     @property
@@ -301,6 +304,7 @@ class SumEquals(Strict):
     total: float | None = None
     tolerance: float = Field(default=0, ge=0)
     message: str
+    soft: Literal[False] = False
 
     @model_validator(mode="after")
     def _one_total(self) -> SumEquals:
@@ -314,21 +318,50 @@ class SumEquals(Strict):
 
 
 class MaxChange(Strict):
-    """A soft rule: a larger change than max_change_pct is kept only once confirmed."""
+    """A soft rule: a rise above ``max_rise_pct`` or a fall below ``-max_fall_pct`` between
+    ``previous`` and ``current`` is kept only once confirmed."""
 
     kind: Literal["max_change"]
     id: Id
     current: Id
     previous: Id
-    max_change_pct: float = Field(gt=0)
+    max_rise_pct: float = Field(gt=0)
+    max_fall_pct: float = Field(gt=0, lt=100)
     message: str
+    soft: Literal[True] = True
 
     @property
     def question_ids(self) -> list[str]:
         return [self.current, self.previous]
 
 
-Consistency = Annotated[AtMost | SumEquals | MaxChange, Field(discriminator="kind")]
+class PerUnit(Strict):
+    """A soft rule: ``numerator`` / ``denominator`` (e.g. sales per linked firm) outside
+    ``min``..``max`` is kept only once confirmed. A denominator of 0 is not compared."""
+
+    kind: Literal["per_unit"]
+    id: Id
+    numerator: Id
+    denominator: Id
+    min: float | None = Field(default=None, ge=0)
+    max: float | None = Field(default=None, gt=0)
+    message: str
+    soft: Literal[True] = True
+
+    @model_validator(mode="after")
+    def _a_band(self) -> PerUnit:
+        if self.min is None and self.max is None:
+            raise ValueError("a per_unit rule needs min, max or both")
+        if self.min is not None and self.max is not None and self.min >= self.max:
+            raise ValueError("min must be below max")
+        return self
+
+    @property
+    def question_ids(self) -> list[str]:
+        return [self.denominator, self.numerator]
+
+
+Consistency = Annotated[AtMost | SumEquals | MaxChange | PerUnit, Field(discriminator="kind")]
 
 
 class AgeFlag(Strict):

@@ -35,6 +35,7 @@ from bot.storage.clock import Clock, utcnow
 from bot.storage.clusters import Clusters
 from bot.storage.connection import Connection
 from bot.storage.consent import Consent
+from bot.storage.corrections import Corrections
 from bot.storage.people import People
 from bot.storage.privacy import Privacy
 from bot.storage.reminders import Reminders
@@ -93,7 +94,17 @@ _READER_PRAGMAS = ("PRAGMA busy_timeout=5000", "PRAGMA query_only=ON")
 
 
 class Storage(
-    Clusters, Campaigns, People, Responses, Results, Reminders, Privacy, Consent, Audit, Updates
+    Clusters,
+    Campaigns,
+    People,
+    Responses,
+    Corrections,
+    Results,
+    Reminders,
+    Privacy,
+    Consent,
+    Audit,
+    Updates,
 ):
     """All SQL of the bot, on one SQLite file.
 

@@ -162,7 +162,17 @@ MIGRATIONS: tuple[str, ...] = (
         created_at TEXT NOT NULL
     );
     """,
-    # 5 (branch i12b): a submission is a record of its own: the response's n-th sent version
+    # 5 (branch i12a): plausibility confirmations, one per rule and values
+    # (bot/storage/corrections.py).
+    """
+    CREATE TABLE confirmations (
+        response_id INTEGER NOT NULL REFERENCES responses(response_id) ON DELETE CASCADE,
+        confirmation TEXT NOT NULL,
+        confirmed_at TEXT NOT NULL,
+        PRIMARY KEY (response_id, confirmation)
+    );
+    """,
+    # 6 (branch i12b): a submission is a record of its own: the response's n-th sent version
     # (id, version, when, who), pointing at the result that snapshots its answers and scores.
     # The official figures read the latest submission, whatever the draft (the answers table)
     # does meanwhile, so a correction in progress never takes a cluster out of them. Every

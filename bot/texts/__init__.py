@@ -47,7 +47,12 @@ ANSWER_ERRORS: dict[str, str] = {
     "too_long": "El texto es muy largo: máximo {max} caracteres. Por favor, resúmalo.",
     # Choosing, and answers that come from files or buttons.
     "use_buttons": "Elija una opción con los botones de la pregunta (o escriba su número).",
-    "use_buttons_multi": "Marque las opciones con los botones y pulse «Listo ✔️».",
+    "choice_range": "Escriba un número del 1 al {n}, o elija con los botones.",
+    "use_buttons_multi": (
+        "Marque las opciones con los botones y pulse «Listo ✔️», o escriba sus números "
+        "separados por comas, por ejemplo 1, 3."
+    ),
+    "multi_range": "«{value}» no es una de las opciones: escriba números del 1 al {n}, por ejemplo 1, 3.",
     "nd_not_allowed": "Esta pregunta necesita una respuesta: «No disponible» no aplica aquí.",
     "multi_format": "Escriba los códigos de las opciones separados por «;».",
     "multi_empty": "Marque al menos una opción antes de pulsar «Listo».",
@@ -114,19 +119,36 @@ CONSENT_DONE = "✔️ <b>Autorización registrada.</b>"
 WELCOME = (
     "Bienvenido(a), {name}. Esta es la medición <b>{campaign}</b> del SSME para "
     "<b>{cluster}</b>.\n\n"
-    "Son <b>{total} preguntas</b>, unos <b>{minutes} minutos</b>. La medición cierra el "
+    "Son <b>{total} preguntas</b>, <b>{minutes}</b>. La medición cierra el "
     "<b>{deadline}</b>.\n\n"
     "Puede pausar cuando quiera: sus respuestas quedan guardadas. Escriba /ayuda si la necesita."
 )
 WELCOME_BACK = (
-    "Hola de nuevo, {name}. Medición <b>{campaign}</b> de <b>{cluster}</b>: le faltan "
-    "<b>{left} de {total} preguntas</b>, unos {minutes} minutos. La medición cierra el "
-    "<b>{deadline}</b>."
+    "Hola de nuevo, {name}. Medición <b>{campaign}</b> de <b>{cluster}</b>: {left}, {minutes}. "
+    "La medición cierra el <b>{deadline}</b>."
+)
+WELCOME_BACK_DONE = (
+    "Hola de nuevo, {name}. Medición <b>{campaign}</b> de <b>{cluster}</b>: ya respondió las "
+    "{total} preguntas; solo falta revisar y enviar. La medición cierra el <b>{deadline}</b>."
 )
 HEADER_AREA = "<b>Área {i}/{n} · {area}</b> — pregunta {k} de {total}"
 HEADER_MODULE = "<b>{module}</b> — pregunta {k} de {total}"
 CURRENT_ANSWER = "Respuesta actual: <b>{value}</b>"
 ANSWERED = "✔️ <b>{value}</b>"
+ANSWERED_WORDS = "✔️ <b>{value}</b> — {words}"  # a large amount, also in words
+MULTI_TYPED_HINT = "También puede escribir sus números, por ejemplo 1, 3."
+MISTAKE = "⚠️ {error}"  # on top of the question asked again, in one message
+HELD_NOTE = "⏳ Pendiente de guardar: {items}. Se guarda en cuanto la regla se cumpla."
+HELD_ITEM = "{question} = {value}"
+RULE_LINE = "• {question}: <b>{value}</b>"
+RULE_LINE_HELD = "• {question}: <b>{value}</b> (nuevo, aún sin guardar)"
+FIX_HINT_HELD = (
+    "Su respuesta quedó guardada aparte, no se pierde. Corrija con su botón la cifra que no "
+    "cuadra, o escriba de nuevo esta respuesta."
+)
+EXCLUSIVE_ASK = "«{choice}» quitará {marks}. ¿Marcar solo «{choice}»?"
+BTN_EXCLUSIVE_YES = "Sí, solo «{choice}»"
+BTN_EXCLUSIVE_NO = "No, conservar mis marcas"
 BTN_DONE = "Listo ✔️"
 BTN_ND = "No disponible"
 BTN_BACK = "⬅️ Atrás"
@@ -157,7 +179,7 @@ EXPECT_BUTTONS = "Responda con los botones de la pregunta."
 EXPECT_TYPED = "Escriba la respuesta como texto."
 STALE_BUTTON = "Ese botón es de un mensaje anterior. Siga con la pregunta actual."
 PAUSED = (
-    "Pausado. Sus respuestas quedan guardadas (le faltan {left}). "
+    "Pausado. Sus respuestas quedan guardadas (preguntas por responder: {left}). "
     "Escriba /continuar cuando quiera seguir."
 )
 ALREADY_SUBMITTED = (
@@ -170,13 +192,15 @@ CAMPAIGN_NOT_OPEN = "La medición todavía no ha abierto: abre el {date}."
 CAMPAIGN_CLOSED = "La medición {campaign} ya cerró. Gracias por su interés."
 
 REVIEW_TITLE = "<b>Resumen de sus respuestas — {cluster}</b>"
-REVIEW_MISSING = "Faltan <b>{n}</b> preguntas por responder. Pulse «Continuar»."
-REVIEW_MISSING_SHORT = "Faltan {n} preguntas por responder."
+REVIEW_MISSING = "{missing} por responder. Pulse «Continuar»."
+REVIEW_MISSING_SHORT = "Preguntas por responder: {n}."
 REVIEW_READY = (
     "Revise sus respuestas. Si todo está bien, pulse <b>Enviar</b>; si no, edite el área."
 )
-REVIEW_USE_BUTTONS = (
-    "Está en el resumen de sus respuestas: use sus botones (Continuar, Editar o Enviar)."
+# Stray text typed on the review: one short line, not the review again.
+REVIEW_STRAY = "Está en el resumen de sus respuestas: use sus botones «Editar …» o «Enviar ✉️»."
+REVIEW_STRAY_MISSING = (
+    "Está en el resumen de sus respuestas: use sus botones «Continuar ➡️» o «Editar …»."
 )
 EDITED_MESSAGE = (
     "Editar un mensaje anterior no cambia su respuesta. Para cambiarla, use «⬅️ Atrás» o "
@@ -199,6 +223,41 @@ WHY_TITLE = "<b>{label}</b>: {score} puntos ({band})"
 WHY_INDICATOR = "<b>{label}: {score}</b>"
 WHY_ANSWER = "• {question}: {value}"
 WHY_NOT_APPLICABLE = "no aplica"
+# «¿Por qué?», per indicator: the rule in one line, where the answer falls, the next band.
+WHY_RULE = "Regla — {what}: {bands}."
+WHY_RULE_ALONE = "Regla — {what}."
+WHY_MEAN = "Promedio de {n} puntos:"
+WHY_ITEM = "– {text}"
+WHY_FALLS = "Su respuesta: {value} → {score}."
+WHY_NEXT = "{changes} llegaría a {score}."
+WHY_NEXT_MEAN = "{changes} el indicador llegaría a {score}."
+WHY_TOP = "Ya tiene el puntaje más alto de esta regla."
+WHY_BAND = "{range} → {score}"
+WHY_BANDS_JOIN = " · "
+WHY_WHAT_VALUE = "{questions}"
+WHY_WHAT_COUNT = "opciones marcadas en «{question}»"
+WHY_WHAT_GROUPS = "cuántos de estos tienen al menos 1: {questions}"
+WHY_WHAT_RATIO = "«{numerator}» sobre «{denominator}», en %"
+WHY_WHAT_AGE = "años desde «{question}»"
+WHY_WHAT_CHOICE = "la opción elegida en «{question}»"
+WHY_WHAT_RAISED = "{choice} con al menos {n} en «{question}» → {score}"
+WHY_WHAT_GOVERNANCE = (
+    "instancias marcadas: ninguna → {none} · solo reuniones informales → {informal} · solo "
+    "reglamento → {charter} · una instancia → {one} · dos o más sin junta → {without} · dos o "
+    "más con junta → {board} · además reglamento y presidencia empresarial → {full}"
+)
+WHY_RANGE_ONE = "{a}"
+WHY_RANGE = "{a} a {b}"
+WHY_RANGE_UP = "{a} o más"
+WHY_RANGE_BELOW = "menos de {b}"
+WHY_RANGE_UPTO = "hasta {b}"
+WHY_RANGE_ABOVE = "más de {a}"
+WHY_CHANGE_NUMBER = "con {value} en «{question}»"
+WHY_CHANGE_CHOICE = "con «{choice}»"
+WHY_CHANGE_MARKS = "marcando {choices}"
+WHY_CHANGE_YES = "respondiendo «Sí» a «{question}»"
+WHY_CHANGE_YEAR = "con «{question}» en {year}"
+WHY_CHANGE_JOIN = " y "
 CHART_OWN = "Su clúster"
 CHART_NATIONAL = "Promedio nacional ({n})"
 CHART_SECTOR = "Promedio {sector} ({n})"
@@ -222,6 +281,8 @@ HELP = (
     "<b>Cómo funciona</b>\n\n"
     "• Responda una pregunta a la vez: con los botones o escribiendo la cifra.\n"
     "• Las cifras se escriben como en Colombia: 457.000.000, 1,5 millones o 12,5%.\n"
+    "• En una pregunta de opciones puede escribir su número; si admite varias, sus números "
+    "separados por comas, por ejemplo 1, 3, 5.\n"
     "• «⬅️ Atrás» vuelve a la pregunta anterior; sus respuestas quedan guardadas siempre.\n"
     "• Al final verá un resumen para revisar y enviar, y recibirá su gráfica de araña.\n"
     "• Después de enviar, /revisar muestra lo enviado; «Corregir mis respuestas» lo reabre "
@@ -237,6 +298,35 @@ INTERNAL_ERROR = (
 
 
 PLAIN_GATE = "{mark} {label}"
+
+
+# --- counts in words (plural and zero) --------------------------------------------------------
+
+
+def questions(n: int) -> str:
+    """'1 pregunta', '3 preguntas' (bold where the caller puts it)."""
+    return f"{n} pregunta" if n == 1 else f"{n} preguntas"
+
+
+def missing(n: int) -> str:
+    """The start of a sentence: 'Falta 1 pregunta', 'Faltan 3 preguntas'."""
+    return f"Falta {questions(n)}" if n == 1 else f"Faltan {questions(n)}"
+
+
+def left_of(left: int, total: int) -> str:
+    """'le falta <b>1 de 41 preguntas</b>', 'le faltan <b>3 de 41 preguntas</b>'."""
+    verb = "falta" if left == 1 else "faltan"
+    return f"le {verb} <b>{left} de {questions(total)}</b>"
+
+
+def minutes(n: int) -> str:
+    """About how long: 'un minuto', 'unos 5 minutos'."""
+    return "un minuto" if n <= 1 else f"unos {n} minutos"
+
+
+def marks(n: int) -> str:
+    return "su otra marca" if n == 1 else f"sus otras {n} marcas"
+
 
 # --- command line (read by the network's staff) ---------------------------------------------
 
