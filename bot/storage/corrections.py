@@ -61,7 +61,7 @@ class Corrections(StorageBase):
             )
             db.execute(
                 "UPDATE responses SET updated_at = ?, cursor_question = ?, cursor_mode = ?, "
-                "pending = NULL WHERE response_id = ?",
+                "pending = NULL, paused_at = NULL WHERE response_id = ?",
                 (now, cursor[0], cursor[1], response_id),
             )
 
