@@ -21,15 +21,17 @@ import signal
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from types import TracebackType
-from typing import Any, Literal, Protocol, Self, runtime_checkable
+from typing import Any, Literal, ParamSpec, Protocol, Self, TypeVar, runtime_checkable
 
 from charts.spec import ImageFormat, RadarSpec, example_spec
 
 StartMethod = Literal["spawn", "forkserver"]
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 _log = logging.getLogger(__name__)
 
@@ -68,6 +70,11 @@ class Renderer(Protocol):
         decimals: int = 1,
         dpi: int = 150,
     ) -> bytes: ...
+
+    async def run(self, fn: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        """Any top-level function of picklable arguments, where the charts are drawn (a
+        summary's bars, a document with its charts)."""
+        ...
 
     def close(self) -> None: ...
 
@@ -345,7 +352,10 @@ class ChartRenderer(_RendererLifecycle):
 
     # ---- rendering
 
-    async def _run(self, fn: partial[bytes]) -> bytes:
+    async def run(self, fn: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        return await self._run(partial(fn, *args, **kwargs))
+
+    async def _run(self, fn: partial[_R]) -> _R:
         for attempt in (1, 2):
             executor, _ = self._ensure_executor()
             try:
@@ -454,6 +464,10 @@ class InlineChartRenderer(_RendererLifecycle):
         return await asyncio.to_thread(
             render_bars, title, categories, series, unit=unit, decimals=decimals, dpi=dpi
         )
+
+    async def run(self, fn: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        self._check()
+        return await asyncio.to_thread(fn, *args, **kwargs)
 
     def close(self) -> None:
         self._closed = True

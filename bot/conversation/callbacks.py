@@ -306,3 +306,32 @@ def is_kind(*kinds: type[Callback]) -> Callable[[object], bool]:
         return isinstance(data, str) and isinstance(decode(data), kinds)
 
     return matches
+
+
+# --- issue 14 (branch i14): documents ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportCard(Callback):
+    """«Descargar informe (PDF)» under a result: the cluster's report card of that campaign."""
+
+    tag: ClassVar[str] = "doc:card"
+    campaign: str  # the last field: it may hold ":"
+
+
+def _register(*kinds: type[Callback]) -> None:
+    """Add kinds defined after the grammar was read (longest tag first, as above)."""
+    for kind in kinds:
+        fs = fields(kind)
+        shape = (
+            kind.tag,
+            kind,
+            tuple(f.name for f in fs),
+            tuple(f.type in ("int", int) for f in fs),
+        )
+        _SHAPES.append(shape)
+        _FIELDS[kind] = shape[2]
+    _SHAPES.sort(key=lambda shape: -len(shape[0]))
+
+
+_register(ReportCard)
