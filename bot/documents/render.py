@@ -28,19 +28,25 @@ from __future__ import annotations
 import json
 import struct
 import tempfile
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
 from bot.documents.model import Document, document_json
-from bot.reports.summary import render_chart
+from bot.reports.summary import ChartJob, render_chart
 
 TEMPLATES = resources.files("bot.documents") / "templates"
 _COMMON = ("common.typ",)
 
 
 def _charts(doc: Document) -> dict[str, bytes]:
-    return {f"{name}.png": render_chart(job) for name, job in doc.charts}
+    return {f"{name}.png": _chart(job) for name, job in doc.charts}
+
+
+@lru_cache(maxsize=16)
+def _chart(job: ChartJob) -> bytes:
+    """A chart's PNG; kept, since the PDF and the DOCX of one summary draw the same charts."""
+    return render_chart(job)
 
 
 def _aspect(png: bytes) -> float:
