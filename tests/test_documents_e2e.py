@@ -60,3 +60,44 @@ async def test_report_card_press_from_someone_else_sends_nothing(env):
     answers = [a for a in env.server.callback_answers() if a.chat_id == 4242]
     assert answers and answers[-1].text == dt.CARD_NOT_YOURS
     assert not [m for m in env.server.sent(4242) if m.method == "sendDocument"]
+
+
+def test_cli_writes_the_summary_and_report_card(tmp_path, monkeypatch, capsys):
+    import yaml
+    from importlib import resources
+
+    from bot.cli import main
+    from bot.files.responses import answer_cell
+    from bot.questionnaire.loader import load_questionnaire
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SSME_DB_PATH", str(tmp_path / "ssme.db"))
+    examples = resources.files("bot") / "examples"
+    assert main(["import-clusters", str(examples / "registro_ejemplo.csv")]) == 0
+    args = ["--reference-year", "2021", "--opens", "2021-09-01", "--closes", "2021-10-15"]
+    assert main(["campaign", "create", "2021", *args]) == 0
+    q = load_questionnaire()
+    answers = yaml.safe_load((examples / "consolidado.yaml").read_text(encoding="utf-8"))
+    header = ["cluster_id", *[x.id for x in q.questions]]
+    row = [
+        "caldas_software",
+        *[answer_cell(answers[h]) if h in answers else "" for h in header[1:]],
+    ]
+    csv = tmp_path / "r.csv"
+    csv.write_text(",".join(header) + "\n" + ",".join(f'"{c}"' for c in row) + "\n", "utf-8")
+    assert main(["import-responses", str(csv), "--campaign", "2021"]) == 0
+    capsys.readouterr()
+
+    pdf, docx_path, card = tmp_path / "r.pdf", tmp_path / "r.docx", tmp_path / "c.pdf"
+    assert main(["summary", "--pdf", str(pdf), "--docx", str(docx_path)]) == 0
+    out = capsys.readouterr()
+    assert "Participación:" in out.out and str(pdf) in out.err
+    assert "Resumen ejecutivo" in pdf_text(pdf.read_bytes())
+    assert docx_path.read_bytes()[:2] == b"PK"
+    assert main(["report", "caldas_software", "--pdf", str(card)]) == 0
+    text = pdf_text(card.read_bytes())
+    assert "Clúster de Software de Caldas" in text and "IMS" in text
+    # Bad input: one Spanish sentence, exit status 2, nothing written.
+    assert main(["report", "narino_turismo", "--pdf", str(tmp_path / "x.pdf")]) == 2
+    assert "no tiene una respuesta enviada en la medición 2021" in capsys.readouterr().err
+    assert not (tmp_path / "x.pdf").exists()

@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import struct
 import tempfile
+from collections.abc import Mapping
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
@@ -39,12 +40,15 @@ TEMPLATES = resources.files("bot.documents") / "templates"
 _COMMON = ("common.typ",)
 
 
-def _charts(doc: Document) -> dict[str, bytes]:
-    return {f"{name}.png": _chart(job) for name, job in doc.charts}
+def _charts(doc: Document, drawn: Mapping[str, bytes] | None = None) -> dict[str, bytes]:
+    """The document's charts as PNG files by name: those already ``drawn`` (chart name ->
+    PNG, e.g. by other workers at the same time), the rest drawn here."""
+    drawn = drawn or {}
+    return {f"{name}.png": drawn.get(name) or chart_png(job) for name, job in doc.charts}
 
 
 @lru_cache(maxsize=16)
-def _chart(job: ChartJob) -> bytes:
+def chart_png(job: ChartJob) -> bytes:
     """A chart's PNG; kept, since the PDF and the DOCX of one summary draw the same charts."""
     return render_chart(job)
 
@@ -62,12 +66,14 @@ def _fonts() -> list[str]:
     return [str(Path(matplotlib.get_data_path()) / "fonts" / "ttf")]
 
 
-def render_pdf(doc: Document, template_dir: str | None = None) -> bytes:
+def render_pdf(
+    doc: Document, drawn: Mapping[str, bytes] | None = None, template_dir: str | None = None
+) -> bytes:
     """The document as PDF through its Typst template (``{kind}.typ``)."""
     import typst
 
     source = Path(template_dir) if template_dir else Path(str(TEMPLATES))
-    images = _charts(doc)
+    images = _charts(doc, drawn)
     names = {name: (f"{name}.png", _aspect(images[f"{name}.png"])) for name, _ in doc.charts}
     with tempfile.TemporaryDirectory(prefix="ssme-doc-") as tmp:
         root = Path(tmp)
@@ -88,9 +94,11 @@ def render_pdf(doc: Document, template_dir: str | None = None) -> bytes:
     return pdf
 
 
-def render_docx(doc: Document, template_dir: str | None = None) -> bytes:
+def render_docx(
+    doc: Document, drawn: Mapping[str, bytes] | None = None, template_dir: str | None = None
+) -> bytes:
     """The document as an editable DOCX, styled by ``reference.docx``."""
     from bot.documents.word import build_docx
 
     source = Path(template_dir) if template_dir else Path(str(TEMPLATES))
-    return build_docx(doc, source / "reference.docx", _charts(doc))
+    return build_docx(doc, source / "reference.docx", _charts(doc, drawn))

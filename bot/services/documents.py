@@ -8,7 +8,8 @@ blocks the event loop; the CLI runs it in a thread).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -24,7 +25,7 @@ from bot.documents import (
     summary_document,
 )
 from bot.documents.card import PERFORMANCE_ANSWERS
-from bot.documents.render import render_docx, render_pdf
+from bot.documents.render import chart_png, render_docx, render_pdf
 from bot.questionnaire.model import Questionnaire
 from bot.services import campaigns, reports
 from bot.services.errors import ServiceError
@@ -51,12 +52,36 @@ async def summary(
     fmt: str = "pdf",
 ) -> Made:
     """The executive summary of a campaign (the current one by default) as PDF or DOCX."""
-    if fmt not in ("pdf", "docx"):
-        raise ServiceError("bad_format", fmt=fmt)
+    return (await summaries(storage, q, campaign_id, run, today, (fmt,)))[0]
+
+
+async def summaries(
+    storage: Storage,
+    q: Questionnaire,
+    campaign_id: str | None,
+    run: Run,
+    today: date,
+    formats: Sequence[str],
+) -> list[Made]:
+    """The executive summary in each of ``formats`` ("pdf", "docx"), from one reading of the
+    figures."""
+    for fmt in formats:
+        if fmt not in ("pdf", "docx"):
+            raise ServiceError("bad_format", fmt=fmt)
     bundle = await reports.summary(storage, q, campaign_id)
-    doc = summary_document(bundle.data, q, bundle.charts, bundle.groups, today, ext=fmt)
-    data = await run(render_pdf if fmt == "pdf" else render_docx, doc)
-    return Made(doc.filename, data, headline_text(bundle.data, q), doc)
+    docs = [
+        summary_document(bundle.data, q, bundle.charts, bundle.groups, today, ext=fmt)
+        for fmt in formats
+    ]
+    # The charts at once, one per worker (the pool has two), then the layout.
+    jobs = docs[0].charts
+    pngs = await asyncio.gather(*(run(chart_png, job) for _, job in jobs))
+    drawn = {name: png for (name, _), png in zip(jobs, pngs, strict=True)}
+    out = []
+    for fmt, doc in zip(formats, docs, strict=True):
+        data = await run(render_pdf if fmt == "pdf" else render_docx, doc, drawn)
+        out.append(Made(doc.filename, data, headline_text(bundle.data, q), doc))
+    return out
 
 
 async def report_card(
@@ -84,9 +109,8 @@ async def report_card(
 
     # The radar exactly as the chat draws it: the same overlays, the same spec.
     area_ids = [a.id for a in q.areas]
-    national, n, sectors = results.group_means(
-        await storage.campaign_area_scores(campaign.campaign_id), area_ids
-    )
+    scores = await storage.campaign_area_scores(campaign.campaign_id)
+    national, n, sectors = results.group_means(scores, area_ids)
     sector_means, sector_n = sectors.get(cluster.sector, ({}, 0))
     sector_label = texts.SECTOR_LABELS.get(cluster.sector, cluster.sector)
     before = await storage.previous_result(cluster_id, year)
@@ -102,7 +126,7 @@ async def report_card(
     )
     radar = results.radar_spec(q, result, cluster.nombre, campaign.campaign_id, overlays)
 
-    sector_of = {c.cluster_id: c.sector for c in await storage.list_clusters()}
+    sector_of = {cluster_id: sector for cluster_id, sector, _ in scores}
     peers = [
         s.answers
         for s in await storage.submitted_scores(campaign.campaign_id, PERFORMANCE_ANSWERS)
