@@ -68,10 +68,10 @@ def _documents(
 
     settings = cli._settings()
     q, today = cli._questionnaire(settings), date.today()
-    # Chart workers started first: they import matplotlib and warm up on the other core while
-    # this process reads the figures (~0.5 s of a summary's 3 s on 2 cores); then they draw the
-    # charts side by side. Not niced: here they are the work, not the background.
-    renderer = ChartRenderer(2 if cluster_id is None else 1, nice=0)
+    # One chart worker, started first: it imports matplotlib on the other core while this
+    # process reads the figures (~0.5 s of a summary's 3 s on 2 cores), then draws. Not niced:
+    # here it is the work, not the background.
+    renderer = ChartRenderer(1, warm="imports", nice=0)
 
     async def work(storage: Any) -> list[documents.Made]:
         starting = asyncio.ensure_future(renderer.start())

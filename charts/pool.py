@@ -135,7 +135,10 @@ def _exit_with_parent(parent: int, every: float = PARENT_POLL) -> None:
 
 
 def _init_worker(
-    ready: multiprocessing.queues.Queue[int] | None, warm: bool, nice: int, parent: int = 0
+    ready: multiprocessing.queues.Queue[int] | None,
+    warm: bool | Literal["imports"],
+    nice: int,
+    parent: int = 0,
 ) -> None:
     """Pool initializer: runs once in each worker before it takes any job."""
     if parent:
@@ -150,7 +153,11 @@ def _init_worker(
     # A fresh interpreter has no logging config, so matplotlib's font-cache notices would reach
     # stderr once per worker through logging's last-resort handler.
     logging.getLogger("matplotlib").setLevel(logging.ERROR)
-    if warm:
+    if warm == "imports":
+        # A short-lived pool (the CLI's documents): the drawing modules only, no dummy charts.
+        import charts.bars
+        import charts.radar  # noqa: F401
+    elif warm:
         # Imports, font loading, the radar's caches and the first Agg draw are all paid here, not
         # by the first managers who finish the questionnaire.
         _warm_up()
@@ -229,7 +236,7 @@ class ChartRenderer(_RendererLifecycle):
         workers: int = 2,
         *,
         start_method: StartMethod = DEFAULT_START_METHOD,
-        warm: bool = True,
+        warm: bool | Literal["imports"] = True,
         nice: int = 10,
         start_timeout: float = 120.0,
     ) -> None:

@@ -63,8 +63,9 @@ async def test_report_card_press_from_someone_else_sends_nothing(env):
 
 
 def test_cli_writes_the_summary_and_report_card(tmp_path, monkeypatch, capsys):
-    import yaml
     from importlib import resources
+
+    import yaml
 
     from bot.cli import main
     from bot.files.responses import answer_cell

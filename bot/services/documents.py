@@ -107,10 +107,19 @@ async def report_card(
     result = results.rebuild(q, stored.scores, year)
     answers = await storage.result_answers(stored.result_id)
 
-    # The radar exactly as the chat draws it: the same overlays, the same spec.
+    # The radar exactly as the chat draws it: the same overlays (the same group means of the
+    # campaign's latest submitted results of registered clusters), the same spec. One reading
+    # of the campaign gives the area scores and the peers' performance answers.
     area_ids = [a.id for a in q.areas]
-    scores = await storage.campaign_area_scores(campaign.campaign_id)
-    national, n, sectors = results.group_means(scores, area_ids)
+    sector_of = {c.cluster_id: c.sector for c in await storage.list_clusters()}
+    rows = [
+        s
+        for s in await storage.submitted_scores(campaign.campaign_id, PERFORMANCE_ANSWERS)
+        if s.cluster_id in sector_of
+    ]
+    national, n, sectors = results.group_means(
+        [(s.cluster_id, sector_of[s.cluster_id], s.areas) for s in rows], area_ids
+    )
     sector_means, sector_n = sectors.get(cluster.sector, ({}, 0))
     sector_label = texts.SECTOR_LABELS.get(cluster.sector, cluster.sector)
     before = await storage.previous_result(cluster_id, year)
@@ -125,13 +134,7 @@ async def report_card(
         previous_label=before[0] if before else None,
     )
     radar = results.radar_spec(q, result, cluster.nombre, campaign.campaign_id, overlays)
-
-    sector_of = {cluster_id: sector for cluster_id, sector, _ in scores}
-    peers = [
-        s.answers
-        for s in await storage.submitted_scores(campaign.campaign_id, PERFORMANCE_ANSWERS)
-        if sector_of.get(s.cluster_id) == cluster.sector
-    ]
+    peers = [s.answers for s in rows if sector_of[s.cluster_id] == cluster.sector]
     facts = ClusterFacts(
         cluster_id, cluster.nombre, cluster.departamento, sector_label, cluster.entidad_gestora
     )
