@@ -412,13 +412,19 @@ class CliResult:
         return max(r.peak_mib for r in self.runs)
 
 
-def bench_cli(db_path: Path, workdir: Path, repeat: int) -> list[CliResult]:
+def bench_env(db_path: Path) -> dict[str, str]:
+    """The environment of an ``ssme`` command on ``db_path`` (no SSME_* of this shell)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SSME_")}
     env.update(
         SSME_DB_PATH=str(db_path),
         SSME_CHART_WORKERS="0",
         PYTHONPATH=os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p),
     )
+    return env
+
+
+def bench_cli(db_path: Path, workdir: Path, repeat: int) -> list[CliResult]:
+    env = bench_env(db_path)
     xlsx, csv_zip = workdir / "ssme_2021.xlsx", workdir / "ssme_2021.zip"
     commands = [
         ("--help (start-up only)", ["--help"]),

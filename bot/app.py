@@ -19,7 +19,7 @@ from telegram.ext import (
 from bot import texts
 from bot.conversation import callbacks as cb
 from bot.conversation.survey import Survey
-from bot.handlers import admin, errors, manager
+from bot.handlers import admin, documents, errors, manager
 from bot.handlers.context import CONTEXT_TYPES, SsmeApplication
 from bot.handlers.http import AiohttpRequest, PollingRequest
 from bot.handlers.jobs import schedule_owed_results, schedule_reminders
@@ -105,6 +105,7 @@ def build_application(settings: Settings) -> SsmeApplication:
     app.add_handler(CallbackQueryHandler(admin.remind_now, pattern=cb.is_kind(cb.RemindNow)))
     app.add_handler(CallbackQueryHandler(admin.erase, pattern=cb.is_kind(cb.EraseRequest)))
     app.add_handler(CallbackQueryHandler(admin.page, pattern=cb.is_kind(cb.Page)))
+    app.add_handler(CallbackQueryHandler(documents.report_card, pattern=cb.is_kind(cb.ReportCard)))
     app.add_handler(CallbackQueryHandler(manager.button))
     app.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE, manager.edited)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 
-from bot import texts
+from bot import cli_documents, texts
 from bot.questionnaire.loader import QuestionnaireError, load_questionnaire
 from bot.services.errors import ServiceError
 from bot.texts import admin as t
@@ -578,7 +578,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--closes", required=True)
     csub.add_parser("list")
     p.set_defaults(func=cmd_campaign)
-    return parser
+    return cli_documents.extend(parser, sub, sys.modules[__name__])  # issue 14's commands
 
 
 def main(argv: Sequence[str] | None = None) -> int:

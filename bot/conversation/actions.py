@@ -60,6 +60,7 @@ class Photo:
     # The response whose result this is: once delivered, the Telegram layer clears it from the
     # outbox (``Storage.result_delivered``).
     result_of: int | None = None
+    buttons: Keyboard = ()  # under the photo (the report card's «Descargar informe (PDF)»)
 
 
 Action = Send | Edit | Toast | Photo

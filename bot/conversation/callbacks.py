@@ -227,6 +227,48 @@ class Page(Callback):
         return (campaign or None) if kind == self.PARTICIPATION else None
 
 
+# --- branch i12b: corrections after sending, the data notice --------------------------------
+
+
+@dataclass(frozen=True)
+class Correct(Callback):
+    """«Corregir mis respuestas» under the read-only review of a sent response."""
+
+    tag: ClassVar[str] = "sub:correct"
+
+
+@dataclass(frozen=True)
+class Decline(Callback):
+    """«No acepto» under the personal-data notice."""
+
+    tag: ClassVar[str] = "consent:decline"
+
+
+@dataclass(frozen=True)
+class ShowNotice(Callback):
+    """Show the personal-data notice again (under the consent reminder)."""
+
+    tag: ClassVar[str] = "consent:show"
+
+
+@dataclass(frozen=True)
+class Withdraw(Callback):
+    """Confirm /retirar_consentimiento."""
+
+    tag: ClassVar[str] = "consent:withdraw"
+
+
+# --- issue 14 (branch i14): documents ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportCard(Callback):
+    """«Descargar informe (PDF)» under a result: the cluster's report card of that campaign."""
+
+    tag: ClassVar[str] = "doc:card"
+    campaign: str  # the last field: it may hold ":"
+
+
 ANSWERS: tuple[type[OnQuestion], ...] = (
     Choose,
     Toggle,
@@ -252,6 +294,11 @@ _KINDS: tuple[type[Callback], ...] = (
     RemindNow,
     EraseRequest,
     Page,
+    Correct,
+    Decline,
+    ShowNotice,
+    Withdraw,
+    ReportCard,
 )
 # Per kind: its field names and which of them are ints, read once. Longest tag first, so a tag
 # never loses to a shorter one that it starts with.
@@ -308,48 +355,3 @@ def is_kind(*kinds: type[Callback]) -> Callable[[object], bool]:
         return isinstance(data, str) and isinstance(decode(data), kinds)
 
     return matches
-
-
-# --- branch i12b: corrections after sending, the data notice --------------------------------
-
-
-@dataclass(frozen=True)
-class Correct(Callback):
-    """«Corregir mis respuestas» under the read-only review of a sent response."""
-
-    tag: ClassVar[str] = "sub:correct"
-
-
-@dataclass(frozen=True)
-class Decline(Callback):
-    """«No acepto» under the personal-data notice."""
-
-    tag: ClassVar[str] = "consent:decline"
-
-
-@dataclass(frozen=True)
-class ShowNotice(Callback):
-    """Show the personal-data notice again (under the consent reminder)."""
-
-    tag: ClassVar[str] = "consent:show"
-
-
-@dataclass(frozen=True)
-class Withdraw(Callback):
-    """Confirm /retirar_consentimiento."""
-
-    tag: ClassVar[str] = "consent:withdraw"
-
-
-def _register(*kinds: type[Callback]) -> None:
-    """Add kinds defined after the table above to the grammar (longest tag first)."""
-    global _KINDS
-    _KINDS = (*_KINDS, *kinds)
-    for k in kinds:
-        names = tuple(f.name for f in fields(k))
-        _SHAPES.append((k.tag, k, names, tuple(f.type in ("int", int) for f in fields(k))))
-        _FIELDS[k] = names
-    _SHAPES.sort(key=lambda shape: -len(shape[0]))
-
-
-_register(Correct, Decline, ShowNotice, Withdraw)

@@ -13,6 +13,7 @@ from html import escape, unescape
 from typing import Any
 
 from bot import texts
+from bot.documents.levels import held_back
 from bot.questionnaire.engine import Engine
 from bot.questionnaire.model import (
     AgeRule,
@@ -29,6 +30,7 @@ from bot.questionnaire.model import (
 )
 from bot.questionnaire.model import Band as ScoreBand
 from bot.questionnaire.parsing import format_number
+from bot.texts import charts as ctexts
 from charts import Band, RadarSpec, Series
 from scoring import AreaScore, GateResult, IndicatorScore, ScoreResult
 from scoring.explain import Explanation, Part, explain
@@ -346,8 +348,10 @@ def radar_spec(
                 "sector",
             )
         )
-    elif overlays.sector_label:
-        notes.append(texts.CHART_SECTOR_HIDDEN.format(n=MIN_GROUP))
+    elif overlays.sector_label:  # the footnote says only what is hidden (i14)
+        notes.append(ctexts.SECTOR_HIDDEN.format(sector=overlays.sector_label, k=MIN_GROUP))
+    if overlays.national is not None and overlays.national_n < MIN_GROUP:
+        notes.append(ctexts.NATIONAL_HIDDEN.format(k=MIN_GROUP))
     if overlays.previous is not None:
         series.append(
             Series(
@@ -370,6 +374,8 @@ def radar_spec(
         series=tuple(series),
         bands=bands,
         footnote=" ".join(notes) or None,
+        alert=held_back(questionnaire, result),
+        band_title=ctexts.BAND_TITLE_LEVELS,
     )
 
 

@@ -29,6 +29,7 @@ from bot.questionnaire.engine import Ambiguous, NeedsConfirmation, Rejected
 from bot.questionnaire.model import Area, Module, Question, Value
 from bot.questionnaire.parsing import format_number, number_words
 from bot.storage import PersonalData
+from bot.texts import documents as dtexts
 from bot.texts import personal_data as ptexts
 from charts import Renderer
 from scoring import ScoreResult
@@ -324,12 +325,15 @@ def result(
     spec = results.radar_spec(st.q, result, st.cluster_name, st.campaign.campaign_id, overlays)
     why = [Button(texts.BTN_WHY.format(area=a.label), cb.Why(a.id)) for a in st.q.areas]
     rows = tuple(tuple(why[i : i + 2]) for i in range(0, len(why), 2))
+    card = cb.ReportCard(st.campaign.campaign_id)  # the report card (issue 14)
+    fits = len(f"{card.tag}:{card.campaign}".encode()) <= cb.MAX_BYTES
     return [
         Photo(
             # Telegram re-encodes every photo as JPEG: a PNG would only cost ~13 ms more.
             partial(renderer.render_radar, spec, image_format="jpeg"),
             results.caption(result, st.cluster_name, st.campaign.campaign_id),
             st.response.response_id,
+            ((Button(dtexts.BTN_REPORT_CARD, card),),) if fits else (),
         ),
         Send(results.advice(result), rows),
     ]

@@ -277,9 +277,11 @@ async def _carry_out_one(
                 chat_id,
             )
     elif isinstance(action, Photo):
-        image, caption = await next(images), action.caption
+        image, caption, under = await next(images), action.caption, markup(action.buttons)
         photo = await deliver(
-            lambda: bot.send_photo(chat_id, image, caption=caption, parse_mode=ParseMode.HTML),
+            lambda: bot.send_photo(
+                chat_id, image, caption=caption, parse_mode=ParseMode.HTML, reply_markup=under
+            ),
             "sendPhoto",
             chat_id,
         )

@@ -43,6 +43,8 @@ class SummaryBundle:
     data: dict[str, Any]  # the figures (``ssme summary --json``)
     text: str  # the same, worded for Telegram (HTML)
     charts: list[tuple[str, Any]]  # (name, picklable chart job) for summaries.render_with
+    # summaries.breakdown by "sector" and "departamento": the bar charts and the documents' annex
+    groups: dict[str, list[dict[str, Any]]]
 
 
 async def summary(storage: Storage, q: Questionnaire, campaign_id: str | None) -> SummaryBundle:
@@ -69,9 +71,11 @@ async def summary(storage: Storage, q: Questionnaire, campaign_id: str | None) -
         previous,
         previous_campaign.campaign_id if previous_campaign else None,
     )
-    counts = summaries.respondent_counts(registry, current)
-    charts = summaries.summary_charts(data, q, previous_summary, counts)
-    return SummaryBundle(data, summaries.summary_text(data, q), charts)
+    groups = {
+        by: summaries.breakdown(q, registry, current, by) for by in ("sector", "departamento")
+    }
+    charts = summaries.summary_charts(data, q, previous_summary, groups)
+    return SummaryBundle(data, summaries.summary_text(data, q), charts, groups)
 
 
 @dataclass(frozen=True)

@@ -102,6 +102,7 @@ ERRORS: Mapping[str, str] = {
     "no_campaigns": NO_CAMPAIGNS,
     "bad_format": BAD_FORMAT,
     "unknown_cluster": UNKNOWN_CLUSTER,
+    "no_result": "El clúster «{cluster}» no tiene una respuesta enviada en la medición {campaign}.",
     "unknown_request": ERASED_UNKNOWN,
     "no_such_campaign": "no existe la medición {id}",
     "campaign_exists": "la medición {id} ya existe",
