@@ -9,7 +9,7 @@ here, added to it as a base class:
   rows         the typed rows (frozen dataclasses) the methods return
   clusters, campaigns, people (invitations, managers), responses (answers, cursor, submit,
   results, the outbox of results owed), results (a campaign's submissions across clusters),
-  reminders, privacy (personal data, deletion requests, erasure), audit, updates (the inbox of
+  published (an earlier wave's results as published), reminders, privacy (personal data, deletion requests, erasure), audit, updates (the inbox of
   fetched updates, seen update ids)
   inspect      read-only checks of a database file, for ``ssme check`` and the backups
 
@@ -35,6 +35,7 @@ from bot.storage.clusters import Clusters
 from bot.storage.connection import Connection
 from bot.storage.people import People
 from bot.storage.privacy import Privacy
+from bot.storage.published import Published, PublishedResult
 from bot.storage.reminders import Reminders
 from bot.storage.responses import Responses
 from bot.storage.results import Results
@@ -66,6 +67,7 @@ __all__ = [
     "DataRequest",
     "Manager",
     "PersonalData",
+    "PublishedResult",
     "Redeem",
     "Registration",
     "ReminderRow",
@@ -88,7 +90,9 @@ _WRITER_PRAGMAS = (
 _READER_PRAGMAS = ("PRAGMA busy_timeout=5000", "PRAGMA query_only=ON")
 
 
-class Storage(Clusters, Campaigns, People, Responses, Results, Reminders, Privacy, Audit, Updates):
+class Storage(
+    Clusters, Campaigns, People, Responses, Results, Published, Reminders, Privacy, Audit, Updates
+):
     """All SQL of the bot, on one SQLite file.
 
     Two connections, as SQLite's WAL mode allows: one writer and one reader for the plain reads,

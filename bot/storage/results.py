@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from bot.storage import audit
 from bot.storage.base import StorageBase
-from bot.storage.clock import parse_optional_ts, parse_ts
+from bot.storage.clock import parse_optional_ts, parse_ts, ts
 from bot.storage.rows import ClusterState, Submitted, SubmittedScores
 
 # Each submitted response of a campaign (``?``) joined to its latest result, by cluster.
@@ -128,16 +128,19 @@ class Results(StorageBase):
     async def import_submissions(
         self, campaign_id: str, rows: Sequence[Submitted], actor: str | int
     ) -> int:
-        """Submitted responses from an earlier measurement, all in one transaction or none."""
+        """Submitted responses from an earlier measurement, all in one transaction or none.
+
+        Each is stamped with its own ``submitted_at`` (the file's, or the import's time)."""
         now = self._now()
 
         def work(db: sqlite3.Connection) -> None:
             for row in rows:
+                submitted = ts(row.submitted_at)
                 cur = db.execute(
                     "INSERT INTO responses (cluster_id, campaign_id, status, questionnaire_version, "
                     "source, created_at, updated_at, submitted_at) "
                     "VALUES (?, ?, 'submitted', ?, 'import', ?, ?, ?)",
-                    (row.cluster_id, campaign_id, row.questionnaire_version, now, now, now),
+                    (row.cluster_id, campaign_id, row.questionnaire_version, now, now, submitted),
                 )
                 response_id = cur.lastrowid
                 db.executemany(
@@ -153,7 +156,7 @@ class Results(StorageBase):
                     "level, scores, answers) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (
                         response_id,
-                        now,
+                        submitted,
                         row.questionnaire_version,
                         row.scores["ims"],
                         row.scores["level"],
