@@ -162,7 +162,7 @@ def test_every_wave_in_one_file_with_the_evolution(workbook):
     for name in ("respuestas", "largo", "evolucion"):
         assert "medicion" in _sheet(workbook, name)[0]
     scores = {(r[0], r[4]): r for r in data}
-    eh, evolution = _sheet(workbook, "evolucion")
+    _, evolution = _sheet(workbook, "evolucion")
     assert evolution
     for row in evolution:
         cluster, area, campaign, value, before, change = (

@@ -18,7 +18,7 @@ import pytest
 from bot.files.responses import answer_cell
 from bot.local import DEMO_CLUSTER
 from bot.questionnaire.model import Questionnaire
-from bot.services import campaigns, exports, imports, invitations, privacy, reports
+from bot.services import campaigns, exports, imports, invitations, privacy
 from bot.services.errors import ServiceError
 from bot.services.participation import participation
 from bot.services.scoring import score_file
