@@ -62,7 +62,12 @@ def read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise CliError(texts.CANNOT_READ.format(path=path, error=exc.strerror)) from None
+        raise CliError(texts.CANNOT_READ.format(path=path, error=os_error(exc))) from None
+
+
+def os_error(exc: OSError) -> str:
+    """What the system said, in Spanish where it is a common case."""
+    return texts.OS_ERRORS.get(exc.errno or 0, exc.strerror or str(exc))
 
 
 def write_bytes(path: Path, data: bytes) -> None:
@@ -70,7 +75,7 @@ def write_bytes(path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     except OSError as exc:
-        raise CliError(texts.CANNOT_WRITE.format(path=path, error=exc.strerror)) from None
+        raise CliError(texts.CANNOT_WRITE.format(path=path, error=os_error(exc))) from None
 
 
 def plain(html: str) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from bot.cli.common import EXIT_BAD_INPUT, CliError, questionnaire, settings
+from bot.cli.common import EXIT_BAD_INPUT, CliError, os_error, questionnaire, settings
 from bot.texts import cli as texts
 
 
@@ -19,7 +19,7 @@ def _read_answers(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise CliError(texts.CANNOT_READ.format(path=path, error=exc.strerror)) from None
+        raise CliError(texts.CANNOT_READ.format(path=path, error=os_error(exc))) from None
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:

@@ -240,6 +240,16 @@ CHECK = {
     "campaign": "medición abierta: {ids}",
 }
 
+# What the system said about a file, in Spanish (by errno); else its own words.
+OS_ERRORS = {
+    2: "no existe",  # ENOENT
+    13: "permiso denegado",  # EACCES
+    21: "es una carpeta, no un archivo",  # EISDIR
+    20: "una parte de la ruta no es una carpeta",  # ENOTDIR
+    28: "no queda espacio en el disco",  # ENOSPC
+    30: "el disco es de solo lectura",  # EROFS
+}
+
 # Why a backup or a restore was refused (bot/services/backup.py); each names the file.
 BACKUP_ERRORS = {
     "no_database": "{path}: no existe la base de datos (SSME_DB_PATH)",
