@@ -13,9 +13,7 @@ from bot.cli.spanish import spanish
 
 EXAMPLES = resources.files("bot") / "examples"
 # English words that must never show (word-bounded, case-insensitive).
-ENGLISH = re.compile(
-    r"\b(usage|positional|options|open|scheduled|no such)\b|error:", re.IGNORECASE
-)
+ENGLISH = re.compile(r"\b(usage|positional|options|open|scheduled|no such)\b|error:", re.IGNORECASE)
 
 
 @pytest.fixture(autouse=True)
