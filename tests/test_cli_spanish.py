@@ -10,18 +10,11 @@ import pytest
 
 from bot.cli import build_parser, main
 from bot.cli.spanish import spanish
+from tests.test_cli import isolated  # noqa: F401 (the database and environment of each test)
 
 EXAMPLES = resources.files("bot") / "examples"
 # English words that must never show (word-bounded, case-insensitive).
 ENGLISH = re.compile(r"\b(usage|positional|options|open|scheduled|no such)\b|error:", re.IGNORECASE)
-
-
-@pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SSME_DB_PATH", str(tmp_path / "ssme.db"))
-    for var in ("SSME_TELEGRAM_TOKEN", "SSME_TIMEZONE", "SSME_ADMIN_IDS", "SSME_BOT_USERNAME"):
-        monkeypatch.delenv(var, raising=False)
 
 
 def _commands() -> list[list[str]]:

@@ -37,39 +37,39 @@ def _write_template(path: Path, text: str, example: str) -> int:
     return 0
 
 
-def cmd_import_responses(args: argparse.Namespace) -> int:
+def _import(args: argparse.Namespace, kind: str) -> int:
+    """``import-responses`` or ``import-results``: the template, or the file into a campaign."""
     from bot.services import imports
     from bot.texts import admin as t
 
     settings = common.settings()
     q = common.questionnaire(settings)
+    responses = kind == "responses"
     if args.template:
-        return _write_template(args.template, imports.responses_template(q), imports.EXAMPLE_ID)
-    if args.file is None:
-        raise CliError(texts.NEEDS_FILE)
+        template = imports.responses_template(q) if responses else imports.results_template(q)
+        return _write_template(args.template, template, imports.EXAMPLE_ID)
+    if args.file is None or (args.campaign is None and not responses):
+        raise CliError(texts.NEEDS_FILE if responses else texts.NEEDS_FILE_AND_CAMPAIGN)
     data = common.read_bytes(args.file)
-    result = common.on_storage(
-        settings, lambda s: imports.import_responses(s, q, args.campaign, data, "cli")
-    )
-    print(t.responses_import_text(result))
-    return 0 if result.ok else EXIT_BAD_INPUT
-
-
-def cmd_import_results(args: argparse.Namespace) -> int:
-    from bot.services import imports
-
-    settings = common.settings()
-    q = common.questionnaire(settings)
-    if args.template:
-        return _write_template(args.template, imports.results_template(q), imports.EXAMPLE_ID)
-    if args.file is None or args.campaign is None:
-        raise CliError(texts.NEEDS_FILE_AND_CAMPAIGN)
-    data = common.read_bytes(args.file)
+    if responses:
+        done = common.on_storage(
+            settings, lambda s: imports.import_responses(s, q, args.campaign, data, "cli")
+        )
+        print(t.responses_import_text(done))
+        return 0 if done.ok else EXIT_BAD_INPUT
     result = common.on_storage(
         settings, lambda s: imports.import_results(s, q, args.campaign, data, "cli")
     )
     print(texts.results_import_text(result))
     return 0 if result.ok else EXIT_BAD_INPUT
+
+
+def cmd_import_responses(args: argparse.Namespace) -> int:
+    return _import(args, "responses")
+
+
+def cmd_import_results(args: argparse.Namespace) -> int:
+    return _import(args, "results")
 
 
 def cmd_summary(args: argparse.Namespace) -> int:

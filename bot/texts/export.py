@@ -23,23 +23,10 @@ WORKBOOK_DESCRIPTION = (
 )
 
 # The fixed columns of each sheet (question, indicator, area, gate and registry ids follow).
-ANSWER_COLUMNS = (
-    "cluster_id",
-    "nombre",
-    "departamento",
-    "sector",
-    "medicion",
-    "origen",
-    "version_cuestionario",
-    "fecha_envio",
-)
+HEAD_COLUMNS = ("cluster_id", "nombre", "departamento", "sector", "medicion", "origen")
+ANSWER_COLUMNS = (*HEAD_COLUMNS, "version_cuestionario", "fecha_envio")
 SCORE_COLUMNS = (
-    "cluster_id",
-    "nombre",
-    "departamento",
-    "sector",
-    "medicion",
-    "origen",
+    *HEAD_COLUMNS,
     "ims",
     "nivel",
     "nivel_etiqueta",
