@@ -365,7 +365,7 @@ def test_check_reports_each_problem(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SSME_QUESTIONNAIRE_PATH", str(broken))
     assert main(["check"]) == EXIT_BAD_INPUT
     out = capsys.readouterr().out
-    assert "✘ cuestionario con errores" in out and "unknown question 'enfoque_segmentoz'" in out
+    assert "✘ cuestionario con errores" in out and "pregunta desconocida 'enfoque_segmentoz'" in out
     assert f"{broken}:" in out
 
 
