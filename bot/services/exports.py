@@ -34,7 +34,7 @@ async def export(
     excel_es: bool = False,
 ) -> Export:
     """The workbook (``xlsx``) or a ZIP of CSVs (``csv``) with the codebook."""
-    from bot.reports.export import ExportRow, column_specs, export_tables, to_csv_zip, to_xlsx
+    from bot.reports.export import ExportRow, TableBuilder, column_specs, to_csv_zip, to_xlsx
 
     if fmt not in ("csv", "xlsx"):
         raise ServiceError("bad_format", fmt=fmt)
@@ -49,22 +49,24 @@ async def export(
         ids = [campaign.campaign_id]
         label, name = campaign.campaign_id, f"ssme_{campaign.campaign_id}"
     clusters = {c.cluster_id: asdict(c) for c in await storage.list_clusters()}
-    rows = []
-    for cid in ids:
+    builder = TableBuilder(q, list(clusters.values()), ids)
+    for cid in ids:  # one campaign at a time: its answers are let go before the next is read
         sources = await storage.response_sources(cid)
-        rows += [
-            ExportRow(
-                cluster=clusters.get(s.cluster_id, {"cluster_id": s.cluster_id}),
-                campaign_id=cid,
-                questionnaire_version=s.questionnaire_version,
-                submitted_at=s.submitted_at,
-                answers=s.answers,
-                scores=s.scores,
-                source=sources.get(s.cluster_id, "telegram"),
-            )
-            for s in await storage.submissions(cid)
-        ]
-    tables = export_tables(q, list(clusters.values()), rows, campaigns=ids)
+        builder.add(
+            [
+                ExportRow(
+                    cluster=clusters.get(s.cluster_id, {"cluster_id": s.cluster_id}),
+                    campaign_id=cid,
+                    questionnaire_version=s.questionnaire_version,
+                    submitted_at=s.submitted_at,
+                    answers=s.answers,
+                    scores=s.scores,
+                    source=sources.get(s.cluster_id, "telegram"),
+                )
+                for s in await storage.submissions(cid)
+            ]
+        )
+    tables = builder.tables()
     title = t.EXPORT_TITLE.format(campaign=label)
     if fmt == "csv":
         return Export(

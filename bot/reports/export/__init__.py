@@ -85,7 +85,14 @@ from __future__ import annotations
 
 from bot.reports.export.codebook import NUMERIC_KINDS
 from bot.reports.export.csvzip import to_csv_zip
-from bot.reports.export.tables import SEP, ExportRow, Table, column_specs, export_tables
+from bot.reports.export.tables import (
+    SEP,
+    ExportRow,
+    Table,
+    TableBuilder,
+    column_specs,
+    export_tables,
+)
 from bot.reports.export.values import NO, YES, Tables, local_time, neutralise
 from bot.reports.export.xlsx import to_xlsx
 
@@ -96,6 +103,7 @@ __all__ = [
     "YES",
     "ExportRow",
     "Table",
+    "TableBuilder",
     "Tables",
     "column_specs",
     "export_tables",

@@ -125,6 +125,98 @@ def _score_columns(
     return columns, indicators, areas, gates, flags
 
 
+class TableBuilder:
+    """The sheets, filled a batch of rows at a time (one campaign, then the next), so a caller
+    can let each batch's answers go before reading the next (``bot.services.exports``)."""
+
+    def __init__(
+        self, q: Questionnaire, registry: Sequence[Mapping[str, Any]], campaigns: Sequence[str]
+    ) -> None:
+        self.q = q
+        self.campaigns = list(campaigns)
+        self.questions = list(q.questions)
+        self.question_columns = _question_columns(q)
+        self.score_columns, self.indicators, self.areas, self.gates, self.flags = _score_columns(q)
+        self.levels = {lv.id: lv.label for lv in q.levels}
+        self.registro = [
+            [cell(as_mapping(entry).get(c)) for c in REGISTRY_COLUMNS] for entry in registry
+        ]
+        self.respuestas: list[list[Any]] = []
+        self.puntajes: list[list[Any]] = []
+        self.largo: list[list[Any]] = []
+        # cluster id → (name, {campaign: (ims, areas)}): all the evolution needs.
+        self.waves: dict[str, tuple[Any, dict[str, tuple[Any, Mapping[str, Any]]]]] = {}
+
+    def add(self, rows: Sequence[ExportRow]) -> None:
+        origin = texts.ORIGINS
+        questions, levels = self.questions, self.levels
+        for row in rows:
+            cluster = as_mapping(row.cluster)
+            head = [
+                cell(cluster.get("cluster_id")),
+                cell(cluster.get("nombre")),
+                cell(cluster.get("departamento")),
+                cell(cluster.get("sector")),
+                cell(row.campaign_id),
+                origin.get(row.source, row.source),
+            ]
+            answers = self.q.relevant_answers(row.answers)
+            self.respuestas.append(
+                [
+                    *head,
+                    cell(row.questionnaire_version),
+                    local_time(row.submitted_at),
+                    *_answer_cells(questions, answers),
+                ]
+            )
+            self.largo.extend(
+                [head[0], head[4], question.id, cell(answers[question.id])]
+                for question in questions
+                if question.id in answers
+            )
+            scores = row.scores
+            ind = scores.get("indicators") or {}
+            area = scores.get("areas") or {}
+            gate = scores.get("gates") or {}
+            level = scores.get("level")
+            self.puntajes.append(
+                [
+                    *head,
+                    cell(scores.get("ims")),
+                    cell(level),
+                    levels.get(str(level), cell(level)),
+                    *(cell(ind.get(i)) for i in self.indicators),
+                    *(cell(area.get(a)) for a in self.areas),
+                    *(cell(gate.get(g)) for g in self.gates),
+                    *(cell(scores.get(f)) for f in self.flags),
+                ]
+            )
+            if len(self.campaigns) >= 2:
+                waves = self.waves.setdefault(str(head[0]), (head[1], {}))[1]
+                waves[row.campaign_id] = (scores.get("ims"), dict(area))
+
+    def tables(self) -> dict[str, Table]:
+        sheets: dict[str, list[Column]] = {
+            "registro": _fixed(REGISTRY_COLUMNS),
+            "respuestas": [*_fixed(texts.ANSWER_COLUMNS), *self.question_columns],
+            "puntajes": self.score_columns,
+            "largo": _fixed(texts.LONG_COLUMNS),
+        }
+        data: dict[str, list[list[Any]]] = {
+            "registro": self.registro,
+            "respuestas": self.respuestas,
+            "puntajes": self.puntajes,
+            "largo": self.largo,
+        }
+        if len(self.campaigns) >= 2:
+            sheets["evolucion"] = _fixed(texts.EVOLUTION_COLUMNS)
+            data["evolucion"] = _evolution(self.q, self.waves, self.campaigns)
+        tables: dict[str, Table] = {"diccionario": codebook(sheets)}
+        for name, columns in sheets.items():
+            tables[name] = ([c.name for c in columns], data[name])
+        return tables
+
+
 def export_tables(
     q: Questionnaire,
     registry: Sequence[Mapping[str, Any]],
@@ -134,81 +226,9 @@ def export_tables(
 ) -> dict[str, Table]:
     """The sheets: ``diccionario`` first, then registro, respuestas, puntajes, largo and, when
     ``campaigns`` (in order) names two or more, ``evolucion``."""
-    questions = list(q.questions)
-    question_columns = _question_columns(q)
-    score_columns, indicators, areas, gates, flags = _score_columns(q)
-    levels = {lv.id: lv.label for lv in q.levels}
-    origin = texts.ORIGINS
-
-    registro = []
-    for entry in registry:
-        cluster = as_mapping(entry)
-        registro.append([cell(cluster.get(c)) for c in REGISTRY_COLUMNS])
-
-    respuestas: list[list[Any]] = []
-    puntajes: list[list[Any]] = []
-    largo: list[list[Any]] = []
-    for row in rows:
-        cluster = as_mapping(row.cluster)
-        head = [
-            cell(cluster.get("cluster_id")),
-            cell(cluster.get("nombre")),
-            cell(cluster.get("departamento")),
-            cell(cluster.get("sector")),
-            cell(row.campaign_id),
-            origin.get(row.source, row.source),
-        ]
-        answers = q.relevant_answers(row.answers)
-        respuestas.append(
-            [
-                *head,
-                cell(row.questionnaire_version),
-                local_time(row.submitted_at),
-                *_answer_cells(questions, answers),
-            ]
-        )
-        largo.extend(
-            [head[0], head[4], question.id, cell(answers[question.id])]
-            for question in questions
-            if question.id in answers
-        )
-        scores = row.scores
-        ind = scores.get("indicators") or {}
-        area = scores.get("areas") or {}
-        gate = scores.get("gates") or {}
-        level = scores.get("level")
-        puntajes.append(
-            [
-                *head,
-                cell(scores.get("ims")),
-                cell(level),
-                levels.get(str(level), cell(level)),
-                *(cell(ind.get(i)) for i in indicators),
-                *(cell(area.get(a)) for a in areas),
-                *(cell(gate.get(g)) for g in gates),
-                *(cell(scores.get(f)) for f in flags),
-            ]
-        )
-
-    sheets: dict[str, list[Column]] = {
-        "registro": _fixed(REGISTRY_COLUMNS),
-        "respuestas": [*_fixed(texts.ANSWER_COLUMNS), *question_columns],
-        "puntajes": score_columns,
-        "largo": _fixed(texts.LONG_COLUMNS),
-    }
-    data: dict[str, list[list[Any]]] = {
-        "registro": registro,
-        "respuestas": respuestas,
-        "puntajes": puntajes,
-        "largo": largo,
-    }
-    if len(campaigns) >= 2:
-        sheets["evolucion"] = _fixed(texts.EVOLUTION_COLUMNS)
-        data["evolucion"] = evolution(q, rows, campaigns)
-    tables: dict[str, Table] = {"diccionario": codebook(sheets)}
-    for name, columns in sheets.items():
-        tables[name] = ([c.name for c in columns], data[name])
-    return tables
+    builder = TableBuilder(q, registry, campaigns)
+    builder.add(rows)
+    return builder.tables()
 
 
 def column_specs(tables: Mapping[str, Table]) -> dict[str, dict[str, tuple[str, str]]]:
@@ -220,39 +240,30 @@ def column_specs(tables: Mapping[str, Table]) -> dict[str, dict[str, tuple[str, 
     return out
 
 
-def evolution(
-    q: Questionnaire, rows: Sequence[ExportRow], campaigns: Sequence[str]
+def _evolution(
+    q: Questionnaire,
+    waves: Mapping[str, tuple[Any, Mapping[str, tuple[Any, Mapping[str, Any]]]]],
+    campaigns: Sequence[str],
 ) -> list[list[Any]]:
     """Per cluster and area (and the IMS), its score in each campaign it has one, with the
     campaign before (the cluster's previous one with a score) and the change in points."""
     order = {c: i for i, c in enumerate(campaigns)}
-    by_cluster: dict[str, dict[str, ExportRow]] = {}
-    names: dict[str, Any] = {}
-    for row in rows:
-        cluster = as_mapping(row.cluster)
-        cid = str(cluster.get("cluster_id"))
-        names[cid] = cell(cluster.get("nombre"))
-        by_cluster.setdefault(cid, {})[row.campaign_id] = row
     targets = [("ims", texts.IMS_LABEL), *((a.id, a.label) for a in q.areas)]
     out: list[list[Any]] = []
-    for cid in sorted(by_cluster):
-        waves = sorted(by_cluster[cid].items(), key=lambda item: order.get(item[0], len(order)))
+    for cid in sorted(waves):
+        name, by_campaign = waves[cid]
+        ordered = sorted(by_campaign.items(), key=lambda item: order.get(item[0], len(order)))
         for target, label in targets:
             before: tuple[str, float] | None = None
-            for campaign, row in waves:
-                scores = row.scores
-                value = (
-                    scores.get("ims")
-                    if target == "ims"
-                    else (scores.get("areas") or {}).get(target)
-                )
+            for campaign, (ims, areas) in ordered:
+                value = ims if target == "ims" else areas.get(target)
                 if not isinstance(value, int | float):
                     continue
                 change = round(value - before[1], 1) if before else None
                 out.append(
                     [
                         cid,
-                        names[cid],
+                        name,
                         target,
                         label,
                         campaign,
@@ -266,4 +277,13 @@ def evolution(
     return out
 
 
-__all__ = ["NO", "SEP", "YES", "ExportRow", "Table", "column_specs", "evolution", "export_tables"]
+__all__ = [
+    "NO",
+    "SEP",
+    "YES",
+    "ExportRow",
+    "Table",
+    "TableBuilder",
+    "column_specs",
+    "export_tables",
+]
