@@ -71,10 +71,12 @@ def _answer_cells(questions: Sequence[Question], answers: Mapping[str, Value]) -
         value = answers.get(question.id)
         nd = value == ND
         if question.type == "multi":
-            chosen = set(value) if isinstance(value, list) else set()
             append(cell(value) if answered else None)
-            flag = 1 if answered and not nd else None
-            cells.extend((1 if c.id in chosen else 0) if flag else None for c in question.choices)
+            if answered and not nd:
+                chosen = set(value) if isinstance(value, list) else set()
+                cells.extend([1 if c.id in chosen else 0 for c in question.choices])
+            else:
+                cells.extend([None] * len(question.choices))
         elif question.type in _NUMBER_TYPES:
             append(None if nd else cell(value))
         else:

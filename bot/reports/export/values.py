@@ -37,10 +37,18 @@ def local_time(moment: datetime) -> datetime:
     return moment.astimezone(BOGOTA).replace(tzinfo=None, microsecond=0)
 
 
+_PLAIN = frozenset({str, int})
+
+
 def cell(value: Any) -> str | int | float | datetime | None:
     """A value as a table cell: text, a number, a naive local date-time or None (empty)."""
+    kind = type(value)
+    if kind in _PLAIN:  # the common case first (an export is millions of cells)
+        return value
     if value is None:
         return None
+    if kind is list and all(type(v) is str for v in value):
+        return ";".join(value)
     if isinstance(value, bool):
         return YES if value else NO
     if isinstance(value, Enum):

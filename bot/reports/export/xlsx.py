@@ -47,6 +47,7 @@ _XML_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
 _WIDTH_SAMPLE = 200
 _WIDTH_MIN, _WIDTH_MAX = 8, 50
 _CHUNK = 2000  # rows per write to the zip stream
+_SHEET_LEVEL = 3
 _TEXT_CACHE = 50_000  # distinct texts remembered per sheet while writing XLSX
 
 
@@ -159,6 +160,9 @@ def _rows_xml(rows: Sequence[Sequence[Any]], ncols: int, styles: _Styles) -> Ite
                 continue
             if value is None:
                 continue
+            if kind is int and -BIG_NUMBER < value < BIG_NUMBER:  # most numbers (0/1 above all)
+                append(f'<c r="{letter}{r}"><v>{value}</v></c>')
+                continue
             value = _xlsx_value(value)
             if isinstance(value, str):
                 tail = _text_xml(value, quoted)
@@ -264,6 +268,10 @@ def _fast_xlsx(tables: Tables, title: str, notes: Notes) -> bytes | None:
             header, rows = tables[name]
             part = zipfile.ZipInfo(info.filename, info.date_time)
             part.compress_type = zipfile.ZIP_DEFLATED
+            # deflate level 3: measured on a 157 MiB campaign's sheets, 0.9 s and 17 MiB where
+            # the default 6 takes 2.0 s for 15 MiB (the attribute's name until Python 3.13).
+            level = "compress_level" if hasattr(part, "compress_level") else "_compresslevel"
+            setattr(part, level, _SHEET_LEVEL)
             with dst.open(part, "w") as stream:
                 stream.write(head)
                 for chunk in _rows_xml(rows, len(header), styles):
