@@ -69,12 +69,18 @@ class Results(StorageBase):
         )
         return [(r["cluster_id"], r["sector"], json.loads(r["scores"])["areas"]) for r in rows]
 
-    async def submissions(self, campaign_id: str) -> list[Submitted]:
-        """Every submitted response of the campaign with its latest result."""
+    async def submissions(
+        self, campaign_id: str, *, after: str = "", limit: int = -1
+    ) -> list[Submitted]:
+        """Every submitted response of the campaign with its latest result, by cluster id; a
+        page of them with ``after`` (the last cluster id of the page before) and ``limit``."""
         rows = await self._all(
             "SELECT s.cluster_id, s.questionnaire_version, r.submitted_at, r.scores, r.answers "
-            + _LATEST_SUBMITTED,
-            (campaign_id,),
+            "FROM responses s JOIN results r ON r.result_id = "
+            "(SELECT max(result_id) FROM results WHERE response_id = s.response_id) "
+            "WHERE s.campaign_id = ? AND s.status = 'submitted' AND s.cluster_id > ? "
+            "ORDER BY s.cluster_id LIMIT ?",
+            (campaign_id, after, limit),
         )
         return [
             Submitted(
