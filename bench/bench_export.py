@@ -10,6 +10,11 @@ process as an admin runs it (wall time, CPU time, peak RSS = the process's VmHWM
   python -m bot.cli export --campaign all --format xlsx            (both: 10,000 + 10,000, evolucion)
   python -m bot.cli export --campaign all --format csv
 
+With ``--against OLD_CHECKOUT --db DB --old-db OLD_DB`` it compares instead: the same export of
+one campaign run by this checkout and by an older one (e.g. ``git archive <rev> | tar -x``), in
+turn, on the same data (OLD_DB: a copy of DB without the migrations the old code lacks), so a
+busy machine's load falls on both alike.
+
 The workbook now has the codebook, one 0/1 column per option of every multi-choice question and
 an n/d flag per question that accepts it. The XLSX of one campaign must take ≤ 15 s and every
 command ≤ 500 MB (2-core machine; figures in docs/BENCHMARKS.md).
@@ -23,6 +28,7 @@ import sys
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # runnable from a checkout without installing
@@ -78,6 +84,33 @@ def sheet_rows(path: Path) -> dict[str, int]:
         }
 
 
+def against(old: Path, db: Path, old_db: Path, repeat: int) -> int:
+    """This checkout and an older one, in turn, on the same data: median wall, CPU, peak."""
+    import statistics
+
+    def env(repo: Path, path: Path) -> dict[str, str]:
+        out = {k: v for k, v in os.environ.items() if not k.startswith("SSME_")}
+        return out | {"SSME_DB_PATH": str(path), "SSME_CHART_WORKERS": "0", "PYTHONPATH": str(repo)}
+
+    sides = {"before": env(old, old_db), "this": env(REPO, db)}
+    work = db.parent
+    for fmt, suffix in (("xlsx", "xlsx"), ("csv", "zip")):
+        runs: dict[str, list[Any]] = {side: [] for side in sides}
+        for _ in range(repeat):
+            for side, side_env in sides.items():
+                target = work / f"against_{side}.{suffix}"
+                cli = ["export", "--campaign", "2021", "--format", fmt, "--output", str(target)]
+                runs[side].append(run_cli(cli, side_env, work))
+        for side, done in runs.items():
+            print(
+                f"| {side} | {fmt} | {statistics.median(r.wall for r in done):.2f} s "
+                f"| {statistics.median(r.cpu for r in done):.2f} s "
+                f"| {max(r.peak_mib for r in done):.0f} MiB |"
+            )
+    print("load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -85,7 +118,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clusters", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=20211)
+    parser.add_argument("--against", type=Path, help="an older checkout to compare with")
+    parser.add_argument("--db", type=Path, help="with --against: the data, for this checkout")
+    parser.add_argument("--old-db", type=Path, help="with --against: the same, for the old one")
     args = parser.parse_args(argv)
+    if args.against:
+        return against(args.against, args.db, args.old_db, args.repeat)
 
     print("machine")
     print("\n".join(machine_lines()))
