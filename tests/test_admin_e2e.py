@@ -145,6 +145,12 @@ async def test_summary_export_and_participation_after_a_submission(admin_env):
     names = zipfile.ZipFile(io.BytesIO(doc.message.document)).namelist()
     assert any(n.startswith("respuestas") for n in names)
 
+    await chat.send("/exportar todas")
+    doc = await chat.next(lambda e: e.method == "sendDocument")
+    assert doc.message.filename == "ssme_todas.xlsx"
+    book = openpyxl.load_workbook(io.BytesIO(doc.message.document), read_only=True)
+    assert book.sheetnames[0] == "diccionario" and "puntajes" in book.sheetnames
+
     await chat.send("/participacion")
     report = await chat.next_send("Participación")
     assert "Enviados: 1" in report.text and "Sin gestor registrado: 1" in report.text

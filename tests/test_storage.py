@@ -532,9 +532,7 @@ async def test_every_timestamp_written_comes_from_the_clock_or_the_caller(fixed,
         ("managers", "unreachable_at"),
         ("responses", "created_at"),
         ("responses", "updated_at"),
-        ("responses", "submitted_at"),
         ("answers", "answered_at"),
-        ("results", "submitted_at"),
         ("seen_updates", "seen_at"),
         ("audit", "at"),
         ("reminders", "settled_at"),
@@ -543,6 +541,9 @@ async def test_every_timestamp_written_comes_from_the_clock_or_the_caller(fixed,
         ("data_requests", "handled_at"),
     }
     assert stored[("reminders", "created_at")] == {GIVEN.isoformat()}  # the sender's time
+    # A submission is stamped by the clock; an imported one keeps the time it was submitted.
+    for column in (("responses", "submitted_at"), ("results", "submitted_at")):
+        assert stored[column] == {clock, GIVEN.isoformat()}, column
     assert stored[("reminder_prefs", "snoozed_until")] == {GIVEN.isoformat()}
 
 

@@ -25,7 +25,7 @@ from bot.handlers import documents as document_handlers
 from bot.handlers.context import Context
 from bot.handlers.http import AiohttpRequest
 from bot.handlers.send import BotChannel, deliver, perform, rate_limiter, survey_of
-from bot.services import audit, campaigns, documents, imports, privacy, reports
+from bot.services import audit, campaigns, documents, exports, imports, privacy
 from bot.services import invitations as invites
 from bot.services.errors import ServiceError
 from bot.services.participation import participation as participation_of
@@ -129,19 +129,22 @@ async def summary(update: Update, context: Context) -> None:
 
 @admin_only
 async def export(update: Update, context: Context) -> None:
-    """/exportar [campaign] [csv|xlsx], in any order."""
+    """/exportar [campaign|todas] [csv|xlsx], in any order."""
     survey = survey_of(context)
     args = context.args or []
     fmt = "csv" if "csv" in (a.lower() for a in args) else "xlsx"
     campaign = next((a for a in args if a.lower() not in ("csv", "xlsx")), None)
+    if campaign is not None and campaign.casefold() in ("todas", "all"):
+        campaign = exports.ALL
     chat_id = _chat_id(update)
     await deliver(
         lambda: context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT),
         "sendChatAction",
         chat_id,
     )
-    done = await reports.export(survey.storage, survey.q, campaign, fmt)
-    caption = t.EXPORT_CAPTION.format(campaign=escape(done.campaign_id))
+    done = await exports.export(survey.storage, survey.q, campaign, fmt)
+    shown = t.EXPORT_ALL if done.campaign_id == exports.ALL else done.campaign_id
+    caption = t.EXPORT_CAPTION.format(campaign=escape(shown))
     await _send_document(update, context, done.filename, done.data, caption)
 
 

@@ -59,7 +59,7 @@ class Condition(Strict):
     def _one_operator(self) -> Condition:
         given = [k for k in ("equals", "not_in", "includes", "min") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("a condition needs exactly one of equals, not_in, includes, min")
+            raise ValueError("una condición lleva exactamente uno de equals, not_in, includes, min")
         return self
 
     def holds(self, answers: Answers) -> bool:
@@ -113,7 +113,7 @@ class Band(Strict):
     @model_validator(mode="after")
     def _at_most_one_bound(self) -> Band:
         if self.upto is not None and self.below is not None:
-            raise ValueError("a band has either upto or below, not both")
+            raise ValueError("una banda lleva upto o below, no ambos")
         return self
 
     @property
@@ -130,14 +130,14 @@ class Band(Strict):
 
 def _check_bands(bands: list[Band]) -> list[Band]:
     if not bands:
-        raise ValueError("bands must not be empty")
+        raise ValueError("bands no puede estar vacío")
     if bands[-1].bound is not None:
-        raise ValueError("the last band must have no bound (it takes every larger value)")
+        raise ValueError("la última banda no lleva límite (toma todos los valores mayores)")
     bounds = [b.bound for b in bands[:-1] if b.bound is not None]
     if len(bounds) < len(bands) - 1:
-        raise ValueError("only the last band may have no bound")
+        raise ValueError("solo la última banda puede no tener límite")
     if any(b2 <= b1 for b1, b2 in itertools.pairwise(bounds)):
-        raise ValueError("band bounds must increase")
+        raise ValueError("los límites de las bandas deben crecer")
     return bands
 
 
@@ -309,7 +309,7 @@ class SumEquals(Strict):
     @model_validator(mode="after")
     def _one_total(self) -> SumEquals:
         if (self.total_question is None) == (self.total is None):
-            raise ValueError("give exactly one of total_question, total")
+            raise ValueError("indique exactamente uno de total_question, total")
         return self
 
     @property
@@ -381,9 +381,9 @@ class Gate(Strict):
     @model_validator(mode="after")
     def _shape(self) -> Gate:
         if (self.indicator is None) == (self.flag is None):
-            raise ValueError("a gate names exactly one of indicator, flag")
+            raise ValueError("una condición de nivel nombra exactamente uno de indicator, flag")
         if self.indicator is not None and self.min is None:
-            raise ValueError("an indicator gate needs min")
+            raise ValueError("una condición sobre un indicador necesita min")
         return self
 
 

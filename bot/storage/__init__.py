@@ -9,8 +9,9 @@ here, added to it as a base class:
   rows         the typed rows (frozen dataclasses) the methods return
   clusters, campaigns, people (invitations, managers), responses (answers, cursor, submit,
   results, the outbox of results owed), results (a campaign's submissions across clusters),
-  reminders, privacy (personal data, deletion requests, erasure), consent (the data notice
-  declined or withdrawn), audit, updates (the inbox of
+  published (an earlier wave's results as published), reminders, privacy (personal data,
+  deletion requests, erasure), consent (the data notice declined or withdrawn), audit, updates
+  (the inbox of
   fetched updates, seen update ids)
   inspect      read-only checks of a database file, for ``ssme check`` and the backups
 
@@ -38,6 +39,7 @@ from bot.storage.consent import Consent
 from bot.storage.corrections import Corrections
 from bot.storage.people import People
 from bot.storage.privacy import Privacy
+from bot.storage.published import Published, PublishedResult
 from bot.storage.reminders import Reminders
 from bot.storage.responses import Responses
 from bot.storage.results import Results
@@ -70,6 +72,7 @@ __all__ = [
     "DataRequest",
     "Manager",
     "PersonalData",
+    "PublishedResult",
     "Redeem",
     "Registration",
     "ReminderRow",
@@ -100,6 +103,7 @@ class Storage(
     Responses,
     Corrections,
     Results,
+    Published,
     Reminders,
     Privacy,
     Consent,

@@ -197,6 +197,19 @@ MIGRATIONS: tuple[str, ...] = (
     FROM results r ORDER BY r.result_id;
     ALTER TABLE responses ADD COLUMN paused_at TEXT;
     """,
+    # i15: results of an earlier wave as they were published (``ssme import-results``). Each is
+    # a submitted response (source 'published') with one result; this row marks it as imported
+    # and keeps the file's figures as they came.
+    """
+    CREATE TABLE published_results (
+        response_id INTEGER PRIMARY KEY REFERENCES responses(response_id) ON DELETE CASCADE,
+        campaign_id TEXT NOT NULL REFERENCES campaigns(campaign_id),
+        cluster_id TEXT NOT NULL,
+        imported_at TEXT NOT NULL,
+        imported_by TEXT NOT NULL,
+        published TEXT NOT NULL
+    );
+    """,
 )
 
 

@@ -328,70 +328,6 @@ def marks(n: int) -> str:
     return "su otra marca" if n == 1 else f"sus otras {n} marcas"
 
 
-# --- command line (read by the network's staff) ---------------------------------------------
-
-CLI_HELP = {
-    "ssme": "SSME de la Red Clúster Colombia: bot de Telegram, demo y herramientas de administración.",
-    "score": "Calcula puntajes, IMS y nivel de un archivo de respuestas (YAML o JSON).",
-    "answers": "archivo de respuestas: id de pregunta → valor",
-    "year": "año de referencia de la medición (por omisión, el año pasado)",
-    "chart": "guarda la gráfica de araña en este PNG",
-    "name": "nombre del clúster para el título",
-    "json": "imprime el resultado en JSON",
-    "run": "Inicia el bot (necesita SSME_TELEGRAM_TOKEN).",
-    "log": "nivel de detalle de los registros",
-    "demo": "Demo sin conexión ni token: el bot real contra un servidor local, en la terminal.",
-    "db": "archivo SQLite de la demo",
-    "script": "lee las entradas de este archivo en vez del teclado",
-    "charts": "carpeta donde se guardan las gráficas",
-    "import": "Carga o actualiza el registro de clústeres desde un CSV (todo o nada).",
-    "invite": "Crea una invitación de un solo uso para el gestor de un clúster.",
-    "days": "días de vigencia de la invitación (por omisión 30)",
-    "campaign": "Crea, abre, cierra, extiende o lista las mediciones.",
-    "summary": "Cifras del resumen ejecutivo de una medición (texto o --json).",
-    "campaign_id": "id de la medición (por omisión, la abierta o la más reciente)",
-    "summary_charts": "guarda también las gráficas del resumen en esta carpeta",
-    "export": "Exporta registro, respuestas, puntajes y formato largo (XLSX o CSV en zip).",
-    "output": "archivo de salida",
-    "import_responses": "Carga respuestas de una medición anterior desde un CSV (todo o nada).",
-    "participation": "Participación por estado, departamento y sector.",
-    "remind": "Muestra quién recibiría hoy un recordatorio y por qué; lo envía sin --dry-run.",
-    "dry_run": "solo mostrar, no enviar",
-    "check": "Revisa configuración, cuestionario y base de datos; dice qué está mal.",
-    "data_requests": "Solicitudes de eliminación de datos personales (Ley 1581 de 2012).",
-    "erase": "atiende la solicitud N: elimina los datos personales de esa persona",
-    "backup": "Copia consistente de la base de datos, también con el bot en marcha.",
-    "backup_target": "archivo de destino, o carpeta (nombre con fecha y hora)",
-    "restore": "Reemplaza la base de datos por una copia (con el bot detenido).",
-}
-CLI_ERROR = "Error: {text}"
-CLI_EXPORTED = "Exportado en {path} ({size} KB)."
-CLI_BACKUP_DONE = "Copia en {path} ({size} KB): {responses} respuestas, {answers} respuestas a preguntas. Verificada."
-CLI_RESTORE_DONE = (
-    "Restaurada {path}: {responses} respuestas, {answers} respuestas a preguntas. "
-    "La base anterior quedó en {kept}."
-)
-CLI_REMIND_LINE = "{mark} {cluster} ({name}) — {kind}: {detail}"
-CLI_REMIND_DUE = "{n} de {total} gestores registrados tienen un recordatorio pendiente ahora."
-CLI_REMIND_SENT = (
-    "Enviados: {sent} · fallidos: {failed} · sin contacto (bloquearon el bot): {unreachable}"
-)
-CLI_WARNING = "Aviso: {text}"
-CLI_CANNOT_READ = "no se puede leer {path}: {error}"
-CLI_BAD_FILE = "{path} no es un YAML/JSON válido: {error}"
-CLI_NOT_MAPPING = "{path} debe ser un objeto «id de pregunta: valor»"
-CLI_REJECTED = "{path}: {n} problema(s); no se calculó ningún puntaje."
-CLI_CHART_SAVED = "Gráfica guardada en {path}"
-CLI_NO_TOKEN = (
-    "falta SSME_TELEGRAM_TOKEN (el token que da BotFather). Para probar sin token: ssme demo"
-)
-CLI_IMPORT_NOTHING = "No se importó nada: corrija las filas rechazadas y vuelva a intentarlo."
-CLI_IMPORTED = "{n} clústeres importados en {db}."
-CLI_INVITATION = "Invitación para {cluster}\n  enlace: {link}\n  código: {code}\n  vence: {expires}"
-CLI_CAMPAIGN_LINE = "{id}\taño {year}\t{state}\tabre {opens}\tcierra {closes}"
-CLI_CAMPAIGN_CREATED = "Medición {id} creada (programada). Ábrala con: ssme campaign open {id}"
-CLI_CAMPAIGN_UPDATED = "Medición {id}: {action} hecho."
-
 # --- demo (terminal) -------------------------------------------------------------------------
 
 DEMO_INTRO = (
@@ -403,21 +339,3 @@ DEMO_INTRO = (
 DEMO_PHOTO = "gráfica guardada en {path}"
 DEMO_NO_BUTTON = "No hay un botón con ese número en el último mensaje."
 DEMO_BYE = "Fin de la demo. Sus respuestas quedaron en {db}."
-
-CHECK = {
-    "settings": "configuración (variables SSME_*)",
-    "token": "token del bot presente",
-    "no_token": "falta SSME_TELEGRAM_TOKEN: necesario para ssme run (la demo no lo necesita)",
-    "admins": "administradores configurados: {n} (SSME_ADMIN_IDS)",
-    "username": "usuario del bot para enlaces de invitación",
-    "no_username": "falta SSME_BOT_USERNAME: los enlaces de ssme invite no tendrán el nombre del bot",
-    "questionnaire": "cuestionario {version}: {n} preguntas",
-    "questionnaire_bad": "cuestionario con errores:",
-    "no_db": "no existe la base {path}: se creará al iniciar",
-    "db": "base de datos {path}: integridad {status}",
-    "migrations": "esquema {version} de {latest}: las migraciones se aplican al iniciar",
-    "db_newer": "esquema {version} más nuevo que este programa ({latest}): actualice el programa",
-    "db_unreadable": "no se puede leer {path}: {error}",
-    "clusters": "clústeres en el registro: {n}",
-    "campaign": "medición abierta: {ids}",
-}

@@ -1,9 +1,6 @@
-"""The ``ssme`` commands for documents (issue 14), kept apart from ``bot/cli.py`` (at its size
-limit): ``ssme summary … --pdf FILE --docx FILE`` and ``ssme report CLUSTER_ID [--campaign C]
---pdf FILE``. Parse → one service call (``bot.services.documents``) → the file written.
-
-``bot.cli`` hands itself in (``host``) for its settings, questionnaire and database helpers, so
-this module does not import it back (no cycle).
+"""``ssme summary … --pdf FILE --docx FILE`` and ``ssme report CLUSTER_ID [--campaign C] --pdf
+FILE``: the documents (issue 14). Parse → one service call (``bot.services.documents``) → the
+file written. Registered after :mod:`bot.cli.data`, whose ``summary`` it extends.
 """
 
 from __future__ import annotations
@@ -14,34 +11,28 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
+from bot.cli import common
+from bot.texts import cli as cli_texts
 from bot.texts import documents as dt
 
 
-def extend(
-    parser: argparse.ArgumentParser,
-    sub: argparse._SubParsersAction[argparse.ArgumentParser],
-    host: ModuleType,
-) -> argparse.ArgumentParser:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     summary = sub.choices["summary"]
     summary.add_argument("--pdf", type=Path, help=dt.CLI_SUMMARY_PDF)
     summary.add_argument("--docx", type=Path, help=dt.CLI_SUMMARY_DOCX)
     plain: Callable[[argparse.Namespace], int] = summary.get_default("func")
-    summary.set_defaults(func=lambda args: cmd_summary(args, plain, host))
+    summary.set_defaults(func=lambda args: cmd_summary(args, plain))
 
     p = sub.add_parser("report", help=dt.CLI_REPORT)
     p.add_argument("cluster_id")
     p.add_argument("--campaign", help=dt.CLI_CAMPAIGN)
     p.add_argument("--pdf", type=Path, required=True, help=dt.CLI_REPORT_PDF)
-    p.set_defaults(func=lambda args: cmd_report(args, host))
-    return parser
+    p.set_defaults(func=cmd_report)
 
 
-def cmd_summary(
-    args: argparse.Namespace, plain: Callable[[argparse.Namespace], int], cli: ModuleType
-) -> int:
+def cmd_summary(args: argparse.Namespace, plain: Callable[[argparse.Namespace], int]) -> int:
     """Without --pdf/--docx, the summary as before. With them, the documents (both from one
     reading of the figures) and their headline figures; the text or JSON too with --json or
     --charts (which read the figures once more)."""
@@ -50,24 +41,21 @@ def cmd_summary(
         status = plain(args)
         if not formats:
             return status
-    _documents(args, cli, formats)
+    _documents(args, formats)
     return 0
 
 
-def cmd_report(args: argparse.Namespace, cli: ModuleType) -> int:
-    _documents(args, cli, ["pdf"], cluster_id=args.cluster_id)
+def cmd_report(args: argparse.Namespace) -> int:
+    _documents(args, ["pdf"], cluster_id=args.cluster_id)
     return 0
 
 
-def _documents(
-    args: argparse.Namespace, cli: ModuleType, formats: list[str], cluster_id: str | None = None
-) -> None:
-    from bot import texts
+def _documents(args: argparse.Namespace, formats: list[str], cluster_id: str | None = None) -> None:
     from bot.services import documents
     from charts import ChartRenderer
 
-    settings = cli._settings()
-    q, today = cli._questionnaire(settings), date.today()
+    settings = common.settings()
+    q, today = common.questionnaire(settings), date.today()
     # One chart worker, started first: it imports matplotlib on the other core while this
     # process reads the figures (~0.5 s of a summary's 3 s on 2 cores), then draws. Not niced:
     # here it is the work, not the background.
@@ -91,15 +79,17 @@ def _documents(
         finally:
             await renderer.aclose()
 
-    made = cli._on_storage(settings, work)
+    made = common.on_storage(settings, work)
     paths = [getattr(args, fmt) for fmt in formats]
     for path, one in zip(paths, made, strict=True):
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(one.data)
         except OSError as exc:
-            raise cli.CliError(dt.CLI_CANNOT_WRITE.format(path=path, error=exc.strerror)) from None
+            raise common.CliError(
+                dt.CLI_CANNOT_WRITE.format(path=path, error=exc.strerror)
+            ) from None
         size = max(1, len(one.data) // 1024)
-        print(texts.CLI_EXPORTED.format(path=path, size=size), file=sys.stderr)
+        print(cli_texts.EXPORTED.format(path=path, size=size), file=sys.stderr)
     if not (args.json if cluster_id is None else False):
         print(made[0].caption)
