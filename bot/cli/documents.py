@@ -25,8 +25,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     plain: Callable[[argparse.Namespace], int] = summary.get_default("func")
     summary.set_defaults(func=lambda args: cmd_summary(args, plain))
 
-    p = sub.add_parser("report", help=dt.CLI_REPORT)
-    p.add_argument("cluster_id")
+    p = sub.add_parser("report", help=dt.CLI_REPORT, description=dt.CLI_REPORT)
+    p.add_argument("cluster_id", help=cli_texts.HELP["cluster_id"])
     p.add_argument("--campaign", help=dt.CLI_CAMPAIGN)
     p.add_argument("--pdf", type=Path, required=True, help=dt.CLI_REPORT_PDF)
     p.set_defaults(func=cmd_report)

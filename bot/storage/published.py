@@ -92,8 +92,8 @@ class Published(StorageBase):
     async def response_sources(self, campaign_id: str) -> dict[str, str]:
         """Cluster id → where its submitted response came from: telegram, import, published."""
         rows = await self._all(
-            "SELECT cluster_id, source FROM responses "
-            "WHERE campaign_id = ? AND status = 'submitted'",
+            "SELECT s.cluster_id, s.source FROM responses s WHERE s.campaign_id = ? "
+            "AND EXISTS (SELECT 1 FROM submissions b WHERE b.response_id = s.response_id)",
             (campaign_id,),
         )
         return {r["cluster_id"]: r["source"] for r in rows}

@@ -160,6 +160,8 @@ METAVARS = {
     "closes": "FECHA",
     "target": "DESTINO",
     "backup": "COPIA",
+    "pdf": "PDF",
+    "docx": "DOCX",
 }
 # Type names in "invalid %(type)s value".
 ARGPARSE_TYPES = {"int": "número entero", "float": "número", "Path": "ruta"}
