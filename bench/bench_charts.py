@@ -1,5 +1,10 @@
 """Benchmark of the radar chart renderer: `python bench/bench_charts.py [--quick]`.
 
+`python bench/bench_charts.py --compare OLD_TREE [--rounds N]`: the bot's own radar (the spec
+``results.radar_spec`` builds, JPEG, cached path, warm) in OLD_TREE (a checkout of the code
+before a change) and in this tree, measured alternately in fresh processes, N rounds each, so
+the machine's noise falls on both alike (issue 14: within 10 % of before).
+
 Prints the machine; the time per radar chart, PNG and JPEG, for the cached path (the default) and
 the reference path (``cache=False``, which draws like the renderer did before the caches):
 one fixed spec, and a realistic sequence of 100 charts (cluster names of 1 and 2 lines, random
@@ -411,7 +416,76 @@ async def main_async(quick: bool) -> None:
         await bench_stall()
 
 
+# Run in each tree (cwd and sys.path[0] = the tree): the bot's radar for 60 clusters of one
+# campaign, with random overlays, as results.radar_spec builds it; each drawn once to warm the
+# layout caches, then timed three times. Prints the median ms per chart.
+_COMPARE = r"""
+import random, statistics, sys, time
+from bot.conversation import results
+from bot.questionnaire.loader import load_questionnaire
+from charts.radar import render_radar
+from scoring import score_answers
+import yaml
+from importlib import resources
+q = load_questionnaire()
+rng = random.Random(7)
+bases = [yaml.safe_load((resources.files("bot") / "examples" / f"{n}.yaml").read_text())
+         for n in ("consolidado", "joven")]
+ids = [a.id for a in q.areas]
+specs = []
+for i in range(60):
+    result = score_answers(q, bases[i % 2], 2021)
+    rand = lambda: {a: round(rng.uniform(20, 90), 1) for a in ids}
+    n = rng.choice((3, 8, 40))
+    overlays = results.Overlays(
+        national=rand(), national_n=n, sector=rand() if rng.random() < 0.6 else None,
+        sector_label="agroindustria", sector_n=rng.choice((2, 6, 12)),
+        previous=rand() if rng.random() < 0.5 else None, previous_label="2020")
+    specs.append(results.radar_spec(q, result, f"Clúster número {i} del Huila", "2021", overlays))
+for spec in specs:
+    render_radar(spec, image_format="jpeg")
+samples = []
+for _ in range(3):
+    for spec in specs:
+        t = time.perf_counter(); render_radar(spec, image_format="jpeg")
+        samples.append(time.perf_counter() - t)
+print(statistics.median(samples) * 1000)
+"""
+
+
+def compare(old_tree: Path, rounds: int) -> None:
+    import subprocess
+
+    trees = {"before": old_tree.resolve(), "now": Path(__file__).resolve().parent.parent}
+    medians: dict[str, list[float]] = {k: [] for k in trees}
+    for r in range(rounds):
+        for name, tree in list(trees.items()) if r % 2 == 0 else list(trees.items())[::-1]:
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    f"import sys; sys.path.insert(0, {str(tree)!r})\n" + _COMPARE,
+                ],
+                cwd=tree,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            medians[name].append(float(out.stdout.strip()))
+    print(f"the bot's radar (JPEG, cached, warm), median ms per chart, {rounds} alternate rounds")
+    for name, values in medians.items():
+        shown = ", ".join(f"{v:.1f}" for v in values)
+        print(f"  {name:7s} median of rounds {statistics.median(values):6.2f} ms   ({shown})")
+    ratio = statistics.median(medians["now"]) / statistics.median(medians["before"])
+    print(f"  now / before = {ratio:.3f}  (target <= 1.10)")
+
+
 def main() -> None:
+    if "--compare" in sys.argv[1:]:
+        args = sys.argv[1:]
+        rounds = int(args[args.index("--rounds") + 1]) if "--rounds" in args else 6
+        compare(Path(args[args.index("--compare") + 1]), rounds)
+        return
     quick = "--quick" in sys.argv[1:]
     machine()
     bench_inprocess()

@@ -412,13 +412,19 @@ class CliResult:
         return max(r.peak_mib for r in self.runs)
 
 
-def bench_cli(db_path: Path, workdir: Path, repeat: int) -> list[CliResult]:
+def bench_env(db_path: Path) -> dict[str, str]:
+    """The environment of an ``ssme`` command on ``db_path`` (no SSME_* of this shell)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SSME_")}
     env.update(
         SSME_DB_PATH=str(db_path),
         SSME_CHART_WORKERS="0",
         PYTHONPATH=os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p),
     )
+    return env
+
+
+def bench_cli(db_path: Path, workdir: Path, repeat: int) -> list[CliResult]:
+    env = bench_env(db_path)
     xlsx, csv_zip = workdir / "ssme_2021.xlsx", workdir / "ssme_2021.zip"
     commands = [
         ("--help (start-up only)", ["--help"]),
@@ -498,7 +504,7 @@ def check_outputs(workdir: Path, n: int) -> list[str]:
 async def pieces(db_path: Path) -> list[tuple[str, float, float]]:
     from bot.reports import summary as summaries
     from bot.reports.export import ExportRow, export_tables, to_csv_zip, to_xlsx
-    from bot.services import reports
+    from bot.services import exports, reports
     from bot.texts import admin as t
 
     q = load_questionnaire(None)
@@ -597,8 +603,8 @@ async def pieces(db_path: Path) -> list[tuple[str, float, float]]:
         title = t.EXPORT_TITLE.format(campaign="2021")
         await timed("to_xlsx", sync(lambda: to_xlsx(tables, title=title)))
         await timed("to_csv_zip", sync(lambda: to_csv_zip(tables, title=title)))
-        await timed("reports.export xlsx (all)", lambda: reports.export(storage, q, "2021", "xlsx"))
-        await timed("reports.export csv (all)", lambda: reports.export(storage, q, "2021", "csv"))
+        await timed("exports.export xlsx (all)", lambda: exports.export(storage, q, "2021", "xlsx"))
+        await timed("exports.export csv (all)", lambda: exports.export(storage, q, "2021", "csv"))
     finally:
         await storage.close()
     return timings

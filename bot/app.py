@@ -19,7 +19,7 @@ from telegram.ext import (
 from bot import texts
 from bot.conversation import callbacks as cb
 from bot.conversation.survey import Survey
-from bot.handlers import admin, desk, errors, manager
+from bot.handlers import admin, desk, documents, errors, manager
 from bot.handlers.context import CONTEXT_TYPES, SsmeApplication
 from bot.handlers.http import AiohttpRequest, PollingRequest
 from bot.handlers.jobs import schedule_owed_results, schedule_reminders
@@ -114,6 +114,7 @@ def build_application(settings: Settings) -> SsmeApplication:
     app.add_handler(CallbackQueryHandler(desk.queue_page, pattern=cb.is_kind(cb.QueuePage)))
     app.add_handler(CallbackQueryHandler(desk.approve, pattern=cb.is_kind(cb.Approve)))
     app.add_handler(CallbackQueryHandler(desk.evidence_file, pattern=cb.is_kind(cb.EvidenceGet)))
+    app.add_handler(CallbackQueryHandler(documents.report_card, pattern=cb.is_kind(cb.ReportCard)))
     app.add_handler(CallbackQueryHandler(manager.button))
     app.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE, manager.edited)

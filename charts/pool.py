@@ -21,15 +21,17 @@ import signal
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from types import TracebackType
-from typing import Any, Literal, Protocol, Self, runtime_checkable
+from typing import Any, Literal, ParamSpec, Protocol, Self, TypeVar, runtime_checkable
 
 from charts.spec import ImageFormat, RadarSpec, example_spec
 
 StartMethod = Literal["spawn", "forkserver"]
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 _log = logging.getLogger(__name__)
 
@@ -68,6 +70,11 @@ class Renderer(Protocol):
         decimals: int = 1,
         dpi: int = 150,
     ) -> bytes: ...
+
+    async def run(self, fn: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        """Any top-level function of picklable arguments, where the charts are drawn (a
+        summary's bars, a document with its charts)."""
+        ...
 
     def close(self) -> None: ...
 
@@ -128,7 +135,10 @@ def _exit_with_parent(parent: int, every: float = PARENT_POLL) -> None:
 
 
 def _init_worker(
-    ready: multiprocessing.queues.Queue[int] | None, warm: bool, nice: int, parent: int = 0
+    ready: multiprocessing.queues.Queue[int] | None,
+    warm: bool | Literal["imports"],
+    nice: int,
+    parent: int = 0,
 ) -> None:
     """Pool initializer: runs once in each worker before it takes any job."""
     if parent:
@@ -143,7 +153,11 @@ def _init_worker(
     # A fresh interpreter has no logging config, so matplotlib's font-cache notices would reach
     # stderr once per worker through logging's last-resort handler.
     logging.getLogger("matplotlib").setLevel(logging.ERROR)
-    if warm:
+    if warm == "imports":
+        # A short-lived pool (the CLI's documents): the drawing modules only, no dummy charts.
+        import charts.bars
+        import charts.radar  # noqa: F401
+    elif warm:
         # Imports, font loading, the radar's caches and the first Agg draw are all paid here, not
         # by the first managers who finish the questionnaire.
         _warm_up()
@@ -222,7 +236,7 @@ class ChartRenderer(_RendererLifecycle):
         workers: int = 2,
         *,
         start_method: StartMethod = DEFAULT_START_METHOD,
-        warm: bool = True,
+        warm: bool | Literal["imports"] = True,
         nice: int = 10,
         start_timeout: float = 120.0,
     ) -> None:
@@ -345,7 +359,10 @@ class ChartRenderer(_RendererLifecycle):
 
     # ---- rendering
 
-    async def _run(self, fn: partial[bytes]) -> bytes:
+    async def run(self, fn: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        return await self._run(partial(fn, *args, **kwargs))
+
+    async def _run(self, fn: partial[_R]) -> _R:
         for attempt in (1, 2):
             executor, _ = self._ensure_executor()
             try:
@@ -454,6 +471,10 @@ class InlineChartRenderer(_RendererLifecycle):
         return await asyncio.to_thread(
             render_bars, title, categories, series, unit=unit, decimals=decimals, dpi=dpi
         )
+
+    async def run(self, fn: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        self._check()
+        return await asyncio.to_thread(fn, *args, **kwargs)
 
     def close(self) -> None:
         self._closed = True

@@ -37,6 +37,7 @@ from charts.radar_layout import (
     RING_STYLE,
     VALUE_STYLE,
     Geometry,
+    clear_rings,
     figure_text,
     place_axis_labels,
     place_footer,
@@ -120,8 +121,10 @@ def _reference_canvas(
     fig = Figure(figsize=size_inches, dpi=dpi, facecolor="white")
     canvas = FigureCanvasAgg(fig)
     renderer = canvas.get_renderer()
-    _, top = place_header(fig, renderer, spec.title, spec.subtitle, attach=True)
-    bottom = place_footer(fig, renderer, spec.footnote, spec.bands, attach=True)
+    _, top = place_header(fig, renderer, spec.title, spec.subtitle, attach=True, alert=spec.alert)
+    bottom = place_footer(
+        fig, renderer, spec.footnote, spec.bands, attach=True, band_title=spec.band_title
+    )
     _, bottom = place_series_legend(fig, renderer, spec, bottom, attach=True)
     geometry = place_axis_labels(fig, renderer, spec.axes, top, bottom)
     to_fig = geometry.transform(fig)
@@ -131,9 +134,14 @@ def _reference_canvas(
     ]:
         artist.set_transform(to_fig)
         fig.add_artist(artist)
-    for x, y, s in ring_labels(spec.rings, geometry.thetas):
-        fig.text(x, y, s, transform=to_fig, fontproperties=font(FS_RING), **RING_STYLE)
-    for x, y, s in value_labels(spec, geometry, fig.dpi / 72.0):
+    values = value_labels(spec, geometry, fig.dpi / 72.0)
+    rings = ring_labels(spec.rings, geometry.thetas)
+    for (x, y, s), keep in zip(
+        rings, clear_rings(rings, values, geometry, fig.dpi / 72.0), strict=True
+    ):
+        if keep:
+            fig.text(x, y, s, transform=to_fig, fontproperties=font(FS_RING), **RING_STYLE)
+    for x, y, s in values:
         fig.text(
             x,
             y,
@@ -178,6 +186,7 @@ class _Frame:
     geometry: Geometry
     background: np.ndarray  # RGBA rows top-down, as the canvas holds them; read-only
     rings: tuple[_Sprite, ...]
+    ring_places: tuple[tuple[float, float, str], ...]  # where each sprite's number stands
 
 
 class _Bench:
@@ -230,13 +239,18 @@ def _render_cached(
     with _BENCHES.borrow(dpi, size_inches) as bench:
         fig, renderer = bench.fig, bench.renderer
         # The same layout steps as the reference path, on unattached artists.
-        header, top = place_header(fig, renderer, spec.title, spec.subtitle, attach=False)
+        header, top = place_header(
+            fig, renderer, spec.title, spec.subtitle, attach=False, alert=spec.alert
+        )
+        footer = (spec.footnote, spec.bands, spec.band_title)
         above_footer = _FOOTERS.get(
-            (dpi, size_inches, spec.footnote, spec.bands),
-            lambda: place_footer(fig, renderer, spec.footnote, spec.bands, attach=False),
+            (dpi, size_inches, *footer),
+            lambda: place_footer(
+                fig, renderer, spec.footnote, spec.bands, attach=False, band_title=spec.band_title
+            ),
         )
         legend, bottom = place_series_legend(fig, renderer, spec, above_footer, attach=False)
-        layout = (dpi, size_inches, spec.axes, spec.bands, spec.rings, spec.footnote, top, bottom)
+        layout = (dpi, size_inches, spec.axes, spec.rings, *footer, top, bottom)
         frame = _FRAMES.get(layout, lambda: _make_frame(*layout))
 
         np.copyto(bench.pixels, frame.background)
@@ -248,9 +262,12 @@ def _render_cached(
             artist.set_figure(fig)
             artist.set_transform(to_fig)
             artist.draw(renderer)
+        labels = value_labels(spec, geometry, dpi / 72.0)
+        clear = clear_rings(frame.ring_places, labels, geometry, dpi / 72.0)
         gc = renderer.new_gc()
-        for sprite in frame.rings:
-            renderer.draw_image(gc, sprite.x, sprite.y, sprite.rgba)
+        for sprite, keep in zip(frame.rings, clear, strict=True):
+            if keep:
+                renderer.draw_image(gc, sprite.x, sprite.y, sprite.rgba)
         gc.restore()
         values = [
             figure_text(
@@ -263,7 +280,7 @@ def _render_cached(
                 fontproperties=font(FS_VALUE, weight="bold"),
                 **VALUE_STYLE,
             )
-            for x, y, s in value_labels(spec, geometry, dpi / 72.0)
+            for x, y, s in labels
         ]
         for artist in [*values, *header, legend]:
             artist.draw(renderer)
@@ -274,9 +291,10 @@ def _make_frame(
     dpi: int,
     size_inches: tuple[float, float],
     axes: tuple[str, ...],
-    bands: tuple[Band, ...],
     rings: tuple[float, ...],
     footnote: str | None,
+    bands: tuple[Band, ...],
+    band_title: str | None,
     top: float,
     bottom: float,
 ) -> _Frame:
@@ -284,7 +302,7 @@ def _make_frame(
     fig = Figure(figsize=size_inches, dpi=dpi, facecolor="white")
     canvas = FigureCanvasAgg(fig)
     renderer = canvas.get_renderer()
-    place_footer(fig, renderer, footnote, bands, attach=True)
+    place_footer(fig, renderer, footnote, bands, attach=True, band_title=band_title)
     geometry = place_axis_labels(fig, renderer, axes, top, bottom)
     to_fig = geometry.transform(fig)
     for artist in scale_artists(bands, rings, geometry.thetas):
@@ -299,14 +317,15 @@ def _make_frame(
     layer = Figure(figsize=size_inches, dpi=dpi, facecolor="none")
     layer_canvas = FigureCanvasAgg(layer)
     to_layer = geometry.transform(layer)
+    places = tuple(ring_labels(rings, geometry.thetas))
     texts = [
         layer.text(x, y, s, transform=to_layer, fontproperties=font(FS_RING), **RING_STYLE)
-        for x, y, s in ring_labels(rings, geometry.thetas)
+        for x, y, s in places
     ]
     layer_canvas.draw()
     pixels = np.asarray(layer_canvas.buffer_rgba())
     ring_sprites = tuple(_cut(pixels, _ink_box(t, layer_canvas.get_renderer())) for t in texts)
-    return _Frame(geometry, background, ring_sprites)
+    return _Frame(geometry, background, ring_sprites, places)
 
 
 def _ink_box(text: Text, renderer: Any) -> Bbox:

@@ -19,7 +19,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
-from matplotlib.patches import Circle, Patch, Polygon, Wedge
+from matplotlib.patches import Circle, Patch, Wedge
 from matplotlib.text import Text
 from matplotlib.transforms import Affine2D, Bbox, Transform
 
@@ -50,7 +50,10 @@ _ROLE_STYLE: dict[str, dict[str, Any]] = {
 
 # Light tints (fill) and dark shades (key outline) for up to six level bands, lowest first. The hue
 # changes *and* the order is the ring order, so the bands never rely on colour alone.
-_BAND_FILLS = ("#FBE2D3", "#FFF1C7", "#DAEFE6", "#DCEBF7", "#F3E0EC", "#EEEEEE")
+# The fills are drawn as they are (no see-through polygon on top), so what the key shows is what
+# the rings show; each is light enough for black text and saturated enough to tell apart on a
+# phone (the yellow read as white before).
+_BAND_FILLS = ("#F8D5C2", "#FBE8A6", "#CFEADB", "#D3E5F5", "#F0D6E6", "#E6E6E6")
 _BAND_INKS = ("#A8471A", "#7E6200", "#17704F", "#2B5F8A", "#8E4A72", "#555555")
 assert len(_BAND_FILLS) == len(_BAND_INKS) == MAX_BANDS
 
@@ -64,6 +67,8 @@ FS_RING = 8.5
 FS_BAND_KEY = 9.0
 FS_LEGEND = 10.0
 FS_FOOT = 8.5
+FS_ALERT = 10.0
+ALERT = "#A8471A"  # the darkest band ink: a warning that stays legible on white
 
 # Ring numbers and vertex values sit on a light box so they stay legible over lines and fills.
 RING_STYLE: dict[str, Any] = {
@@ -110,9 +115,16 @@ def _page(fig: Figure) -> tuple[float, float, float, float]:
 
 
 def place_header(
-    fig: Figure, renderer: Any, title: str, subtitle: str, *, attach: bool
+    fig: Figure,
+    renderer: Any,
+    title: str,
+    subtitle: str,
+    *,
+    attach: bool,
+    alert: str | None = None,
 ) -> tuple[list[Text], float]:
-    """Title (bold, wrapped if the cluster name is long) then subtitle; returns the y below."""
+    """Title (bold, wrapped if the cluster name is long), subtitle, then the alert (what held
+    the level back) if any; returns the y below."""
     _, H, px, margin = _page(fig)
     top = H - margin
     head = figure_text(
@@ -145,11 +157,32 @@ def place_header(
         )
         texts.append(sub)
         top = sub.get_window_extent(renderer).y0
+    if alert:
+        warn = figure_text(
+            fig,
+            0.5,
+            (top - 2 * px) / H,
+            textwrap.fill("▲ " + alert, width=62),
+            attach=attach,
+            ha="center",
+            va="top",
+            fontproperties=font(FS_ALERT, weight="bold"),
+            color=ALERT,
+            parse_math=False,
+        )
+        texts.append(warn)
+        top = warn.get_window_extent(renderer).y0
     return texts, top - 6 * px
 
 
 def place_footer(
-    fig: Figure, renderer: Any, footnote: str | None, bands: Sequence[Band], *, attach: bool
+    fig: Figure,
+    renderer: Any,
+    footnote: str | None,
+    bands: Sequence[Band],
+    *,
+    attach: bool,
+    band_title: str | None = None,
 ) -> float:
     """Footnote at the very bottom, the band key above it; returns the y above both."""
     W, H, px, margin = _page(fig)
@@ -186,6 +219,8 @@ def place_footer(
             handleheight=1.0,
             columnspacing=1.4,
             handletextpad=0.5,
+            title=no_math(band_title) if band_title else None,
+            title_fontproperties=font(FS_BAND_KEY, weight="bold"),
         )
         bottom = key.y1 + 1 * px
     return bottom
@@ -470,12 +505,11 @@ def series_artists(spec: RadarSpec, thetas: Sequence[float]) -> list[Artist]:
         xs, ys = outline(s.values)
         artists.append(Line2D(xs, ys, zorder=3, solid_joinstyle="round", **_ROLE_STYLE[s.role]))
 
+    # The cluster's polygon has no fill: a see-through fill over the bands turned each band's
+    # colour into another (the salmon core read blue-grey), so the key no longer matched. A white
+    # halo under the outline keeps it clear of the band edges and the dashed overlays.
     xs, ys = outline(spec.series[0].values)
-    artists.append(
-        Polygon(
-            list(zip(xs, ys, strict=True)), facecolor=BLUE, alpha=0.22, edgecolor="none", zorder=2
-        )
-    )
+    artists.append(Line2D(xs, ys, color="white", linewidth=5.0, zorder=2, solid_joinstyle="round"))
     artists.append(
         Line2D(
             xs,
@@ -494,10 +528,31 @@ def series_artists(spec: RadarSpec, thetas: Sequence[float]) -> list[Artist]:
 
 
 def ring_labels(rings: Sequence[float], thetas: Sequence[float]) -> list[tuple[float, float, str]]:
-    """Ring numbers (chart units): half-way between the first two spokes, away from every
-    vertex value."""
+    """Ring numbers (chart units): half-way between the first two spokes."""
     ring_theta = math.pi / len(thetas)
     return [(*_xy(ring_theta, r), format_number(r, 0)) for r in rings if r < 100]
+
+
+def clear_rings(
+    rings: Sequence[tuple[float, float, str]],
+    values: Sequence[tuple[float, float, str]],
+    geometry: Geometry,
+    px: float,
+) -> list[bool]:
+    """Which ring numbers to draw: none that a vertex value's box would touch (the value wins;
+    the band key names every edge anyway). Boxes are estimated from the font sizes, in pixels."""
+    k = geometry.radius / 100.0
+
+    def box(x: float, y: float, s: str, size: float) -> tuple[float, float, float, float]:
+        w, h = (0.62 * size * len(s) + 4) * px / 2, (size + 4) * px / 2
+        return x * k - w, y * k - h, x * k + w, y * k + h
+
+    placed = [box(x, y, s, FS_VALUE) for x, y, s in values]
+    keep = []
+    for x, y, s in rings:
+        x0, y0, x1, y1 = box(x, y, s, FS_RING)
+        keep.append(all(x1 < a0 or x0 > a1 or y1 < b0 or y0 > b1 for a0, b0, a1, b1 in placed))
+    return keep
 
 
 def value_labels(spec: RadarSpec, geometry: Geometry, px: float) -> list[tuple[float, float, str]]:

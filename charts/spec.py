@@ -77,14 +77,29 @@ class RadarSpec:
     axes: tuple[str, ...]
     series: tuple[Series, ...]
     bands: tuple[Band, ...] = ()
-    rings: tuple[float, ...] = (25, 50, 75, 100)
+    # Grid circles; by default at the band edges (the level edges, 40 and 70, for the SSME's
+    # levels) so a ring is where the colour changes, else every 25; 100 is always one.
+    rings: tuple[float, ...] = ()
     footnote: str | None = None
+    # A line under the subtitle that says what held the level back ("Nivel Intermedio: falta
+    # estrategia actualizada"); drawn in the colour of warnings.
+    alert: str | None = None
+    # The title of the band key ("Nivel de madurez (IMS)"), so the bands are never read as the
+    # per-area bands of the text under the chart.
+    band_title: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "axes", tuple(str(a) for a in self.axes))
         object.__setattr__(self, "series", tuple(self.series))
-        object.__setattr__(self, "bands", tuple(sorted(self.bands, key=lambda b: b.low)))
-        object.__setattr__(self, "rings", tuple(float(r) for r in self.rings))
+        bands = tuple(sorted(self.bands, key=lambda b: b.low))
+        object.__setattr__(self, "bands", bands)
+        rings = self.rings
+        if not rings:
+            edges = sorted({b.high for b in bands} | {b.low for b in bands} - {0.0})
+            rings = tuple(edges) if edges else (25, 50, 75, 100)
+        if 100.0 not in {float(r) for r in rings}:
+            rings = (*rings, 100.0)
+        object.__setattr__(self, "rings", tuple(float(r) for r in rings))
         validate_spec(self)
 
 
@@ -142,11 +157,10 @@ def example_spec(*, overlays: bool = True) -> RadarSpec:
         ]
     return RadarSpec(
         title="Clúster de Cafés Especiales del Huila",
-        subtitle="Medición 2021 · IMS 70,6 · Consolidado",
+        subtitle="Medición 2021 · IMS 70,6 · Intermedio",
         axes=SSME_AXES,
         series=tuple(series),
         bands=SSME_BANDS if overlays else (),
-        footnote=(
-            "Promedio del sector: se muestra con al menos 5 clústeres." if overlays else None
-        ),
+        alert="Nivel Intermedio: falta estrategia actualizada" if overlays else None,
+        band_title="Nivel de madurez (IMS)" if overlays else None,
     )

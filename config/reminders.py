@@ -21,7 +21,7 @@ def known_timezone(value: str, prefix: str = "") -> str:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValueError(
-            f"{prefix}unknown timezone {value!r} (expected e.g. America/Bogota)"
+            f"{prefix}zona horaria desconocida {value!r} (por ejemplo America/Bogota)"
         ) from exc
     return value
 
@@ -83,14 +83,14 @@ class ReminderPolicy(BaseModel):
     @classmethod
     def _positive(cls, value: timedelta, info: ValidationInfo) -> timedelta:
         if value <= timedelta(0):
-            raise ValueError(f"{info.field_name} must be longer than zero, e.g. '3d' or '12h'")
+            raise ValueError(f"{info.field_name} debe ser mayor que cero, por ejemplo '3d' o '12h'")
         return value
 
     @field_validator("first_after", "last_call_idle", "close_margin")
     @classmethod
     def _not_negative(cls, value: timedelta, info: ValidationInfo) -> timedelta:
         if value < timedelta(0):
-            raise ValueError(f"{info.field_name} cannot be negative, e.g. '0m' or '2d'")
+            raise ValueError(f"{info.field_name} no puede ser negativo, por ejemplo '0m' o '2d'")
         return value
 
     @field_validator("window_start", "window_end")
@@ -98,8 +98,8 @@ class ReminderPolicy(BaseModel):
     def _local_hour(cls, value: time, info: ValidationInfo) -> time:
         if value.tzinfo is not None:
             raise ValueError(
-                f"{info.field_name} is a local hour without a timezone, e.g. '08:00' "
-                "(the zone is the policy's timezone)"
+                f"{info.field_name} es una hora local sin zona horaria, por ejemplo '08:00' "
+                "(la zona es la de la política)"
             )
         return value
 
@@ -112,8 +112,8 @@ class ReminderPolicy(BaseModel):
     def _coherent(self) -> ReminderPolicy:
         if self.window_start >= self.window_end:
             raise ValueError(
-                f"window_start ({self.window_start:%H:%M}) must be before window_end "
-                f"({self.window_end:%H:%M}); a window across midnight is not supported"
+                f"window_start ({self.window_start:%H:%M}) debe ser anterior a window_end "
+                f"({self.window_end:%H:%M}); no se admite una franja que cruce la medianoche"
             )
         return self
 

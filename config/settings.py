@@ -1,4 +1,7 @@
-"""Runtime settings, read from ``SSME_*`` environment variables and an optional ``.env`` file."""
+"""Runtime settings, read from ``SSME_*`` environment variables and an optional ``.env`` file.
+
+A bad value is one Spanish line naming its variable (pydantic's own words are translated by
+:mod:`config.messages`)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from config.messages import spanish
 from config.reminders import ReminderPolicy, known_timezone
 
 ENV_PREFIX = "SSME_"
@@ -74,7 +78,8 @@ class Settings(BaseSettings):
             for part in parts:
                 if not part.lstrip("-").isdigit():
                     raise ValueError(
-                        f"{part!r} is not a Telegram user id (comma-separated integers)"
+                        f"{part!r} no es un id de usuario de Telegram (números enteros "
+                        "separados por comas)"
                     )
             return frozenset(int(p) for p in parts)
         return value
@@ -83,7 +88,9 @@ class Settings(BaseSettings):
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://, e.g. http://127.0.0.1:8081")
+            raise ValueError(
+                "debe empezar por http:// o https://, por ejemplo http://127.0.0.1:8081"
+            )
         return value.rstrip("/")
 
     @field_validator("webhook_url")
@@ -93,8 +100,8 @@ class Settings(BaseSettings):
         # machine (the local stand-in of the tests and the demo).
         if value and not value.startswith("https://") and urlsplit(value).hostname not in _LOCAL:
             raise ValueError(
-                "must start with https:// (Telegram refuses plain http), "
-                "e.g. https://bot.example.org"
+                "debe empezar por https:// (Telegram no acepta http sin cifrar), "
+                "por ejemplo https://bot.example.org"
             )
         return value
 
@@ -102,14 +109,15 @@ class Settings(BaseSettings):
     @classmethod
     def _level(cls, value: str) -> str:
         if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
-            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+            raise ValueError("debe ser uno de DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return value.upper()
 
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> Settings:
         if self.webhook_url and self.webhook_secret is None:
             raise ValueError(
-                "webhook mode needs SSME_WEBHOOK_SECRET, so only Telegram can post updates"
+                "el modo webhook necesita SSME_WEBHOOK_SECRET, para que solo Telegram pueda "
+                "enviar actualizaciones"
             )
         return self
 
@@ -124,20 +132,21 @@ class Settings(BaseSettings):
     def require_token(self) -> str:
         if self.telegram_token is None or not self.telegram_token.get_secret_value().strip():
             raise SettingsError(
-                f"{ENV_PREFIX}TELEGRAM_TOKEN is not set: put the token BotFather gave you in the "
-                "environment or in .env (or run `ssme demo`, which needs none)"
+                f"falta {ENV_PREFIX}TELEGRAM_TOKEN: ponga el token que le dio BotFather en el "
+                "entorno o en .env (o use `ssme demo`, que no lo necesita)"
             )
         return self.telegram_token.get_secret_value().strip()
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Read the settings; any invalid value becomes one SettingsError line naming its variable."""
+    """Read the settings; any invalid value becomes one SettingsError line (Spanish) naming its
+    variable."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
-            message = err["msg"].removeprefix("Value error, ")
+            message = spanish(err)
             field = "__".join(str(p) for p in err["loc"])
             lines.append(f"{ENV_PREFIX}{field.upper()}: {message}" if field else message)
         raise SettingsError("; ".join(lines)) from None

@@ -135,7 +135,10 @@ class Manager:
                 continue
             self.press(mid, cb.encode(step))
             if isinstance(step, cb.Toggle):  # each tick edits the keyboard in place
-                await self.next(lambda e: e.kind == "edit" and e.message_id == mid)
+                edit = await self.next(lambda e: e.kind == "edit" and e.message_id == mid)
+                if button(edit, cb.encode(cb.Confirm(qid, "only"))):  # «Ninguna» over marks
+                    self.press(mid, cb.encode(cb.Confirm(qid, "only")))
+                    await self.next(lambda e: e.kind == "edit" and e.message_id == mid)
         return await self.next_question()
 
     async def answer_all(

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from importlib import resources
 
 import openpyxl
+import pypdf
 import pytest
 
 from bot import texts
@@ -118,13 +119,18 @@ async def test_summary_export_and_participation_after_a_submission(admin_env):
 
     chat = env.manager(user_id=ADMIN, first_name="Admin")
     await chat.send("/resumen")
-    text = await chat.next_send("participación")
-    assert "50%" in text.text, "1 of 2 active clusters answered"
-    assert "457 mil millones de pesos" in text.text
-    photos = []
-    for _ in range(2):
-        photos.append(await chat.next(lambda e: e.method == "sendPhoto"))
-    assert photos[0].caption == "Distribución por nivel"
+    # Issue 14: the executive summary as a PDF, its headline figures in the caption.
+    pdf = await chat.next(lambda e: e.method == "sendDocument")
+    assert pdf.message.filename == "resumen_ssme_2021.pdf"
+    assert "Participación: 50%" in pdf.caption, "1 of 2 active clusters answered"
+    reader = pypdf.PdfReader(io.BytesIO(pdf.message.document))
+    text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+    assert "participación del 50%" in text and "457 mil millones de pesos" in text
+    assert f"Página 1 de {len(reader.pages)}" in text
+    assert not [m for m in env.server.sent(ADMIN) if m.method == "sendPhoto"]
+    await chat.send("/resumen docx")
+    editable = await chat.next(lambda e: e.method == "sendDocument")
+    assert editable.message.filename == "resumen_ssme_2021.docx"
 
     await chat.send("/exportar")
     doc = await chat.next(lambda e: e.method == "sendDocument")
@@ -138,6 +144,12 @@ async def test_summary_export_and_participation_after_a_submission(admin_env):
     doc = await chat.next(lambda e: e.method == "sendDocument")
     names = zipfile.ZipFile(io.BytesIO(doc.message.document)).namelist()
     assert any(n.startswith("respuestas") for n in names)
+
+    await chat.send("/exportar todas")
+    doc = await chat.next(lambda e: e.method == "sendDocument")
+    assert doc.message.filename == "ssme_todas.xlsx"
+    book = openpyxl.load_workbook(io.BytesIO(doc.message.document), read_only=True)
+    assert book.sheetnames[0] == "diccionario" and "puntajes" in book.sheetnames
 
     await chat.send("/participacion")
     report = await chat.next_send("Participación")

@@ -68,7 +68,7 @@ async def test_restore_refuses_while_the_database_is_in_use_and_keeps_the_old_on
     await storage.upsert_clusters([DEMO_CLUSTER], "t")
     copy = await asyncio.to_thread(backup, live, tmp_path)
     assert copy.path.name.startswith("ssme-") and copy.path.parent == tmp_path
-    with pytest.raises(BackupError, match="in use"):
+    with pytest.raises(BackupError, match="está en uso"):
         await asyncio.to_thread(restore, copy.path, live)
     await storage.close()
     _, kept = await asyncio.to_thread(restore, copy.path, live)
@@ -78,7 +78,7 @@ async def test_restore_refuses_while_the_database_is_in_use_and_keeps_the_old_on
 def test_cli_backup_and_restore(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SSME_DB_PATH", str(tmp_path / "ssme.db"))
     assert main(["backup", str(tmp_path / "b.db")]) == 2
-    assert "no such database" in capsys.readouterr().err
+    assert "no existe la base de datos" in capsys.readouterr().err
     asyncio.run(_make(tmp_path / "ssme.db"))
     assert main(["backup", str(tmp_path / "b.db")]) == 0
     assert "Verificada" in capsys.readouterr().out

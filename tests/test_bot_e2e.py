@@ -152,9 +152,8 @@ async def test_bad_typed_input_gets_a_spanish_sentence_and_the_same_question(env
         ("x" * 2000, "máximo 1.000 caracteres"),
     ]:
         await ana.send(text)
-        error = await ana.next_send()
-        assert expected in error.text, error.text
-        again = await ana.next_question()
+        again = await ana.next_question()  # one message: the question, the error on top
+        assert again.text.startswith("⚠️") and expected in again.text, again.text
         assert question_id(again) == "empresas_vinculadas"
     assert env.stored_answers() == before
 
@@ -163,8 +162,8 @@ async def test_bad_typed_input_gets_a_spanish_sentence_and_the_same_question(env
     await ana.answer(110)
     await ana.answer_all(answers, stop_before="gobernanza_instancias")
     await ana.send("la junta")
-    error = await ana.next_send()
-    assert "Listo" in error.text
+    again = await ana.next_question()
+    assert "Listo" in again.text and question_id(again) == "gobernanza_instancias"
     assert env.stored_answers() == {
         **before,
         **{k: answers[k] for k in answers if k in env.stored_answers()},
@@ -176,9 +175,8 @@ async def test_non_text_messages_get_a_clear_sentence(env):
     await ana.register()
     for inject in (env.server.send_sticker, env.server.send_voice):
         inject(ana.user_id)
-        reply = await ana.next_send()
-        assert "solo puedo leer texto y botones" in reply.text
-        again = await ana.next_question()
+        again = await ana.next_question()  # one message: the question, the sentence on top
+        assert "solo puedo leer texto y botones" in again.text
         assert question_id(again) == "enfoque_segmentos"
     # A photo or a file is evidence only after «Adjuntar evidencia»: the sentence says so.
     env.server.send_photo(ana.user_id)
@@ -235,10 +233,11 @@ async def test_consistency_rule_shows_the_numbers_and_lets_fix_either(env):
     ana.press(error.message_id, "f:empresas_activas:empresas_vinculadas")
     fix = await ana.next_question()
     assert question_id(fix) == "empresas_vinculadas"
-    back_to = await ana.answer(600)
-    assert question_id(back_to) == "empresas_activas", "after the fix, back where the manager was"
-    await ana.answer(500)
+    assert "Pendiente de guardar: Empresas activas = 500" in fix.text
+    nxt = await ana.answer(600)
+    assert question_id(nxt) == "actores_empresas", "both stored: the walk goes on"
     assert env.stored_answers()["empresas_activas"] == 500
+    assert env.stored_answers()["empresas_vinculadas"] == 600
 
 
 async def test_large_change_asks_are_you_sure(env):
@@ -289,10 +288,13 @@ async def test_multi_toggles_edit_in_place_and_exclusive_clears_others(env):
     mid = ana.question.message_id
     ana.press(mid, "t:inteligencia_actividades:benchmarking")
     edit = await ana.next(lambda e: e.kind == "edit")
-    assert "✅ Benchmarking" in edit.buttons
-    ana.press(mid, "t:inteligencia_actividades:ninguna")
+    assert "✅ 2. Benchmarking" in edit.buttons
+    ana.press(mid, "t:inteligencia_actividades:ninguna")  # over a mark: asked first
+    ask = await ana.next(lambda e: e.kind == "edit")
+    assert "«Ninguna» quitará su otra marca" in ask.text
+    ana.press(mid, "y:inteligencia_actividades:only")
     edit = await ana.next(lambda e: e.kind == "edit")
-    assert "✅ Ninguna" in edit.buttons and "▫️ Benchmarking" in edit.buttons
+    assert "✅ 7. Ninguna" in edit.buttons and "▫️ 2. Benchmarking" in edit.buttons
     ana.press(mid, "t:inteligencia_actividades:ninguna")
     await ana.next(lambda e: e.kind == "edit")
     ana.press(mid, "d:inteligencia_actividades")

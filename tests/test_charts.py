@@ -93,7 +93,8 @@ def test_overlays_bands_footnote_render_and_differ() -> None:
     plain = render_radar(cluster_only())
     full = render_radar(example_spec(overlays=True))
     assert png_size(full) == (870, 870)
-    assert len(example_spec().series) == 4 and example_spec().bands and example_spec().footnote
+    spec = example_spec()
+    assert len(spec.series) == 4 and spec.bands and spec.alert and spec.band_title
     assert plain != full
 
 

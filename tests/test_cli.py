@@ -170,7 +170,7 @@ def test_campaign_lifecycle(tmp_path, capsys):
     capsys.readouterr()
     assert main(["campaign", "list"]) == 0
     line = capsys.readouterr().out.strip()
-    assert line.startswith("2021") and "open" in line and "2021-10-31 23:59" in line
+    assert line.startswith("2021") and "abierta" in line and "2021-10-31 23:59" in line
     assert "2021-09-01 00:00" in line, "dates are Bogotá local time"
     assert main(["campaign", "close", "2021"]) == 0
     assert db_rows(tmp_path, "SELECT state FROM campaigns") == [("closed",)]
@@ -337,7 +337,7 @@ def test_remind_dry_run_explains_each_decision(tmp_path, capsys):
     capsys.readouterr()
     assert main(["remind", "--campaign", "2021", "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert cluster in out and "invitation" in out
+    assert cluster in out and "invitación" in out and "invitation" not in out
     assert "1 gestores registrados" in out
     assert db_rows(tmp_path, "SELECT count(*) FROM reminders") == [(0,)], "a dry run sends nothing"
 
@@ -365,7 +365,7 @@ def test_check_reports_each_problem(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SSME_QUESTIONNAIRE_PATH", str(broken))
     assert main(["check"]) == EXIT_BAD_INPUT
     out = capsys.readouterr().out
-    assert "✘ cuestionario con errores" in out and "unknown question 'enfoque_segmentoz'" in out
+    assert "✘ cuestionario con errores" in out and "pregunta desconocida 'enfoque_segmentoz'" in out
     assert f"{broken}:" in out
 
 

@@ -222,7 +222,7 @@ async def test_invitation_redeem_and_consent_lead_to_the_first_question(world):
     edit, welcome, first = await ana.press(cb.Consent())
     assert edit == Edit(notice.text + "\n\n" + texts.CONSENT_DONE)
     assert isinstance(welcome, Send) and welcome.text.startswith("Bienvenido(a), Ana.")
-    assert "Son <b>41 preguntas</b>, unos <b>14 minutos</b>" in welcome.text
+    assert "Son <b>41 preguntas</b>, <b>unos 14 minutos</b>" in welcome.text
     assert "cierra el <b>jueves 14 de abril de 2022, 09:00</b>" in welcome.text  # Bogotá time
     assert question_of(first) == "enfoque_segmentos"
     assert "<b>Área 1/8 · Enfoque</b> — pregunta 1 de 41" in first.text
@@ -301,11 +301,22 @@ async def test_multi_choice_ticks_edit_the_keyboard_and_exclusive_options_clear_
     ana = await world.registered()
     await ana.answer("validados")
     q = "inteligencia_actividades"
+    # The full option texts are in the message, numbered as the buttons are.
+    assert "1. Estudios de mercado o de tendencias" in ana.screen.text
     (edit,) = await ana.press(cb.Toggle(q, "benchmarking"))
     assert isinstance(edit, Edit) and edit.text is None
-    assert "✅ Benchmarking" in labels(edit)
-    (edit,) = await ana.press(cb.Toggle(q, "ninguna"))
-    assert "✅ Ninguna" in labels(edit) and "▫️ Benchmarking" in labels(edit)
+    assert "✅ 2. Benchmarking" in labels(edit)
+    # «Ninguna» over a mark asks first; «No» keeps the marks, «Sí» clears them.
+    (ask,) = await ana.press(cb.Toggle(q, "ninguna"))
+    assert "«Ninguna» quitará su otra marca" in ask.text
+    assert callbacks(ask) == [cb.Confirm(q, "only"), cb.Confirm(q, "marks")]
+    (edit,) = await ana.press(cb.Confirm(q, "marks"))
+    assert "✅ 2. Benchmarking" in labels(edit) and "▫️ 7. Ninguna" in labels(edit)
+    assert "quitará" not in edit.text
+    await ana.press(cb.Toggle(q, "ninguna"))
+    (edit,) = await ana.press(cb.Confirm(q, "only"))
+    assert "✅ 7. Ninguna" in labels(edit) and "▫️ 2. Benchmarking" in labels(edit)
+    assert await ana.press(cb.Confirm(q, "only")) == [Toast(texts.STALE_BUTTON)]
     await ana.press(cb.Toggle(q, "ninguna"))
     (toast,) = await ana.press(cb.Done(q))
     assert isinstance(toast, Toast) and "al menos una opción" in toast.text
@@ -325,25 +336,27 @@ async def test_bad_typed_input_is_explained_and_the_same_question_asked_again(wo
         ("12,5", "sin decimales"),
         ("x" * 2000, "máximo 1.000 caracteres"),
     ]:
-        error, again = await ana.type(typed)
-        assert expected in error.text, error.text
+        # One message per mistake: the question again, the error on top (no old keyboard to
+        # take away here: nothing was delivered through Telegram).
+        (again,) = await ana.type(typed)
+        assert again.text.startswith("⚠️ ") and expected in again.text, again.text
         assert question_of(again) == "empresas_vinculadas"
     assert await ana.stored() == before
     await ana.answer(180)
     await ana.answer(110)
     await ana.answer_all(CONSOLIDADO, stop_before="gobernanza_instancias")
-    error, again = await ana.type("la junta")
-    assert "Listo" in error.text and question_of(again) == "gobernanza_instancias"
+    (again,) = await ana.type("la junta")
+    assert "Listo" in again.text and question_of(again) == "gobernanza_instancias"
 
 
 async def test_non_text_gets_a_sentence_and_the_question_again(world):
     ana = await world.registered()
-    sentence, again = await world.survey.non_text(ana.user_id)
-    assert sentence == Send(texts.ONLY_TEXT.format(expected=texts.EXPECT_BUTTONS))
+    (again,) = await world.survey.non_text(ana.user_id)
+    assert texts.ONLY_TEXT.format(expected=texts.EXPECT_BUTTONS) in again.text
     assert question_of(again) == "enfoque_segmentos"
     await ana.answer_all(CONSOLIDADO, stop_before="empresas_vinculadas")
-    sentence, _ = await world.survey.non_text(ana.user_id)
-    assert sentence == Send(texts.ONLY_TEXT.format(expected=texts.EXPECT_TYPED))
+    (again,) = await world.survey.non_text(ana.user_id)
+    assert texts.ONLY_TEXT.format(expected=texts.EXPECT_TYPED) in again.text
 
 
 async def test_not_available_is_stored_as_such(world):
@@ -385,7 +398,9 @@ async def test_an_answer_that_makes_others_irrelevant_drops_them(world):
     ):
         await ana.press(cb.Back(q))
     assert ana.current == "gobernanza_instancias"
-    out = await ana.answer(["ninguna"])
+    await ana.press(cb.Toggle("gobernanza_instancias", "ninguna"))  # over the marks: asked
+    await ana.press(cb.Confirm("gobernanza_instancias", "only"))
+    out = await ana.press(cb.Done("gobernanza_instancias"))
     # Going back walks forward through the answers already given: the meetings come next.
     assert question_of(out[-1]) == "gobernanza_reuniones"
     assert "Respuesta actual: <b>10</b>" in out[-1].text
@@ -435,8 +450,7 @@ async def test_review_edit_an_area_keep_or_change_and_come_back_to_the_review(wo
     assert (await ana.stored())["gerente_dedicacion"] == "menos_medio"
 
     # Typing on the review is refused; a question that skip logic hides cannot be edited.
-    refused, *again = await ana.type("150")
-    assert refused == Send(texts.REVIEW_USE_BUTTONS) and is_review(again[-1])
+    assert await ana.type("150") == [Send(texts.REVIEW_STRAY)]  # one line, not the review
     await ana.press(cb.ReviewQuestion("estrategia_formalizacion"))
     await ana.answer("no_existe")
     assert await ana.press(cb.ReviewQuestion("estrategia_anio_actualizacion")) == [
@@ -450,12 +464,12 @@ async def test_review_edit_an_area_keep_or_change_and_come_back_to_the_review(wo
 async def test_the_review_with_missing_answers_offers_continue_not_send(world):
     ana = await walked(world, stop_before="empresas_vinculadas")
     review = await Flows(world.survey).review(ana.user_id)
-    assert review[-1].text.endswith(texts.REVIEW_MISSING.format(n=35))
+    assert review[-1].text.endswith("Faltan 34 preguntas por responder. Pulse «Continuar».")
     assert callbacks(review[-1])[-1] == cb.Resume()
     assert cb.ReviewSend() not in callbacks(review[-1])
     # «Enviar» forged on an incomplete response: nothing is submitted.
     toast, *again = await ana.press(cb.ReviewSend())
-    assert toast == Toast(texts.REVIEW_MISSING_SHORT.format(n=35)) and is_review(again[-1])
+    assert toast == Toast(texts.REVIEW_MISSING_SHORT.format(n=34)) and is_review(again[-1])
     assert await world.storage.latest_result((await ana.response()).response_id) is None
     (question,) = await ana.press(cb.Resume())
     assert question_of(question) == "empresas_vinculadas"
@@ -464,13 +478,16 @@ async def test_the_review_with_missing_answers_offers_continue_not_send(world):
 # -- consistency rules ---------------------------------------------------------------------
 
 
-async def test_sizes_must_add_up_to_the_firms_and_either_side_can_be_fixed(world):
+async def test_sizes_must_add_up_and_the_value_typed_waits_while_the_other_is_fixed(world):
     ana = await walked(world, stop_before="empresas_grandes")
     (refusal,) = await ana.type("50")
-    assert refusal.text == (
+    assert refusal.text.startswith(
         "Las empresas por tamaño suman 225, pero las empresas vinculadas son 180.\n\n"
-        + texts.FIX_HINT
     )
+    # One screen with every number of the rule, the one just typed marked as pending.
+    assert "• Empresas vinculadas: <b>180</b>" in refusal.text
+    assert "• Grandes empresas: <b>50</b> (nuevo, aún sin guardar)" in refusal.text
+    assert refusal.text.endswith(texts.FIX_HINT_HELD)
     assert callbacks(refusal) == [
         cb.Fix("empresas_grandes", q)
         for q in ("empresas_vinculadas", "empresas_micro", "empresas_pequenas", "empresas_medianas")
@@ -478,25 +495,107 @@ async def test_sizes_must_add_up_to_the_firms_and_either_side_can_be_fixed(world
     assert labels(refusal)[0] == texts.BTN_FIX.format(q="Empresas vinculadas")
     assert "empresas_grandes" not in await ana.stored()
 
-    (fix,) = await ana.press(cb.Fix("empresas_grandes", "empresas_vinculadas"))
+    _, fix = await ana.press(cb.Fix("empresas_grandes", "empresas_vinculadas"))
     assert question_of(fix) == "empresas_vinculadas"
+    assert "Pendiente de guardar: Grandes empresas = 50" in fix.text
     out = await ana.answer(225)
-    assert question_of(out[-1]) == "empresas_grandes", "after the fix, back where the manager was"
-    out = await ana.answer(50)
-    assert question_of(out[-1]) == "ventas_anio_actual"
-    assert (await ana.stored())["empresas_grandes"] == 50
+    assert question_of(out[-1]) == "ventas_anio_actual", "both stored: the walk goes on"
+    stored = await ana.stored()
+    assert (stored["empresas_vinculadas"], stored["empresas_grandes"]) == (225, 50)
 
 
-async def test_sales_destination_shares_must_sum_100(world):
-    ana = await walked(world, stop_before="ventas_pct_exportacion")
-    (refusal,) = await ana.type("30%")
-    assert "suman 109%, y deben sumar 100%" in refusal.text
-    assert callbacks(refusal) == [
-        cb.Fix("ventas_pct_exportacion", "ventas_pct_local"),
-        cb.Fix("ventas_pct_exportacion", "ventas_pct_nacional"),
-    ]
-    out = await ana.type("21%")
-    assert question_of(out[-1]) == "empleo_anio_actual"
+# Every hard rule of methodology §4, in both directions, edited from the review: (base answers,
+# steps). A step is (question, typed, rule refused or None when all is stored); the first step
+# edits from the review, the next ones press «Corregir: …» on the refusal.
+FIX_CASES = {
+    "sizes, fix a part (the issue's repro)": (
+        {"empresas_vinculadas": 82, "empresas_micro": 50, "empresas_pequenas": 20,
+         "empresas_medianas": 8, "empresas_grandes": 4, "empresas_activas": 54,
+         "empresas_beneficiarias": 30, "actores_empresas": 10},
+        [("empresas_vinculadas", "80", "tamanos_suman_vinculadas"), ("empresas_grandes", "2", None)],
+    ),
+    "sizes, fix the total": (
+        {},
+        [("empresas_grandes", "3", "tamanos_suman_vinculadas"), ("empresas_vinculadas", "178", None)],
+    ),
+    "shares, fix another share (the issue's repro)": (
+        {"ventas_pct_local": 30, "ventas_pct_nacional": 45, "ventas_pct_exportacion": 25},
+        [("ventas_pct_local", "35", "destino_ventas_100"), ("ventas_pct_nacional", "40", None)],
+    ),
+    "shares, the other way": (
+        {},
+        [("ventas_pct_exportacion", "16", "destino_ventas_100"), ("ventas_pct_local", "51", None)],
+    ),
+    "active firms, fix the total (and then the sizes)": (
+        {},
+        [
+            ("empresas_activas", "200", "activas_vs_vinculadas"),
+            ("empresas_vinculadas", "200", "tamanos_suman_vinculadas"),
+            ("empresas_micro", "140", None),
+        ],
+    ),
+    "active firms, fix the part": (
+        {},
+        [
+            ("empresas_vinculadas", "100", "activas_vs_vinculadas"),
+            ("empresas_activas", "90", "tamanos_suman_vinculadas"),
+            ("empresas_micro", "40", None),
+        ],
+    ),
+    "beneficiaries, fix the total": (
+        {"empresas_micro": ND},
+        [
+            ("empresas_beneficiarias", "190", "beneficiarias_vs_vinculadas"),
+            ("empresas_vinculadas", "190", None),
+        ],
+    ),
+    "beneficiaries, fix the part": (
+        {"empresas_micro": ND, "empresas_activas": 50},
+        [
+            ("empresas_vinculadas", "55", "beneficiarias_vs_vinculadas"),
+            ("empresas_beneficiarias", "40", None),
+        ],
+    ),
+}  # fmt: skip
+
+
+def test_the_fix_cases_cover_every_hard_rule():
+    hard = {r.id for r in QUESTIONNAIRE.consistency if not r.soft}
+    refused = {rule for _, steps in FIX_CASES.values() for _, _, rule in steps if rule}
+    assert refused == hard
+
+
+@pytest.mark.parametrize("case", FIX_CASES)
+async def test_a_correction_sticks_whichever_side_is_fixed(world, case):
+    base, steps = FIX_CASES[case]
+    answers = {**CONSOLIDADO, **base}
+    ana = await world.registered()  # the answers stored as a walk would leave them (cheaper)
+    await world.storage.save_answers((await ana.response()).response_id, answers)
+    assert is_review((await ana.press(cb.ReviewShow()))[-1])
+    first = steps[0][0]
+    await ana.press(cb.ReviewQuestion(first))
+    expected = dict(answers)
+    current = first
+    for qid, typed, refused in steps:
+        expected[qid] = ENGINE.read(QUESTIONNAIRE.question(qid), typed)
+        if qid != first:
+            *_, fix = await ana.press(cb.Fix(current, qid))
+            assert question_of(fix) == qid
+        out = await ana.type(typed)
+        current = qid
+        if refused:
+            (refusal,) = out
+            rule = next(r for r in QUESTIONNAIRE.consistency if r.id == refused)
+            assert refusal.text.startswith(rule.message.split("{")[0]), refusal.text
+            # Every number typed so far is on the screen, pending: nothing is lost.
+            for held, v in expected.items():
+                if v != answers.get(held) and held in rule.question_ids:
+                    shown = ENGINE.display(QUESTIONNAIRE.question(held), v)
+                    assert f"<b>{shown}</b> (nuevo, aún sin guardar)" in refusal.text
+            assert await ana.stored() == answers
+        else:
+            assert is_review(out[-1]), out
+    assert await ana.stored() == expected
 
 
 async def test_active_firms_over_linked_firms_are_refused(world):
@@ -533,7 +632,7 @@ async def test_an_ambiguous_number_is_confirmed_not_guessed(world):
     assert await ana.press(cb.Confirm("ventas_anio_actual", "0")) == [Toast(texts.STALE_BUTTON)]
 
 
-async def test_a_large_change_asks_are_you_sure(world):
+async def test_a_large_change_is_asked_once_per_rule_and_values(world):
     answers = {**CONSOLIDADO, "empleo_anio_actual": 9000}
     ana = await walked(world, answers, stop_before="empleo_anio_anterior")
     (ask,) = await ana.type("3600")
@@ -543,12 +642,47 @@ async def test_a_large_change_asks_are_you_sure(world):
         (texts.BTN_CORRECT, cb.Fix("empleo_anio_anterior", "empleo_anio_anterior")),
     ]
     assert "empleo_anio_anterior" not in await ana.stored()
-    (again,) = await ana.press(cb.Fix("empleo_anio_anterior", "empleo_anio_anterior"))
+    _, again = await ana.press(cb.Fix("empleo_anio_anterior", "empleo_anio_anterior"))
     assert question_of(again) == "empleo_anio_anterior"
     await ana.type("3600")
-    (review,) = await ana.press(cb.Confirm("empleo_anio_anterior", "ok"))
+    *_, review = await ana.press(cb.Confirm("empleo_anio_anterior", "ok"))
     assert is_review(review)
     assert (await ana.stored())["empleo_anio_anterior"] == 3600
+    # Passing the other year with «Mantener»: confirmed once, not asked again.
+    await ana.press(cb.ReviewQuestion("empleo_anio_actual"))
+    out = await ana.press(cb.Keep("empleo_anio_actual"))
+    assert is_review(out[-1]) and "¿Está seguro?" not in "".join(
+        a.text or "" for a in out if isinstance(a, Send | Edit)
+    )
+    # New figures are asked about again.
+    await ana.press(cb.ReviewQuestion("empleo_anio_anterior"))
+    (ask,) = await ana.type("3000")
+    assert "200%" in ask.text
+
+
+async def test_a_dropped_zeros_typo_is_caught_and_every_figure_echoed(world):
+    answers = {
+        **CONSOLIDADO,
+        "empresas_vinculadas": 80,
+        "empresas_activas": 54,
+        "empresas_beneficiarias": 30,
+        "actores_empresas": 10,
+        "empresas_micro": ND,
+    }
+    ana = await walked(world, answers, stop_before="ventas_anio_actual")
+    (ask,) = await ana.type("457.000")  # 457 thousand pesos for 80 firms
+    assert "$5.713 por empresa vinculada" in ask.text and "¿Está seguro?" in ask.text
+    await ana.press(cb.Fix("ventas_anio_actual", "ventas_anio_actual"))
+    out = await ana.type("457.000.000.000")
+    assert question_of(out[-1]) == "ventas_anio_anterior"
+    out = await ana.type("$412.500 millones")  # read, not called ambiguous
+    assert question_of(out[-1]) == "ventas_pct_local"
+    assert (await ana.stored())["ventas_anio_anterior"] == 412_500_000_000
+    # A fall below -50 % is asked about too (before, it never was).
+    await ana.press(cb.ReviewShow())
+    await ana.press(cb.ReviewQuestion("ventas_anio_anterior"))
+    (ask,) = await ana.type("1.000.000.000.000")
+    assert "un cambio de -54%" in ask.text
 
 
 # -- stale and forged presses --------------------------------------------------------------
@@ -700,6 +834,6 @@ async def test_the_other_cluster_is_untouched_by_a_full_walk(world):
     await luis.register(world.seeded.tokens[OTHER_CLUSTER.cluster_id])
     assert await luis.stored() == {} and luis.current == "enfoque_segmentos"
     assert await luis.press(cb.ReviewSend()) == [
-        Toast(texts.REVIEW_MISSING_SHORT.format(n=39)),
+        Toast(texts.REVIEW_MISSING_SHORT.format(n=38)),  # the team question waits on the manager
         luis.screen,
     ]

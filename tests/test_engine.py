@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from bot.questionnaire.engine import Accepted, Engine, NeedsConfirmation, Rejected
 from bot.questionnaire.model import ND
 from bot.questionnaire.parsing import Ambiguous, AnswerError
+from bot.questionnaire.rules import plausibility
 from bot.texts import ANSWER_ERRORS
 from tests.conftest import CAMPAIGN_YEAR, example
 
@@ -127,7 +128,9 @@ def test_destination_shares_sum_to_100_within_1(engine, consolidado, export, ok)
 
 @pytest.mark.parametrize(
     ("previous", "confirm"),
-    [(3850, False), (8000, False), (1925, False), (1924, True), (1000, True)],
+    # 3.850 jobs in t: a rise over +100 % (from under 1.925) or a fall under -50 % (from over
+    # 7.700) is asked about; a fall could never be before (the dropped zeros).
+    [(3850, False), (7700, False), (7701, True), (8000, True), (1925, False), (1924, True)],
 )
 def test_large_change_needs_confirmation(engine, consolidado, previous, confirm):
     outcome = engine.submit(consolidado, "empleo_anio_anterior", previous)
@@ -135,9 +138,12 @@ def test_large_change_needs_confirmation(engine, consolidado, previous, confirm)
     if confirm:
         assert "¿Está seguro?" in outcome.message and outcome.rule_id == "cambio_empleo"
         again = engine.submit(
-            consolidado, "empleo_anio_anterior", previous, confirmed=["cambio_empleo"]
+            consolidado, "empleo_anio_anterior", previous, confirmed=[outcome.key]
         )
         assert isinstance(again, Accepted)
+        # The confirmation is for these figures: another one is asked about again.
+        other = engine.submit(consolidado, "empleo_anio_anterior", 1, confirmed=[outcome.key])
+        assert isinstance(other, NeedsConfirmation)
 
 
 def test_change_from_zero_is_not_a_percentage(engine, consolidado):
@@ -163,8 +169,10 @@ def test_read_typed_answers(engine, questionnaire):
 @pytest.mark.parametrize(
     ("qid", "text", "code"),
     [
-        ("inteligencia_actividades", "benchmarking", "use_buttons_multi"),
-        ("enfoque_segmentos", "9", "use_buttons"),
+        ("inteligencia_actividades", "la junta", "use_buttons_multi"),
+        ("inteligencia_actividades", "1, 9", "multi_range"),
+        ("enfoque_segmentos", "9", "choice_range"),
+        ("enfoque_segmentos", "otra cosa", "use_buttons"),
         ("estrategia_anio_actualizacion", "2022", "year_range"),
         ("estrategia_anio_actualizacion", "1989", "year_range"),
         ("empresas_vinculadas", "n/d", "integer_format"),
@@ -180,6 +188,8 @@ def test_read_errors(engine, questionnaire, qid, text, code):
 ENGINE_TRIGGERS = {
     "use_buttons": ("enfoque_segmentos", "otra cosa", "read"),
     "use_buttons_multi": ("alianzas_externas", "todas", "read"),
+    "choice_range": ("enfoque_segmentos", "7", "read"),
+    "multi_range": ("alianzas_externas", "8", "read"),
     "nd_not_allowed": ("empresas_vinculadas", "n/d", "coerce"),
     "multi_format": ("alianzas_externas", 7, "coerce"),
     "multi_empty": ("alianzas_externas", [], "coerce"),
@@ -290,3 +300,33 @@ def test_examples_are_valid_for_their_campaign():
 
         _, errors, _ = Engine(load_questionnaire(), CAMPAIGN_YEAR).validate(example(name))
         assert errors == []
+
+
+def test_plausibility_per_firm_and_actors_are_questions_not_refusals(engine, consolidado):
+    answers = {**consolidado, "empresas_vinculadas": 80}
+    del answers["ventas_anio_anterior"], answers["empleo_anio_anterior"]  # other rules
+    # 457 thousand pesos of sales for 80 firms: the dropped-zeros typo.
+    low = engine.submit(answers, "ventas_anio_actual", 457_000)
+    assert isinstance(low, NeedsConfirmation) and low.rule_id == "ventas_por_empresa"
+    assert "$5.713 por empresa vinculada" in low.message
+    assert isinstance(engine.submit(answers, "ventas_anio_actual", 40_000_000_000), Accepted)
+    jobs = engine.submit(answers, "empleo_anio_actual", 40)
+    assert isinstance(jobs, NeedsConfirmation) and jobs.rule_id == "empleos_por_empresa"
+    actors = engine.submit(answers, "actores_empresas", 81)
+    assert isinstance(actors, NeedsConfirmation) and actors.rule_id == "actores_vs_vinculadas"
+    assert isinstance(engine.submit(answers, "actores_empresas", 80), Accepted)
+    confirmed = engine.submit(answers, "actores_empresas", 81, confirmed=[actors.key])
+    assert isinstance(confirmed, Accepted)
+
+
+def test_the_plausibility_rules_are_a_pure_function_over_answers(questionnaire, consolidado):
+    q = questionnaire
+    assert plausibility(q, consolidado, 2021) == []
+    typo = {**consolidado, "ventas_anio_actual": 457_000, "actores_empresas": 500}
+    found = plausibility(q, typo, 2021)
+    assert [f.rule_id for f in found] == [
+        "cambio_ventas",
+        "ventas_por_empresa",
+        "actores_vs_vinculadas",
+    ]
+    assert plausibility(q, typo, 2021, confirmed=[found[0].key]) == found[1:]

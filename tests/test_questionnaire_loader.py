@@ -73,7 +73,7 @@ def test_relevant_names_a_question_that_does_not_exist():
     text, err = broken(mutate)
     msg = problem_line(text, err, "gobernanza_fantasma")
     assert "areas[3].questions[2].relevant[0].question" in msg
-    assert "unknown question" in msg
+    assert "pregunta desconocida" in msg
 
 
 def test_relevant_names_a_later_question():
@@ -81,7 +81,7 @@ def test_relevant_names_a_later_question():
         question(d, "enfoque_segmentos")["relevant"] = [{"question": "empresas_activas", "min": 1}]
 
     text, err = broken(mutate)
-    assert "earlier question" in problem_line(text, err, "empresas_activas")
+    assert "pregunta anterior" in problem_line(text, err, "empresas_activas")
 
 
 def test_relevant_names_an_unknown_choice():
@@ -89,7 +89,7 @@ def test_relevant_names_an_unknown_choice():
         question(d, "estrategia_anio_actualizacion")["relevant"][0]["not_in"] = ["no_hay"]
 
     text, err = broken(mutate)
-    assert "unknown choice 'no_hay'" in problem_line(text, err, "no_hay")
+    assert "opción desconocida 'no_hay'" in problem_line(text, err, "no_hay")
 
 
 def test_duplicated_question_id():
@@ -97,8 +97,8 @@ def test_duplicated_question_id():
         question(d, "empresas_activas")["id"] = "empresas_vinculadas"
 
     text, err = broken(mutate)
-    msg = problem_line(text, err, "duplicated question id")
-    assert "areas[2].questions[1].id" in msg and "first at areas[2].questions[0].id" in msg
+    msg = problem_line(text, err, "id de pregunta repetido")
+    assert "areas[2].questions[1].id" in msg and "la primera vez en areas[2].questions[0].id" in msg
 
 
 def test_duplicated_choice_id():
@@ -106,7 +106,9 @@ def test_duplicated_choice_id():
         question(d, "enfoque_segmentos")["choices"][1]["id"] = "no_definidos"
 
     text, err = broken(mutate)
-    assert "duplicated choice id 'no_definidos'" in problem_line(text, err, "duplicated choice")
+    assert "id de opción repetido 'no_definidos'" in problem_line(
+        text, err, "id de opción repetido"
+    )
 
 
 def test_area_without_indicators():
@@ -114,7 +116,7 @@ def test_area_without_indicators():
         area(d, "proyectos")["indicators"] = []
 
     text, err = broken(mutate)
-    assert "areas[4].indicators" in problem_line(text, err, "has no indicators")
+    assert "areas[4].indicators" in problem_line(text, err, "no tiene indicadores")
 
 
 def test_unknown_question_type():
@@ -122,7 +124,7 @@ def test_unknown_question_type():
         question(d, "empresas_vinculadas")["type"] = "entero"
 
     text, err = broken(mutate)
-    assert "areas[2].questions[0].type" in problem_line(text, err, "Input should be")
+    assert "areas[2].questions[0].type" in problem_line(text, err, "debe ser uno de")
 
 
 def test_missing_required_field():
@@ -130,7 +132,7 @@ def test_missing_required_field():
         del question(d, "empresas_vinculadas")["text"]
 
     text, err = broken(mutate)
-    assert "areas[2].questions[0].text" in problem_line(text, err, "Field required")
+    assert "areas[2].questions[0].text" in problem_line(text, err, "falta este valor")
 
 
 def test_bands_must_increase():
@@ -138,7 +140,7 @@ def test_bands_must_increase():
         area(d, "enfoque")["indicators"][1]["rule"]["bands"][2]["upto"] = 1
 
     text, err = broken(mutate)
-    assert "areas[0].indicators[1].rule" in problem_line(text, err, "must increase")
+    assert "areas[0].indicators[1].rule" in problem_line(text, err, "deben crecer")
 
 
 def test_rule_on_a_question_of_the_wrong_type():
@@ -146,7 +148,7 @@ def test_rule_on_a_question_of_the_wrong_type():
         area(d, "enfoque")["indicators"][1]["rule"]["question"] = "enfoque_segmentos"
 
     text, err = broken(mutate)
-    assert "count rule needs a multi question" in problem_line(text, err, "enfoque_segmentos")
+    assert "regla count necesita una pregunta multi" in problem_line(text, err, "enfoque_segmentos")
 
 
 def test_scored_choice_without_score():
@@ -154,7 +156,7 @@ def test_scored_choice_without_score():
         del question(d, "impacto_evidencia")["choices"][2]["score"]
 
     text, err = broken(mutate)
-    assert "needs a score" in problem_line(text, err, "impacto_evidencia")
+    assert "necesita un puntaje" in problem_line(text, err, "impacto_evidencia")
 
 
 def test_gate_names_unknown_indicator():
@@ -180,20 +182,20 @@ def test_levels_must_increase():
         d["levels"][2]["min_ims"] = 30
 
     text, err = broken(mutate)
-    assert "levels[2].min_ims" in problem_line(text, err, "increasing")
+    assert "levels[2].min_ims" in problem_line(text, err, "creciente")
 
 
 def test_invalid_yaml_reports_its_line():
     with pytest.raises(QuestionnaireError) as info:
         parse_definition("version: 1\nareas: [\n  - {id: x\n", "bad.yaml")
     assert str(info.value).startswith("bad.yaml:")
-    assert "not valid YAML" in str(info.value)
+    assert "no es un YAML válido" in str(info.value)
 
 
 def test_unreadable_file(tmp_path):
     with pytest.raises(QuestionnaireError) as info:
         load_questionnaire(tmp_path / "nope.yaml")
-    assert "nope.yaml" in str(info.value) and "cannot read" in str(info.value)
+    assert "nope.yaml" in str(info.value) and "no se puede leer" in str(info.value)
 
 
 def test_several_problems_are_all_reported():
@@ -203,3 +205,15 @@ def test_several_problems_are_all_reported():
 
     _, err = broken(mutate)
     assert len(err.problems) >= 2
+
+
+def test_plausibility_thresholds_are_validated_where_they_are():
+    def mutate(d):
+        change = next(r for r in d["consistency"] if r["id"] == "cambio_ventas")
+        change["max_fall_pct"] = 150  # a fall cannot be more than 100 %
+        per_firm = next(r for r in d["consistency"] if r["id"] == "ventas_por_empresa")
+        per_firm["min"], per_firm["max"] = 10, 5
+
+    text, err = broken(mutate)
+    assert "consistency[4].max_fall_pct" in problem_line(text, err, "max_fall_pct")
+    assert "consistency[6]" in problem_line(text, err, "min must be below max")

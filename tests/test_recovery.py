@@ -55,16 +55,16 @@ async def test_a_redelivered_update_whose_answer_was_not_committed_is_handled(en
     await ana.answer(["benchmarking"])
     await ana.answer("plan_accion")
     assert ana.current_id == "estrategia_anio_actualizacion"
-    real = Storage.save_answer
+    real = Storage.save_answers  # the answer path's one write (answers stored together)
     failed: list[str] = []
 
-    async def fail_once(self, response_id, question_id, *args, **kwargs):  # type: ignore[no-untyped-def]
+    async def fail_once(self, response_id, values, *args, **kwargs):  # type: ignore[no-untyped-def]
         if not failed:
-            failed.append(question_id)
+            failed.extend(values)
             raise sqlite3.OperationalError("disk I/O error")
-        return await real(self, response_id, question_id, *args, **kwargs)
+        return await real(self, response_id, values, *args, **kwargs)
 
-    monkeypatch.setattr(Storage, "save_answer", fail_once)
+    monkeypatch.setattr(Storage, "save_answers", fail_once)
     update_id = env.server.send_text(ana.user_id, "2020")
     await ana.next_send()  # the error reply
     assert failed == ["estrategia_anio_actualizacion"]

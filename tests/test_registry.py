@@ -438,7 +438,8 @@ def test_missing_required_columns() -> None:
     ]
     assert "«sector»" in result.errors[0].message
     assert result.rows == []
-    assert result.rejected == 3
+    assert result.rejected == 0 and result.unchecked == 3
+    assert "0 filas válidas" not in result.report()
     assert not result.ok
 
 

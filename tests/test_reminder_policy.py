@@ -113,11 +113,14 @@ def test_policy_reads_settings_like_values() -> None:
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"window_start": "18:00", "window_end": "08:00"}, "window_start (18:00) must be before"),
+        (
+            {"window_start": "18:00", "window_end": "08:00"},
+            "window_start (18:00) debe ser anterior",
+        ),
         ({"window_start": "08:00", "window_end": "08:00"}, "window_end"),
-        ({"min_gap": "0m"}, "min_gap must be longer than zero"),
-        ({"first_after": timedelta(hours=-1)}, "first_after cannot be negative"),
-        ({"timezone": "America/Bogata"}, "unknown timezone 'America/Bogata'"),
+        ({"min_gap": "0m"}, "min_gap debe ser mayor que cero"),
+        ({"first_after": timedelta(hours=-1)}, "first_after no puede ser negativo"),
+        ({"timezone": "America/Bogata"}, "zona horaria desconocida 'America/Bogata'"),
         ({"max_per_campaign": -1}, "max_per_campaign"),
         ({"min_gapp": "3d"}, "min_gapp"),
     ],

@@ -171,7 +171,7 @@ def test_cells_are_read_like_typed_answers(
         ("empresas_vinculadas", "muchas", "integer_format"),
         ("empresas_activas", "12.5", "not_integer"),
         ("ventas_anio_actual", "4.57E+11", "money_format"),
-        ("ventas_anio_actual", "1.500 millones", "ambiguous_in_file"),
+        ("ventas_anio_actual", "1.234 millones", "ambiguous_in_file"),
         ("gobernanza_pct_empresarios", "150", "percent_range"),
         ("estrategia_anio_actualizacion", "2030", "year_range"),
         ("estrategia_anio_actualizacion", "hace poco", "year_format"),
@@ -249,7 +249,8 @@ def test_unknown_column_with_suggestion(
     error = result.errors[0]
     assert (error.line, error.column) == (1, wrong.lower())
     assert f"(¿quiso decir {right}?)" in error.message
-    assert result.rows == [] and result.rejected == 2
+    assert result.rows == [] and result.rejected == 0 and result.unchecked == 2
+    assert "Ninguna fila se revisó" in result.report()
 
 
 def test_header_problems(questionnaire: Questionnaire) -> None:
@@ -395,7 +396,11 @@ def test_report_text(questionnaire: Questionnaire) -> None:
 def test_template_round_trips(questionnaire: Questionnaire) -> None:
     template = responses_template_csv(questionnaire)
     header, example_row = template.splitlines()
-    assert header.split(",") == ["cluster_id", *(q.id for q in questionnaire.questions)]
+    assert header.split(",") == [
+        "cluster_id",
+        "submitted_at",
+        *(q.id for q in questionnaire.questions),
+    ]
     assert example_row.startswith(f"{TEMPLATE_CLUSTER_ID},")
     result = parse(questionnaire, template, {TEMPLATE_CLUSTER_ID})
     assert result.ok, result.report()

@@ -18,7 +18,7 @@ import pytest
 from bot.files.responses import answer_cell
 from bot.local import DEMO_CLUSTER
 from bot.questionnaire.model import Questionnaire
-from bot.services import campaigns, imports, invitations, privacy, reports
+from bot.services import campaigns, exports, imports, invitations, privacy, reports
 from bot.services.errors import ServiceError
 from bot.services.participation import participation
 from bot.services.scoring import score_file
@@ -401,11 +401,11 @@ async def test_export_names_the_file_after_the_campaign_and_refuses_other_format
     registry, questionnaire
 ):
     await campaigns.create(registry, "2021", 2021, "2021-09-01", "2021-10-15", BOGOTA, "t")
-    done = await reports.export(registry, questionnaire, None, "csv")
+    done = await exports.export(registry, questionnaire, None, "csv")
     assert (done.campaign_id, done.filename) == ("2021", "ssme_2021.zip")
     assert done.data[:2] == b"PK"
     with refused("bad_format"):
-        await reports.export(registry, questionnaire, "2021", "pdf")
+        await exports.export(registry, questionnaire, "2021", "pdf")
 
 
 def test_a_file_with_any_rejected_answer_gets_no_score(questionnaire):

@@ -40,11 +40,13 @@ def test_values_from_environment_and_dotenv(monkeypatch, tmp_path):
 @pytest.mark.parametrize(
     ("var", "value", "words"),
     [
-        ("SSME_ADMIN_IDS", "11,ana", "'ana' is not a Telegram user id"),
-        ("SSME_TIMEZONE", "Bogota", "unknown timezone"),
+        ("SSME_ADMIN_IDS", "11,ana", "'ana' no es un id de usuario de Telegram"),
+        ("SSME_TIMEZONE", "Bogota", "zona horaria desconocida"),
         ("SSME_TELEGRAM_API_URL", "127.0.0.1:8081", "http://"),
         ("SSME_WEBHOOK_PORT", "99999", "65535"),
-        ("SSME_CHART_WORKERS", "muchos", "integer"),
+        ("SSME_CHART_WORKERS", "muchos", "número entero"),
+        ("SSME_REMINDERS__NO_EXISTE", "1", "no es un ajuste conocido"),
+        ("SSME_WEBHOOK_PORT", "0", "mayor o igual a 1"),
         ("SSME_UPDATE_PROCESSING", "parallel", "per_user"),
         ("SSME_LOG_LEVEL", "LOUD", "DEBUG"),
     ],

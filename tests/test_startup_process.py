@@ -59,8 +59,8 @@ def assert_no_secret(out: str) -> None:
 
 
 def error_line(out: str) -> str:
-    """The one operator line: exactly one ``Error:`` line, and no traceback."""
-    lines = [line for line in out.splitlines() if line.startswith("Error: ")]
+    """The one operator line: exactly one ``ssme:`` line (the CLI's refusal), no traceback."""
+    lines = [line for line in out.splitlines() if line.startswith("ssme: ")]
     assert len(lines) == 1, out
     assert "Traceback" not in out, out
     return lines[0]

@@ -106,6 +106,26 @@ async def test_answers_upsert_drop_and_cursor_in_one_commit(storage):
     assert (current.cursor_question, current.cursor_mode) == ("c", "walk")
 
 
+async def test_answers_held_together_and_their_confirmations_commit_as_one(storage):
+    rid = (await storage.start_response(DEMO_CLUSTER.cluster_id, "2021", "v1", 1)).response_id
+    await storage.save_answer(rid, "b", 1, user_id=1)
+    held = {"question": "c", "held": {"a": 80}, "rule": "r"}
+    await storage.set_cursor_pending(rid, "c", "jump", held)  # a move keeps the held values
+    moved = await storage.get_response(DEMO_CLUSTER.cluster_id, "2021")
+    assert (moved.cursor_question, moved.cursor_mode, moved.pending) == ("c", "jump", held)
+    await storage.save_answers(
+        rid, {"a": 80, "c": 2}, dropped=["b"], user_id=1, confirmed=["r:a=80", "r:a=80"]
+    )
+    assert await storage.answers(rid) == {"a": 80, "c": 2}
+    assert await storage.confirmations(rid) == {"r:a=80"}
+    after = await storage.get_response(DEMO_CLUSTER.cluster_id, "2021")
+    assert (after.cursor_question, after.pending) == (None, None)
+    with pytest.raises(sqlite3.Error):  # fails mid-transaction: nothing of the group is stored
+        await storage.save_answers(rid, {"d": 1}, dropped=[object()], confirmed=["x"])  # type: ignore[list-item]
+    assert await storage.answers(rid) == {"a": 80, "c": 2}
+    assert await storage.confirmations(rid) == {"r:a=80"}
+
+
 async def test_a_failed_answer_transaction_leaves_nothing_and_the_writer_usable(storage):
     rid = (await storage.start_response(DEMO_CLUSTER.cluster_id, "2021", "v1", 1)).response_id
     await storage.save_answer(rid, "a", 1, user_id=1, cursor=("a", "walk"))
@@ -512,9 +532,7 @@ async def test_every_timestamp_written_comes_from_the_clock_or_the_caller(fixed,
         ("managers", "unreachable_at"),
         ("responses", "created_at"),
         ("responses", "updated_at"),
-        ("responses", "submitted_at"),
         ("answers", "answered_at"),
-        ("results", "submitted_at"),
         ("seen_updates", "seen_at"),
         ("audit", "at"),
         ("reminders", "settled_at"),
@@ -523,6 +541,9 @@ async def test_every_timestamp_written_comes_from_the_clock_or_the_caller(fixed,
         ("data_requests", "handled_at"),
     }
     assert stored[("reminders", "created_at")] == {GIVEN.isoformat()}  # the sender's time
+    # A submission is stamped by the clock; an imported one keeps the time it was submitted.
+    for column in (("responses", "submitted_at"), ("results", "submitted_at")):
+        assert stored[column] == {clock, GIVEN.isoformat()}, column
     assert stored[("reminder_prefs", "snoozed_until")] == {GIVEN.isoformat()}
 
 

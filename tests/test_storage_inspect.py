@@ -73,7 +73,7 @@ async def test_a_newer_schema_version(tmp_path, monkeypatch, capsys):
     with inspect.DatabaseFile(path) as db:
         assert db.schema_version() == len(MIGRATIONS) + 1
         assert db.integrity() == "ok"
-    with pytest.raises(BackupError, match="newer than this program"):
+    with pytest.raises(BackupError, match="más nuevo que este programa"):
         restore(path, tmp_path / "restored.db")
     assert not (tmp_path / "restored.db").exists()
     monkeypatch.setenv("SSME_DB_PATH", str(path))

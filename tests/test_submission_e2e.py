@@ -16,9 +16,8 @@ import pytest
 from bot.conversation import callbacks as cb
 from bot.handlers.jobs import schedule_reminders
 from bot.local import DEMO_CLUSTER
-from bot.questionnaire.model import ND
 from bot.reminders.policy import ReminderPolicy, next_allowed_moment
-from bot.services import campaigns, reports
+from bot.services import campaigns, exports, reports
 from bot.services.participation import participation
 from bot.storage import utcnow
 from tests.conftest import example
@@ -45,7 +44,7 @@ async def counted(env: Env, cluster_id: str = DEMO_CLUSTER.cluster_id) -> dict[s
     """What the official figures say of the cluster: the summary's respondents and the
     export's row for it (the ``respuestas`` table)."""
     bundle = await reports.summary(storage(env), QUESTIONNAIRE, None)
-    export = await reports.export(storage(env), QUESTIONNAIRE, None, "csv")
+    export = await exports.export(storage(env), QUESTIONNAIRE, None, "csv")
     with zipfile.ZipFile(io.BytesIO(export.data)) as z:
         name = next(n for n in z.namelist() if "respuestas" in n)
         rows = list(csv.DictReader(io.StringIO(z.read(name).decode("utf-8-sig"))))
@@ -57,6 +56,15 @@ async def counted(env: Env, cluster_id: str = DEMO_CLUSTER.cluster_id) -> dict[s
 async def close(env: Env) -> None:
     await campaigns.close_campaign(storage(env), env.seeded.campaign_id, "admin")
     env.bot.app.bot_data.survey.forget_caches()
+
+
+async def open_question(ana, section: str, question: str) -> None:
+    """«Editar <área>» in the review, then the question: it is on screen."""
+    assert is_review(ana.question)
+    ana.press(ana.question.message_id, cb.encode(cb.ReviewArea(section)))
+    area = await ana.next_send("Editar")
+    ana.press(area.message_id, cb.encode(cb.ReviewQuestion(question)))
+    assert question_id(await ana.next_question()) == question
 
 
 async def edit(ana, section: str, question: str, value: Any):
@@ -129,17 +137,21 @@ async def test_the_walk_corrections_and_a_close_in_the_middle_keep_the_cluster_c
     ana.press(sent.message_id, cb.encode(cb.Correct()))
     await ana.next_send("Puede corregir")
     await ana.next_question()
-    # The total of firms after the sizes. Until i12a's fix for the consistency trap (issue 12,
-    # item 1) lands, a size is set to «No disponible» first, the workaround the issue names;
-    # the lead completes the walk with the direct edit (80 then «Corregir: …») after merging.
-    await edit(ana, "desempeno", "empresas_micro", ND)
-    await edit(ana, "actores", "empresas_vinculadas", 200)
-    await edit(ana, "desempeno", "empresas_micro", 140)
+    # The total of firms after the sizes: the new total is held while a size is fixed.
+    await open_question(ana, "actores", "empresas_vinculadas")
+    await ana.send("200")
+    refusal = await ana.next_send("suman")
+    ana.press(refusal.message_id, "f:empresas_vinculadas:empresas_micro")
+    assert question_id(await ana.next_question()) == "empresas_micro"
+    assert is_review(await ana.answer(140))
     assert (await counted(env)) == {"respondents": 1, "row": v1}
-    # The shares of sales by destination, by the same route.
-    await edit(ana, "desempeno", "ventas_pct_local", ND)
-    await edit(ana, "desempeno", "ventas_pct_nacional", 38)
-    await edit(ana, "desempeno", "ventas_pct_local", 41)
+    # The shares of sales by destination: local changed, the national share fixed.
+    await open_question(ana, "desempeno", "ventas_pct_local")
+    await ana.send("41")
+    refusal = await ana.next_send("suman")
+    ana.press(refusal.message_id, "f:ventas_pct_local:ventas_pct_nacional")
+    assert question_id(await ana.next_question()) == "ventas_pct_nacional"
+    assert is_review(await ana.answer(38))
     assert (await counted(env)) == {"respondents": 1, "row": v1}
     stored = env.stored_answers()
     assert (stored["empresas_vinculadas"], stored["empresas_micro"]) == (200, 140)

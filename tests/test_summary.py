@@ -19,6 +19,7 @@ from bot.reports.summary import (
     ClusterInfo,
     Submission,
     area_chart,
+    breakdown,
     compute_summary,
     level_chart,
     render_chart,
@@ -650,26 +651,41 @@ def test_chart_specs(summary: dict[str, Any], q: Questionnaire) -> None:
             ("Medición 2021", (20.0, 20.0, 60.0)),
             ("Medición 2019", (25.0, 50.0, 25.0)),
         ),
+        subtitle="Medición 2021 · 5 aglomeraciones",
     )
     radar = area_chart(summary, q, before)
+    # Area means are read against the per-area bands, named as the text names them (issue 14).
+    assert [b.label for b in radar.bands] == ["Débil", "Básico", "Satisfactorio", "Sólido"]
+    assert radar.rings == (25, 50, 75, 100) and radar.band_title == "Banda de cada área"
     assert isinstance(radar, RadarSpec)
     assert radar.axes[0] == "Enfoque" and len(radar.axes) == 8
     assert radar.series[0].values[3] == 60.0  # gobernanza
     assert [s.role for s in radar.series] == ["national", "previous"]
     assert "IMS promedio 61,6" in radar.subtitle
-    # No previous campaign: one series only; no respondents: no chart at all.
+    # No previous campaign: one series only; no respondents: only the network's registered
+    # (0 of N by sector and department), no levels or areas.
     assert len(level_chart(summary, q).series) == 1  # type: ignore[union-attr]
     empty = compute_summary(q, "2022", registry(), [], None)
-    assert summary_charts(empty, q, None, respondent_counts(registry(), [])) == []
+    assert [n for n, _ in summary_charts(empty, q, None, _groups(q, []))] == [
+        "sectors",
+        "departments",
+    ]
+
+
+def _groups(q: Questionnaire, subs: list[Submission]) -> dict[str, list[dict[str, Any]]]:
+    return {by: breakdown(q, registry(), subs, by) for by in ("sector", "departamento")}
 
 
 def test_charts_are_picklable_and_render(summary: dict[str, Any], q: Questionnaire) -> None:
     before = compute_summary(q, "2019", registry(), previous(), None)
-    jobs = summary_charts(summary, q, before, respondent_counts(registry(), current()))
+    jobs = summary_charts(summary, q, before, _groups(q, current()))
     assert [name for name, _ in jobs] == ["levels", "areas", "sectors", "departments"]
     sectors = dict(jobs)["sectors"]
     assert sectors.categories == ("Servicios", "Agroindustria", "Manufactura")  # type: ignore[union-attr]
-    assert sectors.series == (("Respondieron", (2.0, 2.0, 1.0)),)  # type: ignore[union-attr]
+    # Active respondents of the registered (issue 14): c6 (servicios) answered but is inactive.
+    assert sectors.series == (("Respondieron", (1.0, 2.0, 1.0)),)  # type: ignore[union-attr]
+    assert sectors.totals == (2.0, 2.0, 1.0)  # type: ignore[union-attr]
+    assert sectors.subtitle == "Medición 2021 · respondieron 4 de 5 aglomeraciones activas"  # type: ignore[union-attr]
     assert pickle.loads(pickle.dumps(jobs)) == jobs
     for _, job in jobs:
         png = render_chart(job)
@@ -679,3 +695,17 @@ def test_charts_are_picklable_and_render(summary: dict[str, Any], q: Questionnai
     assert render_radar(radar).startswith(PNG)  # type: ignore[arg-type]
     bars = dict(jobs)["levels"]
     assert render_bars(bars.title, bars.categories, bars.series).startswith(PNG)  # type: ignore[union-attr]
+
+
+def test_breakdown_by_department_uses_the_summary_rules(q: Questionnaire) -> None:
+    rows = {r["group"]: r for r in breakdown(q, registry(), current(), "departamento")}
+    assert set(rows) == {"Antioquia", "Huila", "Valle del Cauca", "Bogotá D.C.", "Nariño"}
+    # An inactive respondent counts in its group's respondents, not in its participation.
+    assert rows["Nariño"]["registered"] == 0 and rows["Nariño"]["respondents"] == 1
+    assert rows["Nariño"]["participation_pct"] is None
+    assert rows["Bogotá D.C."]["respondents"] == 0 and rows["Bogotá D.C."]["level_pct"] is None
+    assert rows["Antioquia"]["participation_pct"] == 100.0
+    whole = compute_summary(q, "2021", registry(), current(), None)
+    assert sum(r["respondents"] for r in rows.values()) == whole["respondents"]
+    with pytest.raises(ValueError):
+        breakdown(q, registry(), current(), "municipio")

@@ -38,10 +38,12 @@ class Send:
 
 @dataclass(frozen=True)
 class Edit:
-    """Edit the message the pressed button belongs to."""
+    """Edit the message the pressed button belongs to, or the message ``message_id``."""
 
     text: str | None = None  # None: keep the text, change only the keyboard
     buttons: Keyboard = ()
+    # A message of the bot's by its id: the question a typed answer answers (its transcript).
+    message_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class Photo:
     # The response whose result this is: once delivered, the Telegram layer clears it from the
     # outbox (``Storage.result_delivered``).
     result_of: int | None = None
+    buttons: Keyboard = ()  # under the photo (the report card's «Descargar informe (PDF)»)
 
 
 Action = Send | Edit | Toast | Photo

@@ -168,10 +168,12 @@ class Keep(OnQuestion):
 
 @dataclass(frozen=True)
 class Confirm(OnQuestion):
-    """Confirm one reading of an ambiguous number (its index) or a large change (``ok``)."""
+    """Confirm one reading of an ambiguous number (its index), a plausibility question
+    (``ok``), an exclusive option over other marks (``only``) or keeping the marks (``marks``),
+    or that a text typed early is for this question (``typed``)."""
 
     tag: ClassVar[str] = "y"
-    reading: str  # the index of the reading chosen, or "ok" for a large change
+    reading: str  # an index, or "ok" / "only" / "marks" / "typed"
 
     @property
     def arg(self) -> str:
@@ -280,6 +282,48 @@ class EvidenceGet(Callback):
     evidence_id: int
 
 
+# --- branch i12b: corrections after sending, the data notice --------------------------------
+
+
+@dataclass(frozen=True)
+class Correct(Callback):
+    """«Corregir mis respuestas» under the read-only review of a sent response."""
+
+    tag: ClassVar[str] = "sub:correct"
+
+
+@dataclass(frozen=True)
+class Decline(Callback):
+    """«No acepto» under the personal-data notice."""
+
+    tag: ClassVar[str] = "consent:decline"
+
+
+@dataclass(frozen=True)
+class ShowNotice(Callback):
+    """Show the personal-data notice again (under the consent reminder)."""
+
+    tag: ClassVar[str] = "consent:show"
+
+
+@dataclass(frozen=True)
+class Withdraw(Callback):
+    """Confirm /retirar_consentimiento."""
+
+    tag: ClassVar[str] = "consent:withdraw"
+
+
+# --- issue 14 (branch i14): documents ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportCard(Callback):
+    """«Descargar informe (PDF)» under a result: the cluster's report card of that campaign."""
+
+    tag: ClassVar[str] = "doc:card"
+    campaign: str  # the last field: it may hold ":"
+
+
 ANSWERS: tuple[type[OnQuestion], ...] = (
     Choose,
     Toggle,
@@ -311,6 +355,11 @@ _KINDS: tuple[type[Callback], ...] = (
     QueuePage,
     Approve,
     EvidenceGet,
+    Correct,
+    Decline,
+    ShowNotice,
+    Withdraw,
+    ReportCard,
 )
 # Per kind: its field names and which of them are ints, read once. Longest tag first, so a tag
 # never loses to a shorter one that it starts with.
@@ -367,48 +416,3 @@ def is_kind(*kinds: type[Callback]) -> Callable[[object], bool]:
         return isinstance(data, str) and isinstance(decode(data), kinds)
 
     return matches
-
-
-# --- branch i12b: corrections after sending, the data notice --------------------------------
-
-
-@dataclass(frozen=True)
-class Correct(Callback):
-    """«Corregir mis respuestas» under the read-only review of a sent response."""
-
-    tag: ClassVar[str] = "sub:correct"
-
-
-@dataclass(frozen=True)
-class Decline(Callback):
-    """«No acepto» under the personal-data notice."""
-
-    tag: ClassVar[str] = "consent:decline"
-
-
-@dataclass(frozen=True)
-class ShowNotice(Callback):
-    """Show the personal-data notice again (under the consent reminder)."""
-
-    tag: ClassVar[str] = "consent:show"
-
-
-@dataclass(frozen=True)
-class Withdraw(Callback):
-    """Confirm /retirar_consentimiento."""
-
-    tag: ClassVar[str] = "consent:withdraw"
-
-
-def _register(*kinds: type[Callback]) -> None:
-    """Add kinds defined after the table above to the grammar (longest tag first)."""
-    global _KINDS
-    _KINDS = (*_KINDS, *kinds)
-    for k in kinds:
-        names = tuple(f.name for f in fields(k))
-        _SHAPES.append((k.tag, k, names, tuple(f.type in ("int", int) for f in fields(k))))
-        _FIELDS[k] = names
-    _SHAPES.sort(key=lambda shape: -len(shape[0]))
-
-
-_register(Correct, Decline, ShowNotice, Withdraw)

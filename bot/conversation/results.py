@@ -13,11 +13,27 @@ from html import escape, unescape
 from typing import Any
 
 from bot import texts
+from bot.documents.levels import held_back
 from bot.questionnaire.engine import Engine
-from bot.questionnaire.model import Questionnaire, Value
+from bot.questionnaire.model import (
+    AgeRule,
+    ChoiceRaisedRule,
+    ChoiceRule,
+    CountRule,
+    GovernanceRule,
+    GroupsRule,
+    Questionnaire,
+    RatioRule,
+    Value,
+    ValueRule,
+    YesNoRule,
+)
+from bot.questionnaire.model import Band as ScoreBand
 from bot.questionnaire.parsing import format_number
+from bot.texts import charts as ctexts
 from charts import Band, RadarSpec, Series
 from scoring import AreaScore, GateResult, IndicatorScore, ScoreResult
+from scoring.explain import Explanation, Part, explain
 
 MIN_GROUP = 5  # a mean of fewer clusters would reveal individual clusters
 
@@ -94,7 +110,8 @@ def explanation(
     answers: Mapping[str, Value],
     area_id: str,
 ) -> str:
-    """Why an area scored what it did: each indicator's answers and points."""
+    """Why an area scored what it did: per indicator, its rule in one line, where the answers
+    fall and what would reach the next band (``scoring/explain.py``, checked by the scorer)."""
     engine = Engine(questionnaire, result.campaign_year)
     area = result.areas[area_id]
     kept = questionnaire.relevant_answers(answers)
@@ -111,7 +128,195 @@ def explanation(
                     question=escape(engine.short(question)), value=escape(shown)
                 )
             )
+        indicator = next(i for i in questionnaire.indicators if i.id == ind.id)
+        lines += why_lines(
+            engine, explain(questionnaire, indicator, kept, result.campaign_year), kept
+        )
     return "\n".join(lines)
+
+
+def why_lines(engine: Engine, why: Explanation, answers: Mapping[str, Value]) -> list[str]:
+    """The rule of each part, where the answer falls, and the next band, in Spanish."""
+    mean = len(why.parts) > 1
+    out = [texts.WHY_MEAN.format(n=len(why.parts))] if mean else []
+    for part in why.parts:
+        bands = _bands(engine, part)
+        what = _what(engine, part.rule)
+        rule = (
+            texts.WHY_RULE.format(what=what, bands=bands)
+            if bands
+            else texts.WHY_RULE_ALONE.format(what=what)
+        )
+        falls = ""
+        if isinstance(part.measured, int | float) and not isinstance(part.measured, bool):
+            percent = isinstance(part.rule, RatioRule) or _is_percent(engine, part.rule)
+            value = score_text(part.measured) + ("%" if percent else "")
+            falls = " " + texts.WHY_FALLS.format(value=value, score=score_text(part.score))
+        if part.changes is None or part.reaches is None:
+            nxt = texts.WHY_TOP if part.score >= _top(part.rule) else ""
+        else:
+            key = texts.WHY_NEXT_MEAN if mean else texts.WHY_NEXT
+            changes = _changes(engine, part.changes, answers)
+            nxt = key.format(
+                changes=changes[:1].upper() + changes[1:], score=score_text(part.reaches)
+            )
+        text = " ".join(t for t in (rule + falls.rstrip(), nxt) if t)
+        out.append(texts.WHY_ITEM.format(text=text) if mean else text)
+    return out
+
+
+def _short(engine: Engine, qid: str) -> str:
+    return escape(engine.short(engine.q.question(qid)))
+
+
+def _is_percent(engine: Engine, rule: object) -> bool:
+    return isinstance(rule, ValueRule) and all(
+        engine.q.question(x).type == "percent" for x in rule.questions
+    )
+
+
+def _top(rule: object) -> float:
+    if isinstance(rule, ChoiceRule | ChoiceRaisedRule | YesNoRule | GovernanceRule):
+        return 100.0
+    bands = getattr(rule, "bands", None)
+    return max(b.score for b in bands) if bands else 100.0
+
+
+def _what(engine: Engine, rule: object) -> str:
+    if isinstance(rule, ValueRule):
+        shown = " + ".join(_short(engine, x) for x in rule.questions)
+        return shown[:1].lower() + shown[1:]
+    if isinstance(rule, CountRule):
+        return texts.WHY_WHAT_COUNT.format(question=_short(engine, rule.question))
+    if isinstance(rule, GroupsRule):
+        names = ", ".join(f"«{_short(engine, x)}»" for x in rule.questions)
+        return texts.WHY_WHAT_GROUPS.format(questions=names)
+    if isinstance(rule, RatioRule):
+        return texts.WHY_WHAT_RATIO.format(
+            numerator=_short(engine, rule.numerator), denominator=_short(engine, rule.denominator)
+        )
+    if isinstance(rule, AgeRule):
+        return texts.WHY_WHAT_AGE.format(question=_short(engine, rule.question))
+    if isinstance(rule, GovernanceRule):
+        return texts.WHY_WHAT_GOVERNANCE.format(
+            none=score_text(rule.score_none),
+            informal=score_text(rule.score_informal),
+            charter=score_text(rule.score_charter_only),
+            one=score_text(rule.score_one_body),
+            without=score_text(rule.score_without_board),
+            board=score_text(rule.score_board),
+            full=score_text(rule.score_full),
+        )
+    assert isinstance(rule, ChoiceRule | ChoiceRaisedRule | YesNoRule)
+    return texts.WHY_WHAT_CHOICE.format(question=_short(engine, rule.question))
+
+
+def _bands(engine: Engine, part: Part) -> str:
+    rule = part.rule
+    join = texts.WHY_BANDS_JOIN
+    if isinstance(rule, GovernanceRule):
+        return ""
+    if isinstance(rule, YesNoRule):
+        return join.join(
+            texts.WHY_BAND.format(range=texts.YES_NO_LABELS[v], score=score_text(s))
+            for v, s in ((True, rule.yes), (False, rule.no))
+        )
+    if isinstance(rule, ChoiceRule | ChoiceRaisedRule):
+        question = engine.q.question(rule.question)
+        out = [
+            texts.WHY_BAND.format(range=escape(c.button_label), score=score_text(c.score or 0))
+            for c in question.choices
+        ]
+        if isinstance(rule, ChoiceRaisedRule):
+            raised = texts.WHY_WHAT_RAISED.format(
+                choice=escape(question.choice_map[rule.raise_choice].button_label),
+                n=score_text(rule.when_min),
+                question=_short(engine, rule.when_question),
+                score=score_text(rule.score),
+            )
+            out.append(raised)
+        return join.join(out)
+    whole = isinstance(rule, CountRule | GroupsRule | AgeRule) or (
+        isinstance(rule, ValueRule)
+        and all(engine.q.question(x).type == "integer" for x in rule.questions)
+    )
+    unit = "%" if isinstance(rule, RatioRule) or _is_percent(engine, rule) else ""
+    out = []
+    previous: ScoreBand | None = None
+    for band in rule.bands:
+        if whole:
+            lo = 0 if previous is None else _next_whole(previous)
+            hi = (
+                None
+                if band.bound is None
+                else (band.bound if band.upto is not None else band.bound - 1)
+            )
+            if hi is None:
+                shown = texts.WHY_RANGE_UP.format(a=_n(lo))
+            elif lo == hi:
+                shown = texts.WHY_RANGE_ONE.format(a=_n(hi))
+            else:
+                shown = texts.WHY_RANGE.format(a=_n(lo), b=_n(hi))
+        elif band.bound is None:
+            assert previous is not None and previous.bound is not None
+            edge = _n(previous.bound) + unit
+            shown = (
+                texts.WHY_RANGE_ABOVE.format(a=edge)
+                if previous.upto is not None
+                else texts.WHY_RANGE_UP.format(a=edge)
+            )
+        elif band.upto is not None and (previous is None and band.upto == 0):
+            shown = texts.WHY_RANGE_ONE.format(a=_n(0) + unit)
+        elif band.upto is not None:
+            shown = texts.WHY_RANGE_UPTO.format(b=_n(band.upto) + unit)
+        else:
+            shown = texts.WHY_RANGE_BELOW.format(b=_n(band.bound) + unit)
+        out.append(texts.WHY_BAND.format(range=shown, score=score_text(band.score)))
+        previous = band
+    return join.join(out)
+
+
+def _next_whole(band: ScoreBand) -> float:
+    assert band.bound is not None
+    return band.bound + 1 if band.upto is not None else band.bound
+
+
+def _n(x: float) -> str:
+    return score_text(x)
+
+
+def _changes(engine: Engine, changes: Mapping[str, Value], answers: Mapping[str, Value]) -> str:
+    out = []
+    for qid, value in changes.items():
+        question = engine.q.question(qid)
+        short = engine.short(question)
+        if question.type == "multi" and isinstance(value, list):
+            had = answers.get(qid)
+            before = set(had) if isinstance(had, list) else set()
+            names = [question.choice_map[c].button_label for c in value if c not in before]
+            if not names:
+                continue
+            out.append(texts.WHY_CHANGE_MARKS.format(choices=_marks(names)))
+        elif question.type == "yesno":
+            out.append(texts.WHY_CHANGE_YES.format(question=escape(short)))
+        elif question.type == "year" and isinstance(value, int):
+            out.append(texts.WHY_CHANGE_YEAR.format(question=escape(short), year=value))
+        elif isinstance(value, str) and value in question.choice_map:
+            choice = question.choice_map[value].button_label
+            out.append(texts.WHY_CHANGE_CHOICE.format(choice=escape(choice)))
+        elif question.type == "integer" and value != 1:
+            out.append(
+                f"con {engine.display(question, value)} {escape(short[:1].lower() + short[1:])}"
+            )
+        else:
+            shown = engine.display(question, value)
+            out.append(texts.WHY_CHANGE_NUMBER.format(value=escape(shown), question=escape(short)))
+    return texts.WHY_CHANGE_JOIN.join(out)
+
+
+def _marks(names: Sequence[str]) -> str:
+    quoted = [f"«{escape(n)}»" for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " y " + quoted[-1]
 
 
 def radar_spec(
@@ -143,8 +348,10 @@ def radar_spec(
                 "sector",
             )
         )
-    elif overlays.sector_label:
-        notes.append(texts.CHART_SECTOR_HIDDEN.format(n=MIN_GROUP))
+    elif overlays.sector_label:  # the footnote says only what is hidden (i14)
+        notes.append(ctexts.SECTOR_HIDDEN.format(sector=overlays.sector_label, k=MIN_GROUP))
+    if overlays.national is not None and overlays.national_n < MIN_GROUP:
+        notes.append(ctexts.NATIONAL_HIDDEN.format(k=MIN_GROUP))
     if overlays.previous is not None:
         series.append(
             Series(
@@ -167,6 +374,8 @@ def radar_spec(
         series=tuple(series),
         bands=bands,
         footnote=" ".join(notes) or None,
+        alert=held_back(questionnaire, result),
+        band_title=ctexts.BAND_TITLE_LEVELS,
     )
 
 

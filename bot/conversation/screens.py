@@ -3,7 +3,8 @@
 Pure functions of a :class:`~bot.conversation.state.State` (and the questionnaire) into
 ``Send``/``Edit`` actions: no storage, no clock. Every button of the manager's conversation is
 made here, with a typed callback from ``callbacks.py`` (the only owner of the callback-data
-grammar); ``survey.py`` decides which screen comes next and never builds a button itself.
+grammar); ``survey.py`` and ``answering.py`` decide which screen comes next and never build a
+button themselves.
 One-line replies without buttons (a refusal, a toast) stay with the transition that sends them.
 
 Texts are HTML (Telegram's parse mode) from :mod:`bot.texts`; anything a person typed or named
@@ -26,8 +27,9 @@ from bot.conversation.actions import Action, Button, Edit, Keyboard, Photo, Send
 from bot.conversation.state import State
 from bot.questionnaire.engine import Ambiguous, NeedsConfirmation, Rejected
 from bot.questionnaire.model import Area, Module, Question, Value
-from bot.questionnaire.parsing import format_number
+from bot.questionnaire.parsing import format_number, number_words
 from bot.storage import PersonalData
+from bot.texts import documents as dtexts
 from bot.texts import personal_data as ptexts
 from charts import Renderer
 from scoring import ScoreResult
@@ -45,16 +47,16 @@ def welcome(st: State, tz: tzinfo) -> Send:
     total = len(st.engine.expected_questions(st.answers))
     left = st.engine.remaining(st.answers)
     minutes = max(1, round(left * st.q.seconds_per_question / 60))
-    key = texts.WELCOME if left == total else texts.WELCOME_BACK
+    key = texts.WELCOME_BACK if left else texts.WELCOME_BACK_DONE
     return Send(
-        key.format(
+        (texts.WELCOME if left == total else key).format(
             name=escape(st.manager.name or ""),
             cluster=escape(st.cluster_name),
             campaign=escape(st.campaign.campaign_id),
             deadline=when(st.campaign.closes_at, tz),
             total=total,
-            left=left,
-            minutes=minutes,
+            left=texts.left_of(left, total),
+            minutes=texts.minutes(minutes),
         )
     )
 
@@ -71,25 +73,48 @@ def header(st: State, question: Question) -> str:
     return texts.HEADER_MODULE.format(module=p.section.label, k=p.index, total=p.total)
 
 
-def question_text(st: State, question: Question) -> str:
-    parts = [header(st, question), "", f"<b>{escape(st.engine.text(question))}</b>"]
-    if question.type == "single" and any(c.button for c in question.choices):
+def question_text(st: State, question: Question, note: str | None = None) -> str:
+    """The question as asked; ``note`` (a mistake to correct) goes on top, in the same message."""
+    parts = [texts.MISTAKE.format(error=escape(note)), ""] if note else []
+    parts += [header(st, question), "", f"<b>{escape(st.engine.text(question))}</b>"]
+    numbered = question.type == "multi" or any(c.button for c in question.choices)
+    if question.type in ("single", "multi") and numbered:
         parts += [""] + [f"{i}. {escape(c.label)}" for i, c in enumerate(question.choices, 1)]
     help_text = st.engine.help(question)
+    if question.type == "multi":
+        help_text = f"{help_text} {texts.MULTI_TYPED_HINT}" if help_text else texts.MULTI_TYPED_HINT
     if help_text:
         parts += ["", f"<i>{escape(help_text)}</i>"]
     if question.id in st.answers:
         current = st.engine.display(question, st.answers[question.id])
         parts += ["", texts.CURRENT_ANSWER.format(value=escape(current))]
+    held = st.held()
+    if held:
+        items = "; ".join(
+            texts.HELD_ITEM.format(
+                question=escape(st.engine.short(st.q.question(k))),
+                value=escape(st.engine.display(st.q.question(k), v)),
+            )
+            for k, v in held.items()
+        )
+        parts += ["", texts.HELD_NOTE.format(items=items)]
     return "\n".join(parts)
 
 
-def question(st: State, question: Question) -> Send:
+def question(st: State, question: Question, note: str | None = None) -> Send:
     return Send(
-        question_text(st, question),
+        question_text(st, question, note),
         keyboard(st, question),
         shows=(st.response.response_id, question.id),
     )
+
+
+def retire(st: State, question: Question) -> list[Action]:
+    """The keyboard of the question's last message taken away, as it is asked again below."""
+    shown = st.response.shown_message
+    if shown is None or st.response.shown_question != question.id or not keyboard(st, question):
+        return []
+    return [Edit(None, (), message_id=shown)]
 
 
 def keyboard(st: State, question: Question, selected: Sequence[str] | None = None) -> Keyboard:
@@ -107,8 +132,8 @@ def keyboard(st: State, question: Question, selected: Sequence[str] | None = Non
     elif question.type == "multi":
         chosen = set(selected if selected is not None else st.selection(question))
         buttons = [
-            Button(("✅ " if c.id in chosen else "▫️ ") + c.button_label, cb.Toggle(q, c.id))
-            for c in question.choices
+            Button(f"{'✅' if c.id in chosen else '▫️'} {i}. {c.button_label}", cb.Toggle(q, c.id))
+            for i, c in enumerate(question.choices, 1)
         ]
         rows += [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
         rows.append((Button(texts.BTN_DONE, cb.Done(q)),))
@@ -126,11 +151,23 @@ def keyboard(st: State, question: Question, selected: Sequence[str] | None = Non
     return tuple(rows)
 
 
-def transcript(st: State, question: Question, value: Value) -> Edit:
-    """The answered question's message, its keyboard replaced by the answer given."""
+def transcript(
+    st: State, question: Question, value: Value, *, message_id: int | None = None
+) -> Edit:
+    """The answered question's message, its keyboard replaced by the answer as understood (a
+    large figure in words too). ``message_id``: the question a typed answer answers; else the
+    message pressed."""
     shown = st.engine.display(question, value)
     plain = f"{header(st, question)}\n\n<b>{escape(st.engine.text(question))}</b>"
-    return Edit(plain + "\n\n" + texts.ANSWERED.format(value=escape(shown)))
+    words = None
+    if isinstance(value, int | float) and question.type in ("integer", "money"):
+        words = number_words(value)
+    answered = (
+        texts.ANSWERED_WORDS.format(value=escape(shown), words=escape(words))
+        if words
+        else texts.ANSWERED.format(value=escape(shown))
+    )
+    return Edit(plain + "\n\n" + answered, message_id=message_id)
 
 
 # -- answers that need another step ----------------------------------------------------------
@@ -152,7 +189,21 @@ def which_question(st: State, asked: Question, text: str) -> list[Action]:
 
 
 def rejected(st: State, question: Question, outcome: Rejected) -> Send:
-    """A failed consistency rule, with a button to correct each other answer it names."""
+    """A failed consistency rule: every number of the rule (the new ones marked as pending),
+    and a button to correct each other answer it names."""
+    held = dict(outcome.held)
+    lines = []
+    for qid in outcome.questions:
+        q = st.q.question(qid)
+        value = held.get(qid, st.answers.get(qid))
+        if value is None:
+            continue
+        key = texts.RULE_LINE_HELD if qid in held else texts.RULE_LINE
+        lines.append(
+            key.format(
+                question=escape(st.engine.short(q)), value=escape(st.engine.display(q, value))
+            )
+        )
     fixes = tuple(
         (
             Button(
@@ -161,14 +212,15 @@ def rejected(st: State, question: Question, outcome: Rejected) -> Send:
             ),
         )
         for q in outcome.questions
-        if q != question.id and q in st.answers
+        if q != question.id and (q in st.answers or q in held)
     )
-    hint = texts.FIX_HINT if fixes else texts.RETYPE_HINT
-    return Send(f"{escape(outcome.message)}\n\n{hint}", fixes)
+    hint = texts.FIX_HINT_HELD if fixes else texts.RETYPE_HINT
+    body = escape(outcome.message) + ("\n\n" + "\n".join(lines) if lines else "")
+    return Send(f"{body}\n\n{hint}", fixes)
 
 
 def needs_confirmation(question: Question, outcome: NeedsConfirmation) -> Send:
-    """A large change: «Sí, es correcto» or «Corregir»."""
+    """A plausibility question: «Sí, es correcto» or «Corregir»."""
     return Send(
         escape(outcome.message),
         (
@@ -176,6 +228,26 @@ def needs_confirmation(question: Question, outcome: NeedsConfirmation) -> Send:
             (Button(texts.BTN_CORRECT, cb.Fix(question.id, question.id)),),
         ),
     )
+
+
+def exclusive_ask(st: State, question: Question, selected: Sequence[str], choice: str) -> Edit:
+    """Ticking an exclusive option («Ninguna») over other marks: ask before clearing them."""
+    label = question.choice_map[choice].button_label
+    others = [c for c in selected if c != choice]
+    ask = texts.EXCLUSIVE_ASK.format(choice=escape(label), marks=texts.marks(len(others)))
+    q = question.id
+    return Edit(
+        f"{question_text(st, question)}\n\n<b>{ask}</b>",
+        (
+            (Button(texts.BTN_EXCLUSIVE_YES.format(choice=label), cb.Confirm(q, "only")),),
+            (Button(texts.BTN_EXCLUSIVE_NO, cb.Confirm(q, "marks")),),
+        ),
+    )
+
+
+def multi_again(st: State, question: Question, selected: Sequence[str]) -> Edit:
+    """The multi-choice question's message back as it was, with ``selected`` ticked."""
+    return Edit(question_text(st, question), keyboard(st, question, selected))
 
 
 # -- review ----------------------------------------------------------------------------------
@@ -192,7 +264,7 @@ def review(st: State) -> list[Action]:
     rows = [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
     if missing:
         rows.append((Button(texts.BTN_CONTINUE, cb.Resume()),))
-        footer = texts.REVIEW_MISSING.format(n=len(missing))
+        footer = texts.REVIEW_MISSING.format(missing=texts.missing(len(missing)))
     else:
         rows.append((Button(texts.BTN_SEND, cb.ReviewSend()),))
         footer = texts.REVIEW_READY
@@ -253,12 +325,15 @@ def result(
     spec = results.radar_spec(st.q, result, st.cluster_name, st.campaign.campaign_id, overlays)
     why = [Button(texts.BTN_WHY.format(area=a.label), cb.Why(a.id)) for a in st.q.areas]
     rows = tuple(tuple(why[i : i + 2]) for i in range(0, len(why), 2))
+    card = cb.ReportCard(st.campaign.campaign_id)  # the report card (issue 14)
+    fits = len(f"{card.tag}:{card.campaign}".encode()) <= cb.MAX_BYTES
     return [
         Photo(
             # Telegram re-encodes every photo as JPEG: a PNG would only cost ~13 ms more.
             partial(renderer.render_radar, spec, image_format="jpeg"),
             results.caption(result, st.cluster_name, st.campaign.campaign_id),
             st.response.response_id,
+            ((Button(dtexts.BTN_REPORT_CARD, card),),) if fits else (),
         ),
         Send(results.advice(result), rows),
     ]

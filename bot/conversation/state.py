@@ -57,6 +57,11 @@ class State:
         saved = self.answers.get(question.id)
         return list(saved) if isinstance(saved, list) else []
 
+    def held(self) -> dict[str, Value]:
+        """Values a consistency rule keeps pending: typed, stored once the rule holds."""
+        held = (self.response.pending or {}).get("held") or {}
+        return {k: v for k, v in held.items() if k in self.q.question_map}
+
     def move_cursor(self, question: str | None, mode: str | None) -> None:
         """Mirror a cursor just stored (which also clears anything pending)."""
         self.response = replace(

@@ -1,8 +1,9 @@
 """The conversation's transitions, independent of Telegram's types: inputs in, actions out.
 
 Handlers translate an update into one call here and carry out the returned actions in order.
-Each call reads where the manager stands (:class:`~bot.conversation.state.State`), passes the
-input to the questionnaire engine, stores the outcome, and returns the next screen
+Each call reads where the manager stands (:class:`~bot.conversation.state.State`), hands an
+answer to the answer path (``answering.py``: the engine's checks, pending values, confirmations),
+stores the outcome, and returns the next screen
 (``screens.py`` renders every screen with buttons; this module never builds a button).
 Where a manager stands is derived from the database (answers, plus a cursor while they go back
 or edit), so a restart, a re-delivered update or a stale button cannot lose or corrupt anything.
@@ -18,7 +19,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime, tzinfo
 from html import escape
 
@@ -26,17 +27,11 @@ from bot import texts
 from bot.conversation import callbacks as cb
 from bot.conversation import evidence, results, screens, submission
 from bot.conversation.actions import Action, Edit, Send, Toast
+from bot.conversation.answering import Answering
 from bot.conversation.overlays import overlays_for
 from bot.conversation.state import State
-from bot.questionnaire.engine import (
-    Accepted,
-    Ambiguous,
-    AnswerError,
-    Engine,
-    NeedsConfirmation,
-    Rejected,
-)
-from bot.questionnaire.model import ND, Question, Questionnaire, Value
+from bot.questionnaire.engine import Engine
+from bot.questionnaire.model import Questionnaire
 from bot.questionnaire.parsing import format_number
 from bot.reminders.policy import ReminderPolicy, snooze_until
 from bot.storage import Campaign, Cluster, Redeem, Storage, utcnow
@@ -83,6 +78,7 @@ class Survey:
         self.clock = clock
         self._campaign_cache: tuple[float, Campaign | None, int] | None = None
         self._clusters: dict[str, tuple[float, Cluster | None]] = {}
+        self.answering = Answering(storage, questionnaire)
 
     # -- entry points ------------------------------------------------------------------------
 
@@ -148,31 +144,16 @@ class Survey:
         if st.response.paused:  # /cancelar holds typed text until /continuar
             return [Send(stexts.PAUSED_HOLD)]
         question = st.current()
-        if question is None:
-            return [Send(texts.REVIEW_USE_BUTTONS), *screens.review(st)]
+        if question is None:  # on the review: one short line, not the review again
+            missing = st.engine.missing(st.answers)
+            return [Send(texts.REVIEW_STRAY_MISSING if missing else texts.REVIEW_STRAY)]
         if len(text) > MAX_TEXT:
-            return [
-                Send(texts.TOO_LONG.format(max=format_number(MAX_TEXT))),
-                screens.question(st, question),
-            ]
+            too_long = texts.TOO_LONG.format(max=format_number(MAX_TEXT))
+            return self.answering.mistake(st, question, too_long)
         if not st.on_screen(question, message_id):  # typed before it was on screen: ask
-            pending = {"question": question.id, "typed": text}
-            await self.storage.set_pending(st.response.response_id, pending)
+            await self.answering.pend(st, {"question": question.id, "typed": text})
             return screens.which_question(st, question, text)
-        return await self._typed(st, question, text)
-
-    async def _typed(self, st: State, question: Question, text: str) -> list[Action]:
-        try:
-            value = st.engine.read(question, text)
-        except AnswerError as exc:
-            return [Send(escape(exc.message)), screens.question(st, question)]
-        if isinstance(value, Ambiguous):
-            await self.storage.set_pending(
-                st.response.response_id,
-                {"question": question.id, "candidates": [str(c) for c in value.candidates]},
-            )
-            return [screens.ambiguity(question, text, value)]
-        return await self._accept(st, question, value)
+        return await self.answering.typed(st, question, text)
 
     async def file_expected(self, user_id: int) -> evidence.Awaited | list[Action]:
         """A file arrived: the question it is evidence for, or what to tell the manager."""
@@ -191,7 +172,7 @@ class Survey:
             if question.type in ("single", "multi", "yesno")
             else texts.EXPECT_TYPED
         )
-        return [Send(texts.ONLY_TEXT.format(expected=expected)), screens.question(st, question)]
+        return self.answering.mistake(st, question, texts.ONLY_TEXT.format(expected=expected))
 
     async def button(self, user_id: int, data: str) -> list[Action]:
         press = cb.decode(data)
@@ -219,17 +200,7 @@ class Survey:
         question = st.current()
         if question is None or question.id != press.question:
             return [Toast(texts.STALE_BUTTON)]
-        handler = {
-            cb.Choose: self._choose,
-            cb.Toggle: self._toggle,
-            cb.Done: self._done,
-            cb.NotAvailable: self._not_available,
-            cb.Back: self._back,
-            cb.Keep: self._keep,
-            cb.Confirm: self._confirm,
-            cb.Fix: self._fix,
-        }[type(press)]
-        return await handler(st, question, press.arg)
+        return await self.answering.press(st, question, press)
 
     async def resume(self, user_id: int, *, greeting: bool = False) -> list[Action]:
         st = await self._state(user_id)
@@ -353,155 +324,8 @@ class Survey:
     def when(self, moment: datetime) -> str:
         return screens.when(moment, self.tz)
 
-    # -- answering ---------------------------------------------------------------------------
-
-    async def _accept(
-        self,
-        st: State,
-        question: Question,
-        value: Value,
-        *,
-        confirmed: Sequence[str] = (),
-        transcript: bool = False,
-    ) -> list[Action]:
-        outcome = st.engine.submit(st.answers, question.id, value, confirmed=confirmed)
-        if isinstance(outcome, Rejected):
-            await self.storage.set_pending(st.response.response_id, None)
-            return [screens.rejected(st, question, outcome)]
-        if isinstance(outcome, NeedsConfirmation):
-            await self.storage.set_pending(
-                st.response.response_id,
-                {"question": question.id, "value": value, "rule": outcome.rule_id},
-            )
-            return [screens.needs_confirmation(question, outcome)]
-        assert isinstance(outcome, Accepted)
-        cursor = self._cursor_after(st, question, value, outcome)
-        await self.storage.save_answer(
-            st.response.response_id,
-            question.id,
-            value,
-            dropped=outcome.dropped,
-            user_id=st.manager.user_id,
-            cursor=cursor,
-            cluster_id=st.manager.cluster_id,
-        )
-        log.debug(  # the answers are in the database; INFO keeps to registrations and results
-            "event=answer_saved user=%s cluster=%s question=%s dropped=%d",
-            st.manager.user_id,
-            st.manager.cluster_id,
-            question.id,
-            len(outcome.dropped),
-        )
-        st.answers[question.id] = value
-        for qid in outcome.dropped:
-            st.answers.pop(qid, None)
-        st.move_cursor(*cursor)
-        out: list[Action] = [screens.transcript(st, question, value)] if transcript else []
-        return out + evidence.offer(question, value) + self._after_answer(st)
-
-    def _cursor_after(
-        self, st: State, question: Question, value: Value, outcome: Accepted
-    ) -> tuple[str | None, str | None]:
-        """Going back walks forward through answered questions; anything else resumes."""
-        if st.response.cursor_mode != "walk":
-            return None, None
-        answers = {k: v for k, v in st.answers.items() if k not in outcome.dropped}
-        answers[question.id] = value
-        relevant = st.engine.relevant_questions(answers)
-        ids = [q.id for q in relevant]
-        after = ids[ids.index(question.id) + 1 :] if question.id in ids else []
-        if after and after[0] in answers:
-            return after[0], "walk"
-        return None, None
-
     def _after_answer(self, st: State) -> list[Action]:
-        nxt = st.current()
-        if nxt is None:
-            return screens.review(st)
-        return [screens.question(st, nxt)]
-
-    async def _choose(self, st: State, question: Question, arg: str) -> list[Action]:
-        if question.type == "yesno":
-            if arg not in ("si", "no"):
-                return [Toast(texts.STALE_BUTTON)]
-            value: Value = arg == "si"
-        elif arg in question.choice_map and question.type != "multi":
-            value = arg
-        else:
-            return [Toast(texts.STALE_BUTTON)]
-        return await self._accept(st, question, value, transcript=True)
-
-    async def _toggle(self, st: State, question: Question, arg: str) -> list[Action]:
-        if question.type != "multi" or arg not in question.choice_map:
-            return [Toast(texts.STALE_BUTTON)]
-        selected = st.engine.toggle(question, st.selection(question), arg)
-        await self.storage.set_pending(
-            st.response.response_id, {"question": question.id, "selected": selected}
-        )
-        return [Edit(None, screens.keyboard(st, question, selected))]
-
-    async def _done(self, st: State, question: Question, _: str) -> list[Action]:
-        if question.type != "multi":
-            return [Toast(texts.STALE_BUTTON)]
-        try:
-            value = st.engine.check_selection(question, st.selection(question))
-        except AnswerError as exc:
-            return [Toast(exc.message)]
-        return await self._accept(st, question, value, transcript=True)
-
-    async def _not_available(self, st: State, question: Question, _: str) -> list[Action]:
-        if not question.allow_nd:
-            return [Toast(texts.STALE_BUTTON)]
-        return await self._accept(st, question, ND, transcript=True)
-
-    async def _back(self, st: State, question: Question, _: str) -> list[Action]:
-        previous = st.engine.previous_question(st.answers, question.id)
-        if previous is None:
-            return [Toast(texts.STALE_BUTTON)]
-        await self.storage.set_cursor(st.response.response_id, previous.id, "walk")
-        st.move_cursor(previous.id, "walk")
-        return [Edit(None, ()), screens.question(st, previous)]
-
-    async def _keep(self, st: State, question: Question, _: str) -> list[Action]:
-        if question.id not in st.answers:
-            return [Toast(texts.STALE_BUTTON)]
-        value = st.answers[question.id]
-        return await self._accept(st, question, value, transcript=True)
-
-    async def _confirm(self, st: State, question: Question, arg: str) -> list[Action]:
-        pending = st.response.pending or {}
-        if pending.get("question") != question.id:
-            return [Toast(texts.STALE_BUTTON)]
-        if arg == "typed" and "typed" in pending:
-            return await self._typed(st, question, pending["typed"])
-        if arg == "ok" and "rule" in pending:
-            return await self._accept(
-                st, question, pending["value"], confirmed=[pending["rule"]], transcript=False
-            )
-        candidates = pending.get("candidates") or []
-        if not arg.isdecimal() or int(arg) >= len(candidates):
-            return [Toast(texts.STALE_BUTTON)]
-        try:
-            value = st.engine.coerce(question, candidates[int(arg)])
-        except AnswerError as exc:
-            return [Send(escape(exc.message)), screens.question(st, question)]
-        return await self._accept(st, question, value)
-
-    async def _fix(self, st: State, question: Question, target: str) -> list[Action]:
-        """Go to an answer that conflicts with this one: only one its rule names."""
-        fix = self.q.question_map.get(target)
-        related = target == question.id or (
-            target in st.answers
-            and any(
-                question.id in rule.question_ids and target in rule.question_ids
-                for rule in self.q.consistency
-            )
-        )
-        if fix is None or not related:
-            return [Toast(texts.STALE_BUTTON)]
-        await self.storage.set_cursor(st.response.response_id, fix.id, "jump")
-        st.move_cursor(fix.id, "jump")
-        return [screens.question(st, fix)]
+        return self.answering.after_answer(st)
 
     # -- review, submit, result --------------------------------------------------------------
 

@@ -60,7 +60,7 @@ from bot.files.csvio import (
     strip_accents,
     suggestion,
 )
-from bot.texts.csvfiles import REJECTED_WORDS, ROW_WORDS
+from bot.texts.csvfiles import CSV_TEXTS, REJECTED_WORDS, ROW_WORDS
 from bot.texts.registry import REGISTRY_ERRORS, REGISTRY_TEXT_WHAT, REGISTRY_TEXTS
 
 __all__ = [
@@ -190,7 +190,7 @@ class RegistryParse:
     """Result of :func:`parse_registry_csv`.
 
     ``rows`` holds the valid rows in file order; ``rejected`` counts data rows left out (all of
-    them when the header or the file is wrong). ``notes`` are things said without being errors
+    them when the file is unreadable; ``unchecked`` those never checked because the header is wrong). ``notes`` are things said without being errors
     (the cp1252 fallback).
     """
 
@@ -200,13 +200,15 @@ class RegistryParse:
     rejected: int = 0
     encoding: str = "utf-8"
     delimiter: str = ","
+    unchecked: int = 0  # data rows never checked (the header was wrong)
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
     def report(self, max_errors: int | None = None) -> str:
-        """Spanish report: notes, one line per error, then ``N filas válidas, M rechazadas``.
+        """Spanish report: notes, one line per error, then ``N filas válidas, M rechazadas``
+        (or, when the header was wrong, that no row was checked).
 
         ``max_errors`` caps the listed errors (a Telegram message holds 4096 characters).
         """
@@ -223,6 +225,9 @@ class RegistryParse:
         if len(shown) < len(self.errors):
             lines.append(REGISTRY_TEXTS["more_errors"].format(count=len(self.errors) - len(shown)))
         valid = len(self.rows)
+        if self.unchecked:
+            lines.append(CSV_TEXTS["unchecked"].format(n=self.unchecked))
+            return "\n".join(lines)
         lines.append(
             REGISTRY_TEXTS["summary"].format(
                 valid=valid,
@@ -494,9 +499,9 @@ def parse_registry_csv(data: bytes | str, *, current_year: int | None = None) ->
 
     header, data_records = read.records[0], read.records[1:]
     names, errors = _check_header(header)
-    if errors:
-        rejected = len(data_records) + len(tail)
-        return RegistryParse([], errors + tail, notes, rejected, encoding, delimiter)
+    if errors:  # no row was checked: none is counted as rejected
+        unchecked = len(data_records)
+        return RegistryParse([], errors + tail, notes, 0, encoding, delimiter, unchecked)
     if not data_records and not tail:
         error = _error(header.start, None, "no_rows")
         return RegistryParse([], [error], notes, 0, encoding, delimiter)

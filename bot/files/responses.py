@@ -58,6 +58,7 @@ import io
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from importlib import resources
 
 import yaml
@@ -96,9 +97,19 @@ __all__ = [
 ]
 
 CLUSTER_COLUMN = "cluster_id"
+SUBMITTED_COLUMN = "submitted_at"
+SUBMITTED_ALIASES = (SUBMITTED_COLUMN, "fecha_envio")  # the export's Spanish name works too
 TEMPLATE_CLUSTER_ID = "cluster_ejemplo"
 """The fake cluster of the template's example row (not in any registry, so it cannot be imported)."""
 TEMPLATE_EXAMPLE = "examples/consolidado.yaml"
+TEMPLATE_SUBMITTED_AT = "2021-10-15 10:30"  # Colombian time; the column may be left empty
+
+try:
+    from zoneinfo import ZoneInfo
+
+    BOGOTA: tzinfo = ZoneInfo("America/Bogota")
+except Exception:  # no tz database: Colombia is UTC−5 since 1993
+    BOGOTA = timezone(timedelta(hours=-5), "COT")
 
 _NUMBER_TYPES = frozenset({"integer", "money", "percent", "year"})
 _MISSING = AnswerError("missing_answer").message
@@ -118,6 +129,7 @@ class ImportedResponse:
     cluster_id: str  # exactly as in the registry
     answers: dict[str, Value]  # only the relevant answers, as Engine.validate returns them
     warnings: list[str]  # the engine's warnings, "question_id: message"
+    submitted_at: datetime | None = None  # the file's submitted_at (aware), if it had one
 
 
 @dataclass(frozen=True)
@@ -134,7 +146,7 @@ class ResponsesParse:
     """Result of :func:`parse_responses_csv`.
 
     ``rows`` holds the valid rows in file order; ``rejected`` counts the data rows left out (all
-    of them when the header or the file is wrong). ``warnings`` are problems that do not reject
+    of them when the file is unreadable; ``unchecked`` those never checked because the header is wrong). ``warnings`` are problems that do not reject
     a row; ``notes`` are things said about the file (the Windows-1252 fallback).
     """
 
@@ -145,6 +157,7 @@ class ResponsesParse:
     rejected: int = 0
     encoding: str = "utf-8"
     delimiter: str = ","
+    unchecked: int = 0  # data rows never checked (the header was wrong)
 
     @property
     def ok(self) -> bool:
@@ -162,6 +175,9 @@ class ResponsesParse:
         if self.errors:
             lines.append(RESPONSES_TEXTS["nothing_imported"])
         valid = len(self.rows)
+        if self.unchecked:
+            lines.append(CSV_TEXTS["unchecked"].format(n=self.unchecked))
+            return "\n".join(lines)
         summary = RESPONSES_TEXTS["summary"].format(
             valid=valid,
             valid_word=ROW_WORDS[valid != 1],
@@ -212,14 +228,41 @@ def _name_key(text: str) -> str:
     return "_".join(re.findall(r"[a-z0-9]+", strip_accents(text).casefold()))
 
 
+_STAMP_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
+
+
+def _submitted_at(text: str, column: str, line: int, errors: list[RowProblem]) -> datetime | None:
+    """``2021-06-15``, ``2021-06-15 10:30[:00]`` (Colombian time) or ISO 8601 with an offset."""
+    text = text.replace("T", " ", 1)
+    moment = None
+    for fmt in _STAMP_FORMATS:
+        try:
+            moment = datetime.strptime(text, fmt).replace(tzinfo=BOGOTA)
+            break
+        except ValueError:
+            continue
+    if moment is None:
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            errors.append(_problem(line, column, "bad_submitted_at", value=show_value(text)))
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=BOGOTA)
+    if moment > datetime.now(UTC):
+        errors.append(_problem(line, column, "future_submitted_at", value=show_value(text)))
+        return None
+    return moment.astimezone(UTC)
+
+
 # ---------------------------------------------------------------------------------------------
 # Header
 # ---------------------------------------------------------------------------------------------
 
 
 def _known_columns(q: Questionnaire) -> tuple[str, ...]:
-    """The column names a header may have: ``cluster_id`` and the question ids."""
-    return (CLUSTER_COLUMN, *q.question_map)
+    """The column names a header may have: ``cluster_id``, ``submitted_at``, the question ids."""
+    return (CLUSTER_COLUMN, *SUBMITTED_ALIASES, *q.question_map)
 
 
 def _check_header(
@@ -285,6 +328,11 @@ class _RowChecker:
             return None, errors, []
         cells = {name: cell.strip() for name, cell in fields.items()}
         cluster_id = self._cluster_id(cells.pop(CLUSTER_COLUMN, ""), line, errors)
+        submitted_at = None
+        for alias in SUBMITTED_ALIASES:
+            stamp = cells.pop(alias, "")
+            if stamp:
+                submitted_at = _submitted_at(stamp, alias, line, errors)
         raw = {qid: value for qid, value in cells.items() if value}
         try:
             answers, engine_errors, engine_warnings = self.engine.validate(raw)
@@ -301,7 +349,8 @@ class _RowChecker:
         warnings = [self._engine_problem(line, text, raw, error=False) for text in engine_warnings]
         if errors or cluster_id is None:
             return None, errors, warnings
-        return ImportedResponse(line, cluster_id, answers, list(engine_warnings)), [], warnings
+        imported = ImportedResponse(line, cluster_id, answers, list(engine_warnings), submitted_at)
+        return imported, [], warnings
 
     def _cluster_id(self, value: str, line: int, errors: list[RowProblem]) -> str | None:
         if not value:
@@ -385,9 +434,9 @@ def parse_responses_csv(
 
     header, data_records = read.records[0], read.records[1:]
     names, errors, warnings = _check_header(header, q)
-    if errors:
-        rejected = len(data_records) + len(tail)
-        return ResponsesParse([], errors + tail, [], notes, rejected, encoding, delimiter)
+    if errors:  # no row was checked: none is counted as rejected
+        unchecked = len(data_records)
+        return ResponsesParse([], errors + tail, [], notes, 0, encoding, delimiter, unchecked)
     if not data_records and not tail:
         error = _problem(header.start, None, "no_rows")
         return ResponsesParse([], [error], warnings, notes, 0, encoding, delimiter)
@@ -428,7 +477,8 @@ def _template_example() -> dict[str, object]:
 
 
 def responses_template_csv(q: Questionnaire) -> str:
-    """A CSV to fill in: the header (cluster_id, then every question id in questionnaire order)
+    """A CSV to fill in: the header (cluster_id, submitted_at, then every question id in
+    questionnaire order)
     and one example row, the consolidated example cluster under the fake id ``cluster_ejemplo``.
 
     The example row must be replaced: its cluster is in no registry, so it is never imported.
@@ -436,8 +486,8 @@ def responses_template_csv(q: Questionnaire) -> str:
     example = _template_example()
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([CLUSTER_COLUMN, *(question.id for question in q.questions)])
-    row = [TEMPLATE_CLUSTER_ID]
+    writer.writerow([CLUSTER_COLUMN, SUBMITTED_COLUMN, *(question.id for question in q.questions)])
+    row = [TEMPLATE_CLUSTER_ID, TEMPLATE_SUBMITTED_AT]
     for question in q.questions:
         value = example.get(question.id)
         row.append(answer_cell(value) if isinstance(value, str | int | float | list) else "")

@@ -21,11 +21,11 @@ from telegram.ext import ExtBot
 from bot import texts
 from bot.conversation import callbacks as cb
 from bot.conversation.actions import Button, Edit, Keyboard, Send
+from bot.handlers import documents as document_handlers
 from bot.handlers.context import Context
 from bot.handlers.http import AiohttpRequest
 from bot.handlers.send import BotChannel, deliver, perform, rate_limiter, survey_of
-from bot.reports.summary import render_with
-from bot.services import audit, campaigns, imports, privacy, reports
+from bot.services import audit, campaigns, documents, exports, imports, privacy
 from bot.services import invitations as invites
 from bot.services.errors import ServiceError
 from bot.services.participation import participation as participation_of
@@ -104,36 +104,47 @@ async def _send_document(
 
 @admin_only
 async def summary(update: Update, context: Context) -> None:
-    survey = survey_of(context)
-    chat_id = _chat_id(update)
-    await deliver(
-        lambda: context.bot.send_chat_action(chat_id, ChatAction.TYPING), "sendChatAction", chat_id
-    )
-    bundle = await reports.summary(survey.storage, survey.q, _arg(context))
-    await perform(update, context, [Send(bundle.text)])
-    for name, job in bundle.charts:
-        png = await render_with(survey.renderer, job)
-        caption = t.CHART_CAPTIONS.get(name, name)
-        await deliver(
-            partial(context.bot.send_photo, chat_id, png, caption=caption), "sendPhoto", chat_id
-        )
-
-
-@admin_only
-async def export(update: Update, context: Context) -> None:
-    """/exportar [campaign] [csv|xlsx], in any order."""
+    """/resumen [campaign] [docx]: the executive summary as a PDF (or the editable DOCX) with
+    its headline figures as the caption (issue 14; the long message and its photos before)."""
     survey = survey_of(context)
     args = context.args or []
-    fmt = "csv" if "csv" in (a.lower() for a in args) else "xlsx"
-    campaign = next((a for a in args if a.lower() not in ("csv", "xlsx")), None)
+    fmt = "docx" if "docx" in (a.lower() for a in args) else "pdf"
+    campaign = next((a for a in args if a.lower() not in ("pdf", "docx")), None)
     chat_id = _chat_id(update)
     await deliver(
         lambda: context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT),
         "sendChatAction",
         chat_id,
     )
-    done = await reports.export(survey.storage, survey.q, campaign, fmt)
-    caption = t.EXPORT_CAPTION.format(campaign=escape(done.campaign_id))
+    made = await documents.summary(
+        survey.storage,
+        survey.q,
+        campaign,
+        survey.renderer.run,
+        document_handlers.today(context),
+        fmt,
+    )
+    await document_handlers.send_document(context, chat_id, made)
+
+
+@admin_only
+async def export(update: Update, context: Context) -> None:
+    """/exportar [campaign|todas] [csv|xlsx], in any order."""
+    survey = survey_of(context)
+    args = context.args or []
+    fmt = "csv" if "csv" in (a.lower() for a in args) else "xlsx"
+    campaign = next((a for a in args if a.lower() not in ("csv", "xlsx")), None)
+    if campaign is not None and campaign.casefold() in ("todas", "all"):
+        campaign = exports.ALL
+    chat_id = _chat_id(update)
+    await deliver(
+        lambda: context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT),
+        "sendChatAction",
+        chat_id,
+    )
+    done = await exports.export(survey.storage, survey.q, campaign, fmt)
+    shown = t.EXPORT_ALL if done.campaign_id == exports.ALL else done.campaign_id
+    caption = t.EXPORT_CAPTION.format(campaign=escape(shown))
     await _send_document(update, context, done.filename, done.data, caption)
 
 

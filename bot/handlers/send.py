@@ -254,9 +254,11 @@ async def _carry_out_one(
         if sent is not None and action.shows is not None and storage is not None:
             # What the manager has on screen from now on, for the typed answers (F11).
             await storage.record_shown(*action.shows, sent.message_id)
-    elif isinstance(action, Edit) and query is not None and query.message is not None:
+    elif isinstance(action, Edit) and (
+        action.message_id is not None or (query is not None and query.message is not None)
+    ):
         message_id, new_text, keyboard = (
-            query.message.message_id,
+            action.message_id or (query.message.message_id if query and query.message else 0),
             action.text,
             markup(action.buttons),
         )
@@ -275,9 +277,11 @@ async def _carry_out_one(
                 chat_id,
             )
     elif isinstance(action, Photo):
-        image, caption = await next(images), action.caption
+        image, caption, under = await next(images), action.caption, markup(action.buttons)
         photo = await deliver(
-            lambda: bot.send_photo(chat_id, image, caption=caption, parse_mode=ParseMode.HTML),
+            lambda: bot.send_photo(
+                chat_id, image, caption=caption, parse_mode=ParseMode.HTML, reply_markup=under
+            ),
             "sendPhoto",
             chat_id,
         )

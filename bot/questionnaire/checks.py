@@ -31,7 +31,7 @@ from bot.questionnaire.model import (
 )
 
 # Besides its questions' ids, a consistency message may show these.
-CONSISTENCY_PLACEHOLDERS = frozenset({"suma", "cambio", "anio", "anio_anterior"})
+CONSISTENCY_PLACEHOLDERS = frozenset({"suma", "cambio", "por_unidad", "anio", "anio_anterior"})
 
 Problem = tuple[tuple[str | int, ...], str]
 
@@ -88,7 +88,12 @@ def cross_check(q: Questionnaire) -> list[Problem]:
         key = f"{kind}:{ident}"
         if key in seen:
             first = dotted(seen[key])
-            problems.append((path, f"duplicated {kind} id {ident!r} (first at {first})"))
+            problems.append(
+                (
+                    path,
+                    f"id de {_KINDS.get(kind, kind)} repetido {ident!r} (la primera vez en {first})",
+                )
+            )
         else:
             seen[key] = path
 
@@ -103,9 +108,14 @@ def cross_check(q: Questionnaire) -> list[Problem]:
     for si, area in enumerate(q.areas):
         unique("section", area.id, ("areas", si, "id"))
         if not area.indicators:
-            problems.append((("areas", si, "indicators"), f"area {area.id!r} has no indicators"))
+            problems.append(
+                (
+                    ("areas", si, "indicators"),
+                    f"el área {area.id!r} no tiene indicadores",
+                )
+            )
         if not area.questions:
-            problems.append((("areas", si, "questions"), f"area {area.id!r} has no questions"))
+            problems.append((("areas", si, "questions"), f"el área {area.id!r} no tiene preguntas"))
         for ii, ind in enumerate(area.indicators):
             unique("indicator", ind.id, ("areas", si, "indicators", ii, "id"))
     for si, module in enumerate(q.modules):
@@ -125,15 +135,15 @@ def cross_check(q: Questionnaire) -> list[Problem]:
         for qid in rule.question_ids:
             compared = q.question_map.get(qid)
             if compared is None:
-                problems.append((("consistency", ci), f"unknown question {qid!r}"))
+                problems.append((("consistency", ci), f"pregunta desconocida {qid!r}"))
             elif compared.type not in {"integer", "money", "percent"}:
                 problems.append(
-                    (("consistency", ci), f"question {qid!r} is {compared.type}, not a number")
+                    (("consistency", ci), f"la pregunta {qid!r} es {compared.type}, no un número")
                 )
 
         allowed = set(rule.question_ids) | CONSISTENCY_PLACEHOLDERS
         for name in sorted(placeholders(rule.message) - allowed):
-            problems.append((("consistency", ci, "message"), f"unknown placeholder {{{name}}}"))
+            problems.append((("consistency", ci, "message"), f"marcador desconocido {{{name}}}"))
 
     flag_ids = set()
     for fi, flag in enumerate(q.flags):
@@ -141,29 +151,38 @@ def cross_check(q: Questionnaire) -> list[Problem]:
         flag_ids.add(flag.id)
         flagged = q.question_map.get(flag.question)
         if flagged is None:
-            problems.append((("flags", fi, "question"), f"unknown question {flag.question!r}"))
+            problems.append((("flags", fi, "question"), f"pregunta desconocida {flag.question!r}"))
         elif flagged.type != "year":
-            problems.append((("flags", fi, "question"), f"{flag.question!r} is not a year"))
+            problems.append((("flags", fi, "question"), f"{flag.question!r} no es de tipo año"))
 
     indicator_ids = {i.id for i in q.indicators}
     for gi, gate in enumerate(q.gates):
         unique("gate", gate.id, ("gates", gi, "id"))
         if gate.indicator is not None and gate.indicator not in indicator_ids:
-            problems.append((("gates", gi, "indicator"), f"unknown indicator {gate.indicator!r}"))
+            problems.append(
+                (("gates", gi, "indicator"), f"indicador desconocido {gate.indicator!r}")
+            )
         if gate.flag is not None and gate.flag not in flag_ids:
-            problems.append((("gates", gi, "flag"), f"unknown flag {gate.flag!r}"))
+            problems.append((("gates", gi, "flag"), f"marca desconocida {gate.flag!r}"))
 
     for li, level in enumerate(q.levels):
         unique("level", level.id, ("levels", li, "id"))
     if q.levels[0].min_ims != 0:
-        problems.append((("levels", 0, "min_ims"), "the first level must start at 0"))
+        problems.append((("levels", 0, "min_ims"), "el primer nivel debe empezar en 0"))
     if q.levels[0].requires_gates:
-        problems.append((("levels", 0, "requires_gates"), "the lowest level cannot need gates"))
+        problems.append(
+            (("levels", 0, "requires_gates"), "el nivel más bajo no puede exigir condiciones")
+        )
     for li in range(1, len(q.levels)):
         if q.levels[li].min_ims <= q.levels[li - 1].min_ims:
-            problems.append((("levels", li, "min_ims"), "levels must be in increasing min_ims"))
+            problems.append(
+                (
+                    ("levels", li, "min_ims"),
+                    "los niveles deben ir en min_ims creciente",
+                )
+            )
     if q.area_bands[-1].upto is not None:
-        problems.append((("area_bands", len(q.area_bands) - 1), "the last band has no upto"))
+        problems.append((("area_bands", len(q.area_bands) - 1), "la última banda no lleva upto"))
     return problems
 
 
@@ -172,52 +191,67 @@ def _question_problems(
 ) -> Iterator[Problem]:
     ids = [c.id for c in question.choices]
     for dup in {i for i in ids if ids.count(i) > 1}:
-        yield (*path, "choices"), f"duplicated choice id {dup!r} in {question.id!r}"
+        yield (
+            (*path, "choices"),
+            f"id de opción repetido {dup!r} en {question.id!r}",
+        )
     if question.type in CHOICE_TYPES and len(question.choices) < 2:
-        yield (*path, "choices"), f"{question.type} question {question.id!r} needs 2+ choices"
+        yield (
+            (*path, "choices"),
+            f"la pregunta {question.type} {question.id!r} necesita 2 o más opciones",
+        )
     if question.type in {"yesno", "text"} and question.choices:
-        yield (*path, "choices"), f"a {question.type} question has no choices"
+        yield (*path, "choices"), f"una pregunta {question.type} no lleva opciones"
     if question.type == "single" and any(c.exclusive for c in question.choices):
-        yield (*path, "choices"), "exclusive only makes sense in a multi question"
+        yield (*path, "choices"), "exclusive solo aplica a una pregunta multi"
     if question.type != "single" and any(c.score is not None for c in question.choices):
-        yield (*path, "choices"), "choice scores only make sense in a single question"
+        yield (*path, "choices"), "los puntajes de opción solo aplican a una pregunta single"
     if ND in ids:
-        yield (*path, "choices"), f"{ND!r} is reserved for 'No disponible'"
+        yield (*path, "choices"), f"{ND!r} está reservado para «No disponible»"
     for ci, choice in enumerate(question.choices):
         if len(f"{question.id}{choice.id}".encode()) > CALLBACK_BUDGET:
-            yield (*path, "choices", ci), "question id + choice id too long for callback data"
+            yield (
+                (*path, "choices", ci),
+                "id de pregunta + id de opción demasiado largos para los datos del botón",
+            )
     if question.type not in NUMERIC_TYPES and (
         question.min is not None or question.max is not None
     ):
-        yield path, f"min/max only apply to numbers, not to {question.type}"
+        yield path, f"min/max solo aplican a números, no a {question.type}"
     if question.min is not None and question.max is not None and question.min > question.max:
-        yield path, "min is greater than max"
+        yield path, "min es mayor que max"
     for ri, cond in enumerate(question.relevant):
         cpath = (*path, "relevant", ri)
         target = q.question_map.get(cond.question)
         if target is None:
-            yield (*cpath, "question"), f"relevant names unknown question {cond.question!r}"
+            yield (
+                (*cpath, "question"),
+                f"relevant nombra una pregunta desconocida {cond.question!r}",
+            )
             continue
         if q.position[target.id] >= q.position[question.id]:
-            yield (*cpath, "question"), f"relevant must name an earlier question, not {target.id!r}"
+            yield (
+                (*cpath, "question"),
+                f"relevant debe nombrar una pregunta anterior, no {target.id!r}",
+            )
         named = [cond.includes] if cond.includes is not None else list(cond.not_in or [])
         if isinstance(cond.equals, str):
             named.append(cond.equals)
         for cid in named:
             if target.type in CHOICE_TYPES and cid not in target.choice_map:
-                yield cpath, f"unknown choice {cid!r} of question {target.id!r}"
+                yield cpath, f"opción desconocida {cid!r} de la pregunta {target.id!r}"
         if cond.includes is not None and target.type != "multi":
-            yield cpath, f"includes needs a multi question; {target.id!r} is {target.type}"
+            yield cpath, f"includes necesita una pregunta multi; {target.id!r} es {target.type}"
 
 
 def _rule_problems(q: Questionnaire, base: tuple[str | int, ...], rule: Any) -> Iterator[Problem]:
     for path, qid, cid in _rule_refs(rule):
         question = q.question_map.get(qid)
         if question is None:
-            yield (*base, *path), f"unknown question {qid!r}"
+            yield (*base, *path), f"pregunta desconocida {qid!r}"
             continue
         if cid is not None and cid not in question.choice_map:
-            yield (*base, *path), f"unknown choice {cid!r} of question {qid!r}"
+            yield (*base, *path), f"opción desconocida {cid!r} de la pregunta {qid!r}"
     if isinstance(rule, MeanRule):
         for i, item in enumerate(rule.items):
             yield from _rule_problems_types(q, (*base, "items", i), item)
@@ -239,14 +273,14 @@ def _rule_problems_types(
             yield (
                 (*base, *path),
                 (
-                    f"a {rule.kind} rule needs a {'/'.join(sorted(wanted))} question; "
-                    f"{qid!r} is {question.type}"
+                    f"una regla {rule.kind} necesita una pregunta {'/'.join(sorted(wanted))}; "
+                    f"{qid!r} es {question.type}"
                 ),
             )
     if isinstance(rule, ChoiceRule | ChoiceRaisedRule):
         question = q.question_map.get(rule.question)
         if question is not None and any(c.score is None for c in question.choices):
-            yield (*base, "question"), f"every choice of {rule.question!r} needs a score"
+            yield (*base, "question"), f"cada opción de {rule.question!r} necesita un puntaje"
 
 
 def dotted(path: Sequence[str | int]) -> str:
@@ -256,6 +290,15 @@ def dotted(path: Sequence[str | int]) -> str:
     return out
 
 
+_KINDS = {
+    "section": "sección",
+    "indicator": "indicador",
+    "question": "pregunta",
+    "consistency": "regla de consistencia",
+    "flag": "marca",
+    "gate": "condición",
+    "level": "nivel",
+}
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 

@@ -6,21 +6,20 @@ so the engine needs no state of its own and a restart loses nothing.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
+from bot.questionnaire import rules
 from bot.questionnaire.model import (
     ND,
     Answers,
     Area,
-    AtMost,
-    MaxChange,
     Module,
     Question,
     Questionnaire,
-    SumEquals,
     Value,
 )
 from bot.questionnaire.parsing import (
@@ -35,6 +34,7 @@ from bot.questionnaire.parsing import (
 from bot.texts import YES_NO_LABELS
 
 YEAR_MIN_DEFAULT = 1990
+_LIST_SEPARATORS = re.compile(r"\s*(?:[,;/+]|\by\b|\be\b)\s*|\s+")
 
 
 @dataclass(frozen=True)
@@ -52,12 +52,17 @@ class Accepted:
     question_id: str
     value: Value
     dropped: tuple[str, ...]  # earlier answers that no longer apply and must be deleted
+    # Every value to store now: this one and those a rule held pending until it held.
+    values: Mapping[str, Value] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Rejected:
     message: str
     questions: tuple[str, ...]  # the questions the manager may correct (the rule's)
+    rule_id: str = ""
+    # The values typed and not stored (this one and any held before): kept pending.
+    held: Mapping[str, Value] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,7 @@ class NeedsConfirmation:
     message: str
     rule_id: str
     value: Value
+    key: str = ""  # what the confirmation is kept under (rules.Finding.key)
 
 
 Outcome = Accepted | Rejected | NeedsConfirmation
@@ -184,7 +190,7 @@ class Engine:
         if question.allow_nd and is_not_available(text):
             return ND
         if question.type == "multi":
-            raise AnswerError("use_buttons_multi")
+            return self._typed_selection(question, text)
         if question.type == "single":
             return self._typed_choice(question, text)
         if question.type == "yesno":
@@ -205,12 +211,43 @@ class Engine:
         """The option's number in the list, or its label, typed instead of pressed."""
         typed = _fold(text)
         # isdecimal, not isdigit: '²' or '፩' are digits that int() refuses.
-        if typed.isdecimal() and 1 <= int(typed) <= len(question.choices):
-            return question.choices[int(typed) - 1].id
+        if typed.isdecimal():
+            if 1 <= int(typed) <= len(question.choices):
+                return question.choices[int(typed) - 1].id
+            raise AnswerError("choice_range", n=len(question.choices))
         for choice in question.choices:
             if typed in (_fold(choice.label), _fold(choice.button_label), choice.id):
                 return choice.id
         raise AnswerError("use_buttons")
+
+    def _typed_selection(self, question: Question, text: str) -> list[str]:
+        """A multi-choice typed as the options' numbers or names: '1, 5, 6', '2 y 3', 'ninguna'."""
+        whole = _fold(text)
+        for choice in question.choices:  # one option by name, commas and all
+            if whole in (_fold(choice.label), _fold(choice.button_label), choice.id):
+                return self.check_selection(question, [choice.id])
+        parts = [p for p in _LIST_SEPARATORS.split(whole) if p]
+        if not parts:
+            raise AnswerError("use_buttons_multi")
+        chosen: list[str] = []
+        n = len(question.choices)
+        for part in parts:
+            if part.isdecimal():
+                if not 1 <= int(part) <= n:
+                    raise AnswerError("multi_range", value=part, n=n)
+                choice_id = question.choices[int(part) - 1].id
+            else:
+                found = [
+                    c.id
+                    for c in question.choices
+                    if part in (_fold(c.label), _fold(c.button_label), c.id)
+                ]
+                if not found:
+                    raise AnswerError("use_buttons_multi")
+                choice_id = found[0]
+            if choice_id not in chosen:
+                chosen.append(choice_id)
+        return self.check_selection(question, chosen)
 
     def _bounds(self, question: Question) -> tuple[Decimal | None, Decimal | None]:
         lo, hi = question.min, question.max
@@ -320,63 +357,29 @@ class Engine:
         question_id: str,
         value: Value,
         *,
+        held: Mapping[str, Value] | None = None,
         confirmed: Collection[str] = (),
     ) -> Outcome:
-        """Check a value against skip logic and the consistency rules; says what to store."""
+        """Check a value against skip logic and the consistency rules; says what to store.
+
+        ``held``: values typed earlier that a hard rule kept pending (not stored yet); they are
+        checked together with this one and stored with it once every rule holds.
+        ``confirmed``: keys of plausibility questions already confirmed (not asked again).
+        """
         question = self.q.question_map.get(question_id)
         if question is None or not self.q.is_relevant(question, self.q.relevant_answers(answers)):
             return Rejected(_message("not_relevant"), ())
-        updated = dict(answers)
-        updated[question_id] = value
+        group = {k: v for k, v in (held or {}).items() if k != question_id}
+        group[question_id] = value
+        updated = {**answers, **group}
         kept = self.q.relevant_answers(updated)
-        for rule in self.q.consistency:
-            if question_id not in rule.question_ids:
-                continue
-            outcome = self._check_rule(rule, kept, question_id, confirmed)
-            if outcome is not None:
-                return outcome
-        dropped = tuple(k for k in answers if k not in kept and k != question_id)
-        return Accepted(question_id, value, dropped)
-
-    def _check_rule(
-        self,
-        rule: AtMost | SumEquals | MaxChange,
-        answers: Mapping[str, Value],
-        question_id: str,
-        confirmed: Collection[str],
-    ) -> Outcome | None:
-        values = {qid: answers.get(qid) for qid in rule.question_ids}
-        numbers = {k: v for k, v in values.items() if isinstance(v, int | float) and v is not True}
-        if len(numbers) != len(values):  # unanswered, n/d or skipped: nothing to compare yet
-            return None
-        params = {k: self.display(self.q.question(k), v) for k, v in numbers.items()} | {
-            "anio": str(self.year),
-            "anio_anterior": str(self.year - 1),
-        }
-        if isinstance(rule, AtMost):
-            ok = numbers[rule.question] <= numbers[rule.limit]
-        elif isinstance(rule, SumEquals):
-            total = sum(numbers[q] for q in rule.questions)
-            if rule.total_question is not None:
-                target = numbers[rule.total_question]
-            else:
-                assert rule.total is not None  # SumEquals._one_total: exactly one is given
-                target = rule.total
-            ok = abs(total - target) <= rule.tolerance
-            params["suma"] = format_number(Decimal(str(total)), _decimals(total))
-        else:
-            previous, current = numbers[rule.previous], numbers[rule.current]
-            if previous == 0:
-                return None
-            change = (current - previous) / previous * 100
-            params["cambio"] = format_number(Decimal(str(round(change))), 0)
-            if abs(change) <= rule.max_change_pct or rule.id in confirmed:
-                return None
-            # The value to confirm is the one being answered (``question_id``'s, in ``answers``).
-            return NeedsConfirmation(rule.message.format(**params), rule.id, numbers[question_id])
-        if ok:
-            return None
-        return Rejected(rule.message.format(**params), tuple(rule.question_ids))
+        group = {k: v for k, v in group.items() if k in kept}
+        for finding in rules.findings(self.q, kept, self.year, touching=group, confirmed=confirmed):
+            if not finding.soft:
+                return Rejected(finding.message, finding.questions, finding.rule_id, group)
+            return NeedsConfirmation(finding.message, finding.rule_id, value, finding.key)
+        dropped = tuple(k for k in answers if k not in kept and k not in group)
+        return Accepted(question_id, value, dropped, {k: v for k, v in group.items()})
 
     # -- whole answer sets (files) -----------------------------------------------------------
 
@@ -406,19 +409,11 @@ class Engine:
         for question in self.missing(kept):
             if question.id not in answers:
                 errors.append(f"{question.id}: {_message('missing_answer')}")
-        for rule in self.q.consistency:
-            outcome = self._check_rule(rule, kept, rule.question_ids[-1], ())
-            if isinstance(outcome, Rejected):
-                errors.append(f"{', '.join(rule.question_ids)}: {outcome.message}")
-            elif isinstance(outcome, NeedsConfirmation):
-                warnings.append(f"{', '.join(rule.question_ids)}: {outcome.message}")
+        for finding in rules.findings(self.q, kept, self.year):
+            (warnings if finding.soft else errors).append(
+                f"{', '.join(finding.questions)}: {finding.message}"
+            )
         return kept, errors, warnings
-
-
-def _decimals(number: object) -> int:
-    if isinstance(number, float) and not number.is_integer():
-        return len(repr(number).split(".")[1]) if "e" not in repr(number) else 6
-    return 0
 
 
 def _message(code: str, **params: str) -> str:

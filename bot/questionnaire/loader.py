@@ -11,13 +11,15 @@ from pydantic import ValidationError
 
 from bot.questionnaire.checks import Problem, cross_check, dotted
 from bot.questionnaire.model import Questionnaire
+from config.messages import spanish
 
 DEFAULT_DEFINITION = "ssme.yaml"
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class QuestionnaireError(Exception):
-    """A broken definition: each line of the message is 'file:line: path: what is wrong'."""
+    """A broken definition: each line of the message is 'file:line: path: what is wrong'
+    (in Spanish; pydantic's words through :mod:`config.messages`)."""
 
     def __init__(self, source: str, problems: list[str]) -> None:
         self.source = source
@@ -49,7 +51,7 @@ def _located(text: str, problems: list[Problem]) -> list[str]:
     out = []
     for path, message in problems:
         line = _node_line(root, path)
-        out.append(f"{line if line else '?'}: {dotted(path) or '(top)'}: {message}")
+        out.append(f"{line if line else '?'}: {dotted(path) or '(raíz)'}: {message}")
     return out
 
 
@@ -59,9 +61,11 @@ def parse_definition(text: str, source: str = "<questionnaire>") -> Questionnair
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{mark.line + 1}" if mark else "?"
-        raise QuestionnaireError(source, [f"{where}: not valid YAML: {exc}"]) from None
+        raise QuestionnaireError(source, [f"{where}: no es un YAML válido: {exc}"]) from None
     if not isinstance(data, dict):
-        raise QuestionnaireError(source, ["1: (top): the definition must be a mapping"])
+        raise QuestionnaireError(
+            source, ["1: (raíz): la definición debe ser un objeto (clave: valor)"]
+        )
     try:
         questionnaire = Questionnaire.model_validate(data)
     except ValidationError as exc:
@@ -70,7 +74,7 @@ def parse_definition(text: str, source: str = "<questionnaire>") -> Questionnair
             # Discriminated unions add the tag to the location; it is not a key in the file.
             path = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
             path = tuple(p for p in path if p not in _RULE_TAGS)
-            problems.append((path, err["msg"].removeprefix("Value error, ")))
+            problems.append((path, spanish(err)))
         raise QuestionnaireError(source, _located(text, problems)) from None
     problems = cross_check(questionnaire)
     if problems:
@@ -103,7 +107,9 @@ def load_questionnaire(path: Path | str | None = None) -> Questionnaire:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise QuestionnaireError(str(path), [f"?: (file): cannot read: {exc.strerror}"]) from None
+        raise QuestionnaireError(
+            str(path), [f"?: (archivo): no se puede leer: {exc.strerror}"]
+        ) from None
     return parse_definition(text, str(path))
 
 

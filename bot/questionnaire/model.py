@@ -59,7 +59,7 @@ class Condition(Strict):
     def _one_operator(self) -> Condition:
         given = [k for k in ("equals", "not_in", "includes", "min") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("a condition needs exactly one of equals, not_in, includes, min")
+            raise ValueError("una condición lleva exactamente uno de equals, not_in, includes, min")
         return self
 
     def holds(self, answers: Answers) -> bool:
@@ -116,7 +116,7 @@ class Band(Strict):
     @model_validator(mode="after")
     def _at_most_one_bound(self) -> Band:
         if self.upto is not None and self.below is not None:
-            raise ValueError("a band has either upto or below, not both")
+            raise ValueError("una banda lleva upto o below, no ambos")
         return self
 
     @property
@@ -133,14 +133,14 @@ class Band(Strict):
 
 def _check_bands(bands: list[Band]) -> list[Band]:
     if not bands:
-        raise ValueError("bands must not be empty")
+        raise ValueError("bands no puede estar vacío")
     if bands[-1].bound is not None:
-        raise ValueError("the last band must have no bound (it takes every larger value)")
+        raise ValueError("la última banda no lleva límite (toma todos los valores mayores)")
     bounds = [b.bound for b in bands[:-1] if b.bound is not None]
     if len(bounds) < len(bands) - 1:
-        raise ValueError("only the last band may have no bound")
+        raise ValueError("solo la última banda puede no tener límite")
     if any(b2 <= b1 for b1, b2 in itertools.pairwise(bounds)):
-        raise ValueError("band bounds must increase")
+        raise ValueError("los límites de las bandas deben crecer")
     return bands
 
 
@@ -285,10 +285,13 @@ class Module(Strict):
 
 
 class AtMost(Strict):
+    """``question`` ≤ ``limit``. Hard (refused until it holds), or ``soft``: asked once."""
+
     kind: Literal["at_most"]
     id: Id
     question: Id
     limit: Id
+    soft: bool = False
     message: str
 
     @property
@@ -304,11 +307,12 @@ class SumEquals(Strict):
     total: float | None = None
     tolerance: float = Field(default=0, ge=0)
     message: str
+    soft: Literal[False] = False
 
     @model_validator(mode="after")
     def _one_total(self) -> SumEquals:
         if (self.total_question is None) == (self.total is None):
-            raise ValueError("give exactly one of total_question, total")
+            raise ValueError("indique exactamente uno de total_question, total")
         return self
 
     @property
@@ -317,21 +321,50 @@ class SumEquals(Strict):
 
 
 class MaxChange(Strict):
-    """A soft rule: a larger change than max_change_pct is kept only once confirmed."""
+    """A soft rule: a rise above ``max_rise_pct`` or a fall below ``-max_fall_pct`` between
+    ``previous`` and ``current`` is kept only once confirmed."""
 
     kind: Literal["max_change"]
     id: Id
     current: Id
     previous: Id
-    max_change_pct: float = Field(gt=0)
+    max_rise_pct: float = Field(gt=0)
+    max_fall_pct: float = Field(gt=0, lt=100)
     message: str
+    soft: Literal[True] = True
 
     @property
     def question_ids(self) -> list[str]:
         return [self.current, self.previous]
 
 
-Consistency = Annotated[AtMost | SumEquals | MaxChange, Field(discriminator="kind")]
+class PerUnit(Strict):
+    """A soft rule: ``numerator`` / ``denominator`` (e.g. sales per linked firm) outside
+    ``min``..``max`` is kept only once confirmed. A denominator of 0 is not compared."""
+
+    kind: Literal["per_unit"]
+    id: Id
+    numerator: Id
+    denominator: Id
+    min: float | None = Field(default=None, ge=0)
+    max: float | None = Field(default=None, gt=0)
+    message: str
+    soft: Literal[True] = True
+
+    @model_validator(mode="after")
+    def _a_band(self) -> PerUnit:
+        if self.min is None and self.max is None:
+            raise ValueError("a per_unit rule needs min, max or both")
+        if self.min is not None and self.max is not None and self.min >= self.max:
+            raise ValueError("min must be below max")
+        return self
+
+    @property
+    def question_ids(self) -> list[str]:
+        return [self.denominator, self.numerator]
+
+
+Consistency = Annotated[AtMost | SumEquals | MaxChange | PerUnit, Field(discriminator="kind")]
 
 
 class AgeFlag(Strict):
@@ -351,9 +384,9 @@ class Gate(Strict):
     @model_validator(mode="after")
     def _shape(self) -> Gate:
         if (self.indicator is None) == (self.flag is None):
-            raise ValueError("a gate names exactly one of indicator, flag")
+            raise ValueError("una condición de nivel nombra exactamente uno de indicator, flag")
         if self.indicator is not None and self.min is None:
-            raise ValueError("an indicator gate needs min")
+            raise ValueError("una condición sobre un indicador necesita min")
         return self
 
 

@@ -19,8 +19,12 @@ Decisions on the open points:
   ``1.23.456`` is no number; ``0.500`` is only one half. Spaces may group thousands by 3 digits
   (``1 234 567``).
 - **Implausible readings**: for ``integer`` and ``money``, a decimal reading whose fraction is all
-  zeros (``1.000`` read as one) is dropped when the text has another reading, so ``1.000`` and
-  ``1,000`` are both one thousand. If it is the only reading (``25,00``, ``$2.500,00``) it is kept.
+  zeros (``1.000`` read as one), or a US reading whose fraction ends in 0 (``412.500 millones``
+  read as 412,5 millones: nobody writes that zero), is dropped when the text has another reading,
+  so ``1.000`` and ``1,000`` are both one thousand and ``$412.500 millones`` is 412.500.000.000.
+  If it is the only reading (``25,00``, ``$2.500,00``) it is kept.
+- **Units of a count**: an ``integer`` may be followed by its noun (``82 empresas``,
+  ``12 reuniones``: ``COUNT_UNITS``); any other word still makes the text not a number.
 - **Ambiguity**: several distinct readings that pass the type and bounds checks give
   ``Ambiguous(candidates)`` in preference order (Colombian reading first), e.g. money
   ``1.234 millones`` = 1.234.000.000 or 1.234.000. Bounds often settle it: ``1.234`` as a percent is
@@ -72,6 +76,7 @@ __all__ = [
     "format_number",
     "is_not_available",
     "number_readings",
+    "number_words",
     "parse_number",
     "parse_text",
     "parse_yesno",
@@ -88,6 +93,15 @@ MAX_DIGITS = 30
 """Most digits a number may have (10^30 pesos is already absurd)."""
 
 NumberKind = Literal["integer", "money", "percent", "year"]
+# Nouns a count may be typed with ("82 empresas"): read as the number alone, for integers only.
+COUNT_UNITS = frozenset(
+    {
+        "empresa", "empresas", "firma", "firmas", "persona", "personas", "empleo", "empleos",
+        "empleado", "empleados", "trabajador", "trabajadores", "proyecto", "proyectos",
+        "reunion", "reuniones", "vez", "veces", "entidad", "entidades", "actor", "actores",
+        "universidad", "universidades", "organizacion", "organizaciones",
+    }
+)  # fmt: skip
 _KINDS = ("integer", "money", "percent", "year")
 
 
@@ -165,6 +179,7 @@ _NUMBER_RE = re.compile(
     )?
     \ ?(?P<mult>mil\ millones|millones|millon|mil|billones|billon)?
     (?:\ ?(?:%|por\ ?ciento|(?:de\ )?pesos?(?:\ colombianos)?|cop|\$|m\ ?/\ ?cte|mcte))?
+    (?:\ (?P<unit>[a-z]+))?                     # a count's noun: "82 empresas"
     """,
     re.VERBOSE,
 )
@@ -186,7 +201,10 @@ _CONVENTIONS = (
 @dataclass(frozen=True)
 class _Reading:
     value: Decimal
-    zero_fraction: bool  # read with a decimal sign followed only by zeros ("1.000" as one)
+    # Read with a fraction of zeros ("1.000" as one), or the US reading with a fraction that
+    # ends in 0 ("412.500" as 412,5: nobody writes that zero): for counts and money such a
+    # reading gives way to another one (the Colombian reading is never the one dropped for it).
+    zero_fraction: bool
 
 
 def _wide_context(digits: int = 0) -> decimal.Context:
@@ -204,7 +222,7 @@ def _canonical(value: Decimal) -> Decimal:
     return value.normalize(context=ctx)
 
 
-def _readings(text: str) -> list[_Reading]:
+def _readings(text: str, *, allow_unit: bool = False) -> list[_Reading]:
     """All readings of a number text, Colombian first, deduplicated; AnswerError if none."""
     if not isinstance(text, str):
         raise AnswerError("not_a_number")
@@ -214,6 +232,8 @@ def _readings(text: str) -> list[_Reading]:
     folded = _fold(stripped).rstrip(".!").rstrip()
     match = _NUMBER_RE.fullmatch(folded)
     if match is None or (match["sign"] and match["sign2"]):
+        raise AnswerError("not_a_number")
+    if match["unit"] is not None and (match["unit"] not in COUNT_UNITS or not allow_unit):
         raise AnswerError("not_a_number")
     negative = (match["sign"] or match["sign2"]) == "-"
     mult_word = match["mult"]
@@ -244,7 +264,9 @@ def _readings(text: str) -> list[_Reading]:
             if not value.is_finite():
                 continue
             fraction = digits.rpartition(decimal_sign)[2] if decimal_sign in digits else ""
-            base.append(_Reading(value, zero_fraction=bool(fraction) and set(fraction) == {"0"}))
+            # All zeros in either convention; a trailing 0 in the US one ("412.500" as 412,5).
+            trailing = set(fraction) == {"0"} or (locale == ALT_LOCALE and fraction.endswith("0"))
+            base.append(_Reading(value, zero_fraction=bool(fraction) and trailing))
 
     readings: list[_Reading] = []
     for reading in base:
@@ -324,7 +346,7 @@ def parse_number(
         return _parse_year(text, lo, hi)
 
     try:
-        readings = _readings(text)
+        readings = _readings(text, allow_unit=kind == "integer")
     except AnswerError as exc:
         if exc.code == "not_a_number":
             raise AnswerError(_FORMAT_ERRORS[kind]) from None
@@ -492,6 +514,14 @@ _WORD_SCALES = (
     (Decimal(10) ** 9, "mil millones", "mil millones"),
     (Decimal(10) ** 6, "millón", "millones"),
 )
+
+
+def number_words(value: int | float | Decimal) -> str | None:
+    """A large figure in words, to echo what was understood: ``457000000000`` ->
+    ``'457 mil millones'``; ``1_500_000`` -> ``'1,5 millones'``; under a million: None."""
+    if isinstance(value, bool) or abs(_to_decimal(value)) < Decimal(10) ** 6:
+        return None
+    return format_cop_words(int(value)).removesuffix(" de pesos")
 
 
 def format_cop_words(value: int | Decimal) -> str:

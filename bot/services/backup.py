@@ -15,12 +15,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.storage import MIGRATIONS, inspect
+from bot.texts.cli import BACKUP_ERRORS
 
 EVIDENCE = "evidencias"  # the evidence files' folder beside the database (bot.services.evidence)
 
 
 class BackupError(Exception):
-    """Why a backup or restore could not be done (one line, names the file)."""
+    """Why a backup or restore could not be done (one line in Spanish, names the file)."""
+
+    def __init__(self, code: str, /, **params: object) -> None:
+        self.code = code
+        super().__init__(BACKUP_ERRORS[code].format(**params))
 
 
 @dataclass(frozen=True)
@@ -37,21 +42,28 @@ def _inspect(path: Path) -> BackupInfo:
     with inspect.DatabaseFile(path) as db:
         status = db.integrity()
         if status != "ok":
-            raise BackupError(f"{path}: integrity_check failed: {status}")
+            raise BackupError("integrity", path=path, status=status)
         version = db.schema_version()
         responses = db.count("responses")
         answers = db.count("answers")
     return BackupInfo(path, path.stat().st_size, version, responses, answers)
 
 
-def backup(db_path: Path, target: Path) -> BackupInfo:
-    """Copy the live database to ``target`` (a file, or a folder for a timestamped name)."""
+def backup(db_path: Path, target: Path | str) -> BackupInfo:
+    """Copy the live database to ``target``: a file in an existing folder, or an existing
+    folder (a timestamped name in it). A folder that does not exist is refused, never created
+    nor taken for a file name (``bk/`` must not become a file ``bk``)."""
     if not db_path.exists():
-        raise BackupError(f"{db_path}: no such database (SSME_DB_PATH)")
+        raise BackupError("no_database", path=db_path)
+    as_folder = str(target).endswith(("/", os.sep))
+    target = Path(target)
+    if as_folder and not target.is_dir():
+        raise BackupError("no_folder", path=target, folder=target)
     if target.is_dir():
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         target = target / f"ssme-{stamp}.db"
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.parent.is_dir():
+        raise BackupError("no_folder", path=target, folder=target.parent)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
     try:
@@ -59,7 +71,7 @@ def backup(db_path: Path, target: Path) -> BackupInfo:
         info = _inspect(partial)
     except (inspect.DatabaseError, BackupError) as exc:
         partial.unlink(missing_ok=True)
-        raise BackupError(f"{db_path}: backup failed: {exc}") from None
+        raise BackupError("failed", path=db_path, error=exc) from None
     os.replace(partial, target)
     files = _copy_files(db_path.parent / EVIDENCE, evidence_beside(target))
     return BackupInfo(target, info.size, info.schema_version, info.responses, info.answers, files)
@@ -89,7 +101,7 @@ def _copy_files(source: Path, target: Path) -> int:
 
 def _ensure_not_in_use(db_path: Path) -> None:
     if not inspect.leave_wal(db_path):
-        raise BackupError(f"{db_path} is in use: stop the bot (ssme run) before restoring")
+        raise BackupError("in_use", path=db_path)
 
 
 def restore(backup_path: Path, db_path: Path) -> tuple[BackupInfo, Path | None]:
@@ -99,15 +111,14 @@ def restore(backup_path: Path, db_path: Path) -> tuple[BackupInfo, Path | None]:
     Returns the backup's details and where the old database went.
     """
     if not backup_path.exists():
-        raise BackupError(f"{backup_path}: no such backup")
+        raise BackupError("no_backup", path=backup_path)
     try:
         info = _inspect(backup_path)
     except inspect.DatabaseError as exc:
-        raise BackupError(f"{backup_path}: not a readable SQLite database: {exc}") from None
+        raise BackupError("unreadable", path=backup_path, error=exc) from None
     if info.schema_version > len(MIGRATIONS):
         raise BackupError(
-            f"{backup_path}: schema version {info.schema_version} is newer than this program "
-            f"({len(MIGRATIONS)}); upgrade the program first"
+            "newer", path=backup_path, version=info.schema_version, latest=len(MIGRATIONS)
         )
     kept = None
     if db_path.exists():

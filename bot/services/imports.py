@@ -1,4 +1,5 @@
-"""CSV imports: the cluster registry and a past campaign's responses, each all or nothing.
+"""CSV imports: the cluster registry, a past campaign's responses and an earlier wave's
+published results, each all or nothing; and the templates of those files.
 
 The files are read and checked by ``bot.files`` (every problem found, by line and column); a
 file with any rejected row imports nothing, and the write is one transaction.
@@ -9,11 +10,30 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.files.registry import RegistryParse, parse_registry_csv
-from bot.files.responses import ImportedResponse, ResponsesParse, parse_responses_csv
+from bot.files.responses import (
+    TEMPLATE_CLUSTER_ID,
+    ImportedResponse,
+    ResponsesParse,
+    parse_responses_csv,
+    responses_template_csv,
+)
+from bot.files.results import ResultsParse, parse_results_csv, results_template_csv
 from bot.questionnaire.model import Questionnaire
 from bot.services import campaigns
 from bot.storage import Cluster, Storage, Submitted, utcnow
 from scoring import score_answers
+
+EXAMPLE_ID = TEMPLATE_CLUSTER_ID  # the example row's cluster of both templates (never imported)
+
+
+def responses_template(q: Questionnaire) -> str:
+    """The responses CSV to fill in: header and one example row."""
+    return responses_template_csv(q)
+
+
+def results_template(q: Questionnaire) -> str:
+    """The published-results CSV to fill in: header and one example row."""
+    return results_template_csv(q)
 
 
 @dataclass(frozen=True)
@@ -59,9 +79,10 @@ class ResponsesImport:
 
 
 async def import_responses(
-    storage: Storage, q: Questionnaire, campaign_id: str, data: bytes, actor: str | int
+    storage: Storage, q: Questionnaire, campaign_id: str | None, data: bytes, actor: str | int
 ) -> ResponsesImport:
-    """Submitted responses of a past campaign, scored as the bot scores them.
+    """Submitted responses of a past campaign (by default the open one, else the latest),
+    scored as the bot scores them, each dated by its ``submitted_at`` if the file has one.
 
     Refused whole if any row is invalid, names a cluster not in the registry, or a cluster that
     already has a response in that campaign.
@@ -79,7 +100,7 @@ async def import_responses(
         Submitted(
             row.cluster_id,
             q.version,
-            utcnow(),  # the storage stamps the import's own time
+            row.submitted_at or utcnow(),
             score_answers(q, row.answers, campaign.reference_year).to_json(),
             row.answers,
         )
@@ -87,3 +108,35 @@ async def import_responses(
     ]
     n = await storage.import_submissions(campaign.campaign_id, rows, actor)
     return ResponsesImport(campaign.campaign_id, parsed, [], n)
+
+
+@dataclass(frozen=True)
+class ResultsImport:
+    campaign_id: str
+    parsed: ResultsParse
+    clashes: list[str] = field(default_factory=list)  # clusters that already have a response
+    imported: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.parsed.ok and not self.clashes
+
+
+async def import_results(
+    storage: Storage, q: Questionnaire, campaign_id: str, data: bytes, actor: str | int
+) -> ResultsImport:
+    """An earlier wave's results as published (IMS, level, areas, indicators), not re-scored.
+
+    Refused whole if any row is invalid, names a cluster not in the registry, or one that
+    already has a response (answered or imported) in that campaign.
+    """
+    campaign = await campaigns.resolve(storage, campaign_id)
+    known = {c.cluster_id for c in await storage.list_clusters()}
+    parsed = parse_results_csv(data, q, known_clusters=known)
+    already = await storage.existing_responses(campaign.campaign_id)
+    clashes = [row.cluster_id for row in parsed.rows if row.cluster_id in already]
+    checked = ResultsImport(campaign.campaign_id, parsed, clashes)
+    if not checked.ok:
+        return checked
+    n = await storage.import_published(campaign.campaign_id, parsed.rows, actor)
+    return ResultsImport(campaign.campaign_id, parsed, [], n)

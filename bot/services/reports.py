@@ -1,19 +1,19 @@
-"""The campaign's figures for the network: the executive summary and the data export.
+"""The campaign's figures for the network: the executive summary (the data export is
+``bot.services.exports``).
 
-Both read the database and hand the rows to the pure builders of ``bot.reports``; openpyxl and
+It reads the database and hand the rows to the pure builders of ``bot.reports``; openpyxl and
 matplotlib are imported only when a file or a chart is really made (a summary stays under 1 s).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from bot.questionnaire.model import Questionnaire
 from bot.reports import summary as summaries
 from bot.services import campaigns
-from bot.services.errors import ServiceError
 from bot.storage import Cluster, Review, Storage, SubmittedScores
 from bot.texts import admin as t
 
@@ -44,6 +44,8 @@ class SummaryBundle:
     data: dict[str, Any]  # the figures (``ssme summary --json``)
     text: str  # the same, worded for Telegram (HTML)
     charts: list[tuple[str, Any]]  # (name, picklable chart job) for summaries.render_with
+    # summaries.breakdown by "sector" and "departamento": the bar charts and the documents' annex
+    groups: dict[str, list[dict[str, Any]]]
     reviews: Counter[str]  # the campaign's submitted responses by review status
 
 
@@ -80,54 +82,14 @@ async def summary(
         previous,
         previous_campaign.campaign_id if previous_campaign else None,
     )
-    counts = summaries.respondent_counts(registry, current)
-    charts = summaries.summary_charts(data, q, previous_summary, counts)
+    groups = {
+        by: summaries.breakdown(q, registry, current, by) for by in ("sector", "departamento")
+    }
+    charts = summaries.summary_charts(data, q, previous_summary, groups)
     text = summaries.summary_text(data, q)
     text += "\n\n" + t.review_line(review_counts, approved_only=approved_only)
-    return SummaryBundle(data, text, charts, review_counts)
+    return SummaryBundle(data, text, charts, groups, review_counts)
 
 
 def _approved(review: Review | None) -> bool:
     return review is not None and review.status == "aprobada"
-
-
-@dataclass(frozen=True)
-class Export:
-    campaign_id: str
-    filename: str
-    data: bytes
-
-
-async def export(storage: Storage, q: Questionnaire, campaign_id: str | None, fmt: str) -> Export:
-    """Registry, responses, scores and the long format of a campaign: XLSX, or CSVs in a zip."""
-    from bot.reports.export import (  # openpyxl: only here
-        ExportRow,
-        export_tables,
-        to_csv_zip,
-        to_xlsx,
-    )
-
-    campaign = await campaigns.resolve(storage, campaign_id)
-    clusters = {c.cluster_id: c for c in await storage.list_clusters()}
-    registry = [asdict(c) for c in clusters.values()]
-    rows = [
-        ExportRow(
-            cluster=asdict(clusters[s.cluster_id])
-            if s.cluster_id in clusters
-            else {"cluster_id": s.cluster_id},
-            campaign_id=campaign.campaign_id,
-            questionnaire_version=s.questionnaire_version,
-            submitted_at=s.submitted_at,
-            answers=s.answers,
-            scores=s.scores,
-        )
-        for s in await storage.submissions(campaign.campaign_id)
-    ]
-    tables = export_tables(q, registry, rows)
-    title = t.EXPORT_TITLE.format(campaign=campaign.campaign_id)
-    name = f"ssme_{campaign.campaign_id}"
-    if fmt == "csv":
-        return Export(campaign.campaign_id, f"{name}.zip", to_csv_zip(tables, title=title))
-    if fmt == "xlsx":
-        return Export(campaign.campaign_id, f"{name}.xlsx", to_xlsx(tables, title=title))
-    raise ServiceError("bad_format", fmt=fmt)

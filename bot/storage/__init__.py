@@ -9,11 +9,11 @@ here, added to it as a base class:
   rows         the typed rows (frozen dataclasses) the methods return
   clusters, campaigns, people (invitations, managers), responses (answers, cursor, submit,
   results, the outbox of results owed), results (a campaign's submissions across clusters),
-  reviews (the analysts' review of each submitted response), amendments (an admin's correction
-  of a submitted answer, as a new submission), evidence
-  (the records of files attached to answers),
-  reminders, privacy (personal data, deletion requests, erasure), consent (the data notice
-  declined or withdrawn), audit, updates (the inbox of
+  published (an earlier wave's results as published), reviews (the analysts' review of each
+  submitted response), amendments (an admin's correction of a submitted answer, as a new
+  submission), evidence (the records of files attached to answers), reminders, privacy
+  (personal data, deletion requests, erasure), consent (the data notice declined or
+  withdrawn), audit, updates (the inbox of
   fetched updates, seen update ids)
   inspect      read-only checks of a database file, for ``ssme check`` and the backups
 
@@ -39,9 +39,11 @@ from bot.storage.clock import Clock, utcnow
 from bot.storage.clusters import Clusters
 from bot.storage.connection import Connection
 from bot.storage.consent import Consent
+from bot.storage.corrections import Corrections
 from bot.storage.evidence import EvidenceFiles
 from bot.storage.people import People
 from bot.storage.privacy import Privacy
+from bot.storage.published import Published, PublishedResult
 from bot.storage.reminders import Reminders
 from bot.storage.responses import Responses
 from bot.storage.results import Results
@@ -78,6 +80,7 @@ __all__ = [
     "Evidence",
     "Manager",
     "PersonalData",
+    "PublishedResult",
     "Redeem",
     "Registration",
     "ReminderRow",
@@ -107,7 +110,9 @@ class Storage(
     Campaigns,
     People,
     Responses,
+    Corrections,
     Results,
+    Published,
     Reviews,
     Amendments,
     EvidenceFiles,

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from bot.storage import audit, reviews
 from bot.storage.base import StorageBase
-from bot.storage.clock import parse_optional_ts, parse_ts
+from bot.storage.clock import parse_optional_ts, parse_ts, ts
 from bot.storage.responses import record_submission
 from bot.storage.rows import ClusterState, Submitted, SubmittedScores
 
@@ -99,12 +99,18 @@ class Results(StorageBase):
         )
         return {r[0]: ({a: float(r[2 + k]) for k, a in enumerate(area_ids)}, r[1]) for r in rows}
 
-    async def submissions(self, campaign_id: str) -> list[Submitted]:
-        """Every submitted response of the campaign with its latest result."""
+    async def submissions(
+        self, campaign_id: str, *, after: str = "", limit: int = -1
+    ) -> list[Submitted]:
+        """Every submitted response of the campaign with its latest result, by cluster id; a
+        page of them with ``after`` (the last cluster id of the page before) and ``limit``."""
         rows = await self._all(
             "SELECT s.cluster_id, r.questionnaire_version, r.submitted_at, r.scores, r.answers "
-            + _LATEST_SUBMITTED,
-            (campaign_id,),
+            "FROM responses s JOIN submissions b ON b.submission_id = "
+            "(SELECT max(submission_id) FROM submissions WHERE response_id = s.response_id) "
+            "JOIN results r ON r.result_id = b.result_id "
+            "WHERE s.campaign_id = ? AND s.cluster_id > ? ORDER BY s.cluster_id LIMIT ?",
+            (campaign_id, after, limit),
         )
         return [
             Submitted(
@@ -158,16 +164,19 @@ class Results(StorageBase):
     async def import_submissions(
         self, campaign_id: str, rows: Sequence[Submitted], actor: str | int
     ) -> int:
-        """Submitted responses from an earlier measurement, all in one transaction or none."""
+        """Submitted responses from an earlier measurement, all in one transaction or none.
+
+        Each is stamped with its own ``submitted_at`` (the file's, or the import's time)."""
         now = self._now()
 
         def work(db: sqlite3.Connection) -> None:
             for row in rows:
+                submitted = ts(row.submitted_at)
                 cur = db.execute(
                     "INSERT INTO responses (cluster_id, campaign_id, status, questionnaire_version, "
                     "source, created_at, updated_at, submitted_at) "
                     "VALUES (?, ?, 'submitted', ?, 'import', ?, ?, ?)",
-                    (row.cluster_id, campaign_id, row.questionnaire_version, now, now, now),
+                    (row.cluster_id, campaign_id, row.questionnaire_version, now, now, submitted),
                 )
                 response_id = cur.lastrowid
                 db.executemany(
@@ -183,7 +192,7 @@ class Results(StorageBase):
                     "level, scores, answers) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (
                         response_id,
-                        now,
+                        submitted,
                         row.questionnaire_version,
                         row.scores["ims"],
                         row.scores["level"],
@@ -191,7 +200,7 @@ class Results(StorageBase):
                         json.dumps(row.answers, ensure_ascii=False),
                     ),
                 )
-                record_submission(db, response_id or 0, cur.lastrowid or 0, now, actor)
+                record_submission(db, response_id or 0, cur.lastrowid or 0, submitted, actor)
                 reviews.mark_pending(db, response_id, now, actor)  # type: ignore[arg-type]
                 # Each cluster's history shows it too (the analyst's desk reads it by cluster).
                 audit.record(

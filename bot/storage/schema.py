@@ -162,7 +162,17 @@ MIGRATIONS: tuple[str, ...] = (
         created_at TEXT NOT NULL
     );
     """,
-    # 5 (branch i12b): a submission is a record of its own: the response's n-th sent version
+    # 5 (branch i12a): plausibility confirmations, one per rule and values
+    # (bot/storage/corrections.py).
+    """
+    CREATE TABLE confirmations (
+        response_id INTEGER NOT NULL REFERENCES responses(response_id) ON DELETE CASCADE,
+        confirmation TEXT NOT NULL,
+        confirmed_at TEXT NOT NULL,
+        PRIMARY KEY (response_id, confirmation)
+    );
+    """,
+    # 6 (branch i12b): a submission is a record of its own: the response's n-th sent version
     # (id, version, when, who), pointing at the result that snapshots its answers and scores.
     # The official figures read the latest submission, whatever the draft (the answers table)
     # does meanwhile, so a correction in progress never takes a cluster out of them. Every
@@ -187,7 +197,21 @@ MIGRATIONS: tuple[str, ...] = (
     FROM results r ORDER BY r.result_id;
     ALTER TABLE responses ADD COLUMN paused_at TEXT;
     """,
-    # 6 (branch i13) the analyst's desk: a cluster's history (the audit lines by cluster), and
+    # 7 (branch i15): results of an earlier wave as they were published (``ssme import-results``).
+    # Each is
+    # a submitted response (source 'published') with one result; this row marks it as imported
+    # and keeps the file's figures as they came.
+    """
+    CREATE TABLE published_results (
+        response_id INTEGER PRIMARY KEY REFERENCES responses(response_id) ON DELETE CASCADE,
+        campaign_id TEXT NOT NULL REFERENCES campaigns(campaign_id),
+        cluster_id TEXT NOT NULL,
+        imported_at TEXT NOT NULL,
+        imported_by TEXT NOT NULL,
+        published TEXT NOT NULL
+    );
+    """,
+    # 8 (branch i13) the analyst's desk: a cluster's history (the audit lines by cluster), and
     # the review of each submitted response (every one submitted so far starts pending).
     """
     CREATE INDEX audit_cluster ON audit(cluster_id, audit_id);
@@ -202,7 +226,7 @@ MIGRATIONS: tuple[str, ...] = (
         SELECT s.response_id, 'pendiente', max(s.submitted_at), 'migration'
         FROM submissions s GROUP BY s.response_id;
     """,
-    # 7 (branch i13) evidence files attached to answers, and the question a file is awaited for.
+    # 9 (branch i13) evidence files attached to answers, and the question a file is awaited for.
     """
     CREATE TABLE evidence (
         evidence_id INTEGER PRIMARY KEY,

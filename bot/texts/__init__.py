@@ -47,7 +47,12 @@ ANSWER_ERRORS: dict[str, str] = {
     "too_long": "El texto es muy largo: máximo {max} caracteres. Por favor, resúmalo.",
     # Choosing, and answers that come from files or buttons.
     "use_buttons": "Elija una opción con los botones de la pregunta (o escriba su número).",
-    "use_buttons_multi": "Marque las opciones con los botones y pulse «Listo ✔️».",
+    "choice_range": "Escriba un número del 1 al {n}, o elija con los botones.",
+    "use_buttons_multi": (
+        "Marque las opciones con los botones y pulse «Listo ✔️», o escriba sus números "
+        "separados por comas, por ejemplo 1, 3."
+    ),
+    "multi_range": "«{value}» no es una de las opciones: escriba números del 1 al {n}, por ejemplo 1, 3.",
     "nd_not_allowed": "Esta pregunta necesita una respuesta: «No disponible» no aplica aquí.",
     "multi_format": "Escriba los códigos de las opciones separados por «;».",
     "multi_empty": "Marque al menos una opción antes de pulsar «Listo».",
@@ -114,19 +119,36 @@ CONSENT_DONE = "✔️ <b>Autorización registrada.</b>"
 WELCOME = (
     "Bienvenido(a), {name}. Esta es la medición <b>{campaign}</b> del SSME para "
     "<b>{cluster}</b>.\n\n"
-    "Son <b>{total} preguntas</b>, unos <b>{minutes} minutos</b>. La medición cierra el "
+    "Son <b>{total} preguntas</b>, <b>{minutes}</b>. La medición cierra el "
     "<b>{deadline}</b>.\n\n"
     "Puede pausar cuando quiera: sus respuestas quedan guardadas. Escriba /ayuda si la necesita."
 )
 WELCOME_BACK = (
-    "Hola de nuevo, {name}. Medición <b>{campaign}</b> de <b>{cluster}</b>: le faltan "
-    "<b>{left} de {total} preguntas</b>, unos {minutes} minutos. La medición cierra el "
-    "<b>{deadline}</b>."
+    "Hola de nuevo, {name}. Medición <b>{campaign}</b> de <b>{cluster}</b>: {left}, {minutes}. "
+    "La medición cierra el <b>{deadline}</b>."
+)
+WELCOME_BACK_DONE = (
+    "Hola de nuevo, {name}. Medición <b>{campaign}</b> de <b>{cluster}</b>: ya respondió las "
+    "{total} preguntas; solo falta revisar y enviar. La medición cierra el <b>{deadline}</b>."
 )
 HEADER_AREA = "<b>Área {i}/{n} · {area}</b> — pregunta {k} de {total}"
 HEADER_MODULE = "<b>{module}</b> — pregunta {k} de {total}"
 CURRENT_ANSWER = "Respuesta actual: <b>{value}</b>"
 ANSWERED = "✔️ <b>{value}</b>"
+ANSWERED_WORDS = "✔️ <b>{value}</b> — {words}"  # a large amount, also in words
+MULTI_TYPED_HINT = "También puede escribir sus números, por ejemplo 1, 3."
+MISTAKE = "⚠️ {error}"  # on top of the question asked again, in one message
+HELD_NOTE = "⏳ Pendiente de guardar: {items}. Se guarda en cuanto la regla se cumpla."
+HELD_ITEM = "{question} = {value}"
+RULE_LINE = "• {question}: <b>{value}</b>"
+RULE_LINE_HELD = "• {question}: <b>{value}</b> (nuevo, aún sin guardar)"
+FIX_HINT_HELD = (
+    "Su respuesta quedó guardada aparte, no se pierde. Corrija con su botón la cifra que no "
+    "cuadra, o escriba de nuevo esta respuesta."
+)
+EXCLUSIVE_ASK = "«{choice}» quitará {marks}. ¿Marcar solo «{choice}»?"
+BTN_EXCLUSIVE_YES = "Sí, solo «{choice}»"
+BTN_EXCLUSIVE_NO = "No, conservar mis marcas"
 BTN_DONE = "Listo ✔️"
 BTN_ND = "No disponible"
 BTN_BACK = "⬅️ Atrás"
@@ -157,7 +179,7 @@ EXPECT_BUTTONS = "Responda con los botones de la pregunta."
 EXPECT_TYPED = "Escriba la respuesta como texto."
 STALE_BUTTON = "Ese botón es de un mensaje anterior. Siga con la pregunta actual."
 PAUSED = (
-    "Pausado. Sus respuestas quedan guardadas (le faltan {left}). "
+    "Pausado. Sus respuestas quedan guardadas (preguntas por responder: {left}). "
     "Escriba /continuar cuando quiera seguir."
 )
 ALREADY_SUBMITTED = (
@@ -170,13 +192,15 @@ CAMPAIGN_NOT_OPEN = "La medición todavía no ha abierto: abre el {date}."
 CAMPAIGN_CLOSED = "La medición {campaign} ya cerró. Gracias por su interés."
 
 REVIEW_TITLE = "<b>Resumen de sus respuestas — {cluster}</b>"
-REVIEW_MISSING = "Faltan <b>{n}</b> preguntas por responder. Pulse «Continuar»."
-REVIEW_MISSING_SHORT = "Faltan {n} preguntas por responder."
+REVIEW_MISSING = "{missing} por responder. Pulse «Continuar»."
+REVIEW_MISSING_SHORT = "Preguntas por responder: {n}."
 REVIEW_READY = (
     "Revise sus respuestas. Si todo está bien, pulse <b>Enviar</b>; si no, edite el área."
 )
-REVIEW_USE_BUTTONS = (
-    "Está en el resumen de sus respuestas: use sus botones (Continuar, Editar o Enviar)."
+# Stray text typed on the review: one short line, not the review again.
+REVIEW_STRAY = "Está en el resumen de sus respuestas: use sus botones «Editar …» o «Enviar ✉️»."
+REVIEW_STRAY_MISSING = (
+    "Está en el resumen de sus respuestas: use sus botones «Continuar ➡️» o «Editar …»."
 )
 EDITED_MESSAGE = (
     "Editar un mensaje anterior no cambia su respuesta. Para cambiarla, use «⬅️ Atrás» o "
@@ -199,6 +223,41 @@ WHY_TITLE = "<b>{label}</b>: {score} puntos ({band})"
 WHY_INDICATOR = "<b>{label}: {score}</b>"
 WHY_ANSWER = "• {question}: {value}"
 WHY_NOT_APPLICABLE = "no aplica"
+# «¿Por qué?», per indicator: the rule in one line, where the answer falls, the next band.
+WHY_RULE = "Regla — {what}: {bands}."
+WHY_RULE_ALONE = "Regla — {what}."
+WHY_MEAN = "Promedio de {n} puntos:"
+WHY_ITEM = "– {text}"
+WHY_FALLS = "Su respuesta: {value} → {score}."
+WHY_NEXT = "{changes} llegaría a {score}."
+WHY_NEXT_MEAN = "{changes} el indicador llegaría a {score}."
+WHY_TOP = "Ya tiene el puntaje más alto de esta regla."
+WHY_BAND = "{range} → {score}"
+WHY_BANDS_JOIN = " · "
+WHY_WHAT_VALUE = "{questions}"
+WHY_WHAT_COUNT = "opciones marcadas en «{question}»"
+WHY_WHAT_GROUPS = "cuántos de estos tienen al menos 1: {questions}"
+WHY_WHAT_RATIO = "«{numerator}» sobre «{denominator}», en %"
+WHY_WHAT_AGE = "años desde «{question}»"
+WHY_WHAT_CHOICE = "la opción elegida en «{question}»"
+WHY_WHAT_RAISED = "{choice} con al menos {n} en «{question}» → {score}"
+WHY_WHAT_GOVERNANCE = (
+    "instancias marcadas: ninguna → {none} · solo reuniones informales → {informal} · solo "
+    "reglamento → {charter} · una instancia → {one} · dos o más sin junta → {without} · dos o "
+    "más con junta → {board} · además reglamento y presidencia empresarial → {full}"
+)
+WHY_RANGE_ONE = "{a}"
+WHY_RANGE = "{a} a {b}"
+WHY_RANGE_UP = "{a} o más"
+WHY_RANGE_BELOW = "menos de {b}"
+WHY_RANGE_UPTO = "hasta {b}"
+WHY_RANGE_ABOVE = "más de {a}"
+WHY_CHANGE_NUMBER = "con {value} en «{question}»"
+WHY_CHANGE_CHOICE = "con «{choice}»"
+WHY_CHANGE_MARKS = "marcando {choices}"
+WHY_CHANGE_YES = "respondiendo «Sí» a «{question}»"
+WHY_CHANGE_YEAR = "con «{question}» en {year}"
+WHY_CHANGE_JOIN = " y "
 CHART_OWN = "Su clúster"
 CHART_NATIONAL = "Promedio nacional ({n})"
 CHART_SECTOR = "Promedio {sector} ({n})"
@@ -222,6 +281,8 @@ HELP = (
     "<b>Cómo funciona</b>\n\n"
     "• Responda una pregunta a la vez: con los botones o escribiendo la cifra.\n"
     "• Las cifras se escriben como en Colombia: 457.000.000, 1,5 millones o 12,5%.\n"
+    "• En una pregunta de opciones puede escribir su número; si admite varias, sus números "
+    "separados por comas, por ejemplo 1, 3, 5.\n"
     "• «⬅️ Atrás» vuelve a la pregunta anterior; sus respuestas quedan guardadas siempre.\n"
     "• Al final verá un resumen para revisar y enviar, y recibirá su gráfica de araña.\n"
     "• Después de enviar, /revisar muestra lo enviado; «Corregir mis respuestas» lo reabre "
@@ -238,69 +299,34 @@ INTERNAL_ERROR = (
 
 PLAIN_GATE = "{mark} {label}"
 
-# --- command line (read by the network's staff) ---------------------------------------------
 
-CLI_HELP = {
-    "ssme": "SSME de la Red Clúster Colombia: bot de Telegram, demo y herramientas de administración.",
-    "score": "Calcula puntajes, IMS y nivel de un archivo de respuestas (YAML o JSON).",
-    "answers": "archivo de respuestas: id de pregunta → valor",
-    "year": "año de referencia de la medición (por omisión, el año pasado)",
-    "chart": "guarda la gráfica de araña en este PNG",
-    "name": "nombre del clúster para el título",
-    "json": "imprime el resultado en JSON",
-    "run": "Inicia el bot (necesita SSME_TELEGRAM_TOKEN).",
-    "log": "nivel de detalle de los registros",
-    "demo": "Demo sin conexión ni token: el bot real contra un servidor local, en la terminal.",
-    "db": "archivo SQLite de la demo",
-    "script": "lee las entradas de este archivo en vez del teclado",
-    "charts": "carpeta donde se guardan las gráficas",
-    "import": "Carga o actualiza el registro de clústeres desde un CSV (todo o nada).",
-    "invite": "Crea una invitación de un solo uso para el gestor de un clúster.",
-    "days": "días de vigencia de la invitación (por omisión 30)",
-    "campaign": "Crea, abre, cierra, extiende o lista las mediciones.",
-    "summary": "Cifras del resumen ejecutivo de una medición (texto o --json).",
-    "campaign_id": "id de la medición (por omisión, la abierta o la más reciente)",
-    "summary_charts": "guarda también las gráficas del resumen en esta carpeta",
-    "export": "Exporta registro, respuestas, puntajes y formato largo (XLSX o CSV en zip).",
-    "output": "archivo de salida",
-    "import_responses": "Carga respuestas de una medición anterior desde un CSV (todo o nada).",
-    "participation": "Participación por estado, departamento y sector.",
-    "remind": "Muestra quién recibiría hoy un recordatorio y por qué; lo envía sin --dry-run.",
-    "dry_run": "solo mostrar, no enviar",
-    "check": "Revisa configuración, cuestionario y base de datos; dice qué está mal.",
-    "data_requests": "Solicitudes de eliminación de datos personales (Ley 1581 de 2012).",
-    "erase": "atiende la solicitud N: elimina los datos personales de esa persona",
-    "backup": "Copia consistente de la base de datos, también con el bot en marcha.",
-    "backup_target": "archivo de destino, o carpeta (nombre con fecha y hora)",
-    "restore": "Reemplaza la base de datos por una copia (con el bot detenido).",
-}
-CLI_ERROR = "Error: {text}"
-CLI_EXPORTED = "Exportado en {path} ({size} KB)."
-CLI_BACKUP_DONE = "Copia en {path} ({size} KB): {responses} respuestas, {answers} respuestas a preguntas. Verificada."
-CLI_RESTORE_DONE = (
-    "Restaurada {path}: {responses} respuestas, {answers} respuestas a preguntas. "
-    "La base anterior quedó en {kept}."
-)
-CLI_REMIND_LINE = "{mark} {cluster} ({name}) — {kind}: {detail}"
-CLI_REMIND_DUE = "{n} de {total} gestores registrados tienen un recordatorio pendiente ahora."
-CLI_REMIND_SENT = (
-    "Enviados: {sent} · fallidos: {failed} · sin contacto (bloquearon el bot): {unreachable}"
-)
-CLI_WARNING = "Aviso: {text}"
-CLI_CANNOT_READ = "no se puede leer {path}: {error}"
-CLI_BAD_FILE = "{path} no es un YAML/JSON válido: {error}"
-CLI_NOT_MAPPING = "{path} debe ser un objeto «id de pregunta: valor»"
-CLI_REJECTED = "{path}: {n} problema(s); no se calculó ningún puntaje."
-CLI_CHART_SAVED = "Gráfica guardada en {path}"
-CLI_NO_TOKEN = (
-    "falta SSME_TELEGRAM_TOKEN (el token que da BotFather). Para probar sin token: ssme demo"
-)
-CLI_IMPORT_NOTHING = "No se importó nada: corrija las filas rechazadas y vuelva a intentarlo."
-CLI_IMPORTED = "{n} clústeres importados en {db}."
-CLI_INVITATION = "Invitación para {cluster}\n  enlace: {link}\n  código: {code}\n  vence: {expires}"
-CLI_CAMPAIGN_LINE = "{id}\taño {year}\t{state}\tabre {opens}\tcierra {closes}"
-CLI_CAMPAIGN_CREATED = "Medición {id} creada (programada). Ábrala con: ssme campaign open {id}"
-CLI_CAMPAIGN_UPDATED = "Medición {id}: {action} hecho."
+# --- counts in words (plural and zero) --------------------------------------------------------
+
+
+def questions(n: int) -> str:
+    """'1 pregunta', '3 preguntas' (bold where the caller puts it)."""
+    return f"{n} pregunta" if n == 1 else f"{n} preguntas"
+
+
+def missing(n: int) -> str:
+    """The start of a sentence: 'Falta 1 pregunta', 'Faltan 3 preguntas'."""
+    return f"Falta {questions(n)}" if n == 1 else f"Faltan {questions(n)}"
+
+
+def left_of(left: int, total: int) -> str:
+    """'le falta <b>1 de 41 preguntas</b>', 'le faltan <b>3 de 41 preguntas</b>'."""
+    verb = "falta" if left == 1 else "faltan"
+    return f"le {verb} <b>{left} de {questions(total)}</b>"
+
+
+def minutes(n: int) -> str:
+    """About how long: 'un minuto', 'unos 5 minutos'."""
+    return "un minuto" if n <= 1 else f"unos {n} minutos"
+
+
+def marks(n: int) -> str:
+    return "su otra marca" if n == 1 else f"sus otras {n} marcas"
+
 
 # --- demo (terminal) -------------------------------------------------------------------------
 
@@ -313,25 +339,6 @@ DEMO_INTRO = (
 DEMO_PHOTO = "gráfica guardada en {path}"
 DEMO_NO_BUTTON = "No hay un botón con ese número en el último mensaje."
 DEMO_BYE = "Fin de la demo. Sus respuestas quedaron en {db}."
-
-CHECK = {
-    "settings": "configuración (variables SSME_*)",
-    "token": "token del bot presente",
-    "no_token": "falta SSME_TELEGRAM_TOKEN: necesario para ssme run (la demo no lo necesita)",
-    "admins": "administradores configurados: {n} (SSME_ADMIN_IDS)",
-    "username": "usuario del bot para enlaces de invitación",
-    "no_username": "falta SSME_BOT_USERNAME: los enlaces de ssme invite no tendrán el nombre del bot",
-    "questionnaire": "cuestionario {version}: {n} preguntas",
-    "questionnaire_bad": "cuestionario con errores:",
-    "no_db": "no existe la base {path}: se creará al iniciar",
-    "db": "base de datos {path}: integridad {status}",
-    "migrations": "esquema {version} de {latest}: las migraciones se aplican al iniciar",
-    "db_newer": "esquema {version} más nuevo que este programa ({latest}): actualice el programa",
-    "db_unreadable": "no se puede leer {path}: {error}",
-    "clusters": "clústeres en el registro: {n}",
-    "campaign": "medición abierta: {ids}",
-}
-
 
 # --- evidence files -------------------------------------------------------------------------
 

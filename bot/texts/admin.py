@@ -20,9 +20,10 @@ if TYPE_CHECKING:
     from bot.storage import ClusterState
 
 UNKNOWN_CAMPAIGN = "No existe la medición «{id}». Mediciones: {known}."
-NO_CAMPAIGNS = "Aún no hay mediciones. Créela con: ssme campaign create"
+NO_CAMPAIGNS = "Aún no hay mediciones. Créela con: ssme campaign crear"
 BAD_FORMAT = "Formato «{fmt}» no reconocido: use xlsx o csv."
 EXPORT_TITLE = "SSME Red Clúster Colombia — medición {campaign}"
+EXPORT_ALL = "todas las mediciones"
 NOTHING_IMPORTED = "No se importó nada: corrija las filas rechazadas y envíe el archivo de nuevo."
 CLUSTERS_IMPORTED = "✔️ {n} clústeres importados o actualizados."
 RESPONSES_IMPORTED = "✔️ {n} respuestas importadas en la medición {campaign}, con sus puntajes."
@@ -64,7 +65,7 @@ STATUS_LABELS = {
 # Telegram admin commands.
 ADMIN_COMMANDS = {
     "resumen": "Resumen ejecutivo de la medición",
-    "exportar": "Datos de la medición (XLSX; «/exportar csv» para CSV)",
+    "exportar": "Datos de la medición (XLSX; «/exportar csv», «/exportar todas»)",
     "participacion": "Participación y pendientes",
     "invitar": "Enlace de invitación para un clúster",
     "invitaciones": "CSV de enlaces para clústeres sin gestor",
@@ -86,7 +87,10 @@ INVITE_LINK = "Invitación para <b>{cluster}</b> (un solo uso, vence en 30 días
 INVITATIONS_NONE = "Todos los clústeres activos ya tienen gestor registrado."
 INVITATIONS_DONE = "Enlaces de invitación para {n} clústeres sin gestor."
 SUMMARY_WORKING = "Preparando el resumen…"
-EXPORT_CAPTION = "Datos de la medición {campaign}: registro, respuestas, puntajes y formato largo."
+EXPORT_CAPTION = (
+    "Datos para analistas ({campaign}): diccionario, registro, respuestas, puntajes y formato "
+    "largo."
+)
 BTN_REMIND_ALL = "Enviar recordatorio ahora"
 REMIND_RESULT = (
     "Recordatorios enviados: {sent}; fallidos: {failed}; sin contacto: {unreachable}. "
@@ -106,6 +110,7 @@ ERRORS: Mapping[str, str] = {
     "no_campaigns": NO_CAMPAIGNS,
     "bad_format": BAD_FORMAT,
     "unknown_cluster": UNKNOWN_CLUSTER,
+    "no_result": "El clúster «{cluster}» no tiene una respuesta enviada en la medición {campaign}.",
     "unknown_request": ERASED_UNKNOWN,
     "no_such_campaign": "no existe la medición {id}",
     "campaign_exists": "la medición {id} ya existe",

@@ -62,6 +62,11 @@ CSV_TEXTS: dict[str, str] = {
     "field_count_quotes": (
         " y que estén cerradas las comillas de la celda que va de la línea {start} a la {end}"
     ),
+    # Instead of the summary line when the header is wrong: the rows were never checked.
+    "unchecked": (
+        "Ninguna fila se revisó ({n} en el archivo): corrija primero el encabezado; las filas "
+        "se revisan cuando el encabezado está bien."
+    ),
     # The {suggestion} of "unknown_column" and of other "not a known name" messages.
     "suggestion": " (¿quiso decir {name}?)",
 }

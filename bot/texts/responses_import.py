@@ -52,6 +52,11 @@ RESPONSES_ERRORS: dict[str, str] = {
         "de número sin decimales."
     ),
     "rule_columns": " (columnas: {columns})",
+    "bad_submitted_at": (
+        "«{value}» no es una fecha de envío: escriba AAAA-MM-DD o AAAA-MM-DD HH:MM (hora de "
+        "Colombia)"
+    ),
+    "future_submitted_at": "la fecha de envío «{value}» está en el futuro",
     "row_invalid": "la fila no se pudo validar ({detail}); revise sus celdas",
 }
 

@@ -33,12 +33,13 @@ from bot.reports.summary.figures import (
     SUMMARY_FIELDS,
     ClusterInfo,
     Submission,
+    breakdown,
     compute_summary,
     headline,
     respondent_counts,
     unknown_submissions,
 )
-from bot.reports.summary.text import summary_text
+from bot.reports.summary.text import count_text, num_text, sentences, summary_text
 
 __all__ = [
     "ACTOR_QUESTIONS",
@@ -52,14 +53,18 @@ __all__ = [
     "ClusterInfo",
     "Submission",
     "area_chart",
+    "breakdown",
     "compute_summary",
+    "count_text",
     "department_chart",
     "headline",
     "level_chart",
+    "num_text",
     "render_chart",
     "render_with",
     "respondent_counts",
     "sector_chart",
+    "sentences",
     "summary_charts",
     "summary_text",
     "unknown_submissions",

@@ -8,12 +8,14 @@ a chart is drawn.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from bot.questionnaire.model import Questionnaire
+from bot.questionnaire.parsing import format_number
 from bot.reports.summary.text import count_text, num_text
+from bot.texts import charts as C
 from bot.texts import summary as T
 from charts import Band, RadarSpec, Renderer, Series
 
@@ -39,6 +41,10 @@ class BarsChart:
     series: tuple[tuple[str, tuple[float, ...]], ...]
     unit: str = "%"
     decimals: int = 1
+    subtitle: str | None = None
+    totals: tuple[float, ...] | None = None  # e.g. registered, behind the respondents
+    of_label: str = C.BARS_OF
+    totals_label: str | None = None
 
 
 ChartJob = BarsChart | RadarSpec
@@ -69,7 +75,12 @@ def level_chart(
         title=T.CHART_LEVELS_TITLE,
         categories=tuple(lv.label for lv in q.levels),
         series=tuple(series),
+        subtitle=_subtitle(summary["campaign"], summary["respondents"]),
     )
+
+
+def _subtitle(campaign: object, clusters: int) -> str:
+    return C.BARS_SUBTITLE.format(campaign=campaign, clusters=count_text(C.BARS_CLUSTERS, clusters))
 
 
 def _area_values(summary: Mapping[str, Any] | None, q: Questionnaire) -> tuple[float, ...] | None:
@@ -95,11 +106,10 @@ def area_chart(
     if previous_summary is not None and before is not None:
         label = T.CHART_AREAS_MEAN.format(campaign=previous_summary["campaign"])
         series.append(Series(label, before, "previous"))
-    levels = q.levels
-    bands = tuple(
-        Band(lv.min_ims, levels[k + 1].min_ims if k + 1 < len(levels) else 100, lv.label)
-        for k, lv in enumerate(levels)
-    )
+    # Means of area scores are read against the per-area bands (Débil … Sólido), as the text
+    # words them; the level bands would put the network "in Consolidado" beside a level chart
+    # that says otherwise.
+    bands = area_bands(q)
     ims = summary.get("ims_mean")
     return RadarSpec(
         title=T.CHART_AREAS_TITLE,
@@ -111,43 +121,77 @@ def area_chart(
         axes=tuple(a.label for a in q.areas),
         series=tuple(series),
         bands=bands,
+        band_title=C.BAND_TITLE_AREAS,
     )
+
+
+def area_bands(q: Questionnaire) -> tuple[Band, ...]:
+    """The per-area bands of the questionnaire (≤25 Débil, ≤50 Básico, …) as chart bands."""
+    bands, low = [], 0.0
+    for band in q.area_bands:
+        high = 100.0 if band.upto is None else float(band.upto)
+        if high > low:
+            bands.append(Band(low, high, band.label))
+        low = high
+    return tuple(bands)
 
 
 def _count_chart(
-    title: str, counts: Mapping[str, int], names: Mapping[str, str]
+    title: str,
+    rows: Sequence[Mapping[str, Any]],
+    names: Mapping[str, str],
+    campaign: object,
 ) -> BarsChart | None:
-    if not counts or not any(counts.values()):
+    """Active respondents of the registered (active) clusters per group (rows of
+    :func:`breakdown`); groups with no active cluster are left out."""
+    rows = [r for r in rows if r["registered"]]
+    if not rows:
         return None
     return BarsChart(
         title=title,
-        categories=tuple(names.get(k, k) for k in counts),
-        series=((T.CHART_RESPONDENTS, tuple(float(v) for v in counts.values())),),
+        categories=tuple(names.get(r["group"], r["group"]) for r in rows),
+        series=((C.BARS_RESPONDED, tuple(float(r["active_respondents"]) for r in rows)),),
         unit="",
         decimals=0,
+        subtitle=C.BARS_SUBTITLE_OF.format(
+            campaign=campaign,
+            k=format_number(sum(r["active_respondents"] for r in rows)),
+            n=format_number(sum(r["registered"] for r in rows)),
+        ),
+        totals=tuple(float(r["registered"]) for r in rows),
+        totals_label=C.BARS_REGISTERED,
     )
 
 
-def sector_chart(by_sector: Mapping[str, int]) -> BarsChart | None:
-    """Respondents by sector (from :func:`respondent_counts`)."""
-    return _count_chart(T.CHART_SECTORS_TITLE, by_sector, T.CHART_SECTOR_NAMES)
+def sector_chart(by_sector: Sequence[Mapping[str, Any]], campaign: object) -> BarsChart | None:
+    """Respondents of registered by sector (:func:`breakdown` by ``sector``), in the fixed
+    sector order."""
+    order = {k: i for i, k in enumerate(T.CHART_SECTOR_NAMES)}
+    rows = sorted(by_sector, key=lambda r: (order.get(r["group"], len(order)), r["group"]))
+    return _count_chart(T.CHART_SECTORS_TITLE, rows, T.CHART_SECTOR_NAMES, campaign)
 
 
-def department_chart(by_department: Mapping[str, int]) -> BarsChart | None:
-    """Respondents by department (from :func:`respondent_counts`), most first."""
-    return _count_chart(T.CHART_DEPARTMENTS_TITLE, by_department, {})
+def department_chart(
+    by_department: Sequence[Mapping[str, Any]], campaign: object
+) -> BarsChart | None:
+    """Respondents of registered by department (:func:`breakdown` by ``departamento``), most
+    respondents first."""
+    rows = sorted(
+        by_department, key=lambda r: (-r["active_respondents"], -r["registered"], r["group"])
+    )
+    return _count_chart(T.CHART_DEPARTMENTS_TITLE, rows, {}, campaign)
 
 
 def summary_charts(
     summary: Mapping[str, Any],
     q: Questionnaire,
     previous_summary: Mapping[str, Any] | None = None,
-    counts: tuple[Mapping[str, int], Mapping[str, int]] | None = None,
+    groups: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> list[tuple[str, ChartJob]]:
     """The summary's charts as ``(name, job)``: levels, areas, sectors, departments.
 
-    ``counts`` is :func:`respondent_counts`'s result; without it there are no sector and
-    department charts. A chart without data is left out. Jobs are frozen, picklable dataclasses:
+    ``groups`` holds :func:`breakdown`'s rows by ``sector`` and by ``departamento``; without it
+    there are no sector and department charts. A chart without data is left out. Jobs are frozen, picklable dataclasses:
     render them with :func:`render_chart` (e.g. ``pool.submit(render_chart, job)``) or
     :func:`render_with` and a :class:`charts.Renderer`.
     """
@@ -155,11 +199,11 @@ def summary_charts(
         ("levels", level_chart(summary, q, previous_summary)),
         ("areas", area_chart(summary, q, previous_summary)),
     ]
-    if counts is not None:
-        by_sector, by_department = counts
+    if groups is not None:
+        campaign = summary["campaign"]
         jobs += [
-            ("sectors", sector_chart(by_sector)),
-            ("departments", department_chart(by_department)),
+            ("sectors", sector_chart(groups["sector"], campaign)),
+            ("departments", department_chart(groups["departamento"], campaign)),
         ]
     return [(name, job) for name, job in jobs if job is not None]
 
@@ -172,13 +216,19 @@ def render_chart(job: ChartJob) -> bytes:
 
     if isinstance(job, RadarSpec):
         return render_radar(job)
-    return render_bars(job.title, job.categories, job.series, unit=job.unit, decimals=job.decimals)
+    return render_bars(
+        job.title,
+        job.categories,
+        job.series,
+        unit=job.unit,
+        decimals=job.decimals,
+        subtitle=job.subtitle,
+        totals=job.totals,
+        of_label=job.of_label,
+        totals_label=job.totals_label,
+    )
 
 
 async def render_with(renderer: Renderer, job: ChartJob) -> bytes:
     """PNG bytes of one job through the bot's chart renderer (its process pool)."""
-    if isinstance(job, RadarSpec):
-        return await renderer.render_radar(job)
-    return await renderer.render_bars(
-        job.title, job.categories, job.series, unit=job.unit, decimals=job.decimals
-    )
+    return await renderer.run(render_chart, job)

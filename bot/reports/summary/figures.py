@@ -64,6 +64,7 @@ __all__ = [
     "SUMMARY_FIELDS",
     "ClusterInfo",
     "Submission",
+    "breakdown",
     "compute_summary",
     "headline",
     "respondent_counts",
@@ -483,3 +484,49 @@ def compute_summary(
     }
     assert tuple(summary) == SUMMARY_FIELDS
     return summary
+
+
+GROUP_KEYS: tuple[str, ...] = ("departamento", "sector")
+
+
+@_exact
+def breakdown(
+    q: Questionnaire,
+    registry: Sequence[ClusterInfo],
+    current: Sequence[Submission],
+    by: str,
+) -> list[dict[str, Any]]:
+    """The annex's figures per department or sector (``by`` names the registry column):
+    ``registered``, ``respondents`` (R), ``active_respondents`` (R ∩ A), ``participation_pct``,
+    ``level_pct``, ``area_mean`` and ``ims_mean`` of each group, by the same rules (and helpers) as :func:`compute_summary`.
+
+    A group is a value of ``by`` among the active clusters or the respondents; ordered by name.
+    """
+    if by not in GROUP_KEYS:
+        raise ValueError(f"by must be one of {GROUP_KEYS}")
+    reg = _registry_map(registry)
+    rs = _respondents(reg, current)
+    groups: dict[str, tuple[list[ClusterInfo], list[Submission]]] = {}
+    for c in reg.values():
+        if c.estado == ACTIVE:
+            groups.setdefault(getattr(c, by), ([], []))[0].append(c)
+    for s in rs:
+        groups.setdefault(getattr(reg[s.cluster_id], by), ([], []))[1].append(s)
+    rows = []
+    for name in sorted(groups):
+        active, answered = groups[name]
+        active_ids = {c.cluster_id for c in active}
+        responded = sum(s.cluster_id in active_ids for s in answered)
+        rows.append(
+            {
+                "group": name,
+                "registered": len(active),
+                "respondents": len(answered),
+                "active_respondents": responded,
+                "participation_pct": _pct(responded, len(active)),
+                "level_pct": _level_pct(q, answered),
+                "area_mean": _area_mean(q, answered),
+                "ims_mean": _mean([v for s in answered if (v := _number(s.ims)) is not None]),
+            }
+        )
+    return rows

@@ -21,7 +21,7 @@ from bot.questionnaire.parsing import format_cop_words, format_number
 from bot.reports.summary.figures import FUNDING_QUESTION, GOVERNANCE_QUESTION, STRATEGY_FLAG
 from bot.texts import summary as T
 
-__all__ = ["count_text", "num_text", "summary_text"]
+__all__ = ["count_text", "num_text", "sentences", "summary_text"]
 
 TOP_N = 5  # items listed under each bulleted heading of the text
 
@@ -250,93 +250,122 @@ def _strategy_years(q: Questionnaire) -> int | None:
     return next((f.max_age for f in q.flags if f.id == STRATEGY_FLAG), None)
 
 
-def _build_text(summary: Mapping[str, Any], q: Questionnaire, n: int) -> str:
-    campaign = escape(str(summary["campaign"]))
-    blocks: list[list[str]] = [[T.TITLE.format(campaign=campaign)], _registry_paragraph(summary)]
+def _participation_sentence(summary: Mapping[str, Any]) -> str:
     respondents = summary["respondents"]
-    if not respondents:
-        blocks.append([T.NO_RESPONDENTS.format(campaign=campaign)])
-        return "\n\n".join("\n".join(b) for b in blocks)
-
     participation = summary.get("participation_pct")
     if participation is None:
         answered = count_text(T.RESPONDENTS, respondents)
-        blocks.append([T.RESPONDENTS_ONLY.format(respondents=answered)])
+        return T.RESPONDENTS_ONLY.format(respondents=answered)
+    registered = summary["registered"]
+    active = _active_respondents(participation, registered)
+    if active is None:
+        detail = count_text(T.RESPONDENTS, respondents)
     else:
-        registered = summary["registered"]
-        active = _active_respondents(participation, registered)
-        if active is None:
-            detail = count_text(T.RESPONDENTS, respondents)
-        else:
-            detail = T.ACTIVE_RESPONDENTS.format(
-                k=format_number(active), registered=format_number(registered)
-            )
-        text = T.PARTICIPATION.format(pct=_pct_text(participation), detail=detail)
-        if active is not None and respondents > active:
-            text += count_text(T.INACTIVE_RESPONDENTS, respondents - active)
-        blocks.append([text])
-    blocks.append([T.RESULTS_INTRO])
+        detail = T.ACTIVE_RESPONDENTS.format(
+            k=format_number(active), registered=format_number(registered)
+        )
+    text = T.PARTICIPATION.format(pct=_pct_text(participation), detail=detail)
+    if active is not None and respondents > active:
+        text += count_text(T.INACTIVE_RESPONDENTS, respondents - active)
+    return text
 
-    bullets: list[list[str]] = []
 
-    def add(text: str | None) -> None:
-        if text:
-            bullets.append([T.BULLET.format(text=text)])
+def sentences(summary: Mapping[str, Any], q: Questionnaire, n: int = TOP_N) -> dict[str, Any]:
+    """The summary's sentences by topic, worded as the chat text words them (labels
+    HTML-escaped, no tags): what the documents (:mod:`bot.documents`) lay out too.
 
-    add(_level_sentence(summary, q))
-    add(_ims_sentence(summary, q))
+    ``registry`` always; with no respondents only ``no_respondents`` besides it. Otherwise a
+    sentence (or ``None`` where the figure is left out) for ``participation``, ``levels``,
+    ``ims``, ``sales``, ``destination``, ``employment``, ``firm_size``, ``strategy``,
+    ``actors``, ``chamber``, and for ``governance``, ``funding``, ``impacts``, ``regional`` a
+    pair (heading, lines) or (the "none" sentence, []) or ``None``.
+    """
+    campaign = escape(str(summary["campaign"]))
+    out: dict[str, Any] = {"registry": _registry_paragraph(summary)[0]}
+    if not summary["respondents"]:
+        out["no_respondents"] = T.NO_RESPONDENTS.format(campaign=campaign)
+        return out
+    out["participation"] = _participation_sentence(summary)
+    out["levels"] = _level_sentence(summary, q)
+    out["ims"] = _ims_sentence(summary, q)
     sales = summary.get("sales_total_cop")
-    add(
-        _growth_sentence(
-            None if sales is None else format_cop_words(Decimal(repr(sales))),
-            summary.get("sales_growth_pct"),
-            (T.SALES_UP, T.SALES_DOWN, T.SALES_FLAT, T.SALES_TOTAL_ONLY, T.SALES_NONE),
-        )
+    out["sales"] = _growth_sentence(
+        None if sales is None else format_cop_words(Decimal(repr(sales))),
+        summary.get("sales_growth_pct"),
+        (T.SALES_UP, T.SALES_DOWN, T.SALES_FLAT, T.SALES_TOTAL_ONLY, T.SALES_NONE),
     )
-    add(_destination_sentence(summary.get("sales_destination_pct")))
+    out["destination"] = _destination_sentence(summary.get("sales_destination_pct"))
     jobs = summary.get("employment_total")
-    add(
-        _growth_sentence(
-            None if jobs is None else count_text(T.JOBS, jobs),
-            summary.get("employment_growth_pct"),
-            (
-                T.EMPLOYMENT_UP,
-                T.EMPLOYMENT_DOWN,
-                T.EMPLOYMENT_FLAT,
-                T.EMPLOYMENT_TOTAL_ONLY,
-                T.EMPLOYMENT_NONE,
-            ),
-        )
+    out["employment"] = _growth_sentence(
+        None if jobs is None else count_text(T.JOBS, jobs),
+        summary.get("employment_growth_pct"),
+        (
+            T.EMPLOYMENT_UP,
+            T.EMPLOYMENT_DOWN,
+            T.EMPLOYMENT_FLAT,
+            T.EMPLOYMENT_TOTAL_ONLY,
+            T.EMPLOYMENT_NONE,
+        ),
     )
-    add(
-        _composition_sentence(
-            summary.get("firm_size_pct"), T.FIRM_SIZE_NAMES, T.FIRM_SIZE, T.FIRM_SIZE_NONE
-        )
+    out["firm_size"] = _composition_sentence(
+        summary.get("firm_size_pct"), T.FIRM_SIZE_NAMES, T.FIRM_SIZE, T.FIRM_SIZE_NONE
     )
     strategy = summary.get("strategy_updated_pct")
+    out["strategy"] = None
     if strategy is not None:
         years = _strategy_years(q)
         detail = "" if years is None else T.STRATEGY_DETAIL.format(years=years)
-        add(T.STRATEGY.format(pct=_pct_text(strategy), detail=detail))
-    add(_composition_sentence(summary.get("actor_pct"), T.ACTOR_NAMES, T.ACTORS, T.ACTORS_NONE))
+        out["strategy"] = T.STRATEGY.format(pct=_pct_text(strategy), detail=detail)
+    out["actors"] = _composition_sentence(
+        summary.get("actor_pct"), T.ACTOR_NAMES, T.ACTORS, T.ACTORS_NONE
+    )
     chamber = summary.get("chamber_managed_pct")
-    if chamber is not None:
-        add(T.CHAMBER.format(pct=_pct_text(chamber)))
-    for heading, shares, question, none in (
-        (T.GOVERNANCE, "governance_pct", GOVERNANCE_QUESTION, T.GOVERNANCE_NONE),
-        (T.FUNDING, "funding_source_pct", FUNDING_QUESTION, T.FUNDING_NONE),
+    out["chamber"] = None if chamber is None else T.CHAMBER.format(pct=_pct_text(chamber))
+    for key, heading, shares, question, none in (
+        ("governance", T.GOVERNANCE, "governance_pct", GOVERNANCE_QUESTION, T.GOVERNANCE_NONE),
+        ("funding", T.FUNDING, "funding_source_pct", FUNDING_QUESTION, T.FUNDING_NONE),
     ):
         shown = summary.get(shares) is not None and question in q.question_map
         lines = _choice_lines(summary.get(shares), q, question, n) if shown else []
-        bullets.append(_bulleted(heading, lines, none, shown))
-    for heading, key, none in (
-        (T.IMPACTS, "top_impacts", T.IMPACTS_NONE),
-        (T.REGIONAL, "top_regional_actions", T.REGIONAL_NONE),
+        out[key] = ((heading, lines) if lines else (none, [])) if shown else None
+    for key, heading, field, none in (
+        ("impacts", T.IMPACTS, "top_impacts", T.IMPACTS_NONE),
+        ("regional", T.REGIONAL, "top_regional_actions", T.REGIONAL_NONE),
     ):
-        items = summary.get(key)
-        bullets.append(_bulleted(heading, _top_lines(items, n), none, items is not None))
+        items = summary.get(field)
+        lines = _top_lines(items, n)
+        out[key] = None if items is None else ((heading, lines) if lines else (none, []))
+    return out
 
-    blocks.append([line for b in bullets for line in b])
+
+_BULLETED = ("governance", "funding", "impacts", "regional")
+_ONE_LINE = (
+    "levels",
+    "ims",
+    "sales",
+    "destination",
+    "employment",
+    "firm_size",
+    "strategy",
+    "actors",
+    "chamber",
+)
+
+
+def _build_text(summary: Mapping[str, Any], q: Questionnaire, n: int) -> str:
+    campaign = escape(str(summary["campaign"]))
+    said = sentences(summary, q, n)
+    blocks: list[list[str]] = [[T.TITLE.format(campaign=campaign)], [said["registry"]]]
+    if "no_respondents" in said:
+        blocks.append([said["no_respondents"]])
+        return "\n\n".join("\n".join(b) for b in blocks)
+    blocks += [[said["participation"]], [T.RESULTS_INTRO]]
+    bullets = [T.BULLET.format(text=said[k]) for k in _ONE_LINE if said[k]]
+    for key in _BULLETED:
+        if said[key] is not None:
+            heading, lines = said[key]
+            bullets += [T.BULLET.format(text=heading), *lines]
+    blocks.append(bullets)
     blocks.append([T.NOTE])
     return "\n\n".join("\n".join(b) for b in blocks if b)
 
