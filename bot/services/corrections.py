@@ -84,14 +84,17 @@ async def correct(
     assert before is not None  # a submission points at its result
     # The version that counts is the one sent: its answers, not a draft being corrected.
     answers = await storage.result_answers(sent.result_id)
-    rules = [r.id for r in q.consistency]
-    outcome = engine.submit(answers, question_id, value, confirmed=rules)
+    # A soft rule's question is answered by the reason: confirmed, and reported.
+    warnings: list[str] = []
+    confirmed: set[str] = set()
+    outcome = engine.submit(answers, question_id, value)
+    while isinstance(outcome, NeedsConfirmation) and outcome.key not in confirmed:
+        warnings.append(outcome.message)
+        confirmed.add(outcome.key)
+        outcome = engine.submit(answers, question_id, value, confirmed=confirmed)
     if isinstance(outcome, Rejected):
         raise ServiceError("correct_inconsistent", question=question_id, reason=outcome.message)
-    assert not isinstance(outcome, NeedsConfirmation)  # every soft rule is confirmed
     assert isinstance(outcome, Accepted)
-    checked = engine.submit(answers, question_id, value)
-    warnings = (checked.message,) if isinstance(checked, NeedsConfirmation) else ()
     updated = {k: v for k, v in answers.items() if k not in outcome.dropped}
     updated[question_id] = value
     kept = q.relevant_answers(updated)
@@ -124,5 +127,5 @@ async def correct(
         None if old is None else engine.display(q.question_map[question_id], old),
         result,
         before.ims,
-        warnings,
+        tuple(warnings),
     )
