@@ -19,7 +19,7 @@ from telegram.ext import (
 from bot import texts
 from bot.conversation import callbacks as cb
 from bot.conversation.survey import Survey
-from bot.handlers import admin, documents, errors, manager
+from bot.handlers import admin, desk, documents, errors, manager
 from bot.handlers.context import CONTEXT_TYPES, SsmeApplication
 from bot.handlers.http import AiohttpRequest, PollingRequest
 from bot.handlers.jobs import schedule_owed_results, schedule_reminders
@@ -94,6 +94,10 @@ def build_application(settings: Settings) -> SsmeApplication:
         (["invitaciones"], admin.invitations),
         (["importar"], admin.import_help),
         (["solicitudes"], admin.data_requests),
+        (["cluster"], desk.cluster),
+        (["clusters"], desk.clusters),
+        (["revision"], desk.review_queue),
+        (["corregir"], desk.correct),
     ):
         app.add_handler(CommandHandler(names, callback, filters=private))
     app.add_handler(
@@ -105,6 +109,11 @@ def build_application(settings: Settings) -> SsmeApplication:
     app.add_handler(CallbackQueryHandler(admin.remind_now, pattern=cb.is_kind(cb.RemindNow)))
     app.add_handler(CallbackQueryHandler(admin.erase, pattern=cb.is_kind(cb.EraseRequest)))
     app.add_handler(CallbackQueryHandler(admin.page, pattern=cb.is_kind(cb.Page)))
+    app.add_handler(CallbackQueryHandler(desk.open_cluster, pattern=cb.is_kind(cb.ClusterOpen)))
+    app.add_handler(CallbackQueryHandler(desk.clusters_page, pattern=cb.is_kind(cb.ClusterPage)))
+    app.add_handler(CallbackQueryHandler(desk.queue_page, pattern=cb.is_kind(cb.QueuePage)))
+    app.add_handler(CallbackQueryHandler(desk.approve, pattern=cb.is_kind(cb.Approve)))
+    app.add_handler(CallbackQueryHandler(desk.evidence_file, pattern=cb.is_kind(cb.EvidenceGet)))
     app.add_handler(CallbackQueryHandler(documents.report_card, pattern=cb.is_kind(cb.ReportCard)))
     app.add_handler(CallbackQueryHandler(manager.button))
     app.add_handler(
@@ -112,6 +121,9 @@ def build_application(settings: Settings) -> SsmeApplication:
     )
     app.add_handler(MessageHandler(private & filters.COMMAND, manager.unknown_command))
     app.add_handler(MessageHandler(private & filters.TEXT, manager.text))
+    app.add_handler(
+        MessageHandler(private & (filters.Document.ALL | filters.PHOTO), manager.evidence_file)
+    )
     app.add_handler(
         MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, manager.other)
     )

@@ -173,13 +173,17 @@ async def test_bad_typed_input_gets_a_spanish_sentence_and_the_same_question(env
 async def test_non_text_messages_get_a_clear_sentence(env):
     ana = env.manager()
     await ana.register()
-    for inject in (env.server.send_sticker, env.server.send_photo, env.server.send_voice):
+    for inject in (env.server.send_sticker, env.server.send_voice):
         inject(ana.user_id)
         again = await ana.next_question()  # one message: the question, the sentence on top
         assert "solo puedo leer texto y botones" in again.text
         assert question_id(again) == "enfoque_segmentos"
+    # A photo or a file is evidence only after «Adjuntar evidencia»: the sentence says so.
+    env.server.send_photo(ana.user_id)
+    assert (await ana.next_send()).text == texts.EVIDENCE_NOT_AWAITED
+    assert question_id(await ana.next_question()) == "enfoque_segmentos"
     env.server.send_document(ana.user_id, "datos.xlsx", b"PK\x03\x04", mime_type="application/zip")
-    assert "solo puedo leer texto" in (await ana.next_send()).text
+    assert (await ana.next_send()).text == texts.EVIDENCE_NOT_AWAITED
     assert env.stored_answers() == {}
 
 

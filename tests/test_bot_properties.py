@@ -14,7 +14,8 @@ against the live chat when they run, so hypothesis can shrink a failure to a sho
 every step the test waits until the bot has answered (a message in that chat, or the callback
 answer of the press) and has nothing left in flight, then checks:
 
-1. ``texts.INTERNAL_ERROR`` and "Traceback" never appear in any chat or toast;
+1. ``texts.INTERNAL_ERROR`` and "Traceback" never appear in any chat or toast, and no chat is
+   shown another cluster's name (so none of its data: /cluster, /clusters, forged desk presses);
 2. every message got a reply in its chat, every press a callback answer;
 3. the other cluster's rows never change because of an action (answers, response, results,
    reminder preferences, manager), and the stranger changes nothing at all;
@@ -117,7 +118,9 @@ WEIRD_TEXTS = [
 COMMANDS = [
     "start", "continuar", "revisar", "resultado", "ayuda", "help", "cancelar", "mis_datos",
     "resumen", "exportar", "participacion", "invitar", "invitaciones", "importar",
-    "solicitudes", "inexistente", "START", "start@ssme_demo_bot", "start@otro_bot",
+    "solicitudes", "cluster", "clusters", "revision", "corregir", "inexistente",
+    "START",
+    "start@ssme_demo_bot", "start@otro_bot",
     "continuar@ssme_demo_bot", "x", "a" * 40,
 ]  # fmt: skip
 WRONG_DATA = [
@@ -127,6 +130,9 @@ WRONG_DATA = [
     "adm:remind:zzz", "adm:remind:", "adm:erase:1", "adm:erase:x", "adm:zzz", "consent:no",
     "consent:ok:x", "go:x", "data:zzz", "", ":", "::", ":::", "c::", "c:::", "💥", "zz:💥",
     "r:send", "r:show", "go", "consent:ok", "rem:stop:2021", "rem:snooze:2021", "data:erase",
+    "adm:cl:software_caldas", "adm:cl:demo_cafe_huila", "adm:cl:", "adm:cls:2:-|-|-",
+    "adm:cls:1:caldas|-|submitted", "adm:cls:x:-|-|-", "adm:ok:1:software_caldas",
+    "adm:ok:1:demo_cafe_huila", "adm:rq:1", "adm:rq:0",
 ]  # fmt: skip
 
 printable_text = st.text(min_size=1, max_size=60)
@@ -397,6 +403,12 @@ class Driver:
         for content in shown:
             assert texts.INTERNAL_ERROR not in content, "internal error shown"
             assert "Traceback" not in content, "a traceback was shown"
+        # 1b. nobody is shown another cluster's data (its name heads every view of it)
+        names = {A: DEMO_CLUSTER.nombre, B: OTHER_CLUSTER.nombre}
+        for event in self.server.events(since=cursor):
+            for who, name in names.items():
+                if event.chat_id != USERS[who]:
+                    assert name not in event.content, f"{who}'s cluster shown to another chat"
         # 2. the message got a reply in its chat, the press its callback answer
         if step.kind == "press":
             assert self.answered(step, calls), "press never answered"
@@ -549,6 +561,10 @@ def cluster_state(db: sqlite3.Connection, cluster_id: str) -> dict[str, Any]:
             "WHERE r.cluster_id = ? ORDER BY s.result_id"
         ),
         "prefs": rows("SELECT * FROM reminder_prefs WHERE cluster_id = ?"),
+        "reviews": rows(
+            "SELECT v.* FROM reviews v JOIN responses r USING (response_id) "
+            "WHERE r.cluster_id = ? ORDER BY v.response_id"
+        ),
         "manager": rows("SELECT * FROM managers WHERE cluster_id = ?"),
     }
 

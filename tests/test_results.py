@@ -53,15 +53,14 @@ def test_explanation_lists_answers_and_points(questionnaire, joven):
     assert "Puestos de empresarios en la junta: no aplica" in text
 
 
-def rows(n: int, sector: str, value: float):
-    return [(f"c{sector}{i}", sector, dict.fromkeys(AREAS, value)) for i in range(n)]
-
-
-def test_group_means():
-    data = rows(3, "servicios", 60.0) + rows(2, "manufactura", 10.0)
-    national, n, sectors = results.group_means(data, AREAS)
+def test_group_means_weigh_each_sector_by_its_size():
+    sectors = {
+        "servicios": (dict.fromkeys(AREAS, 60.0), 3),
+        "manufactura": (dict.fromkeys(AREAS, 10.0), 2),
+    }
+    national, n = results.group_means(sectors, AREAS)
     assert n == 5 and national["enfoque"] == 40.0
-    assert sectors["servicios"] == (dict.fromkeys(AREAS, 60.0), 3)
+    assert results.group_means({}, AREAS) == ({}, 0)
 
 
 def test_overlays_need_five_clusters(questionnaire, joven):

@@ -177,8 +177,8 @@ async def test_previous_campaign_result_and_campaign_means(storage):
     campaign, result = await storage.previous_result(DEMO_CLUSTER.cluster_id, 2021)
     assert campaign == "2020" and result.scores["areas"]["enfoque"] == 25.0
     assert await storage.previous_result(DEMO_CLUSTER.cluster_id, 2020) is None
-    rows = await storage.campaign_area_scores("2020")
-    assert rows == [(DEMO_CLUSTER.cluster_id, "agroindustria", {"enfoque": 25.0})]
+    means = await storage.campaign_area_means("2020", ["enfoque", "estrategia"])
+    assert means == {"agroindustria": ({"enfoque": 25.0, "estrategia": 0.0}, 1)}
 
 
 async def test_submitted_scores_pick_the_latest_result_and_only_the_named_answers(storage):
@@ -598,8 +598,11 @@ async def test_a_connection_runs_everything_on_one_thread_of_its_own(tmp_path):
     conn = await Connection.open(str(tmp_path / "x.db"))
     idents = await asyncio.gather(*(conn.call(lambda _: threading.get_ident()) for _ in range(20)))
     assert len(set(idents)) == 1 and idents[0] != threading.get_ident()
+    # By the thread itself, not its ident: a thread started meanwhile may reuse the ident.
+    (thread,) = [t for t in threading.enumerate() if t.ident == idents[0]]
     await conn.close()
-    assert idents[0] not in {t.ident for t in threading.enumerate()}, "its thread has ended"
+    thread.join(timeout=10)  # aiosqlite's close returns once told, maybe a moment before the end
+    assert not thread.is_alive(), "its thread has ended"
     with pytest.raises(sqlite3.ProgrammingError, match="closed"):
         await conn.call(lambda db: db.execute("SELECT 1"))
     await conn.close()  # a second close is harmless

@@ -28,7 +28,7 @@ from typing import Any
 
 from bot import texts
 from bot.conversation import callbacks as cb
-from bot.conversation import screens
+from bot.conversation import evidence, screens
 from bot.conversation.actions import Action, Edit, Toast
 from bot.conversation.state import State
 from bot.questionnaire.engine import (
@@ -233,6 +233,7 @@ class Answering:
             user_id=st.manager.user_id,
             cursor=cursor,
             confirmed=confirmed,
+            cluster_id=st.manager.cluster_id,
         )
         log.debug(  # the answers are in the database; INFO keeps to registrations and results
             "event=answer_saved user=%s cluster=%s question=%s together=%d dropped=%d",
@@ -253,7 +254,7 @@ class Answering:
         for qid in outcome.dropped:
             st.answers.pop(qid, None)
         st.move_cursor(*cursor)
-        return out + self.after_answer(st)
+        return out + evidence.offer(question, value) + self.after_answer(st)
 
     def _cursor_after(
         self, st: State, question: Question, values: Mapping[str, Value], outcome: Accepted

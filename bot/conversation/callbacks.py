@@ -56,6 +56,14 @@ class Why(Callback):
 
 
 @dataclass(frozen=True)
+class Evidence(Callback):
+    """«Adjuntar evidencia» after an answer: the manager's next file is for ``question``."""
+
+    tag: ClassVar[str] = "ev"
+    question: str
+
+
+@dataclass(frozen=True)
 class Snooze(Callback):
     """A reminder's «más tarde»."""
 
@@ -227,6 +235,53 @@ class Page(Callback):
         return (campaign or None) if kind == self.PARTICIPATION else None
 
 
+# --- the analyst's desk ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClusterOpen(Callback):
+    """A cluster's button under /clusters: show it at a glance in the current campaign (as
+    /cluster ID)."""
+
+    tag: ClassVar[str] = "adm:cl"
+    cluster: str
+
+
+@dataclass(frozen=True)
+class ClusterPage(Callback):
+    """«Anterior»/«Siguiente» under /clusters: page ``n`` of the current campaign's list kept
+    by ``filters`` (``bot.services.desk.Filters.encode``)."""
+
+    tag: ClassVar[str] = "adm:cls"
+    n: int
+    filters: str
+
+
+@dataclass(frozen=True)
+class QueuePage(Callback):
+    """«Anterior»/«Siguiente» under /revision: page ``n`` of the current campaign's queue."""
+
+    tag: ClassVar[str] = "adm:rq"
+    n: int
+
+
+@dataclass(frozen=True)
+class Approve(Callback):
+    """«Aprobar» under /revision: approve the cluster's submission, then show page ``n`` again."""
+
+    tag: ClassVar[str] = "adm:ok"
+    n: int
+    cluster: str
+
+
+@dataclass(frozen=True)
+class EvidenceGet(Callback):
+    """An evidence file's button in /cluster: send the file to the admin."""
+
+    tag: ClassVar[str] = "adm:evf"
+    evidence_id: int
+
+
 # --- branch i12b: corrections after sending, the data notice --------------------------------
 
 
@@ -284,6 +339,7 @@ _KINDS: tuple[type[Callback], ...] = (
     EraseMine,
     Resume,
     Why,
+    Evidence,
     Snooze,
     StopReminders,
     ReviewSend,
@@ -294,6 +350,11 @@ _KINDS: tuple[type[Callback], ...] = (
     RemindNow,
     EraseRequest,
     Page,
+    ClusterOpen,
+    ClusterPage,
+    QueuePage,
+    Approve,
+    EvidenceGet,
     Correct,
     Decline,
     ShowNotice,

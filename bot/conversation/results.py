@@ -380,19 +380,16 @@ def radar_spec(
 
 
 def group_means(
-    rows: Sequence[tuple[str, str, Mapping[str, float]]], area_ids: Sequence[str]
-) -> tuple[dict[str, float], int, dict[str, tuple[dict[str, float], int]]]:
-    """National and per-sector means of area scores: (national, n, {sector: (means, n)})."""
-
-    def mean(group: list[Mapping[str, float]]) -> dict[str, float]:
-        return {a: sum(g.get(a, 0.0) for g in group) / len(group) for a in area_ids}
-
-    by_sector: dict[str, list[Mapping[str, float]]] = {}
-    for _, sector, areas in rows:
-        by_sector.setdefault(sector, []).append(areas)
-    everyone = [areas for _, _, areas in rows]
-    national = mean(everyone) if everyone else {}
-    return national, len(everyone), {s: (mean(g), len(g)) for s, g in by_sector.items()}
+    sectors: Mapping[str, tuple[Mapping[str, float], int]], area_ids: Sequence[str]
+) -> tuple[dict[str, float], int]:
+    """The national mean of area scores from the sectors' means and sizes: (means, n)."""
+    n = sum(size for _, size in sectors.values())
+    if n == 0:
+        return {}, 0
+    national = {
+        a: sum(means.get(a, 0.0) * size for means, size in sectors.values()) / n for a in area_ids
+    }
+    return national, n
 
 
 def rebuild(q: Questionnaire, scores: Mapping[str, Any], year: int) -> ScoreResult:

@@ -25,9 +25,10 @@ from html import escape
 
 from bot import texts
 from bot.conversation import callbacks as cb
-from bot.conversation import results, screens, submission
+from bot.conversation import evidence, results, screens, submission
 from bot.conversation.actions import Action, Edit, Send, Toast
 from bot.conversation.answering import Answering
+from bot.conversation.overlays import overlays_for
 from bot.conversation.state import State
 from bot.questionnaire.engine import Engine
 from bot.questionnaire.model import Questionnaire
@@ -154,6 +155,11 @@ class Survey:
             return screens.which_question(st, question, text)
         return await self.answering.typed(st, question, text)
 
+    async def file_expected(self, user_id: int) -> evidence.Awaited | list[Action]:
+        """A file arrived: the question it is evidence for, or what to tell the manager."""
+        state = await self._state(user_id, require_open=False)
+        return await evidence.expected(self.storage, state)
+
     async def non_text(self, user_id: int) -> list[Action]:
         st = await self._state(user_id)
         if isinstance(st, list):
@@ -183,6 +189,8 @@ class Survey:
             return await self.resume(user_id)
         if isinstance(press, cb.Snooze | cb.StopReminders):
             return await self._reminder_button(st, press)
+        if isinstance(press, cb.Evidence):
+            return await evidence.press(self.storage, st, press.question)
         if st.response.status == "submitted":
             return [Toast(texts.ALREADY_SUBMITTED_SHORT)]
         if isinstance(press, cb.ReviewShow | cb.ReviewArea | cb.ReviewQuestion | cb.ReviewSend):
@@ -373,21 +381,8 @@ class Survey:
         return screens.result(st, result, overlays, self.renderer)
 
     async def _overlays(self, st: State) -> results.Overlays:
-        area_ids = [a.id for a in self.q.areas]
-        rows = await self.storage.campaign_area_scores(st.campaign.campaign_id)
-        national, n, sectors = results.group_means(rows, area_ids)
-        sector_means, sector_n = sectors.get(st.sector, ({}, 0))
-        previous = await self.storage.previous_result(
-            st.manager.cluster_id, st.campaign.reference_year
-        )
-        return results.Overlays(
-            national=national or None,
-            national_n=n,
-            sector=sector_means or None,
-            sector_label=texts.SECTOR_LABELS.get(st.sector, st.sector),
-            sector_n=sector_n,
-            previous=previous[1].scores.get("areas") if previous else None,
-            previous_label=previous[0] if previous else None,
+        return await overlays_for(
+            self.storage, self.q, st.campaign, st.manager.cluster_id, st.sector
         )
 
     async def _reminder_button(

@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
-from functools import wraps
+from functools import partial, wraps
 from html import escape
 from typing import Any, TypeVar
 
@@ -149,10 +149,17 @@ async def export(update: Update, context: Context) -> None:
 
 
 def _paged(
-    title: str, blocks: list[str], what: str, n: int, *, per_page: int | None = None
+    title: str,
+    blocks: list[str],
+    what: str | Callable[[int], cb.Callback],
+    n: int,
+    *,
+    per_page: int | None = None,
 ) -> tuple[str, Keyboard, range]:
     """Page ``n`` (from 1, clamped) of a long reply: its text, the row of
-    «Anterior»/«Siguiente» buttons (none when it all fits) and which blocks the page holds."""
+    «Anterior»/«Siguiente» buttons (none when it all fits) and which blocks the page holds.
+    ``what`` is ``cb.Page``'s, or the press that shows page k."""
+    turn = partial(cb.Page, what=what) if isinstance(what, str) else what
     pages = paginate(blocks, texts.MESSAGE_LIMIT - len(title) - PAGE_ROOM, per_page=per_page)
     n = min(max(n, 1), len(pages))
     first = sum(len(p) for p in pages[: n - 1])
@@ -162,9 +169,9 @@ def _paged(
     if len(pages) > 1:
         lines.append(t.PAGE_FOOTER.format(n=n, total=len(pages)))
         if n > 1:
-            nav.append(Button(t.BTN_PREVIOUS, cb.Page(n - 1, what)))
+            nav.append(Button(t.BTN_PREVIOUS, turn(n - 1)))
         if n < len(pages):
-            nav.append(Button(t.BTN_NEXT, cb.Page(n + 1, what)))
+            nav.append(Button(t.BTN_NEXT, turn(n + 1)))
     rows = (tuple(nav),) if nav else ()
     return "\n".join(lines), rows, range(first, first + len(page))
 

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import Document, PhotoSize, Update
+from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot import texts
+from bot.conversation import evidence
 from bot.conversation.actions import Send
 from bot.conversation.flows import Flows
 from bot.handlers.context import Context
 from bot.handlers.send import deliver, perform, survey_of
+from bot.services import evidence as evidence_files
+from bot.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +84,53 @@ async def text(update: Update, context: Context) -> None:
         context,
         await survey_of(context).text(user_id, chat_id, name, message.text, message.message_id),
     )
+
+
+async def evidence_file(update: Update, context: Context) -> None:
+    """A document or a photo: kept as evidence when the manager pressed «Adjuntar evidencia»,
+    else a sentence saying how (nothing kept). Never touches an answer."""
+    user_id, _, _ = _who(update)
+    survey = survey_of(context)
+    awaited = await survey.file_expected(user_id)
+    if isinstance(awaited, list):
+        await perform(update, context, awaited)
+        return
+    message = update.effective_message
+    assert message is not None
+    attachment: Document | PhotoSize
+    if message.document is not None:
+        name, attachment = message.document.file_name or "documento", message.document
+    else:
+        name, attachment = "foto.jpg", message.photo[-1]  # the largest size Telegram made
+    limit = evidence_files.MAX_BYTES
+    too_big = [Send(texts.EVIDENCE_TOO_BIG.format(max=limit // (1024 * 1024)))]
+    if (attachment.file_size or 0) > limit:
+        await perform(update, context, too_big)
+        return
+    try:
+        file = await attachment.get_file()
+        data = bytes(await file.download_as_bytearray())
+    except TelegramError as exc:
+        log.warning("event=evidence_download_failed user=%s error=%s", user_id, type(exc).__name__)
+        await perform(update, context, [Send(texts.EVIDENCE_FAILED)])
+        return
+    st = awaited.st
+    try:
+        kept = await evidence_files.keep(
+            survey.storage,
+            st.response.response_id,
+            st.manager.cluster_id,
+            awaited.question.id,
+            name,
+            data,
+            user_id,
+        )
+    except ServiceError as exc:
+        refusal = too_big if exc.code == "evidence_too_big" else [Send(texts.EVIDENCE_TYPE)]
+        await perform(update, context, refusal)
+        return
+    log.info("event=evidence_kept user=%s cluster=%s bytes=%d", user_id, kept.cluster_id, kept.size)
+    await perform(update, context, evidence.kept(kept.name, kept.size))
 
 
 async def other(update: Update, context: Context) -> None:

@@ -93,6 +93,9 @@ class Question(Strict):
     required: bool = True
     max_length: int = Field(default=500, ge=1, le=3500)
     relevant: list[Condition] = []
+    # What a manager may attach as evidence of the answer ("el documento de la estrategia"):
+    # the bot offers «Adjuntar evidencia» after it is answered (bot/conversation/evidence.py).
+    evidence: str | None = Field(default=None, min_length=1)
 
     @cached_property
     def choice_map(self) -> dict[str, Choice]:

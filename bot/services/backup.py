@@ -17,6 +17,8 @@ from pathlib import Path
 from bot.storage import MIGRATIONS, inspect
 from bot.texts.cli import BACKUP_ERRORS
 
+EVIDENCE = "evidencias"  # the evidence files' folder beside the database (bot.services.evidence)
+
 
 class BackupError(Exception):
     """Why a backup or restore could not be done (one line in Spanish, names the file)."""
@@ -33,6 +35,7 @@ class BackupInfo:
     schema_version: int
     responses: int
     answers: int
+    evidence_files: int = 0  # copied beside it, in ``<backup>.evidencias/``
 
 
 def _inspect(path: Path) -> BackupInfo:
@@ -70,7 +73,30 @@ def backup(db_path: Path, target: Path | str) -> BackupInfo:
         partial.unlink(missing_ok=True)
         raise BackupError("failed", path=db_path, error=exc) from None
     os.replace(partial, target)
-    return BackupInfo(target, info.size, info.schema_version, info.responses, info.answers)
+    files = _copy_files(db_path.parent / EVIDENCE, evidence_beside(target))
+    return BackupInfo(target, info.size, info.schema_version, info.responses, info.answers, files)
+
+
+def evidence_beside(backup_path: Path) -> Path:
+    """Where a backup's evidence files go: ``<backup>.evidencias/``."""
+    return backup_path.with_name(f"{backup_path.name}.{EVIDENCE}")
+
+
+def _copy_files(source: Path, target: Path) -> int:
+    """Copy the evidence files (named by their SHA-256: a name present is the same bytes)."""
+    if not source.is_dir():
+        return 0
+    copied = 0
+    for path in source.iterdir():
+        if not path.is_file() or path.name.endswith(".partial"):
+            continue
+        target.mkdir(parents=True, exist_ok=True)
+        if not (target / path.name).exists():
+            partial = target / f"{path.name}.partial"
+            shutil.copyfile(path, partial)
+            os.replace(partial, target / path.name)
+        copied += 1
+    return copied
 
 
 def _ensure_not_in_use(db_path: Path) -> None:
@@ -106,4 +132,5 @@ def restore(backup_path: Path, db_path: Path) -> tuple[BackupInfo, Path | None]:
     partial = db_path.with_name(db_path.name + ".restoring")
     shutil.copyfile(backup_path, partial)
     os.replace(partial, db_path)
+    _copy_files(evidence_beside(backup_path), db_path.parent / EVIDENCE)
     return info, kept

@@ -16,6 +16,7 @@ from typing import Any
 
 from bot import texts
 from bot.conversation import results
+from bot.conversation.overlays import overlays_for
 from bot.documents import (
     ClusterFacts,
     Document,
@@ -99,46 +100,33 @@ async def report_card(
         raise ServiceError("unknown_cluster", cluster=cluster_id)
     response = await storage.get_response(cluster_id, campaign.campaign_id)
     stored = None
-    if response is not None and response.status == "submitted":
-        stored = await storage.latest_result(response.response_id)
+    if response is not None and response.sent_version is not None:  # the version that counts
+        sent = await storage.latest_submission(response.response_id)
+        stored = await storage.result_by_id(sent.result_id) if sent else None
     if response is None or stored is None:
         raise ServiceError("no_result", cluster=cluster.nombre, campaign=campaign.campaign_id)
     year = campaign.reference_year
     result = results.rebuild(q, stored.scores, year)
     answers = await storage.result_answers(stored.result_id)
 
-    # The radar exactly as the chat draws it: the same overlays (the same group means of the
-    # campaign's latest submitted results of registered clusters), the same spec. One reading
-    # of the campaign gives the area scores and the peers' performance answers.
-    area_ids = [a.id for a in q.areas]
+    # The radar exactly as the chat draws it: the same overlays (``overlays_for``), the same
+    # spec. The campaign's latest submissions give the peers' performance answers.
     sector_of = {c.cluster_id: c.sector for c in await storage.list_clusters()}
     rows = [
         s
         for s in await storage.submitted_scores(campaign.campaign_id, PERFORMANCE_ANSWERS)
         if s.cluster_id in sector_of
     ]
-    national, n, sectors = results.group_means(
-        [(s.cluster_id, sector_of[s.cluster_id], s.areas) for s in rows], area_ids
-    )
-    sector_means, sector_n = sectors.get(cluster.sector, ({}, 0))
     sector_label = texts.SECTOR_LABELS.get(cluster.sector, cluster.sector)
     before = await storage.previous_result(cluster_id, year)
-    previous_areas = before[1].scores.get("areas") if before else None
-    overlays = results.Overlays(
-        national=national or None,
-        national_n=n,
-        sector=sector_means or None,
-        sector_label=sector_label,
-        sector_n=sector_n,
-        previous=previous_areas,
-        previous_label=before[0] if before else None,
-    )
+    overlays = await overlays_for(storage, q, campaign, cluster_id, cluster.sector)
     radar = results.radar_spec(q, result, cluster.nombre, campaign.campaign_id, overlays)
     peers = [s.answers for s in rows if sector_of[s.cluster_id] == cluster.sector]
     facts = ClusterFacts(
         cluster_id, cluster.nombre, cluster.departamento, sector_label, cluster.entidad_gestora
     )
-    previous = (before[0], previous_areas) if before and previous_areas else None
+    previous_areas = overlays.previous
+    previous = (before[0], dict(previous_areas)) if before and previous_areas else None
     doc = card_document(
         q, result, facts, campaign.campaign_id, radar, answers, previous, peers, today
     )

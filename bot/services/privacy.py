@@ -8,6 +8,7 @@ data, not the person's.
 
 from __future__ import annotations
 
+from bot.services import evidence
 from bot.services.errors import ServiceError
 from bot.storage import DataRequest, Storage
 
@@ -22,4 +23,5 @@ async def erase(storage: Storage, request_id: int, actor: str | int) -> int:
     user_id = await storage.erase_person(request_id, actor)
     if user_id is None:
         raise ServiceError("unknown_request", id=request_id)
+    await evidence.forget_unused(storage)  # the files they sent, which no record names now
     return user_id

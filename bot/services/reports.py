@@ -7,13 +7,15 @@ matplotlib are imported only when a file or a chart is really made (a summary st
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from bot.questionnaire.model import Questionnaire
 from bot.reports import summary as summaries
 from bot.services import campaigns
-from bot.storage import Cluster, Storage, SubmittedScores
+from bot.storage import Cluster, Review, Storage, SubmittedScores
+from bot.texts import admin as t
 
 
 def cluster_info(cluster: Cluster) -> summaries.ClusterInfo:
@@ -44,16 +46,26 @@ class SummaryBundle:
     charts: list[tuple[str, Any]]  # (name, picklable chart job) for summaries.render_with
     # summaries.breakdown by "sector" and "departamento": the bar charts and the documents' annex
     groups: dict[str, list[dict[str, Any]]]
+    reviews: Counter[str]  # the campaign's submitted responses by review status
 
 
-async def summary(storage: Storage, q: Questionnaire, campaign_id: str | None) -> SummaryBundle:
-    """A campaign's summary, compared with the campaign before it if there is one."""
+async def summary(
+    storage: Storage, q: Questionnaire, campaign_id: str | None, *, approved_only: bool = False
+) -> SummaryBundle:
+    """A campaign's summary, compared with the campaign before it if there is one.
+
+    ``approved_only``: R is the approved submissions only (methodology §7); by default every
+    submitted response counts, whatever its review."""
     campaign = await campaigns.resolve(storage, campaign_id)
     registry = [cluster_info(c) for c in await storage.list_clusters()]
     current = [
         submission(s)
         for s in await storage.submitted_scores(campaign.campaign_id, summaries.ANSWERS_USED)
     ]
+    reviews = await storage.campaign_reviews(campaign.campaign_id)
+    review_counts = Counter(r.status for r in reviews.values())
+    if approved_only:
+        current = [s for s in current if _approved(reviews.get(s.cluster_id))]
     previous_campaign = await storage.previous_campaign(campaign.campaign_id)
     previous = previous_summary = None
     if previous_campaign is not None:
@@ -74,4 +86,10 @@ async def summary(storage: Storage, q: Questionnaire, campaign_id: str | None) -
         by: summaries.breakdown(q, registry, current, by) for by in ("sector", "departamento")
     }
     charts = summaries.summary_charts(data, q, previous_summary, groups)
-    return SummaryBundle(data, summaries.summary_text(data, q), charts, groups)
+    text = summaries.summary_text(data, q)
+    text += "\n\n" + t.review_line(review_counts, approved_only=approved_only)
+    return SummaryBundle(data, text, charts, groups, review_counts)
+
+
+def _approved(review: Review | None) -> bool:
+    return review is not None and review.status == "aprobada"

@@ -9,9 +9,11 @@ here, added to it as a base class:
   rows         the typed rows (frozen dataclasses) the methods return
   clusters, campaigns, people (invitations, managers), responses (answers, cursor, submit,
   results, the outbox of results owed), results (a campaign's submissions across clusters),
-  published (an earlier wave's results as published), reminders, privacy (personal data,
-  deletion requests, erasure), consent (the data notice declined or withdrawn), audit, updates
-  (the inbox of
+  published (an earlier wave's results as published), reviews (the analysts' review of each
+  submitted response), amendments (an admin's correction of a submitted answer, as a new
+  submission), evidence (the records of files attached to answers), reminders, privacy
+  (personal data, deletion requests, erasure), consent (the data notice declined or
+  withdrawn), audit, updates (the inbox of
   fetched updates, seen update ids)
   inspect      read-only checks of a database file, for ``ssme check`` and the backups
 
@@ -30,6 +32,7 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
+from bot.storage.amendments import Amendments
 from bot.storage.audit import Audit
 from bot.storage.campaigns import Campaigns
 from bot.storage.clock import Clock, utcnow
@@ -37,24 +40,28 @@ from bot.storage.clusters import Clusters
 from bot.storage.connection import Connection
 from bot.storage.consent import Consent
 from bot.storage.corrections import Corrections
+from bot.storage.evidence import EvidenceFiles
 from bot.storage.people import People
 from bot.storage.privacy import Privacy
 from bot.storage.published import Published, PublishedResult
 from bot.storage.reminders import Reminders
 from bot.storage.responses import Responses
 from bot.storage.results import Results
+from bot.storage.reviews import Reviews
 from bot.storage.rows import (
     AuditEntry,
     Campaign,
     Cluster,
     ClusterState,
     DataRequest,
+    Evidence,
     Manager,
     PersonalData,
     Redeem,
     Registration,
     ReminderRow,
     Response,
+    Review,
     StoredResult,
     Submission,
     Submitted,
@@ -70,6 +77,7 @@ __all__ = [
     "Cluster",
     "ClusterState",
     "DataRequest",
+    "Evidence",
     "Manager",
     "PersonalData",
     "PublishedResult",
@@ -77,6 +85,7 @@ __all__ = [
     "Registration",
     "ReminderRow",
     "Response",
+    "Review",
     "Storage",
     "StoredResult",
     "Submission",
@@ -104,6 +113,9 @@ class Storage(
     Corrections,
     Results,
     Published,
+    Reviews,
+    Amendments,
+    EvidenceFiles,
     Reminders,
     Privacy,
     Consent,
@@ -117,6 +129,8 @@ class Storage(
     read sees everything committed before it starts (a write returns only once committed, and
     the bot replies after that).
     """
+
+    path: Path | None = None  # the database file (None in memory); files kept beside it
 
     @classmethod
     async def open(cls, path: Path | str, clock: Clock = utcnow) -> Storage:
@@ -133,6 +147,7 @@ class Storage(
             if not memory:  # a second connection to ":memory:" would be another, empty database
                 reader = await Connection.open(str(path), _READER_PRAGMAS)
             storage = cls(writer, reader, clock)
+            storage.path = None if memory else Path(path)
             await storage._writes(migrate)
         except BaseException:
             if reader is not None:

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.questionnaire.model import Value
+from bot.storage import audit
 from bot.storage.base import StorageBase
 
 
@@ -33,9 +34,11 @@ class Corrections(StorageBase):
         user_id: int | None = None,
         cursor: tuple[str | None, str | None] = (None, None),
         confirmed: Sequence[str] = (),
+        cluster_id: str | None = None,
     ) -> None:
         """Several answers, those they made irrelevant, the confirmations given and the new
-        cursor (nothing pending), in one commit."""
+        cursor (nothing pending), in one commit. With ``cluster_id``, a change to a response
+        sent before leaves its trail (``bot.storage.audit.answer_changed``)."""
         now = self._now()
         rows = [
             (response_id, qid, json.dumps(v, ensure_ascii=False), now, user_id)
@@ -43,6 +46,10 @@ class Corrections(StorageBase):
         ]
 
         def work(db: sqlite3.Connection) -> None:
+            if cluster_id is not None:
+                actor = user_id if user_id is not None else "bot"
+                for qid, new in [*values.items(), *((q, None) for q in dropped)]:
+                    audit.answer_changed(db, now, actor, cluster_id, response_id, qid, new)
             db.executemany(
                 "INSERT INTO answers (response_id, question_id, value, answered_at, answered_by) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (response_id, question_id) DO UPDATE SET "

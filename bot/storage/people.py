@@ -78,16 +78,11 @@ class People(StorageBase):
             "SELECT * FROM managers WHERE user_id = ? ORDER BY registered_at DESC LIMIT 1",
             (user_id,),
         )
-        if row is None:
-            return None
-        return Manager(
-            row["cluster_id"],
-            row["user_id"],
-            row["chat_id"],
-            row["name"],
-            parse_optional_ts(row["consent_at"]),
-            row["unreachable_at"] is not None,
-        )
+        return _manager(row) if row else None
+
+    async def cluster_manager(self, cluster_id: str) -> Manager | None:
+        row = await self._one("SELECT * FROM managers WHERE cluster_id = ?", (cluster_id,))
+        return _manager(row) if row else None
 
     async def record_consent(self, cluster_id: str, user_id: int, version: str) -> None:
         now = self._now()
@@ -111,3 +106,14 @@ class People(StorageBase):
                 (user_id,),
             )
         )
+
+
+def _manager(row: sqlite3.Row) -> Manager:
+    return Manager(
+        row["cluster_id"],
+        row["user_id"],
+        row["chat_id"],
+        row["name"],
+        parse_optional_ts(row["consent_at"]),
+        row["unreachable_at"] is not None,
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from bot.storage import audit
+from bot.storage import audit, evidence
 from bot.storage.base import StorageBase
 from bot.storage.clock import parse_optional_ts, parse_ts
 from bot.storage.rows import DataRequest, PersonalData, Registration
@@ -98,6 +98,7 @@ class Privacy(StorageBase):
                 return None
             user_id = int(row[0])
             db.execute("DELETE FROM managers WHERE user_id = ?", (user_id,))
+            evidence.erase_uploads(db, user_id)  # the files they sent (services delete them)
             db.execute("UPDATE answers SET answered_by = NULL WHERE answered_by = ?", (user_id,))
             db.execute("UPDATE invitations SET used_by = NULL WHERE used_by = ?", (user_id,))
             db.execute("UPDATE reminders SET user_id = 0 WHERE user_id = ?", (user_id,))

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.questionnaire.model import Value
-from bot.storage import audit
+from bot.storage import audit, reviews
 from bot.storage.base import StorageBase
 from bot.storage.clock import parse_optional_ts, parse_ts, ts
 from bot.storage.rows import Response, StoredResult, Submission
@@ -127,12 +127,21 @@ class Responses(StorageBase):
         dropped: Sequence[str] = (),
         user_id: int | None = None,
         cursor: tuple[str | None, str | None] = (None, None),
+        cluster_id: str | None = None,
     ) -> None:
-        """One answer, the answers it made irrelevant and the new cursor, in one commit."""
+        """One answer, the answers it made irrelevant and the new cursor, in one commit.
+
+        With ``cluster_id``, a change to a response submitted before leaves its trail in the
+        audit log (old and new value, see ``bot.storage.audit.answer_changed``)."""
         now = self._now()
         encoded = json.dumps(value, ensure_ascii=False)
 
         def work(db: sqlite3.Connection) -> None:
+            if cluster_id is not None:  # the trail of a change after a submission
+                actor = user_id if user_id is not None else "bot"
+                changed = [(question_id, value), *((q, None) for q in dropped)]
+                for qid, new in changed:
+                    audit.answer_changed(db, now, actor, cluster_id, response_id, qid, new)
             db.execute(
                 "INSERT INTO answers (response_id, question_id, value, answered_at, answered_by) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (response_id, question_id) DO UPDATE SET "
@@ -218,6 +227,7 @@ class Responses(StorageBase):
             )
             detail = {"ims": ims, "level": level, "version": number}
             audit.record(db, logged, actor, "submit", cluster_id, detail)
+            reviews.mark_pending(db, response_id, logged, actor)
             if owed_to is not None:
                 db.execute(
                     "INSERT OR REPLACE INTO outbox (response_id, user_id, created_at) "

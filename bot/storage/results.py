@@ -11,7 +11,7 @@ import json
 import sqlite3
 from collections.abc import Sequence
 
-from bot.storage import audit
+from bot.storage import audit, reviews
 from bot.storage.base import StorageBase
 from bot.storage.clock import parse_optional_ts, parse_ts, ts
 from bot.storage.responses import record_submission
@@ -80,19 +80,24 @@ class Results(StorageBase):
         )
         return {r["cluster_id"] for r in rows}
 
-    async def campaign_area_scores(
-        self, campaign_id: str
-    ) -> list[tuple[str, str, dict[str, float]]]:
-        """(cluster id, sector, area scores) of each submitted response's latest result."""
+    async def campaign_area_means(
+        self, campaign_id: str, area_ids: Sequence[str]
+    ) -> dict[str, tuple[dict[str, float], int]]:
+        """Per sector, over each submitted response's latest result: (area id → mean score, n).
+
+        SQLite averages inside its JSON functions: a campaign of 10,000 results is not decoded
+        into Python (the radar's comparisons are read on every «Enviar» and every /cluster).
+        An area missing from a result counts as 0."""
+        columns = ", ".join("avg(coalesce(json_extract(r.scores, ?), 0))" for _ in area_ids)
         rows = await self._all(
-            "SELECT s.cluster_id, c.sector, r.scores FROM responses s "
-            "JOIN clusters c ON c.cluster_id = s.cluster_id "
+            f"SELECT c.sector, count(*) AS n{', ' if area_ids else ''}{columns} "
+            "FROM responses s JOIN clusters c ON c.cluster_id = s.cluster_id "
             "JOIN submissions b ON b.submission_id = (SELECT max(submission_id) FROM submissions "
             "WHERE response_id = s.response_id) JOIN results r ON r.result_id = b.result_id "
-            "WHERE s.campaign_id = ?",
-            (campaign_id,),
+            "WHERE s.campaign_id = ? GROUP BY c.sector",
+            (*(f'$.areas."{a}"' for a in area_ids), campaign_id),
         )
-        return [(r["cluster_id"], r["sector"], json.loads(r["scores"])["areas"]) for r in rows]
+        return {r[0]: ({a: float(r[2 + k]) for k, a in enumerate(area_ids)}, r[1]) for r in rows}
 
     async def submissions(
         self, campaign_id: str, *, after: str = "", limit: int = -1
@@ -196,6 +201,11 @@ class Results(StorageBase):
                     ),
                 )
                 record_submission(db, response_id or 0, cur.lastrowid or 0, submitted, actor)
+                reviews.mark_pending(db, response_id, now, actor)  # type: ignore[arg-type]
+                # Each cluster's history shows it too (the analyst's desk reads it by cluster).
+                audit.record(
+                    db, now, actor, "import_responses", row.cluster_id, {"campaign": campaign_id}
+                )
             detail = {"campaign": campaign_id, "rows": len(rows)}
             audit.record(db, now, actor, "import_responses", None, detail)
 

@@ -199,3 +199,44 @@ class AuditEntry:
     action: str
     cluster_id: str | None
     detail: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Review:
+    """An analyst's review of a submitted response (``bot.storage.reviews``)."""
+
+    response_id: int
+    status: str  # pendiente | aprobada | requiere_ajuste
+    changed_at: datetime
+    changed_by: str  # a user id, "cli", "bot"…
+    note: str | None
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    """A submitted response as the review queue reads it (``Reviews.review_rows``)."""
+
+    cluster_id: str
+    nombre: str
+    departamento: str
+    level: str
+    status: str  # pendiente | aprobada | requiere_ajuste
+    changed_at: datetime | None
+    note: str | None
+    answers: dict[str, Value]  # only the questions asked for, and only those answered
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A file attached to an answer; its bytes are ``evidencias/<sha256>`` in the data folder."""
+
+    evidence_id: int
+    response_id: int
+    cluster_id: str
+    question_id: str
+    sha256: str
+    name: str  # as the manager's file was called
+    mime: str
+    size: int
+    uploaded_by: int
+    uploaded_at: datetime

@@ -197,7 +197,8 @@ MIGRATIONS: tuple[str, ...] = (
     FROM results r ORDER BY r.result_id;
     ALTER TABLE responses ADD COLUMN paused_at TEXT;
     """,
-    # i15: results of an earlier wave as they were published (``ssme import-results``). Each is
+    # 7 (branch i15): results of an earlier wave as they were published (``ssme import-results``).
+    # Each is
     # a submitted response (source 'published') with one result; this row marks it as imported
     # and keeps the file's figures as they came.
     """
@@ -208,6 +209,43 @@ MIGRATIONS: tuple[str, ...] = (
         imported_at TEXT NOT NULL,
         imported_by TEXT NOT NULL,
         published TEXT NOT NULL
+    );
+    """,
+    # 8 (branch i13) the analyst's desk: a cluster's history (the audit lines by cluster), and
+    # the review of each submitted response (every one submitted so far starts pending).
+    """
+    CREATE INDEX audit_cluster ON audit(cluster_id, audit_id);
+    CREATE TABLE reviews (
+        response_id INTEGER PRIMARY KEY REFERENCES responses(response_id) ON DELETE CASCADE,
+        status TEXT NOT NULL CHECK (status IN ('pendiente', 'aprobada', 'requiere_ajuste')),
+        changed_at TEXT NOT NULL,
+        changed_by TEXT NOT NULL,
+        note TEXT
+    );
+    INSERT INTO reviews (response_id, status, changed_at, changed_by)
+        SELECT s.response_id, 'pendiente', max(s.submitted_at), 'migration'
+        FROM submissions s GROUP BY s.response_id;
+    """,
+    # 9 (branch i13) evidence files attached to answers, and the question a file is awaited for.
+    """
+    CREATE TABLE evidence (
+        evidence_id INTEGER PRIMARY KEY,
+        response_id INTEGER NOT NULL REFERENCES responses(response_id) ON DELETE CASCADE,
+        cluster_id TEXT NOT NULL,
+        question_id TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        name TEXT NOT NULL,
+        mime TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        uploaded_by INTEGER NOT NULL,
+        uploaded_at TEXT NOT NULL
+    );
+    CREATE INDEX evidence_response ON evidence(response_id);
+    CREATE INDEX evidence_uploader ON evidence(uploaded_by);
+    CREATE TABLE evidence_wait (
+        response_id INTEGER PRIMARY KEY REFERENCES responses(response_id) ON DELETE CASCADE,
+        question_id TEXT NOT NULL,
+        since TEXT NOT NULL
     );
     """,
 )

@@ -339,3 +339,24 @@ DEMO_INTRO = (
 DEMO_PHOTO = "gráfica guardada en {path}"
 DEMO_NO_BUTTON = "No hay un botón con ese número en el último mensaje."
 DEMO_BYE = "Fin de la demo. Sus respuestas quedaron en {db}."
+
+# --- evidence files -------------------------------------------------------------------------
+
+BTN_EVIDENCE = "📎 Adjuntar evidencia"
+EVIDENCE_OFFER = (
+    "Si tiene {what}, puede adjuntarlo como evidencia: la Red lo usa para validar el resultado "
+    "(es opcional)."
+)
+EVIDENCE_TOAST = "Envíe el archivo"
+EVIDENCE_SEND = (
+    "Envíe ahora {what} como archivo (PDF, DOCX, XLSX, JPG o PNG; hasta {max} MB). "
+    "Sus respuestas no cambian."
+)
+EVIDENCE_KEPT = "✔️ Evidencia recibida: {name} ({size} MB). Gracias."
+EVIDENCE_NOT_AWAITED = (
+    "Para adjuntar un archivo como evidencia, pulse «📎 Adjuntar evidencia» después de "
+    "responder la pregunta a la que corresponde. No guardé este archivo."
+)
+EVIDENCE_TOO_BIG = "El archivo pesa más de {max} MB, el máximo que puedo recibir. No lo guardé."
+EVIDENCE_TYPE = "Solo puedo guardar archivos PDF, DOCX, XLSX, JPG o PNG. No guardé este archivo."
+EVIDENCE_FAILED = "No pude descargar el archivo de Telegram. Envíelo de nuevo, por favor."

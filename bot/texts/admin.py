@@ -71,6 +71,10 @@ ADMIN_COMMANDS = {
     "invitaciones": "CSV de enlaces para clústeres sin gestor",
     "importar": "Cargar el registro de clústeres (CSV)",
     "solicitudes": "Solicitudes de datos personales pendientes",
+    "cluster": "Un clúster de un vistazo: /cluster ID",
+    "clusters": "Clústeres y su estado, con filtros",
+    "revision": "Respuestas por revisar, las que tienen alertas primero",
+    "corregir": "Corregir una respuesta enviada: /corregir ID PREGUNTA VALOR | motivo",
 }
 IMPORT_HOW = (
     "Envíe el registro de clústeres como <b>documento CSV</b> con el texto /importar en el "
@@ -112,6 +116,30 @@ ERRORS: Mapping[str, str] = {
     "campaign_exists": "la medición {id} ya existe",
     "campaign_dates": "la fecha de cierre debe ser posterior a la de apertura",
     "bad_date": "«{value}» no es una fecha AAAA-MM-DD ni una fecha-hora AAAA-MM-DDTHH:MM",
+    "review_not_submitted": (
+        "El clúster {cluster} no tiene respuestas enviadas en la medición {campaign}: no hay nada "
+        "que revisar."
+    ),
+    "correct_no_reason": "Escriba el motivo de la corrección (queda en el historial).",
+    "correct_long_reason": "El motivo es muy largo: máximo {max} caracteres.",
+    "correct_unknown_question": "«{question}» no es una pregunta del cuestionario.",
+    "correct_bad_value": "{question}: {reason}",
+    "correct_ambiguous": (
+        "{question}: «{value}» se puede leer de más de una forma; escriba el número completo."
+    ),
+    "correct_inconsistent": "{question}: {reason}",
+    "correct_opens_questions": (
+        "Con ese valor de {question} la pregunta {opened} pasa a aplicar y no tiene respuesta: "
+        "pida la corrección al gerente."
+    ),
+    "evidence_too_big": "El archivo pesa más de {max} MB, el máximo que puedo recibir.",
+    "evidence_no_folder": "Esta base de datos está en memoria: no hay carpeta para archivos.",
+    "evidence_type": "Solo puedo guardar archivos PDF, DOCX, XLSX, JPG o PNG.",
+    "cluster_suggest": "El clúster «{cluster}» no está en el registro. ¿Quiso decir {suggestions}?",
+    "bad_cluster_filter": (
+        "«{word}» no es un departamento, un sector ni un estado de la lista. Estados: "
+        "sin_gerente, aviso_pendiente, sin_empezar, en_curso, enviada."
+    ),
     "campaign_other_open": (
         "la medición {other} está abierta: ciérrela antes de abrir {id} (solo una a la vez)"
     ),
@@ -195,6 +223,21 @@ def responses_import_text(result: ResponsesImport) -> str:
         else NOTHING_IMPORTED
     )
     return "\n".join(lines)
+
+
+REVIEW_LINE = (
+    "Revisión de las respuestas: {aprobada} aprobadas, {pendiente} en revisión, "
+    "{requiere_ajuste} con ajuste pedido."
+)
+REVIEW_LINE_APPROVED_ONLY = " Estas cifras cuentan solo las aprobadas."
+
+
+def review_line(counts: Mapping[str, int], *, approved_only: bool = False) -> str:
+    """The summary's line on the analysts' review ("82 aprobadas, 14 en revisión, 4 con…")."""
+    line = REVIEW_LINE.format_map(
+        {k: counts.get(k, 0) for k in ("aprobada", "pendiente", "requiere_ajuste")}
+    )
+    return line + (REVIEW_LINE_APPROVED_ONLY if approved_only else "")
 
 
 # --- branch i12b: campaigns' rules, participation after the close ---------------------------

@@ -1,0 +1,101 @@
+"""The analysts' review of submitted responses: the queue (flagged first, with the reason of
+each flag), approving, and the counts the summary shows.
+
+A submission starts ``pendiente`` (``bot.storage.reviews``); an analyst approves it
+(``aprobada``) or asks for a correction (``requiere_ajuste``); a new submission puts it back to
+``pendiente``. Shared by ``/revision`` (bot/handlers/desk.py) and ``ssme review`` (the CLI).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.questionnaire.model import Questionnaire
+from bot.reports import flags as flagging
+from bot.services import campaigns
+from bot.services.desk import find_cluster
+from bot.services.errors import ServiceError
+from bot.storage import Campaign, Cluster, Storage
+
+PENDING, APPROVED, NEEDS_CHANGES = "pendiente", "aprobada", "requiere_ajuste"
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    cluster_id: str
+    nombre: str
+    departamento: str
+    status: str  # pendiente | aprobada | requiere_ajuste
+    changed_at: datetime | None  # when it took that status (the submission, for pendiente)
+    flags: tuple[flagging.Flag, ...]
+
+
+@dataclass(frozen=True)
+class Queue:
+    campaign: Campaign
+    items: tuple[QueueItem, ...]  # flagged first, then the oldest first
+    counts: Counter[str]  # every submitted response by review status
+
+
+async def review_queue(
+    storage: Storage,
+    q: Questionnaire,
+    campaign_id: str | None,
+    statuses: tuple[str, ...] = (PENDING,),
+) -> Queue:
+    campaign = await campaigns.resolve(storage, campaign_id)
+    rows = await storage.review_rows(campaign.campaign_id, flagging.ANSWERS_USED)
+    previous = await storage.previous_campaign(campaign.campaign_id)
+    previous_levels = await storage.campaign_levels(previous.campaign_id) if previous else {}
+    found = flagging.flags(
+        [flagging.Flagged(r.cluster_id, r.level, r.answers) for r in rows],
+        previous_levels,
+        [lv.id for lv in q.levels],
+    )
+    counts: Counter[str] = Counter(r.status for r in rows)
+    items = [
+        QueueItem(
+            r.cluster_id,
+            r.nombre,
+            r.departamento,
+            r.status,
+            r.changed_at,
+            tuple(found.get(r.cluster_id, ())),
+        )
+        for r in rows
+        if r.status in statuses
+    ]
+    items.sort(key=lambda i: (not i.flags, i.changed_at or datetime.min, i.cluster_id))
+    return Queue(campaign, tuple(items), counts)
+
+
+async def _submitted(
+    storage: Storage, typed: str, campaign_id: str | None
+) -> tuple[Cluster, Campaign, int]:
+    cluster = await find_cluster(storage, typed)
+    campaign = await campaigns.resolve(storage, campaign_id)
+    response = await storage.get_response(cluster.cluster_id, campaign.campaign_id)
+    if response is None or response.sent_version is None:
+        raise ServiceError(
+            "review_not_submitted", cluster=cluster.cluster_id, campaign=campaign.campaign_id
+        )
+    return cluster, campaign, response.response_id
+
+
+async def approve(
+    storage: Storage, typed: str, campaign_id: str | None, actor: str | int
+) -> Cluster:
+    """Approve a cluster's submitted response (again harmlessly if it already is)."""
+    cluster, campaign, response_id = await _submitted(storage, typed, campaign_id)
+    await storage.set_review(
+        response_id, cluster.cluster_id, APPROVED, actor, detail={"campaign": campaign.campaign_id}
+    )
+    return cluster
+
+
+async def approved_clusters(storage: Storage, campaign_id: str) -> set[str]:
+    """The clusters whose submitted response is approved (``summary --approved-only``)."""
+    reviews = await storage.campaign_reviews(campaign_id)
+    return {c for c, r in reviews.items() if r.status == APPROVED}
