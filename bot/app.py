@@ -25,7 +25,7 @@ from bot.handlers.http import AiohttpRequest, PollingRequest
 from bot.handlers.jobs import schedule_owed_results, schedule_reminders
 from bot.handlers.processor import PerUserUpdateProcessor
 from bot.handlers.send import deliver, drop_duplicates, mark_handled, rate_limiter
-from bot.handlers.webhook import guard_webhook
+from bot.handlers.webhook import KeptUpdates, guard_webhook
 from bot.questionnaire.loader import load_questionnaire
 from bot.storage import Storage, utcnow
 from bot.texts import admin as admin_texts
@@ -47,9 +47,11 @@ def build_application(settings: Settings) -> SsmeApplication:
     token = settings.require_token()
     api = settings.telegram_api_url
     polling = PollingRequest()
+    updates = KeptUpdates()
     app = (
         ApplicationBuilder()
         .token(token)
+        .update_queue(updates)
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .concurrent_updates(
@@ -66,9 +68,11 @@ def build_application(settings: Settings) -> SsmeApplication:
         .build()
     )
     app.bot_data.settings = settings
-    app.bot_data.polling = polling
     if settings.webhook_url:
+        app.bot_data.webhook = updates
         guard_webhook()  # before run_webhook builds its server
+    else:
+        app.bot_data.polling = polling
     processor = app.update_processor
     polling.busy = lambda: processor.current_concurrent_updates >= BUSY_UPDATES
     # New messages only: an edited old message must never count as an answer.
@@ -168,6 +172,8 @@ async def _replay_inbox(app: SsmeApplication, storage: Storage) -> None:
         log.info("event=inbox_replayed updates=%d", len(unreplied))
     if app.bot_data.polling is not None:
         app.bot_data.polling.keep = storage.keep_updates
+    if app.bot_data.webhook is not None:
+        app.bot_data.webhook.keep = storage.keep_updates
 
 
 async def _post_shutdown(app: SsmeApplication) -> None:
