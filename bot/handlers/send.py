@@ -296,10 +296,15 @@ async def _carry_out_one(
             )
     elif isinstance(action, Photo):
         image, caption = await next(images), action.caption
-        photo = await deliver(
-            lambda: bot.send_photo(chat_id, image, caption=caption, parse_mode=ParseMode.HTML),
+        outcome, _ = await delivery.run(
+            lambda: try_once(
+                lambda: bot.send_photo(chat_id, image, caption=caption, parse_mode=ParseMode.HTML)
+            ),
             "sendPhoto",
             chat_id,
         )
-        if photo is not None and action.result_of is not None and storage is not None:
+        # The outbox keeps the result only while it surely did not go out (the policy's call):
+        # one that may have gone out is never sent again by a restart.
+        owed = delivery.still_owed("sendPhoto", outcome)
+        if not owed and action.result_of is not None and storage is not None:
             await storage.result_delivered(action.result_of)
