@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import yaml
 
 from bot import texts
+from bot.logs import redact, redacted, secret_forms, setup_logging
 from bot.questionnaire.loader import QuestionnaireError, load_questionnaire
 from bot.services.errors import ServiceError
 from bot.texts import admin as t
@@ -148,7 +149,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     (bot/handlers/startup.py) are checked first: each failure is one line naming its setting."""
     from bot.app import build_application
     from bot.handlers.startup import StartupError, bootstrap, webhook_url
-    from bot.logs import redact, secret_forms, setup_logging
     from bot.storage import Unusable, check_usable
     from bot.storage.lock import DatabaseInUse, DatabaseLock
 
@@ -179,7 +179,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         except StartupError as exc:
             loop.run_until_complete(app.bot.shutdown())
             loop.close()
-            # Telegram's own words may be in the line; never a secret.
             raise CliError(redact(str(exc), secret_forms([token, secret]))) from None
         # The token and the webhook were checked just now: PTB's own bootstrap runs once more.
         url = webhook_url(settings)
@@ -582,6 +581,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@redacted  # no secret in anything a command prints (bot/logs.py)
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
