@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 from datetime import timedelta
@@ -121,16 +123,21 @@ def build_application(settings: Settings) -> SsmeApplication:
 
 
 async def _post_init(app: SsmeApplication) -> None:
+    # A SIGTERM now stops PTB's loop with this task still pending, and PTB goes on to
+    # shutdown: _post_shutdown cancels it, and closes whatever it had opened (attached at once).
+    app.bot_data.starting = asyncio.current_task()
     settings = app.bot_data.settings
-    storage = await Storage.open(settings.db_path)
+    storage = app.bot_data.storage = await Storage.open(settings.db_path)
     renderer: Renderer = (
         ChartRenderer(workers=settings.chart_workers)
         if settings.chart_workers > 0
         else InlineChartRenderer()
     )
-    await renderer.start()  # warms the pool so the first manager does not pay for it
-    app.bot_data.storage = storage
     app.bot_data.renderer = renderer
+    # Warms the pool so the first manager does not pay for it; a task of its own, so that a
+    # stop meanwhile can still wait for it to end (_post_shutdown) once the pool is closed.
+    warming = app.bot_data.warming = asyncio.ensure_future(renderer.start())
+    await asyncio.shield(warming)
     app.bot_data.survey = Survey(
         storage,
         load_questionnaire(settings.questionnaire_path),
@@ -157,6 +164,7 @@ async def _post_init(app: SsmeApplication) -> None:
     # Reminders due while the bot was down go out at the first run, once.
     schedule_reminders(app, STARTUP_DELAY)
     schedule_owed_results(app)  # results a kill kept from their managers (the outbox)
+    app.bot_data.starting = None
     log.info("event=started db=%s", settings.db_path)
 
 
@@ -177,9 +185,18 @@ async def _replay_inbox(app: SsmeApplication, storage: Storage) -> None:
 
 
 async def _post_shutdown(app: SsmeApplication) -> None:
+    starting, app.bot_data.starting = app.bot_data.starting, None
+    if starting is not None and not starting.done():  # stopped during post_init
+        starting.cancel()
+        with contextlib.suppress(BaseException):
+            await starting
     renderer, storage = app.bot_data.detach()
     if renderer is not None:
-        renderer.close()
+        await renderer.aclose()
+    warming, app.bot_data.warming = app.bot_data.warming, None
+    if warming is not None:  # ends once the pool is closed, if it had not yet
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(warming, 10)
     if storage is not None:
         await storage.close()
     log.info("event=stopped")

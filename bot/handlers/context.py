@@ -42,6 +42,9 @@ class BotData:
         # the one in use to the inbox.
         self.polling: PollingRequest | None = None
         self.webhook: KeptUpdates | None = None
+        # post_init while it runs (a stop signal may interrupt it: post_shutdown ends it).
+        self.starting: asyncio.Task[Any] | None = None
+        self.warming: asyncio.Future[Any] | None = None  # the chart pool's warm-up
 
     @property
     def settings(self) -> Settings:
