@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import threading
 
 import pytest
 
@@ -106,3 +107,26 @@ async def test_pending_marks_are_written_when_storage_closes(tmp_path):
         assert await s.seen(90) == (True, True)
     finally:
         await s.close()
+
+
+async def test_a_copy_handled_before_the_replied_mark_commits_is_told_it_was_replied(storage):
+    """A re-delivery of an update just handled, looked up while its mark is still queued, must
+    not look 'seen but not replied' (which would show the manager the question again)."""
+    await storage.keep_updates([_update(95)])
+    assert await storage.seen(95) == (False, False)
+    storage.handling(95)
+    await storage.first_time(96)  # the update's effect, committed (and marked seen)
+    storage.handling(None)
+    # The writer is held in a batch (a slow disk) until the look-up is done: the mark, queued
+    # after it, is surely not committed when the copy is looked up.
+    gate = threading.Event()
+    held = asyncio.ensure_future(storage._writes(lambda db: gate.wait(10)))
+    while storage._writes._queued:  # noqa: ASYNC110 - until the held batch is in its thread
+        await asyncio.sleep(0)
+    storage.handling(95)
+    storage.mark_replied(95)  # queued, not awaited, as the handler does
+    try:
+        assert await storage.seen(95) == (True, True)
+    finally:
+        gate.set()
+        await held

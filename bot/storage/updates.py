@@ -48,6 +48,8 @@ class Updates(StorageBase):
         # Updates this process kept in the inbox that were new then (see keep_updates).
         self._fresh: set[int] = set()
         self._replying: asyncio.Future[None] | None = None  # the replied marks' open job
+        # Updates whose replied mark is queued and not yet committed: (was it handled well).
+        self._replied_here: dict[int, bool] = {}
 
     async def first_time(self, update_id: int) -> bool:
         """Record an update id; False when it was seen before (a re-delivery)."""
@@ -62,6 +64,8 @@ class Updates(StorageBase):
         if update_id in self._fresh:
             self._fresh.discard(update_id)
             return False, False
+        if update_id in self._replied_here:  # its mark is queued, not yet committed
+            return self._replied_here[update_id], True
         row = await self._one(
             "SELECT (SELECT 1 FROM seen_updates WHERE update_id = ?) AS seen, "
             "(SELECT replied_at FROM inbox WHERE update_id = ?) AS replied, "
@@ -92,6 +96,9 @@ class Updates(StorageBase):
         if future is not self._replying:  # a new job: its failure is logged once
             self._replying = future
             future.add_done_callback(_log_failure)
+        # Until then, a copy of this update (a re-delivery) is told it was replied to here.
+        self._replied_here[update_id] = ok
+        future.add_done_callback(lambda _: self._replied_here.pop(update_id, None))
         return future
 
     async def keep_updates(self, updates: Sequence[tuple[int, str]]) -> None:
