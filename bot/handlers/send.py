@@ -45,6 +45,13 @@ async def drop_duplicates(update: Update, context: Context) -> None:
     but whose reply may not have gone out shows the manager where they stand instead.
     """
     storage = context.bot_data.storage
+    message = update.effective_message
+    if message is not None and message.chat is None:
+        # Never from Telegram (a message always has its chat): a forged webhook post, which
+        # PTB's filters would trip over. Nothing to answer, nowhere to answer it.
+        log.info("event=update_without_chat update=%s", update.update_id)
+        storage.mark_replied(update.update_id)
+        raise ApplicationHandlerStop
     seen, replied = await storage.seen(update.update_id)
     if seen and replied:
         log.info("event=duplicate_update update=%s", update.update_id)
