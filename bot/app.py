@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 from datetime import timedelta
@@ -25,7 +27,7 @@ from bot.handlers.http import AiohttpRequest, PollingRequest
 from bot.handlers.jobs import schedule_owed_results, schedule_reminders
 from bot.handlers.processor import PerUserUpdateProcessor
 from bot.handlers.send import deliver, drop_duplicates, mark_handled, rate_limiter
-from bot.handlers.webhook import guard_webhook
+from bot.handlers.webhook import KeptUpdates, guard_webhook
 from bot.questionnaire.loader import load_questionnaire
 from bot.storage import Storage, utcnow
 from bot.texts import admin as admin_texts
@@ -47,9 +49,11 @@ def build_application(settings: Settings) -> SsmeApplication:
     token = settings.require_token()
     api = settings.telegram_api_url
     polling = PollingRequest()
+    updates = KeptUpdates()
     app = (
         ApplicationBuilder()
         .token(token)
+        .update_queue(updates)
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .concurrent_updates(
@@ -66,9 +70,11 @@ def build_application(settings: Settings) -> SsmeApplication:
         .build()
     )
     app.bot_data.settings = settings
-    app.bot_data.polling = polling
     if settings.webhook_url:
+        app.bot_data.webhook = updates
         guard_webhook()  # before run_webhook builds its server
+    else:
+        app.bot_data.polling = polling
     processor = app.update_processor
     polling.busy = lambda: processor.current_concurrent_updates >= BUSY_UPDATES
     # New messages only: an edited old message must never count as an answer.
@@ -133,16 +139,21 @@ def build_application(settings: Settings) -> SsmeApplication:
 
 
 async def _post_init(app: SsmeApplication) -> None:
+    # A SIGTERM now stops PTB's loop with this task still pending, and PTB goes on to
+    # shutdown: _post_shutdown cancels it, and closes whatever it had opened (attached at once).
+    app.bot_data.starting = asyncio.current_task()
     settings = app.bot_data.settings
-    storage = await Storage.open(settings.db_path)
+    storage = app.bot_data.storage = await Storage.open(settings.db_path)
     renderer: Renderer = (
         ChartRenderer(workers=settings.chart_workers)
         if settings.chart_workers > 0
         else InlineChartRenderer()
     )
-    await renderer.start()  # warms the pool so the first manager does not pay for it
-    app.bot_data.storage = storage
     app.bot_data.renderer = renderer
+    # Warms the pool so the first manager does not pay for it; a task of its own, so that a
+    # stop meanwhile can still wait for it to end (_post_shutdown) once the pool is closed.
+    warming = app.bot_data.warming = asyncio.ensure_future(renderer.start())
+    await asyncio.shield(warming)
     app.bot_data.survey = Survey(
         storage,
         load_questionnaire(settings.questionnaire_path),
@@ -170,6 +181,7 @@ async def _post_init(app: SsmeApplication) -> None:
     # Reminders due while the bot was down go out at the first run, once.
     schedule_reminders(app, STARTUP_DELAY)
     schedule_owed_results(app)  # results a kill kept from their managers (the outbox)
+    app.bot_data.starting = None
     log.info("event=started db=%s", settings.db_path)
 
 
@@ -185,12 +197,23 @@ async def _replay_inbox(app: SsmeApplication, storage: Storage) -> None:
         log.info("event=inbox_replayed updates=%d", len(unreplied))
     if app.bot_data.polling is not None:
         app.bot_data.polling.keep = storage.keep_updates
+    if app.bot_data.webhook is not None:
+        app.bot_data.webhook.keep = storage.keep_updates
 
 
 async def _post_shutdown(app: SsmeApplication) -> None:
+    starting, app.bot_data.starting = app.bot_data.starting, None
+    if starting is not None and not starting.done():  # stopped during post_init
+        starting.cancel()
+        with contextlib.suppress(BaseException):
+            await starting
     renderer, storage = app.bot_data.detach()
     if renderer is not None:
-        renderer.close()
+        await renderer.aclose()
+    warming, app.bot_data.warming = app.bot_data.warming, None
+    if warming is not None:  # ends once the pool is closed, if it had not yet
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(warming, 10)
     if storage is not None:
         await storage.close()
     log.info("event=stopped")

@@ -31,6 +31,12 @@ reminder sent twice: reminders are at most once). Edits, ``answerCallbackQuery``
 ``sendChatAction`` and ``setMyCommands`` are repeated: a second one changes nothing the user
 sees. A method not listed is treated as one whose duplicate would show.
 
+The same decision for what the bot *owes* (a result in the outbox, delivered again at the next
+start until its photo is known delivered): :func:`still_owed`. A photo that may have gone out
+is not owed any more, so a restart never sends it a second time; the manager who did not get it
+has /resultado, and the result is stored either way. Only a send known not to have gone out
+(5xx, refused, a time-out before it left, 429s past the budget) stays owed.
+
 Every call gets at most :data:`MAX_ATTEMPTS` tries and at most :data:`MAX_WAIT` seconds of
 waiting in all; a ``retry_after`` longer than what is left of that is not waited for at all.
 """
@@ -95,6 +101,18 @@ SENT = Outcome(Kind.SENT)
 
 def repeat_is_harmless(method: str) -> bool:
     return method in HARMLESS_TO_REPEAT
+
+
+def still_owed(method: str, outcome: Outcome) -> bool:
+    """After the last try of ``method`` for something the bot owes came to ``outcome``: is it
+    still owed (to be tried again later, at the next start)? Yes only if it surely did not go
+    out and may yet: never when it may have gone out where a repeat would show (MAYBE_SENT),
+    was delivered, or cannot be (the user blocked the bot, Telegram refused the request)."""
+    if outcome.kind in (Kind.TEMPORARY, Kind.RETRY_AFTER):
+        return True
+    if outcome.kind is Kind.MAYBE_SENT:
+        return repeat_is_harmless(method)
+    return False
 
 
 def next_wait(method: str, outcome: Outcome, attempt: int, waited: float = 0.0) -> float | None:

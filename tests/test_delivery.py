@@ -225,3 +225,18 @@ async def test_a_block_is_not_tried_again(server: BotApiServer, bot: Bot) -> Non
 
 def test_the_five_lines_on_a_429_state_the_policys_numbers() -> None:
     assert f"≤ {MAX_ATTEMPTS} tries, ≤ {MAX_WAIT:.0f} s" in (delivery.__doc__ or "")
+
+
+@pytest.mark.parametrize(
+    ("kind", "owed"),
+    [
+        (Kind.SENT, False),
+        (Kind.MAYBE_SENT, False),  # it may be in the chat already: never sent again
+        (Kind.TEMPORARY, True),  # surely not delivered: the next start tries again
+        (Kind.RETRY_AFTER, True),
+        (Kind.FORBIDDEN, False),
+        (Kind.REJECTED, False),
+    ],
+)
+def test_an_owed_photo_stays_owed_only_while_it_surely_did_not_go_out(kind, owed):
+    assert delivery.still_owed("sendPhoto", Outcome(kind)) is owed

@@ -54,6 +54,25 @@ async def test_form_fields_keyboards_and_unicode_arrive_intact(
     assert sent.buttons == ["Sí ✅ & más"] and sent.button_data("Sí ✅ & más") == "c:q:si"
 
 
+async def test_a_sent_or_edited_message_comes_back_lean(server: BotApiServer, bot: Bot) -> None:
+    """What the bot reads of a sent message (its ids, its text) is kept; the echoed keyboard
+    and entities, which it never reads, are not turned into objects."""
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Sí", callback_data="c:q:si")]])
+    message = await bot.send_message(
+        42, "<b>¿Cuántas?</b>", parse_mode="HTML", reply_markup=keyboard
+    )
+    assert (message.message_id, message.chat.id, message.text) == (
+        server.sent(42)[0].message_id,
+        42,
+        "¿Cuántas?",
+    )
+    assert message.reply_markup is None and message.entities == ()
+    edited = await bot.edit_message_text("Otra", 42, message.message_id, reply_markup=keyboard)
+    assert not isinstance(edited, bool) and edited.message_id == message.message_id
+    assert edited.reply_markup is None
+    assert server.sent(42)[-1].buttons == ["Sí"]  # what Telegram shows is untouched
+
+
 async def test_files_go_as_multipart(server: BotApiServer, bot: Bot) -> None:
     buffer = io.BytesIO()
     Image.new("RGB", (64, 48), "#0072B2").save(buffer, format="png")

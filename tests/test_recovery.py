@@ -169,3 +169,22 @@ def test_a_tap_whose_reply_a_kill_cut_short_is_answered_at_the_next_start(tmp_pa
                 proc.wait(20)
             if proc.stdout is not None:
                 proc.stdout.close()
+
+
+async def test_a_photo_that_may_have_gone_out_is_not_sent_again_at_the_next_start(env):
+    """The photo's upload times out after Telegram took it (MAYBE_SENT): the manager has it, so
+    the outbox must not send it again when the bot starts."""
+    ana = env.manager()
+    await ana.register()
+    review = await ana.answer_all(example("consolidado"))
+    # Longer than the bot's read time-out (5 s): Telegram keeps it, the bot hears nothing.
+    env.server.inject_fault("delay", method="sendPhoto", delay=6.5)
+    ana.press(review.message_id, "r:send")
+    await ana.next_send("¿Quiere ver por qué")  # the advice, after the photo timed out
+    await settle(2.0)  # the delayed photo reaches the chat
+    photos = [m for m in env.server.sent() if m.chat_id == ana.user_id and m.photo]
+    assert len(photos) == 1, "Telegram took the photo"
+    await env.restart()
+    await settle(1.5)
+    photos = [m for m in env.server.sent() if m.chat_id == ana.user_id and m.photo]
+    assert len(photos) == 1, "the restart sent the photo a second time"

@@ -261,3 +261,18 @@ def test_failing_calls_while_serving_never_print_the_token(tmp_path, server):
     assert code == 0, out
     assert "TooManyRedirects" in out, out
     assert_no_secret(out)
+
+
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_a_sigterm_during_post_init_stops_the_bot_cleanly(tmp_path, server, workers):
+    """Stopped while post_init opens the database, warms the chart pool (2 workers) or waits
+    for Telegram (setMyCommands, held): exit 0, nothing left running, no traceback."""
+    server.inject_fault("delay", method="setMyCommands", delay=30)
+    proc = start_bot(server, tmp_path, SSME_CHART_WORKERS=workers, SSME_LOG_LEVEL="INFO")
+    server.wait_for_call("deleteWebhook", timeout=30)  # ssme run's checks: post_init is next
+    time.sleep(0.3)
+    code, out = stop(proc)
+    assert "event=started" not in out, "stopped after post_init, not during it"
+    assert code == 0, out
+    assert "Traceback" not in out and "ERROR" not in out, out
+    assert "event=stopped" in out

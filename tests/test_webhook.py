@@ -259,6 +259,17 @@ def test_a_malformed_body_with_the_secret_is_one_short_log_line(webhook_bot):
     assert_serves(bot)
 
 
+def test_a_message_without_a_chat_is_ignored_without_a_traceback(webhook_bot):
+    """Found by the property below (200 examples): PTB builds a message without its chat, and
+    its filters raised on it, a traceback in the log. Telegram never sends one."""
+    bot = webhook_bot
+    message = {"message_id": 1, "date": int(time.time()), "text": MARK}
+    body = json.dumps({"update_id": next(UPDATE_IDS), "message": message}).encode()
+    assert post(bot.port, body) == 200
+    assert_serves(bot)  # handled (in order) before the next one is answered
+    assert_no_body_logged(bot)
+
+
 # -- the property ----------------------------------------------------------------------------
 
 JSON = st.recursive(

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from bot.cli import campaigns, data, documents, maintenance, scoring, server
 from bot.cli.common import EXIT_BAD_INPUT, CliError
 from bot.cli.spanish import Parser, spanish
+from bot.logs import redacted
 from bot.questionnaire.loader import QuestionnaireError
 from bot.services.errors import ServiceError
 from bot.texts import admin as t
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@redacted  # no secret in anything a command prints (bot/logs.py)
 def main(argv: Sequence[str] | None = None) -> int:
     with spanish():
         args = build_parser().parse_args(argv)

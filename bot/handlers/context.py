@@ -17,6 +17,7 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.conversation.survey import Survey
 from bot.handlers.http import PollingRequest
+from bot.handlers.webhook import KeptUpdates
 from bot.storage import Storage, utcnow
 from charts import Renderer
 from config import Settings
@@ -37,8 +38,13 @@ class BotData:
         self.clock: Clock = utcnow
         # Held by a reminder run (the scheduled one or an admin's button): never two at once.
         self.reminder_lock = asyncio.Lock()
-        # The getUpdates request (polling only): post_init connects it to the inbox.
+        # The getUpdates request (polling) or the update queue (webhook): post_init connects
+        # the one in use to the inbox.
         self.polling: PollingRequest | None = None
+        self.webhook: KeptUpdates | None = None
+        # post_init while it runs (a stop signal may interrupt it: post_shutdown ends it).
+        self.starting: asyncio.Task[Any] | None = None
+        self.warming: asyncio.Future[Any] | None = None  # the chart pool's warm-up
 
     @property
     def settings(self) -> Settings:

@@ -9,6 +9,7 @@ rate limiter only paces (:func:`rate_limiter`).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import warnings
 from collections.abc import Awaitable, Callable, Iterator, Sequence
@@ -22,7 +23,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import AIORateLimiter, ApplicationHandlerStop
 
 from bot import delivery
-from bot.conversation.actions import Action, Button, Edit, Photo, Send, Toast
+from bot.conversation.actions import Action, Button, Edit, Keyboard, Photo, Send, Toast
 from bot.conversation.survey import Survey
 from bot.delivery import Kind, Outcome
 from bot.handlers.context import Context
@@ -44,6 +45,13 @@ async def drop_duplicates(update: Update, context: Context) -> None:
     but whose reply may not have gone out shows the manager where they stand instead.
     """
     storage = context.bot_data.storage
+    message = update.effective_message
+    if message is not None and message.chat is None:
+        # Never from Telegram (a message always has its chat): a forged webhook post, which
+        # PTB's filters would trip over. Nothing to answer, nowhere to answer it.
+        log.info("event=update_without_chat update=%s", update.update_id)
+        storage.mark_replied(update.update_id)
+        raise ApplicationHandlerStop
     seen, replied = await storage.seen(update.update_id)
     if seen and replied:
         log.info("event=duplicate_update update=%s", update.update_id)
@@ -54,18 +62,37 @@ async def drop_duplicates(update: Update, context: Context) -> None:
         user = update.effective_user
         if user is not None and await storage.manager_for_user(user.id) is not None:
             await perform(update, context, await survey_of(context).resume(user.id))
-        await storage.mark_replied(update.update_id)
+        storage.mark_replied(update.update_id)
         raise ApplicationHandlerStop
 
 
 async def mark_handled(update: Update, context: Context) -> None:
-    """Runs after every handler: the update is replied to (and seen, if it stored nothing)."""
-    await context.bot_data.storage.mark_replied(update.update_id)
+    """Runs after every handler: the update is replied to (and seen, if it stored nothing).
+
+    The mark is queued, not waited for (``Storage.mark_replied``): the user's next update need
+    not wait for it, and none of its writes can commit before it."""
+    context.bot_data.storage.mark_replied(update.update_id)
 
 
 def markup(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
     if not rows:
         return None
+    if isinstance(rows, tuple):  # a Keyboard: the same ones come back often
+        try:
+            return _markup_of(rows)
+        except TypeError:  # a button whose callback cannot be hashed
+            pass
+    return _build_markup(rows)
+
+
+@functools.lru_cache(maxsize=2048)
+def _markup_of(rows: Keyboard) -> InlineKeyboardMarkup:
+    """A question's keyboard is the same for every manager (PTB's objects are immutable): built
+    once, not per message (building them was ~4% of the bot's CPU under load)."""
+    return _build_markup(rows)
+
+
+def _build_markup(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in rows]
     )
@@ -278,12 +305,17 @@ async def _carry_out_one(
             )
     elif isinstance(action, Photo):
         image, caption, under = await next(images), action.caption, markup(action.buttons)
-        photo = await deliver(
-            lambda: bot.send_photo(
-                chat_id, image, caption=caption, parse_mode=ParseMode.HTML, reply_markup=under
+        outcome, _ = await delivery.run(
+            lambda: try_once(
+                lambda: bot.send_photo(
+                    chat_id, image, caption=caption, parse_mode=ParseMode.HTML, reply_markup=under
+                )
             ),
             "sendPhoto",
             chat_id,
         )
-        if photo is not None and action.result_of is not None and storage is not None:
+        # The outbox keeps the result only while it surely did not go out (the policy's call):
+        # one that may have gone out is never sent again by a restart.
+        owed = delivery.still_owed("sendPhoto", outcome)
+        if not owed and action.result_of is not None and storage is not None:
             await storage.result_delivered(action.result_of)

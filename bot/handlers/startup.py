@@ -83,7 +83,11 @@ async def _retried(
         except (BadRequest, Forbidden) as exc:  # a refusal (PTB makes them NetworkErrors too)
             if method == "setWebhook":
                 raise
-            raise StartupError(t.API_REFUSED.format(method=method, error=exc.message)) from None
+            raise StartupError(
+                t.API_REFUSED.format(
+                    url=settings.telegram_api_url, method=method, error=exc.message
+                )
+            ) from None
         except (NetworkError, RetryAfter) as exc:  # unreachable, time-outs, 5xx, 429
             error = exc
         left = deadline - time.monotonic()

@@ -22,12 +22,26 @@ it is:
 - **the log**: a filter on PTB's ``telegram.ext.Updater`` logger turns the record of an
   undecodable update into one short line (``event=webhook_bad_update``, the error's type, no
   data, no traceback) and drops the DEBUG records that carry the body.
+
+**When Telegram is answered 200** (the crash guarantees of polling, issue 17): Telegram forgets
+an update once its POST is answered 200 and re-delivers one that is not. PTB's handler answers
+200 as soon as ``update_queue.put`` returns, long before the update is handled, so a kill in
+between lost it. The Application's queue is a :class:`KeptUpdates`, whose ``put`` first keeps
+the update in the inbox (committed, fsync'd: ``Storage.keep_updates``), as polling does before
+its next ``getUpdates``; the next start replays what was kept and not replied to, and a
+re-delivery is told from a new update as for polling. Answering only once the update is
+*handled* was rejected: a slow reply (a chart, Telegram's own delays) would hold Telegram's
+connection and make it deliver again; a failed keep answers 500, so Telegram does.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 
+from telegram import Update
 from tornado.httpserver import HTTPServer
 
 MAX_BODY_BYTES = 1 << 20  # 1 MiB
@@ -77,3 +91,18 @@ def guard_webhook() -> None:
     """
     HTTPServer.configure(None, max_body_size=MAX_BODY_BYTES, body_timeout=BODY_TIMEOUT_S)
     logging.getLogger(PTB_LOGGER).addFilter(_FILTER)
+
+
+class KeptUpdates(asyncio.Queue[object]):
+    """The Application's update queue: in webhook mode an update is kept in the inbox before
+    it is queued, so before PTB's webhook answers Telegram 200 (see the module's docstring)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Set by post_init in webhook mode, once the inbox has been replayed.
+        self.keep: Callable[[Sequence[tuple[int, str]]], Awaitable[None]] | None = None
+
+    async def put(self, item: object) -> None:
+        if self.keep is not None and isinstance(item, Update):
+            await self.keep([(item.update_id, json.dumps(item.to_dict(), ensure_ascii=False))])
+        await super().put(item)

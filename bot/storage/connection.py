@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from functools import partial
 from typing import Any, TypeVar
 
@@ -148,13 +148,35 @@ class Batches:
         self._run = run
         self._queued: list[tuple[Job, asyncio.Future[Any]]] = []
         self._runner: asyncio.Task[None] | None = None
+        # The items of each gathered job still open, and its future (see gather).
+        self._gathered: dict[Hashable, tuple[list[Any], asyncio.Future[Any]]] = {}
 
     async def __call__(self, job: Callable[[sqlite3.Connection], _T]) -> _T:
         future: asyncio.Future[_T] = asyncio.get_running_loop().create_future()
+        self._queue(job, future)
+        return await future
+
+    def gather(
+        self, key: Hashable, item: Any, job_of: Callable[[list[Any]], Job]
+    ) -> asyncio.Future[Any]:
+        """Add ``item`` to the one job of ``key`` waiting for the next batch: however many
+        callers add items before that batch starts, they make one job, ``job_of(items)`` (one
+        savepoint, one ``executemany``), not one each. Returns the job's future, shared by
+        every caller: await it through ``asyncio.shield``, or not at all. A job queued later
+        runs in the same batch or a later one, so it never commits before these items."""
+        gathered = self._gathered.get(key)
+        if gathered is None:
+            items: list[Any] = []
+            future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            gathered = self._gathered[key] = (items, future)
+            self._queue(lambda conn: job_of(items)(conn), future)
+        gathered[0].append(item)
+        return gathered[1]
+
+    def _queue(self, job: Job, future: asyncio.Future[Any]) -> None:
         self._queued.append((job, future))
         if self._runner is None:
             self._runner = asyncio.create_task(self._run_queued())
-        return await future
 
     async def drain(self) -> None:
         if self._runner is not None:
@@ -168,6 +190,7 @@ class Batches:
                 # has gone (cancelled) is dropped before it starts.
                 batch = [(job, f) for job, f in self._queued if not f.cancelled()]
                 self._queued = []
+                self._gathered = {}  # their items are final now: later ones make new jobs
                 if not batch:
                     continue
                 try:
@@ -183,6 +206,7 @@ class Batches:
             for _, future in [*batch, *self._queued]:
                 future.cancel()
             self._queued = []
+            self._gathered = {}
             raise
         finally:
             self._runner = None

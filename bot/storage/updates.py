@@ -13,29 +13,59 @@ Telegram would never deliver again one the bot was killed on. Hence the inbox: u
 stored as fetched (:meth:`Updates.keep_updates`) and marked *replied* when their handling ends;
 at start-up the ones not replied to are handled again (:meth:`Updates.unreplied_updates`): as
 new when not seen, else by showing the manager where they stand (the reply may have been lost).
+A webhook's updates are kept the same way, before Telegram is answered 200.
+
+What this costs per update, kept small (docs/BENCHMARKS.md): keeping a page of updates is one
+job, and it tells which of them are new (neither kept before nor seen), so those are never
+looked up again (:meth:`Updates.seen` answers from memory; only a re-delivery or a replay reads
+the database); the replied marks of all the updates that end while one batch is being written
+make one job of the next batch (``Batches.gather``), and nobody waits for it: any later write
+runs in the same batch or after it, so no effect of a later update commits before the mark.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextvars import Token
 from datetime import datetime, timedelta
 
 from bot.storage.base import HANDLING, MARK_SEEN, StorageBase
-from bot.storage.clock import ts
+from bot.storage.clock import Clock, ts
+from bot.storage.connection import Connection
 
+log = logging.getLogger(__name__)
 REPLAY_WINDOW = timedelta(hours=24)  # as long as Telegram keeps an update
+_KEEP = "INSERT OR IGNORE INTO inbox (update_id, body, received_at) VALUES (?, ?, ?)"
+_REPLIED = "UPDATE inbox SET replied_at = ?, body = NULL WHERE update_id = ?"
 
 
 class Updates(StorageBase):
+    def __init__(self, writer: Connection, reader: Connection | None, clock: Clock) -> None:
+        super().__init__(writer, reader, clock)
+        # Updates this process kept in the inbox that were new then (see keep_updates).
+        self._fresh: set[int] = set()
+        self._replying: asyncio.Future[None] | None = None  # the replied marks' open job
+        # Updates whose replied mark is queued and not yet committed: (was it handled well).
+        self._replied_here: dict[int, bool] = {}
+
     async def first_time(self, update_id: int) -> bool:
         """Record an update id; False when it was seen before (a re-delivery)."""
         changed = await self._write(MARK_SEEN, (update_id, self._now()))
         return changed == 1
 
     async def seen(self, update_id: int) -> tuple[bool, bool]:
-        """(seen: its effect is committed, replied: its handling ended) of an update."""
+        """(seen: its effect is committed, replied: its handling ended) of an update.
+
+        An update :meth:`keep_updates` found new is answered from memory, once: a later copy
+        (a re-delivery) is looked up."""
+        if update_id in self._fresh:
+            self._fresh.discard(update_id)
+            return False, False
+        if update_id in self._replied_here:  # its mark is queued, not yet committed
+            return self._replied_here[update_id], True
         row = await self._one(
             "SELECT (SELECT 1 FROM seen_updates WHERE update_id = ?) AS seen, "
             "(SELECT replied_at FROM inbox WHERE update_id = ?) AS replied, "
@@ -52,32 +82,45 @@ class Updates(StorageBase):
         after a failure: what failed is not marked seen, a re-delivery is handled again)."""
         return HANDLING.set(update_id)
 
-    async def mark_replied(self, update_id: int) -> None:
+    def mark_replied(self, update_id: int) -> asyncio.Future[None]:
         """The end of an update's handling: replied to; seen too, whether or not it wrote
-        anything, unless its handling failed (``handling(None)`` was called)."""
+        anything, unless its handling failed (``handling(None)`` was called).
+
+        Queued, not waited for: the marks of every update ending before the next batch make
+        one job of it (see the module's docstring). Returns that job's future (shared: await
+        it through ``asyncio.shield``); a failure is logged, and costs only a replay."""
         ok = HANDLING.get() == update_id
         HANDLING.set(None)
-        now = self._now()
-
-        def work(db: sqlite3.Connection) -> None:
-            if ok:
-                db.execute(MARK_SEEN, (update_id, now))
-            db.execute(
-                "UPDATE inbox SET replied_at = ?, body = NULL WHERE update_id = ?",
-                (now, update_id),
-            )
-
-        await self._writes(work)
+        self._fresh.discard(update_id)
+        future = self._writes.gather(_REPLIED, (update_id, ok, self._now()), _replied_job)
+        if future is not self._replying:  # a new job: its failure is logged once
+            self._replying = future
+            future.add_done_callback(_log_failure)
+        # Until then, a copy of this update (a re-delivery) is told it was replied to here.
+        self._replied_here[update_id] = ok
+        future.add_done_callback(lambda _: self._replied_here.pop(update_id, None))
+        return future
 
     async def keep_updates(self, updates: Sequence[tuple[int, str]]) -> None:
-        """Updates as fetched (id, JSON), before Telegram is told they arrived."""
+        """Updates as fetched (id, JSON), before Telegram is told they arrived (polling: before
+        the next getUpdates; a webhook: before its 200). Those new to the inbox and not seen
+        are remembered as such, for :meth:`seen`."""
         now = self._now()
-        await self._writes(
-            lambda db: db.executemany(
-                "INSERT OR IGNORE INTO inbox (update_id, body, received_at) VALUES (?, ?, ?)",
-                [(update_id, body, now) for update_id, body in updates],
-            )
-        )
+
+        def work(db: sqlite3.Connection) -> list[int]:
+            new = [u for u, body in updates if db.execute(_KEEP, (u, body, now)).rowcount]
+            if not new:
+                return new
+            marks = ",".join("?" * len(new))
+            seen = {
+                r[0]
+                for r in db.execute(
+                    f"SELECT update_id FROM seen_updates WHERE update_id IN ({marks})", new
+                )
+            }
+            return [u for u in new if u not in seen]
+
+        self._fresh.update(await self._writes(work))
 
     async def unreplied_updates(self) -> list[str]:
         """The JSON of every update fetched in the last day and never replied to, oldest first."""
@@ -94,3 +137,16 @@ class Updates(StorageBase):
             return db.execute("DELETE FROM seen_updates WHERE seen_at < ?", (ts(moment),)).rowcount
 
         return await self._writes(work)
+
+
+def _replied_job(marks: list[tuple[int, bool, str]]) -> Callable[[sqlite3.Connection], None]:
+    def work(db: sqlite3.Connection) -> None:
+        db.executemany(MARK_SEEN, [(u, at) for u, ok, at in marks if ok])
+        db.executemany(_REPLIED, [(at, u) for u, _, at in marks])
+
+    return work
+
+
+def _log_failure(future: asyncio.Future[None]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.error("event=replied_marks_failed error=%r", future.exception())

@@ -23,4 +23,7 @@ WEBHOOK_REFUSED = (
     "Telegram rechazó el webhook {url} (SSME_WEBHOOK_URL, SSME_WEBHOOK_SECRET): {error}. "
     "La dirección debe ser https:// pública y el secreto de 1 a 256 caracteres A-Z, a-z, 0-9, _ o -."
 )
-API_REFUSED = "la API de Telegram rechazó el arranque ({method}): {error}."
+API_REFUSED = (
+    "la API de Telegram en {url} (SSME_TELEGRAM_API_URL) rechazó {method} con este token "
+    "(SSME_TELEGRAM_TOKEN): {error}. Revise ambos ajustes."
+)
