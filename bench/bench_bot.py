@@ -586,6 +586,8 @@ class SimManager:
             else:
                 self.chat.press_data(mid, data)
             reply = await self.wait(lambda e: e.kind == "send", "the next question")
+            if has_button(reply, f"ev:{qid}"):  # «Adjuntar evidencia», then the next question
+                reply = await self.wait(lambda e: e.kind == "send", "the next question")
             if not (is_question(reply) or is_review(reply)):
                 self.samples.errors["unexpected reply to an answer"] += 1
                 raise Abort

@@ -339,3 +339,52 @@ async def test_an_admin_correction_is_the_version_that_counts_and_spares_an_open
     assert counted.answers["empresas_activas"] == 150
     draft = await storage.answers(response.response_id)
     assert draft["empresas_activas"] == 120, "what the manager typed stays in their draft"
+
+
+async def test_the_export_has_the_review_the_history_and_the_evidence(storage, questionnaire):
+    import io
+
+    import openpyxl
+
+    from bot.services import corrections, evidence, exports
+    from tests.test_evidence import PDF
+
+    await submit(storage, questionnaire, DEMO, example("consolidado"))
+    await submit(storage, questionnaire, OTHER, example("joven"))
+    await review.approve(storage, OTHER, None, 9001)
+    await corrections.correct(
+        storage, questionnaire, DEMO, None, "empresas_activas", "150", "acta de la junta", 9001
+    )
+    response = await storage.get_response(DEMO, "2021")
+    assert response is not None
+    await evidence.keep(
+        storage, response.response_id, DEMO, "estrategia_formalizacion", "plan.pdf", PDF, 77
+    )
+    done = await exports.export(storage, questionnaire, None, "xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(done.data), read_only=True)
+
+    def rows(sheet: str) -> list[dict]:
+        values = list(book[sheet].iter_rows(values_only=True))
+        return [dict(zip(values[0], r, strict=False)) for r in values[1:]]
+
+    scores = {r["cluster_id"]: r["estado_revision"] for r in rows("puntajes")}
+    assert scores == {DEMO: "pendiente", OTHER: "aprobada"}
+    (changed,) = rows("historial")
+    assert (changed["cluster_id"], changed["medicion"], changed["pregunta_id"]) == (
+        DEMO,
+        "2021",
+        "empresas_activas",
+    )
+    assert (changed["valor_anterior"], changed["valor_nuevo"]) == (110, 150)
+    assert changed["quien"] == "9001" and changed["motivo"] == "acta de la junta"
+    (attached,) = rows("evidencias")
+    assert (attached["archivo"], attached["tipo"], attached["tamano_bytes"]) == (
+        "plan.pdf",
+        "PDF",
+        len(PDF),
+    )
+    codebook = {(r["hoja"], r["variable"]) for r in rows("diccionario")}
+    assert ("historial", "valor_anterior") in codebook and (
+        "puntajes",
+        "estado_revision",
+    ) in codebook

@@ -174,7 +174,9 @@ def assert_serves(bot: WebhookBot) -> None:
     user_id = next(USERS)
     chat = bot.server.chat(user_id)  # the chat exists on the server's side, as on Telegram
     assert post(bot.port, help_update(next(UPDATE_IDS), user_id)) == 200
-    assert chat.next(timeout=10).message.source == texts.HELP
+    # Liveness, not speed: on a machine loaded by the rest of the suite (every update is
+    # fsync'd before its 200), 10 s was seen to pass; the reply must come, and come right.
+    assert chat.next(timeout=30).message.source == texts.HELP
 
 
 def assert_no_body_logged(bot: WebhookBot) -> None:

@@ -14,7 +14,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.cli import campaigns, data, documents, maintenance, scoring, server
+from bot.cli import campaigns, data, desk, documents, maintenance, scoring, server
 from bot.cli.common import EXIT_BAD_INPUT, CliError
 from bot.cli.spanish import Parser, spanish
 from bot.logs import redacted
@@ -26,7 +26,15 @@ from config import SettingsError
 
 __all__ = ["EXIT_BAD_INPUT", "CliError", "build_parser", "main"]
 
-GROUPS = (scoring, server, data, documents, campaigns, maintenance)  # documents extends data's
+GROUPS = (
+    scoring,
+    server,
+    data,
+    documents,
+    campaigns,
+    desk,
+    maintenance,
+)  # documents extends data's
 
 
 def build_parser() -> argparse.ArgumentParser:

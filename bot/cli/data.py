@@ -77,7 +77,9 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
     settings = common.settings()
     q = common.questionnaire(settings)
-    bundle = common.on_storage(settings, lambda s: reports.summary(s, q, args.campaign))
+    bundle = common.on_storage(
+        settings, lambda s: reports.summary(s, q, args.campaign, approved_only=args.approved_only)
+    )
     if args.json:
         print(json.dumps(bundle.data, ensure_ascii=False, indent=2))
     else:
@@ -175,6 +177,7 @@ def register(sub: Any) -> None:
     p.add_argument("--campaign", help=h["campaign_id"])
     p.add_argument("--json", action="store_true", help=h["json"])
     p.add_argument("--charts", type=Path, help=h["summary_charts"])
+    p.add_argument("--approved-only", action="store_true", help=h["approved_only"])
     p.set_defaults(func=cmd_summary)
 
     p = sub.add_parser("export", help=h["export"], description=h["export"])

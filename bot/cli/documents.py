@@ -66,7 +66,13 @@ def _documents(args: argparse.Namespace, formats: list[str], cluster_id: str | N
         try:
             if cluster_id is None:
                 made = await documents.summaries(
-                    storage, q, args.campaign, renderer.run, today, formats
+                    storage,
+                    q,
+                    args.campaign,
+                    renderer.run,
+                    today,
+                    formats,
+                    approved_only=args.approved_only,
                 )
             else:
                 made = [

@@ -31,6 +31,7 @@ from bot.questionnaire.model import Questionnaire
 from bot.services import campaigns, reports
 from bot.services.errors import ServiceError
 from bot.storage import Storage
+from bot.texts import admin as admin_texts
 
 # Runs a top-level function of picklable arguments off the event loop (``Renderer.run``).
 Run = Callable[..., Awaitable[Any]]
@@ -63,13 +64,15 @@ async def summaries(
     run: Run,
     today: date,
     formats: Sequence[str],
+    *,
+    approved_only: bool = False,
 ) -> list[Made]:
     """The executive summary in each of ``formats`` ("pdf", "docx"), from one reading of the
-    figures."""
+    figures (``approved_only``: of the approved submissions only, methodology §7)."""
     for fmt in formats:
         if fmt not in ("pdf", "docx"):
             raise ServiceError("bad_format", fmt=fmt)
-    bundle = await reports.summary(storage, q, campaign_id)
+    bundle = await reports.summary(storage, q, campaign_id, approved_only=approved_only)
     docs = [
         summary_document(bundle.data, q, bundle.charts, bundle.groups, today, ext=fmt)
         for fmt in formats
@@ -81,7 +84,12 @@ async def summaries(
     out = []
     for fmt, doc in zip(formats, docs, strict=True):
         data = await run(render_pdf if fmt == "pdf" else render_docx, doc, drawn)
-        out.append(Made(doc.filename, data, headline_text(bundle.data, q), doc))
+        caption = (
+            headline_text(bundle.data, q)
+            + "\n"
+            + admin_texts.review_line(bundle.reviews, approved_only=approved_only)
+        )
+        out.append(Made(doc.filename, data, caption, doc))
     return out
 
 

@@ -35,7 +35,15 @@ async def export(
     excel_es: bool = False,
 ) -> Export:
     """The workbook (``xlsx``) or a ZIP of CSVs (``csv``) with the codebook."""
-    from bot.reports.export import ExportRow, TableBuilder, column_specs, to_csv_zip, to_xlsx
+    from bot.reports.export import (
+        EvidenceRow,
+        ExportRow,
+        HistoryRow,
+        TableBuilder,
+        column_specs,
+        to_csv_zip,
+        to_xlsx,
+    )
 
     if fmt not in ("csv", "xlsx"):
         raise ServiceError("bad_format", fmt=fmt)
@@ -53,6 +61,7 @@ async def export(
     builder = TableBuilder(q, list(clusters.values()), ids)
     for cid in ids:
         sources = await storage.response_sources(cid)
+        reviews = await storage.campaign_reviews(cid)
         after = ""
         # A page of responses at a time: only its decoded answers are held (a campaign of
         # 10,000 decoded at once was ~160 MB of the export's peak), then let go.
@@ -68,11 +77,42 @@ async def export(
                         answers=s.answers,
                         scores=s.scores,
                         source=sources.get(s.cluster_id, "telegram"),
+                        review=reviews[s.cluster_id].status if s.cluster_id in reviews else None,
                     )
                     for s in page
                 ]
             )
             del page
+        builder.add_history(
+            [
+                HistoryRow(
+                    e.cluster_id or "",
+                    cid,
+                    e.at,
+                    e.actor,
+                    str((e.detail or {}).get("question", "")),
+                    (e.detail or {}).get("old"),
+                    (e.detail or {}).get("new"),
+                    (e.detail or {}).get("reason"),
+                )
+                for e in await storage.answer_changes(cid)
+            ]
+        )
+        builder.add_evidence(
+            [
+                EvidenceRow(
+                    e.cluster_id,
+                    cid,
+                    e.question_id,
+                    e.name,
+                    e.mime,
+                    e.size,
+                    e.sha256,
+                    e.uploaded_at,
+                )
+                for e in await storage.campaign_evidence(cid)
+            ]
+        )
     tables = builder.tables()
     title = t.EXPORT_TITLE.format(campaign=label)
     if fmt == "csv":

@@ -52,7 +52,12 @@ class Amendments(StorageBase):
                 old = sent.get(qid)
                 if old == new:
                     continue
-                detail: dict[str, Any] = {"question": qid, "old": old, "new": new}
+                detail: dict[str, Any] = {
+                    "campaign": audit.response_campaign(db, response_id),
+                    "question": qid,
+                    "old": old,
+                    "new": new,
+                }
                 audit.record(
                     db, now, actor, "answer_changed", cluster_id, {**detail, "reason": reason}
                 )

@@ -58,10 +58,22 @@ def answer_changed(
     old = json.loads(row[0]) if row else None
     if old == new:
         return
-    detail: dict[str, Any] = {"question": question_id, "old": old, "new": new}
+    detail: dict[str, Any] = {
+        "campaign": response_campaign(db, response_id),
+        "question": question_id,
+        "old": old,
+        "new": new,
+    }
     if reason:
         detail["reason"] = reason
     record(db, at, actor, "answer_changed", cluster_id, detail)
+
+
+def response_campaign(db: sqlite3.Connection, response_id: int) -> str | None:
+    row = db.execute(
+        "SELECT campaign_id FROM responses WHERE response_id = ?", (response_id,)
+    ).fetchone()
+    return str(row[0]) if row else None
 
 
 class Audit(StorageBase):
@@ -74,6 +86,16 @@ class Audit(StorageBase):
     async def audit_log(self, limit: int = 100) -> list[AuditEntry]:
         """The latest entries, newest first."""
         rows = await self._all("SELECT * FROM audit ORDER BY audit_id DESC LIMIT ?", (limit,))
+        return [_entry(r) for r in rows]
+
+    async def answer_changes(self, campaign_id: str) -> list[AuditEntry]:
+        """Every answer changed after a submission in the campaign, oldest first (the
+        export's ``historial``)."""
+        rows = await self._all(
+            "SELECT * FROM audit WHERE action = 'answer_changed' "
+            "AND json_extract(detail, '$.campaign') = ? ORDER BY audit_id",
+            (campaign_id,),
+        )
         return [_entry(r) for r in rows]
 
     async def cluster_history(self, cluster_id: str, limit: int = 100) -> list[AuditEntry]:

@@ -100,6 +100,16 @@ class EvidenceFiles(StorageBase):
         )
         return [_evidence(r) for r in rows]
 
+    async def campaign_evidence(self, campaign_id: str) -> list[Evidence]:
+        """Every evidence file of the campaign's responses (the export's ``evidencias``)."""
+        rows = await self._all(
+            f"SELECT {', '.join('e.' + c.strip() for c in _COLUMNS.split(','))} FROM evidence e "
+            "JOIN responses s ON s.response_id = e.response_id WHERE s.campaign_id = ? "
+            "ORDER BY e.cluster_id, e.evidence_id",
+            (campaign_id,),
+        )
+        return [_evidence(r) for r in rows]
+
     async def get_evidence(self, evidence_id: int) -> Evidence | None:
         row = await self._one(
             f"SELECT {_COLUMNS} FROM evidence WHERE evidence_id = ?", (evidence_id,)

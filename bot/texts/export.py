@@ -30,6 +30,28 @@ SCORE_COLUMNS = (
     "ims",
     "nivel",
     "nivel_etiqueta",
+    "estado_revision",
+)
+# The analyst's desk (issue 13): every answer changed after a submission, and evidence files.
+HISTORY_COLUMNS = (
+    "cluster_id",
+    "medicion",
+    "fecha",
+    "quien",
+    "pregunta_id",
+    "valor_anterior",
+    "valor_nuevo",
+    "motivo",
+)
+EVIDENCE_COLUMNS = (
+    "cluster_id",
+    "medicion",
+    "pregunta_id",
+    "archivo",
+    "tipo",
+    "tamano_bytes",
+    "sha256",
+    "fecha_carga",
 )
 LONG_COLUMNS = ("cluster_id", "medicion", "pregunta_id", "valor")
 EVOLUTION_COLUMNS = (
@@ -43,6 +65,14 @@ EVOLUTION_COLUMNS = (
     "puntaje_anterior",
     "cambio_pp",
 )
+
+MIME_NAMES = {
+    "application/pdf": "PDF",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "DOCX",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "XLSX",
+    "image/jpeg": "JPG",
+    "image/png": "PNG",
+}
 
 # One line per table: what a row is.
 TABLE_DESCRIPTIONS: dict[str, str] = {
@@ -68,6 +98,15 @@ TABLE_DESCRIPTIONS: dict[str, str] = {
     "evolucion": (
         "Evolución: una fila por aglomeración, área (o IMS) y medición, con el puntaje, el de "
         "la medición anterior de la aglomeración y el cambio en puntos."
+    ),
+    "historial": (
+        "Historial: una fila por respuesta cambiada después de un envío (por el gerente al "
+        "corregir o por un administrador), con quién, cuándo, el valor anterior, el nuevo y el "
+        "motivo."
+    ),
+    "evidencias": (
+        "Evidencias: una fila por archivo adjunto a una respuesta (el archivo está en la carpeta "
+        "evidencias/ junto a la base de datos, con su SHA-256 por nombre)."
     ),
 }
 TABLE_LINE = "- {file} ({rows}): {description}"
@@ -95,6 +134,20 @@ COLUMN_LABELS: dict[str, str] = {
     "ims": "Índice de Madurez SSME (0 a 100, con un decimal)",
     "nivel": "nivel de madurez (identificador)",
     "nivel_etiqueta": "nivel de madurez (nombre)",
+    "estado_revision": (
+        "revisión de la Red: pendiente, aprobada o requiere_ajuste (vacío: sin revisión, "
+        "p. ej. resultados publicados)"
+    ),
+    "fecha": "fecha y hora del cambio, hora de Colombia (UTC−5)",
+    "quien": "quién cambió la respuesta: id de Telegram del gerente o del administrador, o consola",
+    "valor_anterior": "respuesta antes del cambio (convenciones de la hoja largo; vacío: sin respuesta)",
+    "valor_nuevo": "respuesta después del cambio (vacío: quedó sin respuesta)",
+    "motivo": "motivo dado por el administrador (vacío si cambió el gerente)",
+    "archivo": "nombre del archivo tal como lo envió el gerente",
+    "tipo": "tipo de archivo (PDF, DOCX, XLSX, JPG o PNG)",
+    "tamano_bytes": "tamaño en bytes",
+    "sha256": "huella SHA-256 del archivo: su nombre en la carpeta evidencias/",
+    "fecha_carga": "fecha y hora en que se recibió, hora de Colombia (UTC−5)",
     "pregunta_id": "identificador de la pregunta",
     "valor": "respuesta, con las convenciones del archivo (opción múltiple: ids separados por «;»; n/d: no disponible)",
     "area": "identificador del área (ims: el índice)",
@@ -105,6 +158,11 @@ COLUMN_LABELS: dict[str, str] = {
     "cambio_pp": "cambio en puntos: puntaje − puntaje_anterior",
 }
 FIXED_KINDS = {
+    "fecha": "datetime",
+    "fecha_carga": "datetime",
+    "tamano_bytes": "count",
+    "valor_anterior": "mixed",
+    "valor_nuevo": "mixed",
     "anio_creacion": "year",
     "fecha_envio": "datetime",
     "ims": "score",

@@ -34,6 +34,9 @@ label, type, unit, options (label and score) and scoring rule are in ``diccionar
   the one mixed column (text or number), typed so in the codebook.
 - ``evolucion`` (every campaign in one file): per cluster, area (and ``ims``) and campaign the
   score, the cluster's previous campaign with a score, that score and the change in points.
+- ``historial``: every answer changed after a submission (the manager correcting, or an
+  admin with ``/corregir``): who, when, the old value, the new one and the reason.
+- ``evidencias``: every evidence file attached to an answer (name, type, size, SHA-256).
   Every data sheet but ``registro`` (which is not per campaign) has the ``medicion`` column.
 
 Decisions:
@@ -87,7 +90,9 @@ from bot.reports.export.codebook import NUMERIC_KINDS
 from bot.reports.export.csvzip import to_csv_zip
 from bot.reports.export.tables import (
     SEP,
+    EvidenceRow,
     ExportRow,
+    HistoryRow,
     Table,
     TableBuilder,
     column_specs,
@@ -101,7 +106,9 @@ __all__ = [
     "NUMERIC_KINDS",
     "SEP",
     "YES",
+    "EvidenceRow",
     "ExportRow",
+    "HistoryRow",
     "Table",
     "TableBuilder",
     "Tables",

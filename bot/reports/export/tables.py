@@ -31,6 +31,33 @@ class ExportRow:
     answers: Mapping[str, Value]
     scores: Mapping[str, Any]  # ScoreResult.to_json(): indicators, areas, ims, level, gates, flags
     source: str = "telegram"  # telegram, import (import-responses), published (import-results)
+    review: str | None = None  # the analysts' review: pendiente, aprobada, requiere_ajuste
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """An answer changed after a submission (the audit's ``answer_changed``)."""
+
+    cluster_id: str
+    campaign_id: str
+    at: datetime
+    actor: str
+    question_id: str
+    old: Value | None
+    new: Value | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    cluster_id: str
+    campaign_id: str
+    question_id: str
+    name: str
+    mime: str
+    size: int
+    sha256: str
+    at: datetime
 
 
 def _fixed(names: Sequence[str]) -> list[Column]:
@@ -146,6 +173,8 @@ class TableBuilder:
         self.respuestas: list[list[Any]] = []
         self.puntajes: list[list[Any]] = []
         self.largo: list[list[Any]] = []
+        self.historial: list[list[Any]] = []
+        self.evidencias: list[list[Any]] = []
         # cluster id → (name, {campaign: (ims, areas)}): all the evolution needs.
         self.waves: dict[str, tuple[Any, dict[str, tuple[Any, Mapping[str, Any]]]]] = {}
 
@@ -187,6 +216,7 @@ class TableBuilder:
                     cell(scores.get("ims")),
                     cell(level),
                     levels.get(str(level), cell(level)),
+                    row.review,
                     *(cell(ind.get(i)) for i in self.indicators),
                     *(cell(area.get(a)) for a in self.areas),
                     *(cell(gate.get(g)) for g in self.gates),
@@ -197,18 +227,52 @@ class TableBuilder:
                 waves = self.waves.setdefault(str(head[0]), (head[1], {}))[1]
                 waves[row.campaign_id] = (scores.get("ims"), dict(area))
 
+    def add_history(self, rows: Sequence[HistoryRow]) -> None:
+        self.historial.extend(
+            [
+                r.cluster_id,
+                r.campaign_id,
+                local_time(r.at),
+                r.actor,
+                r.question_id,
+                cell(r.old),
+                cell(r.new),
+                r.reason,
+            ]
+            for r in rows
+        )
+
+    def add_evidence(self, rows: Sequence[EvidenceRow]) -> None:
+        self.evidencias.extend(
+            [
+                r.cluster_id,
+                r.campaign_id,
+                r.question_id,
+                r.name,
+                texts.MIME_NAMES.get(r.mime, r.mime),
+                r.size,
+                r.sha256,
+                local_time(r.at),
+            ]
+            for r in rows
+        )
+
     def tables(self) -> dict[str, Table]:
         sheets: dict[str, list[Column]] = {
             "registro": _fixed(REGISTRY_COLUMNS),
             "respuestas": [*_fixed(texts.ANSWER_COLUMNS), *self.question_columns],
             "puntajes": self.score_columns,
             "largo": _fixed(texts.LONG_COLUMNS),
+            "historial": _fixed(texts.HISTORY_COLUMNS),
+            "evidencias": _fixed(texts.EVIDENCE_COLUMNS),
         }
         data: dict[str, list[list[Any]]] = {
             "registro": self.registro,
             "respuestas": self.respuestas,
             "puntajes": self.puntajes,
             "largo": self.largo,
+            "historial": self.historial,
+            "evidencias": self.evidencias,
         }
         if len(self.campaigns) >= 2:
             sheets["evolucion"] = _fixed(texts.EVOLUTION_COLUMNS)
