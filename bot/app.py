@@ -104,6 +104,7 @@ def build_application(settings: Settings) -> SsmeApplication:
         (["clusters"], desk.clusters),
         (["revision"], desk.review_queue),
         (["corregir"], desk.correct),
+        (["pedir_ajuste"], desk.ask),
     ):
         app.add_handler(CommandHandler(names, callback, filters=private))
     app.add_handler(

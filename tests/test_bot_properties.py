@@ -118,7 +118,8 @@ WEIRD_TEXTS = [
 COMMANDS = [
     "start", "continuar", "revisar", "resultado", "ayuda", "help", "cancelar", "mis_datos",
     "resumen", "exportar", "participacion", "invitar", "invitaciones", "importar",
-    "solicitudes", "cluster", "clusters", "revision", "corregir", "inexistente",
+    "solicitudes", "cluster", "clusters", "revision", "corregir", "pedir_ajuste",
+    "inexistente",
     "START",
     "start@ssme_demo_bot", "start@otro_bot",
     "continuar@ssme_demo_bot", "x", "a" * 40,
@@ -132,7 +133,8 @@ WRONG_DATA = [
     "r:send", "r:show", "go", "consent:ok", "rem:stop:2021", "rem:snooze:2021", "data:erase",
     "adm:cl:software_caldas", "adm:cl:demo_cafe_huila", "adm:cl:", "adm:cls:2:-|-|-",
     "adm:cls:1:caldas|-|submitted", "adm:cls:x:-|-|-", "adm:ok:1:software_caldas",
-    "adm:ok:1:demo_cafe_huila", "adm:rq:1", "adm:rq:0",
+    "adm:ok:1:demo_cafe_huila", "adm:rq:1", "adm:rq:0", "fu:empresas_activas", "fu:zzz",
+    "ev:estrategia_formalizacion", "ev:zzz", "adm:evf:1",
 ]  # fmt: skip
 
 printable_text = st.text(min_size=1, max_size=60)

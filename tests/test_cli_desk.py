@@ -68,3 +68,14 @@ def test_review_list_approve_correct_and_the_approved_only_summary(seeded, capsy
     assert f"{joven} → {joven + 1}" in capsys.readouterr().out
     assert main(["cluster", "show", second]) == 0
     assert "motivo: según el acta" in capsys.readouterr().out
+
+
+def test_review_ask_needs_the_token_and_records_nothing_without_it(seeded, capsys, tmp_path):
+    import sqlite3
+
+    first = seeded[0]
+    assert main(["review", "ask", first, "empresas_activas", "--note", "revise"]) == EXIT_BAD_INPUT
+    assert "SSME_TELEGRAM_TOKEN" in capsys.readouterr().err
+    with sqlite3.connect(tmp_path / "ssme.db") as db:
+        statuses = {r[0] for r in db.execute("SELECT status FROM reviews")}
+    assert statuses == {"pendiente"}

@@ -13,7 +13,7 @@ from bot.conversation import callbacks as cb
 from bot.local import DEMO_CLUSTER
 from bot.texts import desk as t
 from tests.conftest import example
-from tests.e2e import OTHER_CLUSTER, Env, make_env, settle
+from tests.e2e import OTHER_CLUSTER, Env, is_review, make_env, question_id, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -188,3 +188,38 @@ async def test_an_admin_corrects_an_answer_from_telegram_and_the_history_shows_i
     # A manager cannot do it.
     await ana.send("/corregir demo_cafe_huila empresas_activas 1 | x")
     assert (await ana.next_send()).content == texts.UNKNOWN_COMMAND
+
+
+async def test_an_analyst_asks_the_manager_answers_from_the_button_and_sends_again(admin_env):
+    env = admin_env
+    ana = env.manager()
+    await ana.register()
+    await ana.answer_all(example("consolidado"))
+    await ana.submit()
+    admin = env.manager(user_id=ADMIN, first_name="Analista")
+    await admin.send("/pedir_ajuste demo_cafe_huila")
+    assert (await admin.next_send()).content == t.ASK_USAGE
+    await admin.send("/pedir_ajuste demo_cafe_huila empresas_activas | Revise con el acta")
+    await admin.next_send("Pedido enviado")
+    asked = await ana.next_send("le pide revisar")
+    assert "Empresas activas" in asked.content and "Revise con el acta" in asked.content
+    with env.db() as db:
+        (status,) = db.execute("SELECT status FROM reviews").fetchone()
+    assert status == "requiere_ajuste"
+    ana.press(asked.message_id, cb.encode(cb.FollowUp("empresas_activas")))
+    question = await ana.next_question()
+    assert question_id(question) == "empresas_activas"
+    review_screen = await ana.answer(120)
+    assert is_review(review_screen)
+    photo, _ = await ana.submit()
+    assert photo.method == "sendPhoto"
+    with env.db() as db:
+        (status,) = db.execute("SELECT status FROM reviews").fetchone()
+        (versions,) = db.execute("SELECT count(*) FROM submissions").fetchone()
+    assert status == "pendiente" and versions == 2, "sent again: back in the queue"
+    await admin.send(f"/cluster {DEMO_CLUSTER.cluster_id}")
+    history = ""
+    while "Historial" not in history:
+        history = (await admin.next_send()).content
+    assert "revisión: ajuste pedido al gerente — motivo: Revise con el acta" in history
+    assert "cambió «Empresas activas»: 110 → 120" in history

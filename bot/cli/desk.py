@@ -46,6 +46,8 @@ def cmd_review(args: argparse.Namespace) -> int:
 
     settings = common.settings()
     q = common.questionnaire(settings)
+    if args.action == "ask":
+        return _ask(args, settings, q)
     if args.action == "approve":
         cluster = common.on_storage(
             settings, lambda s: review.approve(s, args.cluster_id, args.campaign, "cli")
@@ -73,6 +75,28 @@ def cmd_review(args: argparse.Namespace) -> int:
         ]
     lines.append(admin_texts.review_line(queue.counts))
     print(common.plain("\n".join(lines)))
+    return 0
+
+
+def _ask(args: argparse.Namespace, settings: Any, q: Any) -> int:
+    """Record the request, then send it to the manager with a bot of its own (as ``remind``)."""
+    from bot.handlers.admin import reminder_channel
+    from bot.handlers.desk import send_follow_up
+    from bot.services import review
+    from bot.storage import Storage
+    from bot.texts import desk as t
+
+    async def work(storage: Storage) -> tuple[review.Ask, bool]:
+        done = await review.ask(
+            storage, q, args.cluster_id, args.campaign, args.question_ids, args.note, "cli"
+        )
+        async with reminder_channel(settings) as channel:
+            return done, await send_follow_up(channel.bot, done)
+
+    settings.require_token()  # before anything is recorded
+    done, told = common.on_storage(settings, work)
+    reply = t.ASKED if told else t.ASKED_NOBODY
+    print(common.plain(reply.format(name=done.cluster.nombre)))
     return 0
 
 
@@ -111,6 +135,11 @@ def register(sub: Any) -> None:
         dest="action", required=True, title=h["actions"], metavar=h["action"]
     )
     c = actions.add_parser("list", help=h["review_list"], description=h["review_list"])
+    c.add_argument("--campaign", help=h["campaign_id"])
+    c = actions.add_parser("ask", help=h["review_ask"], description=h["review_ask"])
+    c.add_argument("cluster_id", help=h["cluster_id"])
+    c.add_argument("question_ids", nargs="+", help=h["question_id"])
+    c.add_argument("--note", default="", help=h["note"])
     c.add_argument("--campaign", help=h["campaign_id"])
     c = actions.add_parser("approve", help=h["review_approve"], description=h["review_approve"])
     c.add_argument("cluster_id", help=h["cluster_id"])

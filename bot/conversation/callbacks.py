@@ -64,6 +64,14 @@ class Evidence(Callback):
 
 
 @dataclass(frozen=True)
+class FollowUp(Callback):
+    """«Corregir: …» under an analyst's request: open that question of the sent response."""
+
+    tag: ClassVar[str] = "fu"
+    question: str
+
+
+@dataclass(frozen=True)
 class Snooze(Callback):
     """A reminder's «más tarde»."""
 
@@ -340,6 +348,7 @@ _KINDS: tuple[type[Callback], ...] = (
     Resume,
     Why,
     Evidence,
+    FollowUp,
     Snooze,
     StopReminders,
     ReviewSend,

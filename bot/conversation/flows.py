@@ -40,6 +40,8 @@ class Flows:
             return await self.show_notice(user_id)
         if isinstance(press, cb.Withdraw):
             return await self.withdraw(user_id)
+        if isinstance(press, cb.FollowUp):
+            return await self.follow_up(user_id, press.question)
         return None
 
     def _is_open(self, campaign: Campaign) -> bool:
@@ -95,6 +97,29 @@ class Flows:
             return reopened
         sentence = Send(t.CORRECTING.format(when=self._sent_when(reopened)))
         return [Edit(None, ()), sentence, *screens.review(reopened)]
+
+    async def follow_up(self, user_id: int, question_id: str) -> list[Action]:
+        """«Corregir: …» under an analyst's request: a correction opens (as «Corregir mis
+        respuestas») on exactly that question; once answered, the review, then «Enviar»."""
+        st = await self.survey._state(user_id)
+        if isinstance(st, list):  # e.g. the campaign closed: the sent version stands
+            return [Toast(texts.STALE_BUTTON), *st]
+        question = st.q.question_map.get(question_id)
+        kept = st.q.relevant_answers(st.answers)
+        if question is None or not st.q.is_relevant(question, kept):
+            return [Toast(texts.STALE_BUTTON)]
+        if st.response.status == "submitted":
+            await self.storage.reopen_response(
+                st.response.response_id, user_id, st.manager.cluster_id
+            )
+        elif not st.response.correcting:
+            return [Toast(texts.STALE_BUTTON)]
+        await self.storage.set_cursor(st.response.response_id, question.id, "jump")
+        opened = await self.survey._state(user_id)
+        if isinstance(opened, list):
+            return opened
+        sentence = Send(t.CORRECTING.format(when=self._sent_when(opened)))
+        return [sentence, screens.question(opened, question)]
 
     # -- the data notice ---------------------------------------------------------------------
 

@@ -64,3 +64,21 @@ def closed(campaign: Campaign, response: Response | None, tz: tzinfo) -> Send:
     if response is not None:
         return Send(t.CLOSED_UNSENT.format(campaign=name))
     return Send(texts.CAMPAIGN_CLOSED.format(campaign=name))
+
+
+def follow_up(
+    cluster_name: str, campaign_id: str, questions: list[tuple[str, str]], note: str
+) -> Send:
+    """An analyst's request: the questions (id, short text) and the note, a button for each."""
+    lines = "\n".join(t.FOLLOW_UP_QUESTION.format(question=escape(short)) for _, short in questions)
+    text = t.FOLLOW_UP.format(
+        cluster=escape(cluster_name), campaign=escape(campaign_id), questions=lines
+    )
+    if note.strip():
+        text += t.FOLLOW_UP_NOTE.format(note=escape(note.strip()))
+    text += t.FOLLOW_UP_HOW
+    rows = tuple(
+        (Button(t.BTN_FOLLOW_UP.format(question=short[:40]), cb.FollowUp(qid)),)
+        for qid, short in questions
+    )
+    return Send(text, rows)

@@ -10,14 +10,15 @@ import asyncio
 from functools import partial
 from html import escape
 
-from telegram import Update
+from telegram import Bot, Update
+from telegram.constants import ParseMode
 
 from bot.conversation import callbacks as cb
-from bot.conversation import results
+from bot.conversation import results, submission
 from bot.conversation.actions import Action, Button, Edit, Keyboard, Photo, Send, Toast
 from bot.handlers.admin import _arg, _paged, _press, admin_only
 from bot.handlers.context import Context
-from bot.handlers.send import deliver, perform, survey_of
+from bot.handlers.send import deliver, markup, perform, survey_of
 from bot.reports import flags
 from bot.services import corrections, desk, review
 from bot.services import evidence as evidence_files
@@ -229,3 +230,44 @@ async def evidence_file(update: Update, context: Context) -> None:
         "sendDocument",
         chat_id,
     )
+
+
+# -- follow-up: an analyst asks the manager to revisit answers -----------------------------------
+
+
+async def send_follow_up(bot: Bot, done: review.Ask) -> bool:
+    """The request in the manager's chat, with a button per question; whether it went out."""
+    if done.manager is None:
+        return False
+    screen = submission.follow_up(
+        done.cluster.nombre, done.campaign.campaign_id, done.questions, done.note
+    )
+    chat_id = done.manager.chat_id
+    sent = await deliver(
+        lambda: bot.send_message(
+            chat_id, screen.text, parse_mode=ParseMode.HTML, reply_markup=markup(screen.buttons)
+        ),
+        "sendMessage",
+        chat_id,
+    )
+    return sent is not None
+
+
+@admin_only
+async def ask(update: Update, context: Context) -> None:
+    """/pedir_ajuste ID PREGUNTA… | nota: the manager is asked, in their chat, to revisit."""
+    message = update.effective_message
+    assert message is not None and update.effective_user is not None
+    _, _, rest = (message.text or "").partition(" ")
+    head, _, note = rest.partition("|")
+    words = head.split()
+    if len(words) < 2:
+        await perform(update, context, [Send(t.ASK_USAGE)])
+        return
+    survey = survey_of(context)
+    done = await review.ask(
+        survey.storage, survey.q, words[0], None, words[1:], note, update.effective_user.id
+    )
+    told = await send_follow_up(context.bot, done)
+    reply = t.ASKED if told else t.ASKED_NOBODY
+    await perform(update, context, [Send(reply.format(name=escape(done.cluster.nombre)))])

@@ -17,9 +17,10 @@ from bot.reports import flags as flagging
 from bot.services import campaigns
 from bot.services.desk import find_cluster
 from bot.services.errors import ServiceError
-from bot.storage import Campaign, Cluster, Storage
+from bot.storage import Campaign, Cluster, Manager, Storage
 
 PENDING, APPROVED, NEEDS_CHANGES = "pendiente", "aprobada", "requiere_ajuste"
+NOTE_MAX = 500
 
 
 @dataclass(frozen=True)
@@ -99,3 +100,46 @@ async def approved_clusters(storage: Storage, campaign_id: str) -> set[str]:
     """The clusters whose submitted response is approved (``summary --approved-only``)."""
     reviews = await storage.campaign_reviews(campaign_id)
     return {c for c, r in reviews.items() if r.status == APPROVED}
+
+
+@dataclass(frozen=True)
+class Ask:
+    """A request for a correction, recorded; what to send the manager, and where."""
+
+    cluster: Cluster
+    campaign: Campaign
+    manager: Manager | None  # None: nobody to tell (the request is recorded all the same)
+    questions: list[tuple[str, str]]  # (question id, its short text)
+    note: str
+
+
+async def ask(
+    storage: Storage,
+    q: Questionnaire,
+    typed: str,
+    campaign_id: str | None,
+    question_ids: list[str],
+    note: str,
+    actor: str | int,
+) -> Ask:
+    """Ask the manager to revisit answers of the sent response: ``requiere_ajuste`` with the
+    note and the questions (the manager's next «Enviar» puts it back to ``pendiente``)."""
+    cluster, campaign, response_id = await _submitted(storage, typed, campaign_id)
+    if not question_ids:
+        raise ServiceError("ask_no_questions")
+    unknown = [qid for qid in question_ids if qid not in q.question_map]
+    if unknown:
+        raise ServiceError("correct_unknown_question", question=unknown[0])
+    if len(note) > NOTE_MAX:
+        raise ServiceError("correct_long_reason", max=NOTE_MAX)
+    questions = [(qid, q.question_map[qid].short) for qid in dict.fromkeys(question_ids)]
+    await storage.set_review(
+        response_id,
+        cluster.cluster_id,
+        NEEDS_CHANGES,
+        actor,
+        note.strip() or None,
+        detail={"campaign": campaign.campaign_id, "questions": [qid for qid, _ in questions]},
+    )
+    manager = await storage.cluster_manager(cluster.cluster_id)
+    return Ask(cluster, campaign, manager, questions, note.strip())

@@ -75,6 +75,7 @@ ADMIN_COMMANDS = {
     "clusters": "Clústeres y su estado, con filtros",
     "revision": "Respuestas por revisar, las que tienen alertas primero",
     "corregir": "Corregir una respuesta enviada: /corregir ID PREGUNTA VALOR | motivo",
+    "pedir_ajuste": "Pedir al gerente que revise respuestas: /pedir_ajuste ID PREGUNTA… | nota",
 }
 IMPORT_HOW = (
     "Envíe el registro de clústeres como <b>documento CSV</b> con el texto /importar en el "
@@ -135,6 +136,7 @@ ERRORS: Mapping[str, str] = {
     "evidence_too_big": "El archivo pesa más de {max} MB, el máximo que puedo recibir.",
     "evidence_no_folder": "Esta base de datos está en memoria: no hay carpeta para archivos.",
     "evidence_type": "Solo puedo guardar archivos PDF, DOCX, XLSX, JPG o PNG.",
+    "ask_no_questions": "Diga qué preguntas debe revisar el gerente (sus ids, como en la exportación).",
     "cluster_suggest": "El clúster «{cluster}» no está en el registro. ¿Quiso decir {suggestions}?",
     "bad_cluster_filter": (
         "«{word}» no es un departamento, un sector ni un estado de la lista. Estados: "

@@ -350,3 +350,20 @@ def correction_text(done: Correction, q: Questionnaire) -> str:
     ]
     lines += [CORRECTED_WARNING.format(text=escape(w)) for w in done.warnings]
     return "\n".join(lines)
+
+
+# -- follow-up (/pedir_ajuste, ssme review ask) -------------------------------------------------
+
+ASK_USAGE = (
+    "Para pedir al gerente que revise respuestas escriba el clúster, las preguntas (sus ids, como "
+    "en la exportación) y, tras «|», una nota. Por ejemplo:\n"
+    "/pedir_ajuste cafe_huila ventas_anio_actual empleo_anio_actual | Revise las cifras de 2021"
+)
+ASKED = (
+    "📝 Pedido enviado al gerente de <b>{name}</b>: la respuesta queda «con ajuste pedido» hasta "
+    "que envíe de nuevo."
+)
+ASKED_NOBODY = (
+    "📝 Pedido registrado para <b>{name}</b>, pero no pude entregárselo al gerente (no hay "
+    "gerente registrado o no recibe mensajes del bot)."
+)

@@ -29,3 +29,18 @@ CLOSED_UNSENT = (
 PAUSED_HOLD = (
     "Está en pausa: no tomé ese mensaje como respuesta. Escriba /continuar para seguir donde quedó."
 )
+
+
+# --- an analyst's request to revisit answers (issue 13) ---------------------------------------
+
+FOLLOW_UP = (
+    "📝 La Red Clúster Colombia revisó las respuestas de <b>{cluster}</b> (medición {campaign}) "
+    "y le pide revisar:\n{questions}"
+)
+FOLLOW_UP_QUESTION = "• {question}"
+FOLLOW_UP_NOTE = "\nNota de la Red: «{note}»"
+FOLLOW_UP_HOW = (
+    "\nPulse una pregunta para corregirla; luego envíe de nuevo con «Enviar». Su versión enviada "
+    "sigue contando hasta entonces."
+)
+BTN_FOLLOW_UP = "Corregir: {question}"
