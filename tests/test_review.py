@@ -255,7 +255,13 @@ async def test_an_admin_correction_is_checked_rescored_and_leaves_its_trail(stor
     )
     assert after.ims == pytest.approx(expected.ims)
     assert await changed_lines(storage, DEMO) == [
-        {"question": "empresas_activas", "old": 110, "new": 150, "reason": "acta de la junta"}
+        {
+            "campaign": "2021",
+            "question": "empresas_activas",
+            "old": 110,
+            "new": 150,
+            "reason": "acta de la junta",
+        }
     ]
     view = await desk.cluster_view(storage, questionnaire, DEMO, None)
     text = "\n".join(t.view_blocks(view, lambda m: m.isoformat()))
@@ -313,7 +319,7 @@ async def test_a_managers_change_after_sending_leaves_a_trail_the_first_answers_
         response.response_id, "empresas_activas", joven + 1, user_id=55, cluster_id=OTHER
     )
     assert await changed_lines(storage, OTHER) == [
-        {"question": "empresas_activas", "old": joven, "new": joven + 1}
+        {"campaign": "2021", "question": "empresas_activas", "old": joven, "new": joven + 1}
     ]
 
 
@@ -388,3 +394,22 @@ async def test_the_export_has_the_review_the_history_and_the_evidence(storage, q
         "puntajes",
         "estado_revision",
     ) in codebook
+
+
+async def test_the_questionnaires_plausibility_rules_flag_a_dropped_zeros_typo(
+    storage, questionnaire
+):
+    from bot.services import desk
+
+    typo = {**example("consolidado"), "ventas_anio_actual": 457_000}
+    await submit(storage, questionnaire, DEMO, typo)
+    await submit(storage, questionnaire, OTHER, example("joven"))
+    queue = await review.review_queue(storage, questionnaire, None)
+    assert queue.items[0].cluster_id == DEMO, "flagged first"
+    codes = [f.code for f in queue.items[0].flags]
+    assert "plausibility" in codes
+    assert not [f for f in queue.items[1].flags if f.code == "plausibility"]
+    view = await desk.cluster_view(storage, questionnaire, DEMO, None)
+    assert view.plausibility and any("por empresa" in m for m in view.plausibility)
+    text = "\n".join(t.view_blocks(view, lambda m: m.isoformat()))
+    assert "Alertas de plausibilidad" in text

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from bot.conversation import results
 from bot.conversation.overlays import overlays_for
+from bot.questionnaire import rules
 from bot.questionnaire.engine import Engine
 from bot.questionnaire.model import Questionnaire
 from bot.services import campaigns
@@ -122,6 +123,7 @@ class ClusterView:
     changes: dict[str, float]  # area id → points against ``previous``
     history: tuple[HistoryLine, ...]
     review: Review | None  # of the submitted response, if it is
+    plausibility: tuple[str, ...]  # the questionnaire's plausibility questions its answers raise
     evidence: tuple[tuple[str, Evidence], ...]  # (its question's short text, the file)
 
 
@@ -186,6 +188,9 @@ async def cluster_view(
         history=tuple(
             history_line(engine, e)
             for e in await storage.cluster_history(cluster.cluster_id, HISTORY_LINES)
+        ),
+        plausibility=tuple(
+            f.message for f in rules.plausibility(q, values, campaign.reference_year)
         ),
         evidence=tuple(
             (

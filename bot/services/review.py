@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.questionnaire import rules
 from bot.questionnaire.model import Questionnaire
 from bot.reports import flags as flagging
 from bot.services import campaigns
@@ -47,7 +48,7 @@ async def review_queue(
     statuses: tuple[str, ...] = (PENDING,),
 ) -> Queue:
     campaign = await campaigns.resolve(storage, campaign_id)
-    rows = await storage.review_rows(campaign.campaign_id, flagging.ANSWERS_USED)
+    rows = await storage.review_rows(campaign.campaign_id, flag_questions(q))
     previous = await storage.previous_campaign(campaign.campaign_id)
     previous_levels = await storage.campaign_levels(previous.campaign_id) if previous else {}
     found = flagging.flags(
@@ -55,6 +56,11 @@ async def review_queue(
         previous_levels,
         [lv.id for lv in q.levels],
     )
+    for r in rows:  # the questionnaire's own plausibility rules, as the manager was asked
+        for finding in rules.plausibility(q, r.answers, campaign.reference_year):
+            found.setdefault(r.cluster_id, []).append(
+                flagging.Flag("plausibility", {"message": finding.message})
+            )
     counts: Counter[str] = Counter(r.status for r in rows)
     items = [
         QueueItem(
@@ -70,6 +76,25 @@ async def review_queue(
     ]
     items.sort(key=lambda i: (not i.flags, i.changed_at or datetime.min, i.cluster_id))
     return Queue(campaign, tuple(items), counts)
+
+
+def flag_questions(q: Questionnaire) -> tuple[str, ...]:
+    """The answers the flags read: the outliers' and the plausibility rules' questions, and
+    those their relevance depends on (so the rules see the same answers as the conversation)."""
+    wanted = set(flagging.ANSWERS_USED)
+    for rule in q.consistency:
+        if rule.soft:
+            wanted |= set(rule.question_ids)
+    while True:
+        more = {
+            c.question
+            for qid in wanted
+            if qid in q.question_map
+            for c in q.question_map[qid].relevant
+        } - wanted
+        if not more:
+            return tuple(sorted(wanted))
+        wanted |= more
 
 
 async def _submitted(

@@ -69,6 +69,9 @@ CHANGE = ", {sign}{points} pts frente a {campaign}"
 PREVIOUS = "Medición anterior ({campaign}): IMS {ims} · {level}"
 NO_PREVIOUS = "Sin resultado en una medición anterior."
 ANSWERS_TITLE = "<b>Respuestas</b> ({n})"
+PLAUSIBILITY_TITLE = (
+    "<b>Alertas de plausibilidad</b> (el gerente confirmó estas cifras o vienen de un archivo)"
+)
 ANSWER_LINE = "• {label}: {shown}"
 NO_ANSWERS = "Aún no hay respuestas en esta medición."
 EVIDENCE_TITLE = "<b>Evidencias</b> ({n}): pulse un archivo para recibirlo"
@@ -211,6 +214,9 @@ def view_blocks(view: ClusterView, when: When) -> list[str]:
         )
     else:
         blocks.append(NO_PREVIOUS)
+    if view.plausibility:
+        blocks.append(PLAUSIBILITY_TITLE)
+        blocks += [QUEUE_FLAG.format(text=escape(m)).strip() for m in view.plausibility]
     if view.answers:
         blocks.append(ANSWERS_TITLE.format(n=len(view.answers)))
         blocks += [
@@ -311,6 +317,7 @@ FLAGS = {
         "{value} empleos por empresa vinculada: menos que el 99 % de las respuestas ({bound})"
     ),
     "level_jump": "el nivel pasó de {before} a {now} desde la medición anterior (dos escalones)",
+    "plausibility": "{message}",
 }
 BTN_APPROVE = "✔️ Aprobar {name}"
 APPROVED = "✔️ Respuesta de {name} aprobada."
