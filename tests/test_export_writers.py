@@ -136,7 +136,15 @@ def test_rows_must_match_the_header():
 
 def test_empty_export_still_has_its_headers_and_codebook(questionnaire):
     tables = export_tables(questionnaire, [], [])
-    assert list(tables) == ["diccionario", "registro", "respuestas", "puntajes", "largo"]
+    assert list(tables) == [
+        "diccionario",
+        "registro",
+        "respuestas",
+        "puntajes",
+        "largo",
+        "historial",
+        "evidencias",
+    ]
     assert tables["diccionario"][1], "the codebook is never empty"
     wb = load_workbook(io.BytesIO(to_xlsx(tables, title="vacío")))
-    assert [ws.max_row for ws in wb][1:] == [1, 1, 1, 1]
+    assert [ws.max_row for ws in wb][1:] == [1, 1, 1, 1, 1, 1]
