@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.files.responses import answer_cell
 from bot.local import DEMO_CLUSTER
 from bot.questionnaire.model import Questionnaire
 from bot.services import campaigns, desk, imports
@@ -21,6 +20,7 @@ from bot.texts import desk as t
 from scoring import score_answers
 from tests.conftest import example
 from tests.e2e import OTHER_CLUSTER
+from tests.test_services import _responses_csv as responses_csv
 
 BOGOTA = ZoneInfo("America/Bogota")
 DEMO, OTHER = DEMO_CLUSTER.cluster_id, OTHER_CLUSTER.cluster_id
@@ -28,15 +28,6 @@ DEMO, OTHER = DEMO_CLUSTER.cluster_id, OTHER_CLUSTER.cluster_id
 
 def when(moment: datetime) -> str:
     return moment.astimezone(BOGOTA).strftime("%d/%m/%Y %H:%M")
-
-
-def responses_csv(q: Questionnaire, rows: dict[str, dict]) -> bytes:
-    header = ["cluster_id", *[x.id for x in q.questions]]
-    lines = [",".join(header)]
-    for cluster, answers in rows.items():
-        cells = [cluster, *[answer_cell(answers[h]) if h in answers else "" for h in header[1:]]]
-        lines.append(",".join(f'"{c}"' for c in cells))
-    return ("\n".join(lines) + "\n").encode()
 
 
 @pytest.fixture

@@ -187,15 +187,21 @@ async def approve(update: Update, context: Context) -> None:
 # -- corrections -------------------------------------------------------------------------------
 
 
+def _words_and_text(update: Update) -> tuple[list[str], str | None]:
+    """A command's words before «|», and what follows it (None: no «|»)."""
+    message = update.effective_message
+    assert message is not None
+    _, _, rest = (message.text or "").partition(" ")
+    head, bar, text = rest.partition("|")
+    return head.split(), text if bar else None
+
+
 @admin_only
 async def correct(update: Update, context: Context) -> None:
     """/corregir ID PREGUNTA VALOR | motivo: an admin corrects a submitted answer."""
-    message = update.effective_message
-    assert message is not None and update.effective_user is not None
-    _, _, rest = (message.text or "").partition(" ")
-    head, bar, reason = rest.partition("|")
-    words = head.split()
-    if len(words) < 3 or not bar:
+    assert update.effective_user is not None
+    words, reason = _words_and_text(update)
+    if len(words) < 3 or reason is None:
         await perform(update, context, [Send(t.CORRECT_USAGE)])
         return
     survey = survey_of(context)
@@ -256,17 +262,14 @@ async def send_follow_up(bot: Bot, done: review.Ask) -> bool:
 @admin_only
 async def ask(update: Update, context: Context) -> None:
     """/pedir_ajuste ID PREGUNTA… | nota: the manager is asked, in their chat, to revisit."""
-    message = update.effective_message
-    assert message is not None and update.effective_user is not None
-    _, _, rest = (message.text or "").partition(" ")
-    head, _, note = rest.partition("|")
-    words = head.split()
+    assert update.effective_user is not None
+    words, note = _words_and_text(update)
     if len(words) < 2:
         await perform(update, context, [Send(t.ASK_USAGE)])
         return
     survey = survey_of(context)
     done = await review.ask(
-        survey.storage, survey.q, words[0], None, words[1:], note, update.effective_user.id
+        survey.storage, survey.q, words[0], None, words[1:], note or "", update.effective_user.id
     )
     told = await send_follow_up(context.bot, done)
     reply = t.ASKED if told else t.ASKED_NOBODY
