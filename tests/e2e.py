@@ -113,7 +113,13 @@ class Manager:
         await self.send(f"/start {token}")
         consent = await self.next_send("Ley 1581")
         self.press(consent.message_id, cb.encode(cb.Consent()))
-        return await self.next_question()
+        first = await self.next_question()
+        # The message is in the chat; wait until its call is in the server's log too, so a test
+        # that takes the call cursor now never counts it as a later call.
+        await self.server.wait_for_call_async(
+            "sendMessage", lambda c: c.params.get("text") == first.message.source, timeout=TIMEOUT
+        )
+        return first
 
     async def next_question(self) -> BotEvent:
         self.question = await self.next(lambda e: is_question(e) or is_review(e))

@@ -148,8 +148,16 @@ def findings(
 def plausibility(
     q: Questionnaire, answers: Mapping[str, Value], year: int, confirmed: Collection[str] = ()
 ) -> list[Finding]:
-    """The plausibility questions (soft rules) an answer set raises: for a review queue."""
-    return [f for f in findings(q, answers, year, confirmed=confirmed) if f.soft]
+    """The plausibility questions (soft rules) an answer set raises: for a review queue (the
+    hard rules are not checked: a sent answer set holds them)."""
+    kept = q.relevant_answers(answers)
+    out = []
+    for rule in q.consistency:
+        if rule.soft:
+            finding = check(q, rule, kept, year)
+            if finding is not None and finding.key not in confirmed:
+                out.append(finding)
+    return out
 
 
 __all__ = ["Finding", "check", "findings", "plausibility"]
