@@ -142,6 +142,10 @@ def redacted_output() -> Iterator[None]:
     sys.stderr = RedactingStream(err, forms)
     try:
         yield
+    except BrokenPipeError:  # the reader went away (``ssme review list | head``): not an error
+        with suppress(OSError, ValueError):  # nothing more reaches it, the final flush included
+            os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+        raise SystemExit(1) from None
     except Exception as exc:  # a bug or a failure nobody handled: its traceback, redacted
         logging.getLogger("bot").critical("event=uncaught error=%r", exc, exc_info=True)
         raise SystemExit(1) from None

@@ -144,3 +144,31 @@ def test_every_command_on_its_error_paths_prints_no_secret(tmp_path, args):
     code, out = ssme(tmp_path, *argv, SSME_DB_PATH=str(db), SSME_CHART_WORKERS="0")
     assert code != 0, out
     assert_clean(out)
+
+
+def test_a_reader_that_goes_away_is_not_an_error(tmp_path):
+    """``ssme … | head``: the pipe closes under a long output; no traceback, no 'uncaught'."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from bot.logs import redacted\n"
+        "@redacted\n"
+        "def main():\n"
+        "    for i in range(200000):\n"
+        "        print('línea', i)\n"
+        "    return 0\n"
+        "sys.exit(main())\n"
+    )
+    script = tmp_path / "long.py"
+    script.write_text(code, encoding="utf-8")
+    reader = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert reader.stdout is not None and reader.stderr is not None
+    reader.stdout.readline()
+    reader.stdout.close()  # as head does after its lines
+    err = reader.stderr.read().decode()
+    assert reader.wait(timeout=30) == 1
+    assert "Traceback" not in err and "uncaught" not in err, err
