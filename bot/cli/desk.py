@@ -67,7 +67,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         when = common.local(item.changed_at, settings) if item.changed_at else "—"
         lines.append(
             f"{item.cluster_id}: "
-            + t.QUEUE_LINE.format(name=item.nombre, departamento=item.departamento, when=when)[2:]
+            + t.QUEUE_ITEM.format(name=item.nombre, departamento=item.departamento, when=when)
         )
         lines += [
             t.QUEUE_FLAG.format(text=t.flag_text(f.code, flags.describe(f, labels)))

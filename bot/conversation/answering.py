@@ -233,7 +233,9 @@ class Answering:
             user_id=st.manager.user_id,
             cursor=cursor,
             confirmed=confirmed,
-            cluster_id=st.manager.cluster_id,
+            # The trail of changes after a submission: only a response sent before can have one,
+            # so the first filling-in (the hot path) makes no look-up for it.
+            cluster_id=st.manager.cluster_id if st.response.sent_version is not None else None,
         )
         log.debug(  # the answers are in the database; INFO keeps to registrations and results
             "event=answer_saved user=%s cluster=%s question=%s together=%d dropped=%d",

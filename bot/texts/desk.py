@@ -301,7 +301,8 @@ REVIEW_STATUS = {
 }
 QUEUE_TITLE = "<b>Revisión — medición {campaign}</b>: {n} por revisar ({flagged} con alertas)"
 QUEUE_EMPTY = "No hay respuestas por revisar en la medición {campaign}. {counts}"
-QUEUE_LINE = "• <b>{name}</b> · {departamento} · enviada el {when}"
+QUEUE_ITEM = "<b>{name}</b> · {departamento} · enviada el {when}"
+QUEUE_LINE = "• " + QUEUE_ITEM
 QUEUE_FLAG = "   ⚠️ {text}"
 FLAGS = {
     "sales_per_firm_high": (
