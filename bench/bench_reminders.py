@@ -142,7 +142,7 @@ def seed_db(db_path: Path, count: int) -> None:
             (CAMPAIGN, _ts(now - timedelta(days=5)), _ts(now + timedelta(days=30)), _ts(now)),
         )
         db.executemany(
-            "INSERT INTO managers (cluster_id, user_id, chat_id, name, registered_at, consent_at, "
+            "INSERT INTO members (cluster_id, user_id, chat_id, name, registered_at, consent_at, "
             "consent_version) VALUES (?, ?, ?, ?, ?, ?, '1')",
             [
                 (f"c{i:05d}", CHAT_BASE + i, CHAT_BASE + i, f"Gestor {i}", registered, registered)

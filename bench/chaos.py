@@ -342,7 +342,7 @@ def _seed(db_path: Path, managers: int, idle: int) -> dict[int, str]:
     with sqlite3.connect(db_path) as db:
         db.execute("UPDATE campaigns SET opens_at = ?", (past,))
         db.executemany(
-            "INSERT INTO managers (cluster_id, user_id, chat_id, name, registered_at, consent_at) "
+            "INSERT INTO members (cluster_id, user_id, chat_id, name, registered_at, consent_at) "
             "VALUES (?, ?, ?, 'Idle', ?, ?)",
             [
                 (c.cluster_id, 900_000 + i, 900_000 + i, past, past)

@@ -330,7 +330,7 @@ def test_remind_dry_run_explains_each_decision(tmp_path, capsys):
     cluster = db_rows(tmp_path, "SELECT cluster_id FROM clusters LIMIT 1")[0][0]
     with sqlite3.connect(tmp_path / "ssme.db") as db:
         db.execute(
-            "INSERT INTO managers (cluster_id, user_id, chat_id, registered_at, consent_at) "
+            "INSERT INTO members (cluster_id, user_id, chat_id, registered_at, consent_at) "
             "VALUES (?, 77, 77, '2021-09-01T12:00:00+00:00', '2021-09-01T12:00:00+00:00')",
             (cluster,),
         )

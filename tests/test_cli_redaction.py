@@ -72,7 +72,7 @@ def due(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     with sqlite3.connect(tmp_path / "ssme.db") as db:
         (cluster,) = db.execute("SELECT cluster_id FROM clusters LIMIT 1").fetchone()
         db.execute(
-            "INSERT INTO managers (cluster_id, user_id, chat_id, registered_at, consent_at) "
+            "INSERT INTO members (cluster_id, user_id, chat_id, registered_at, consent_at) "
             "VALUES (?, 77, 77, '2021-09-01T12:00:00+00:00', '2021-09-01T12:00:00+00:00')",
             (cluster,),
         )

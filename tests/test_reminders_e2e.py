@@ -135,7 +135,7 @@ def seed_registered(db_path: Path, n: int, registered_days_ago: int = 5) -> list
     users = [100_000 + i for i in range(n)]
     with sqlite3.connect(db_path) as db:
         db.executemany(
-            "INSERT INTO managers (cluster_id, user_id, chat_id, name, registered_at, consent_at) "
+            "INSERT INTO members (cluster_id, user_id, chat_id, name, registered_at, consent_at) "
             "VALUES (?, ?, ?, 'Gestor', ?, ?)",
             [
                 (c.cluster_id, u, u, registered, registered)

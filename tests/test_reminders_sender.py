@@ -69,7 +69,7 @@ async def db(tmp_path: Path) -> AsyncIterator[Db]:
     registered = (utcnow() - timedelta(days=5)).isoformat(timespec="seconds")
     with sqlite3.connect(db_path) as db:
         db.execute(
-            "INSERT INTO managers (cluster_id, user_id, chat_id, name, registered_at, consent_at) "
+            "INSERT INTO members (cluster_id, user_id, chat_id, name, registered_at, consent_at) "
             "VALUES (?, ?, ?, 'Gestor', ?, ?)",
             (DEMO_CLUSTER.cluster_id, CHAT, CHAT, registered, registered),
         )

@@ -67,7 +67,7 @@ async def test_invitation_single_use_expiry_and_replacement(storage, tmp_path):
     )
     assert (await storage.redeem_invitation("nada-de-nada", 1, 1, "A"))[0] is Redeem.UNKNOWN
     assert (await storage.redeem_invitation("codigo-viejo-9", 1, 1, "A"))[0] is Redeem.EXPIRED
-    assert await storage.redeem_invitation("codigo-uno-123", 1, 1, "Ana") == (
+    assert (await storage.redeem_invitation("codigo-uno-123", 1, 1, "Ana"))[:2] == (
         Redeem.OK,
         DEMO_CLUSTER.cluster_id,
     )
@@ -79,7 +79,9 @@ async def test_invitation_single_use_expiry_and_replacement(storage, tmp_path):
     await storage.create_invitation(
         DEMO_CLUSTER.cluster_id, "codigo-dos-456", now + timedelta(days=1), "cli"
     )
-    assert (await storage.redeem_invitation("codigo-dos-456", 2, 2, "Beto"))[0] is Redeem.OK
+    redeemed = await storage.redeem_invitation("codigo-dos-456", 2, 2, "Beto")
+    assert redeemed.outcome is Redeem.OK
+    assert redeemed.replaced is not None and redeemed.replaced.user_id == 1  # the caller tells
     assert (await storage.manager_for_user(2)).cluster_id == DEMO_CLUSTER.cluster_id
     assert await storage.manager_for_user(1) is None
     log = await storage.audit_log()
@@ -527,9 +529,9 @@ async def test_every_timestamp_written_comes_from_the_clock_or_the_caller(fixed,
         ("campaigns", "created_at"),
         ("invitations", "created_at"),
         ("invitations", "used_at"),
-        ("managers", "registered_at"),
-        ("managers", "consent_at"),
-        ("managers", "unreachable_at"),
+        ("members", "registered_at"),
+        ("members", "consent_at"),
+        ("members", "unreachable_at"),
         ("responses", "created_at"),
         ("responses", "updated_at"),
         ("answers", "answered_at"),

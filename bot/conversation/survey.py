@@ -98,9 +98,8 @@ class Survey:
         token = token.strip()
         if not looks_like_code(token):
             return [Send(texts.INVITE_UNKNOWN)]
-        outcome, cluster_id = await self.storage.redeem_invitation(
-            token, user_id, chat_id, name, self.clock()
-        )
+        redeemed = await self.storage.redeem_invitation(token, user_id, chat_id, name, self.clock())
+        outcome, cluster_id = redeemed.outcome, redeemed.cluster_id
         if outcome is Redeem.UNKNOWN:
             return [Send(texts.INVITE_UNKNOWN)]
         if outcome is Redeem.USED:

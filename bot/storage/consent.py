@@ -25,7 +25,7 @@ class Consent(StorageBase):
 
         def work(db: sqlite3.Connection) -> bool:
             gone = db.execute(
-                "DELETE FROM managers WHERE cluster_id = ? AND user_id = ? AND consent_at IS NULL",
+                "DELETE FROM members WHERE cluster_id = ? AND user_id = ? AND consent_at IS NULL",
                 (cluster_id, user_id),
             ).rowcount
             if not gone:
@@ -35,8 +35,8 @@ class Consent(StorageBase):
                 "WHERE cluster_id = ? AND used_by = ?",
                 (cluster_id, user_id),
             )
-            others = db.execute("SELECT 1 FROM managers WHERE user_id = ?", (user_id,)).fetchone()
-            if others is None:  # not the manager of another cluster: no trace of who it was
+            others = db.execute("SELECT 1 FROM members WHERE user_id = ?", (user_id,)).fetchone()
+            if others is None:  # not a member of another cluster: no trace of who it was
                 db.execute("UPDATE audit SET actor = ? WHERE actor = ?", (ANONYMOUS, str(user_id)))
             audit.record(db, now, ANONYMOUS, "consent_declined", cluster_id)
             return True
@@ -50,7 +50,7 @@ class Consent(StorageBase):
 
         def work(db: sqlite3.Connection) -> int | None:
             changed = db.execute(
-                "UPDATE managers SET consent_at = NULL, consent_version = NULL "
+                "UPDATE members SET consent_at = NULL, consent_version = NULL "
                 "WHERE cluster_id = ? AND user_id = ? AND consent_at IS NOT NULL",
                 (cluster_id, user_id),
             ).rowcount

@@ -45,7 +45,9 @@ def deletion_request(db: sqlite3.Connection, now: str, user_id: int, cluster_id:
 class Privacy(StorageBase):
     async def personal_data(self, user_id: int) -> PersonalData:
         """Everything stored about a person (not their cluster's answers, which are the cluster's)."""
-        managers = await self._all("SELECT * FROM managers WHERE user_id = ?", (user_id,))
+        managers = await self._all(
+            "SELECT * FROM members WHERE user_id = ? ORDER BY registered_at", (user_id,)
+        )
         requests = await self._all(
             "SELECT * FROM data_requests WHERE user_id = ? ORDER BY request_id", (user_id,)
         )
@@ -97,7 +99,7 @@ class Privacy(StorageBase):
             if row is None:
                 return None
             user_id = int(row[0])
-            db.execute("DELETE FROM managers WHERE user_id = ?", (user_id,))
+            db.execute("DELETE FROM members WHERE user_id = ?", (user_id,))
             evidence.erase_uploads(db, user_id)  # the files they sent (services delete them)
             db.execute("UPDATE answers SET answered_by = NULL WHERE answered_by = ?", (user_id,))
             db.execute("UPDATE invitations SET used_by = NULL WHERE used_by = ?", (user_id,))

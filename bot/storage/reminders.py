@@ -116,7 +116,7 @@ class Reminders(StorageBase):
             if unreachable is not None:
                 cluster_id, user_id = unreachable
                 db.execute(
-                    "UPDATE managers SET unreachable_at = ? WHERE cluster_id = ? AND user_id = ?",
+                    "UPDATE members SET unreachable_at = ? WHERE cluster_id = ? AND user_id = ?",
                     (now, cluster_id, user_id),
                 )
                 audit.record(db, now, "bot", "unreachable", cluster_id, {"user": user_id})

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.questionnaire.model import Value
 
@@ -38,12 +38,16 @@ class Campaign:
 
 @dataclass(frozen=True)
 class Manager:
+    """A person's membership of one cluster (the name is historical: ``role`` says whether they
+    manage it or help as a collaborator)."""
+
     cluster_id: str
     user_id: int
     chat_id: int
     name: str | None
     consent_at: datetime | None
     unreachable: bool = False
+    role: str = "manager"  # or "collaborator"
 
 
 @dataclass(frozen=True)
@@ -152,6 +156,16 @@ class Redeem(Enum):
     UNKNOWN = "unknown"
     USED = "used"
     EXPIRED = "expired"
+
+
+class Redemption(NamedTuple):
+    """What accepting an invitation did: its outcome, the cluster it names, the role it gives,
+    and the manager it replaced (someone else, told by the caller), if any."""
+
+    outcome: Redeem
+    cluster_id: str | None
+    role: str = "manager"
+    replaced: Manager | None = None
 
 
 @dataclass(frozen=True)

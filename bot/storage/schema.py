@@ -248,6 +248,43 @@ MIGRATIONS: tuple[str, ...] = (
         since TEXT NOT NULL
     );
     """,
+    # 10 (issue 16's foundation): a person holds any number of clusters, each in a role. The
+    # one-manager-per-cluster table becomes `members` (a cluster's manager and collaborators,
+    # one row per person and cluster); `managers` stays as a view of the manager role, so what
+    # reads "the cluster's manager" reads it unchanged. `chosen`: the person's clusters in the
+    # order they were last chosen (an invitation accepted, /cambiar; a counter per person, as
+    # two choices can fall in one second); the highest is the one they stand on.
+    """
+    CREATE TABLE members (
+        cluster_id TEXT NOT NULL REFERENCES clusters(cluster_id),
+        user_id INTEGER NOT NULL,
+        chat_id INTEGER NOT NULL,
+        name TEXT,
+        role TEXT NOT NULL DEFAULT 'manager' CHECK (role IN ('manager', 'collaborator')),
+        registered_at TEXT NOT NULL,
+        consent_at TEXT,
+        consent_version TEXT,
+        unreachable_at TEXT,
+        chosen INTEGER NOT NULL DEFAULT 0,
+        invited_by INTEGER,
+        PRIMARY KEY (cluster_id, user_id)
+    );
+    CREATE UNIQUE INDEX members_one_manager ON members(cluster_id) WHERE role = 'manager';
+    CREATE INDEX members_user ON members(user_id, chosen);
+    INSERT INTO members (cluster_id, user_id, chat_id, name, role, registered_at, consent_at,
+        consent_version, unreachable_at, chosen)
+    SELECT cluster_id, user_id, chat_id, name, 'manager', registered_at, consent_at,
+        consent_version, unreachable_at,
+        ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY registered_at, cluster_id)
+    FROM managers;
+    DROP TABLE managers;
+    CREATE VIEW managers AS
+    SELECT cluster_id, user_id, chat_id, name, registered_at, consent_at, consent_version,
+        unreachable_at FROM members WHERE role = 'manager';
+    ALTER TABLE invitations ADD COLUMN role TEXT NOT NULL DEFAULT 'manager'
+        CHECK (role IN ('manager', 'collaborator'));
+    ALTER TABLE invitations ADD COLUMN invited_by INTEGER;
+    """,
 )
 
 
