@@ -8,6 +8,7 @@ import dataclasses
 import io
 import re
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import docx
@@ -17,7 +18,7 @@ import pytest
 
 from bot.conversation import results
 from bot.documents import ClusterFacts, Document, card_document, headline_text, summary_document
-from bot.documents.render import render_docx, render_pdf
+from bot.documents.render import TEMPLATES, in_template_order, render_docx, render_pdf
 from bot.questionnaire.loader import load_questionnaire
 from bot.questionnaire.model import Questionnaire
 from bot.reports.summary import breakdown, compute_summary, headline, summary_charts
@@ -228,3 +229,23 @@ def test_card_with_previous_and_five_peers_shows_changes_and_medians(q: Question
     assert "primera medición" not in text and "no se muestran" not in text
     radar = dict(doc.charts)["radar"]
     assert [s.role for s in radar.series] == ["cluster", "national", "sector", "previous"]  # type: ignore[union-attr]
+
+
+def test_the_docx_follows_the_section_order_of_the_typst_template(q, tmp_path) -> None:
+    _, doc = summary_doc(q, with_previous=True)
+    shipped = in_template_order(doc, Path(str(TEMPLATES)) / "summary.typ")
+    assert [s.id for s in shipped.sections] == [s.id for s in doc.sections]  # as shipped
+    for path in Path(str(TEMPLATES)).iterdir():
+        if path.is_file():
+            (tmp_path / path.name).write_bytes(path.read_bytes())
+    typ = tmp_path / "summary.typ"
+    typ.write_text(
+        typ.read_text()
+        .replace('  "method",\n', "")
+        .replace("#let order = (\n", '#let order = (\n  "method",\n')
+    )
+    edited = docx.Document(io.BytesIO(render_docx(doc, template_dir=str(tmp_path))))
+    headings = [p.text for p in edited.paragraphs if p.style.name == "Heading 1"]
+    method = doc.section("method")
+    assert method is not None and headings[0] == method.title
+    assert headings[1:] == [s.title for s in doc.sections if s.id != "method"]

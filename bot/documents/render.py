@@ -26,9 +26,12 @@ Typst and python-docx are imported only when a document is made.
 from __future__ import annotations
 
 import json
+import logging
+import re
 import struct
 import tempfile
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
@@ -38,6 +41,11 @@ from bot.reports.summary import ChartJob, render_chart
 
 TEMPLATES = resources.files("bot.documents") / "templates"
 _COMMON = ("common.typ",)
+# `#let order = ("a", "b", …)` in a template: the section order the DOCX follows too.
+_ORDER = re.compile(r"^#let\s+order\s*=\s*\((?P<items>[^)]*)\)", re.MULTILINE)
+_ID = re.compile(r'"([^"]+)"')
+
+log = logging.getLogger(__name__)
 
 
 def _charts(doc: Document, drawn: Mapping[str, bytes] | None = None) -> dict[str, bytes]:
@@ -101,4 +109,25 @@ def render_docx(
     from bot.documents.word import build_docx
 
     source = Path(template_dir) if template_dir else Path(str(TEMPLATES))
-    return build_docx(doc, source / "reference.docx", _charts(doc, drawn))
+    ordered = in_template_order(doc, source / f"{doc.kind}.typ")
+    return build_docx(ordered, source / "reference.docx", _charts(doc, drawn))
+
+
+def in_template_order(doc: Document, template: Path) -> Document:
+    """The document's sections in the order its Typst template prints them (``#let order``):
+    the ids it names first, in its order, then the rest as built, as ``common.typ`` does.
+
+    A template whose order cannot be read keeps the built order (logged: the PDF then may differ).
+    """
+    try:
+        found = _ORDER.search(template.read_text(encoding="utf-8"))
+    except OSError:
+        found = None
+    if found is None:
+        log.warning("event=template_order_unread template=%s", template)
+        return doc
+    named = _ID.findall(found["items"])
+    rank = {section_id: k for k, section_id in enumerate(named)}
+    first = sorted((s for s in doc.sections if s.id in rank), key=lambda s: rank[s.id])
+    rest = [s for s in doc.sections if s.id not in rank]
+    return replace(doc, sections=(*first, *rest))
