@@ -3,8 +3,9 @@
 On a fresh SQLite file in a temporary folder (WAL, as the bot opens it), T concurrent tasks
 (default 50, managers answering at once) share N calls (default 5,000) of each of:
 
-  save_answer      one answer, its dropped answers and the cursor (the bot's hottest write)
-  read + save      get_response then save_answer, as the bot does per typed answer
+  save_answers     one answer and the cursor in one commit, as the answer path stores it
+                   (``Storage.save_answers``: the bot's hottest write)
+  read + save      get_response then save_answers, as the bot does per typed answer
   submit_response  a multi-statement transaction (result, response, audit)
 
 Each call is awaited before the task makes its next one, as a manager waits for the next
@@ -36,7 +37,9 @@ Call = Callable[[Storage, int, int], Awaitable[object]]
 
 
 async def _save(storage: Storage, rid: int, i: int) -> None:
-    await storage.save_answer(rid, f"q{i % 40}", i, user_id=rid, cursor=(f"q{i % 40 + 1}", "walk"))
+    await storage.save_answers(
+        rid, {f"q{i % 40}": i}, user_id=rid, cursor=(f"q{i % 40 + 1}", "walk")
+    )
 
 
 async def _read_save(storage: Storage, rid: int, i: int) -> None:
@@ -95,7 +98,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{args.calls} calls from {args.tasks} concurrent tasks, median of {args.repeat} runs")
     for name, call in (
-        ("save_answer", _save),
+        ("save_answers", _save),
         ("read + save", _read_save),
         ("submit_response", _submit),
     ):
