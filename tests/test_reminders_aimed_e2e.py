@@ -15,7 +15,7 @@ import pytest
 from bot import texts
 from bot.conversation import callbacks as cb
 from bot.handlers.jobs import schedule_reminders
-from bot.reminders.policy import ReminderPolicy, next_allowed_moment
+from bot.reminders.policy import ReminderPolicy, next_allowed_moment, snooze_until
 from bot.storage import utcnow
 from bot.texts import admin as t
 from tests.conftest import example
@@ -63,6 +63,8 @@ async def test_participation_filter_words_and_buttons_aim_the_reminders(admin_en
     refused = await admin.next_send()
     assert "«marte» no es un departamento, un sector, un clúster ni un estado" in refused.text
     assert refused.buttons == []
+    await admin.send("/participacion 1999")
+    assert "No existe la medición «1999»" in (await admin.next_send()).text
 
     # The words after /participacion narrow the screen and its button.
     await admin.send("/participacion caldas")
@@ -124,8 +126,16 @@ async def run_reminders(env: Env, now) -> None:
     await settle(0.8)
 
 
-async def test_an_unanswered_follow_up_gets_its_reminder_until_sent_again(admin_env):
-    env = admin_env
+@pytest.fixture
+async def roomy_env(tmp_path) -> AsyncIterator[Env]:
+    """A cap of follow-up reminders that cannot be what stops them."""
+    policy = ReminderPolicy(follow_up_max=10)
+    async for e in make_env(tmp_path, admin_ids=frozenset({ADMIN}), reminders=policy):
+        yield e
+
+
+async def test_an_unanswered_follow_up_gets_its_reminder_until_sent_again(roomy_env):
+    env = roomy_env
     ana = env.manager()
     await ana.register()
     await ana.answer_all(example("consolidado"))
@@ -145,12 +155,23 @@ async def test_an_unanswered_follow_up_gets_its_reminder_until_sent_again(admin_
     assert "Con un ajuste pedido por la Red, pendiente: 1" in screen.text
     assert "ajuste pedido por la Red, pendiente" in screen.text
 
-    await run_reminders(env, later(3))
-    reminder = await ana.next_send("Recordatorio")
-    assert "le pidió revisar" in reminder.text and "• Empresas activas" in reminder.text
-    assert reminder.buttons[1:] == ["Recordarme mañana ⏰", "No más recordatorios"]
-    assert reminder.buttons[0].startswith("Corregir: Empresas activas")
+    first_at = later(3)
+    await run_reminders(env, first_at)
+    first = await ana.next_send("Recordatorio")
+    assert "le pidió revisar" in first.text and "• Empresas activas" in first.text
+    assert first.buttons[1:] == ["Recordarme mañana ⏰", "No más recordatorios"]
+    assert first.buttons[0].startswith("Corregir: Empresas activas")
     assert reminder_rows(env) == [("demo_cafe_huila", "follow_up", "sent")]
+
+    # «Recordarme mañana» works on it as on any reminder: the next one comes then, not before.
+    ana.press(first.message_id, cb.encode(cb.Snooze(env.seeded.campaign_id)))
+    assert "se lo recordamos" in (await ana.next_send("se lo recordamos")).text
+    await run_reminders(env, first_at + timedelta(hours=1))
+    assert len(reminder_rows(env)) == 1
+    await run_reminders(env, snooze_until(POLICY, first_at))
+    reminder = await ana.next_send("Recordatorio")
+    assert reminder.message_id != first.message_id
+    assert [k for _, k, _ in reminder_rows(env)] == ["follow_up", "follow_up"]
 
     # Its button opens the question asked; sending again ends the follow-up and its reminders.
     ana.press(reminder.message_id, cb.encode(cb.FollowUp("empresas_activas")))
@@ -160,4 +181,4 @@ async def test_an_unanswered_follow_up_gets_its_reminder_until_sent_again(admin_
     await ana.submit()
     await run_reminders(env, later(9))
     await run_reminders(env, later(16))
-    assert reminder_rows(env) == [("demo_cafe_huila", "follow_up", "sent")]
+    assert len(reminder_rows(env)) == 2, "sent again: no more reminders of it"

@@ -237,13 +237,13 @@ def register(sub: Any) -> None:
     p = sub.add_parser("remind", help=h["remind"], description=h["remind"])
     p.add_argument("--campaign", help=h["campaign_id"])
     p.add_argument("--dry-run", action="store_true", help=h["dry_run"])
-    for flag, key in (
-        ("--department", "department"),
-        ("--sector", "sector"),
-        ("--cluster", "cluster"),
-        ("--state", "state"),
+    for flag, key, metavar in (
+        ("--department", "department", "DEPARTAMENTO"),
+        ("--sector", "sector", "SECTOR"),
+        ("--cluster", "cluster", "CLÚSTER"),
+        ("--state", "state", "ESTADO"),
     ):
-        p.add_argument(flag, action="append", help=t.REMIND_FLAGS_HELP[key])
+        p.add_argument(flag, action="append", metavar=metavar, help=t.REMIND_FLAGS_HELP[key])
     p.set_defaults(func=cmd_remind)
 
     p = sub.add_parser("participation", help=h["participation"], description=h["participation"])

@@ -213,13 +213,17 @@ async def _participation_page(
     blocks += t.no_manager_blocks(report, context.bot_data.now(), survey.tz)
     aim = report.aim
     what: str | Callable[[int], cb.Callback] = cb.Page.participation(campaign)
-    aimed_page = _scoped(partial(cb.AimPage, 1), aim, campaign) if aim else None
+    aimed_page = _scoped(partial(cb.AimPage, 999), aim, campaign) if aim else None
     if aimed_page is not None:
         scope = cast(cb.AimPage, aimed_page).scope
         what = partial(cb.AimPage, scope=scope)
     elif aim:
         blocks.append(t.AIM_TOO_LONG)
+    if not aim:
+        blocks.append(t.AIM_HINT)
     text, nav, _ = _paged(title, blocks, what, n)
+    if aim and aimed_page is None:
+        nav = ()  # the next pages could not carry the filter: none rather than unfiltered ones
     rows: list[tuple[Button, ...]] = []
     if report.pending and not aim:
         rows.append((Button(t.BTN_REMIND_ALL, cb.RemindNow(campaign)),))
@@ -229,10 +233,16 @@ async def _participation_page(
             rows.append((Button(t.BTN_REMIND_AIMED, remind),))
     if not aim.states:  # a state's button narrows the screen (and its «Recordar») to it
         narrow = [
-            (label, _scoped(partial(cb.AimPage, 1), replace(aim, states=(state,)), campaign))
+            (label, _scoped(partial(cb.AimPage, 999), replace(aim, states=(state,)), campaign))
             for state, label in t.BTN_ONLY_STATE.items()
         ]
-        rows.append(tuple(Button(label, press) for label, press in narrow if press is not None))
+        rows.append(
+            tuple(
+                Button(label, replace(cast(cb.AimPage, press), n=1))
+                for label, press in narrow
+                if press is not None
+            )
+        )
     if aim:
         rows.append((Button(t.BTN_ALL, cb.Page(1, cb.Page.participation(campaign))),))
     return Send(text, tuple(rows) + nav)

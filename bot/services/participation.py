@@ -245,6 +245,8 @@ async def participation(
     for word in words:
         if campaign_id is None and word.casefold() in ids:
             campaign_id = ids[word.casefold()]
+        elif campaign_id is None and word.isdigit():  # a year: a campaign that does not exist
+            await campaigns.resolve(storage, word)
         else:
             rest.append(word)
     campaign = await campaigns.resolve(storage, campaign_id)

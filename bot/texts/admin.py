@@ -70,7 +70,7 @@ STATUS_LABELS = {
 ADMIN_COMMANDS = {
     "resumen": "Resumen ejecutivo de la medición",
     "exportar": "Datos de la medición (XLSX; «/exportar csv», «/exportar todas»)",
-    "participacion": "Participación y pendientes",
+    "participacion": "Participación y pendientes; filtros: /participacion huila en_curso",
     "invitar": "Enlace de invitación para un clúster",
     "invitaciones": "CSV de enlaces para clústeres sin gestor",
     "importar": "Cargar el registro de clústeres (CSV)",
@@ -304,11 +304,16 @@ INVITATION_NONE = "sin invitación"
 DATE_FORMAT = "d 'de' MMMM 'de' y"  # 4 de enero de 2027
 BTN_REMIND_AIMED = "Recordar a este filtro ahora"
 BTN_ALL = "Quitar el filtro"
-BTN_ONLY_STATE = {
-    "not_started": "Solo sin empezar",
-    "in_progress": "Solo en curso",
-    "correction_requested": "Solo ajuste pedido",
+BTN_ONLY_STATE = {  # one row under /participacion: short, so they fit a phone's width
+    "not_started": "🔎 Sin empezar",
+    "in_progress": "🔎 En curso",
+    "correction_requested": "🔎 Ajuste pedido",
 }
+AIM_HINT = (
+    "\n<i>🔎 Para filtrar la lista y el botón «Recordar», pulse un estado o escriba "
+    "/participacion seguido de departamento, sector, id de clúster o estado (sin_empezar, "
+    "en_curso, ajuste_pedido), por ejemplo: /participacion huila en_curso</i>"
+)
 AIM_TOO_LONG = (
     "<i>El filtro es muy largo para un botón: escriba el inicio de los nombres (por ejemplo "
     "«valle» en lugar de «valle del cauca») o use ssme remind.</i>"
