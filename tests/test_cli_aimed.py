@@ -61,13 +61,16 @@ def sheet(path: Path) -> list[dict[str, str]]:
 
 
 def test_invite_csv_writes_one_link_per_cluster_for_a_mail_merge(db, tmp_path, capsys):
+    register(db, "caldas_software")
     (tmp_path / "a.csv").write_text(
         "cluster_id;contacto\nhuila_cafes_especiales;Ana Pérez\n\ncaldas_software;\n",
         encoding="utf-8",
     )
     assert main(["invite", "--csv", "a.csv", "--output", "enlaces.csv", "--days", "10"]) == 0
-    out = capsys.readouterr().out
+    said = capsys.readouterr()
+    out = said.out
     assert "2 invitaciones creadas" in out and str(tmp_path / "enlaces.csv") in out
+    assert "1 de estos clústeres ya tienen gestor registrado (caldas_software)" in said.err
     links = sheet(tmp_path / "enlaces.csv")
     assert [(r["cluster_id"], r["contacto"]) for r in links] == [
         ("huila_cafes_especiales", "Ana Pérez"),
@@ -248,3 +251,7 @@ def test_remind_state_correction_requested_selects_the_unanswered_follow_ups(
     assert "ajuste pedido por la Red: se le pidió un ajuste hace" in out
     assert main(["participation"]) == 0
     assert "Con un ajuste pedido por la Red, pendiente: 1" in capsys.readouterr().out
+    assert main(["participation", "--state", "ajuste_pedido"]) == 0
+    out = capsys.readouterr().out
+    assert "filtro: ajuste_pedido" in out and "Clústeres activos: 1" in out
+    assert "Clúster de Cafés Especiales del Huila (Huila) — ajuste pedido por la Red" in out

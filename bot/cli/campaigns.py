@@ -16,6 +16,7 @@ from bot.texts import admin as t
 from bot.texts import cli as texts
 
 if TYPE_CHECKING:
+    from bot.services.participation import Participation
     from bot.storage import Storage
 
 # Spanish action names, and the English ones they replaced (still accepted, not listed).
@@ -73,6 +74,14 @@ def _invite_sheet(args: argparse.Namespace, settings: Any) -> int:
     async def work(storage: Storage) -> invitations.InvitationSheet:
         if data is not None:
             wanted = await invitations.read_wanted(storage, data, args.csv)
+            managed = [
+                w.cluster.cluster_id
+                for w in wanted
+                if await storage.cluster_manager(w.cluster.cluster_id) is not None
+            ]
+            if managed:
+                note = t.INVITE_HAS_MANAGER.format(n=len(managed), ids=", ".join(managed))
+                print(texts.WARNING.format(text=note), file=sys.stderr)
         else:
             wanted = await invitations.without_manager(storage, args.campaign)
         sheet = invitations.prepare_sheet(wanted, settings.bot_username, days=args.days)
@@ -137,12 +146,27 @@ def cmd_campaign(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _aim(storage: Storage, args: argparse.Namespace) -> Participation:
+    """The campaign's participation kept to ``--department --sector --cluster --state``."""
+    from bot.services.participation import participation, read_aim
+
+    whole = await participation(storage, args.campaign)
+    aim = await read_aim(
+        storage,
+        whole.active,
+        departments=args.department or (),
+        sectors=args.sector or (),
+        clusters=args.cluster or (),
+        aim_states=args.state or (),
+    )
+    return await participation(storage, whole.campaign.campaign_id, aim) if aim else whole
+
+
 def cmd_participation(args: argparse.Namespace) -> int:
-    from bot.services.participation import participation
     from bot.storage import utcnow
 
     settings = common.settings()
-    report = common.on_storage(settings, lambda s: participation(s, args.campaign))
+    report = common.on_storage(settings, lambda s: _aim(s, args))
     blocks = [*t.participation_blocks(report), *t.pending_blocks(report)]
     blocks += t.no_manager_blocks(report, utcnow(), settings.tz)
     print(common.plain("\n".join(blocks)))
@@ -153,7 +177,6 @@ def cmd_remind(args: argparse.Namespace) -> int:
     """Every decision in the aim (all registered managers without one), then, unless a dry
     run, the sends the policy allows now and why the others got none."""
     from bot.handlers.admin import reminder_channel
-    from bot.services.participation import participation, read_aim
     from bot.services.reminders import SendReport, plan, send_due
     from bot.storage import utcnow
     from bot.texts import reminders as rtexts
@@ -162,16 +185,8 @@ def cmd_remind(args: argparse.Namespace) -> int:
     q = common.questionnaire(settings)
 
     async def work(storage: Storage) -> int:
-        whole = await participation(storage, args.campaign)
-        aim = await read_aim(
-            storage,
-            whole.active,
-            departments=args.department or (),
-            sectors=args.sector or (),
-            clusters=args.cluster or (),
-            aim_states=args.state or (),
-        )
-        report = await participation(storage, whole.campaign.campaign_id, aim)
+        report = await _aim(storage, args)
+        aim = report.aim
         only = report.aimed_ids() if aim else None
         campaign = report.campaign
         now = utcnow()
@@ -223,6 +238,16 @@ def _hidden_alias(actions: Any, spanish: str, english: str) -> None:
     actions._name_parser_map[english] = actions._name_parser_map[spanish]
 
 
+def _aim_flags(p: Any) -> None:
+    for flag, key, metavar in (
+        ("--department", "department", "DEPARTAMENTO"),
+        ("--sector", "sector", "SECTOR"),
+        ("--cluster", "cluster", "CLÚSTER"),
+        ("--state", "state", "ESTADO"),
+    ):
+        p.add_argument(flag, action="append", metavar=metavar, help=t.REMIND_FLAGS_HELP[key])
+
+
 def register(sub: Any) -> None:
     h = texts.HELP
     p = sub.add_parser("invite", help=h["invite"], description=t.INVITE_DESCRIPTION)
@@ -237,17 +262,12 @@ def register(sub: Any) -> None:
     p = sub.add_parser("remind", help=h["remind"], description=h["remind"])
     p.add_argument("--campaign", help=h["campaign_id"])
     p.add_argument("--dry-run", action="store_true", help=h["dry_run"])
-    for flag, key, metavar in (
-        ("--department", "department", "DEPARTAMENTO"),
-        ("--sector", "sector", "SECTOR"),
-        ("--cluster", "cluster", "CLÚSTER"),
-        ("--state", "state", "ESTADO"),
-    ):
-        p.add_argument(flag, action="append", metavar=metavar, help=t.REMIND_FLAGS_HELP[key])
+    _aim_flags(p)
     p.set_defaults(func=cmd_remind)
 
     p = sub.add_parser("participation", help=h["participation"], description=h["participation"])
     p.add_argument("--campaign", help=h["campaign_id"])
+    _aim_flags(p)
     p.set_defaults(func=cmd_participation)
 
     p = sub.add_parser("campaign", help=h["campaign"], description=h["campaign"])

@@ -1,5 +1,5 @@
 """Send the due reminders: the use case behind the scheduled job (``handlers/jobs.py``), the
-admin's «Recordar» button (``handlers/admin.py``) and ``ssme remind`` (``cli.py``).
+admin's «Recordar» buttons (``handlers/admin.py``) and ``ssme remind`` (``cli/campaigns.py``).
 
 The truth lives in SQLite. Every run reads the managers' states, asks the pure policy what is
 due, and sends it through a :class:`Channel` (the handlers implement it on Telegram; nothing
@@ -12,6 +12,11 @@ Retries follow the one outbound policy (``bot.delivery``) with the reminders' ow
 that is known not delivered (429, 5xx) releases its claim *before* the policy waits, and the
 next try claims it again, so a crash during the wait cannot leave a reminder claimed but unsent.
 A try that may have gone out (a time-out) keeps its claim and counts as sent: at most once.
+
+An analyst's request for a correction left unanswered (``open_follow_ups``) makes its manager a
+candidate again, for the policy's ``FOLLOW_UP`` reminder (a «Corregir: …» button per question).
+``send_due(only=…)`` narrows whom (an aim: ``bot.services.participation``), never past the
+policy; its report counts the others by the policy's reason.
 """
 
 from __future__ import annotations

@@ -421,6 +421,10 @@ INVITE_OUTPUT_HELP = (
 INVITE_ONE_MODE = (
     "indique un CLUSTER_ID, --csv ARCHIVO o --all-without-manager (uno solo de los tres)"
 )
+INVITE_HAS_MANAGER = (
+    "{n} de estos clústeres ya tienen gestor registrado ({ids}): quien use su enlace quedará "
+    "como gestor en su lugar"
+)
 INVITE_NO_FOLDER = "la carpeta no existe o no se puede escribir en ella"
 INVITE_IS_FOLDER = "es una carpeta; indique un nombre de archivo"
 REMIND_FLAGS_HELP = {
