@@ -4,9 +4,11 @@ main on a real database file (and, for the sends, the local Bot API server over 
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import sqlite3
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -14,12 +16,14 @@ import pytest
 
 from bot.cli import EXIT_BAD_INPUT, main
 from bot.questionnaire.loader import load_questionnaire
+from bot.services import invitations
+from bot.storage import Storage
 from local_botapi.server import BotApiServer
 from tests.conftest import example
 from tests.test_desk import responses_csv
 
 REGISTRY = resources.files("bot") / "examples" / "registro_ejemplo.csv"
-REGISTERED = "2021-09-01T12:00:00+00:00"
+REGISTERED = datetime(2021, 9, 1, 12, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -44,13 +48,21 @@ def rows(db: Path, sql: str) -> list[tuple]:
 
 
 def register(db: Path, *clusters: str) -> None:
-    """A manager for each cluster, who accepted the notice long ago and never started."""
-    with sqlite3.connect(db) as conn:
-        conn.executemany(
-            "INSERT INTO managers (cluster_id, user_id, chat_id, registered_at, consent_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [(c, 500 + i, 500 + i, REGISTERED, REGISTERED) for i, c in enumerate(clusters)],
-        )
+    """A manager for each cluster, registered through their invitation long ago, who accepted
+    the notice and never started."""
+
+    async def go() -> None:
+        storage = await Storage.open(db)
+        try:
+            for i, cluster_id in enumerate(clusters):
+                invitation = await invitations.invite(storage, cluster_id, "test")
+                user = 500 + i
+                await storage.redeem_invitation(invitation.token, user, user, "G", now=REGISTERED)
+                await storage.record_consent(cluster_id, user, "test")
+        finally:
+            await storage.close()
+
+    asyncio.run(go())
 
 
 def sheet(path: Path) -> list[dict[str, str]]:
@@ -79,7 +91,7 @@ def test_invite_csv_writes_one_link_per_cluster_for_a_mail_merge(db, tmp_path, c
     assert links[0]["nombre"] == "Clúster de Cafés Especiales del Huila"
     for r in links:
         assert r["enlace"] == f"https://t.me/ssme_test_bot?start={r['codigo']}"
-    stored = rows(db, "SELECT token, cluster_id, used_at FROM invitations ORDER BY cluster_id")
+    stored = rows(db, "SELECT token, cluster_id, used_at FROM invitations WHERE created_by = 'cli'")
     assert sorted((c, t) for t, c, _ in stored) == sorted(
         (r["cluster_id"], r["codigo"]) for r in links
     )
@@ -147,7 +159,7 @@ def test_invite_all_without_manager_needs_no_file(db, tmp_path, capsys):
     invited = {r["cluster_id"] for r in sheet(tmp_path / "todos.csv")}
     assert len(invited) == 9  # the 11 active clusters but the two with a manager
     assert not invited & {"huila_cafes_especiales", "caldas_software", "risaralda_muebles"}
-    assert rows(db, "SELECT count(*) FROM invitations") == [(9,)]
+    assert rows(db, "SELECT count(*) FROM invitations WHERE used_at IS NULL") == [(9,)]
 
     # Participation names who has no manager and when their invitation expires.
     assert main(["participation"]) == 0
