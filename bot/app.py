@@ -113,9 +113,11 @@ def build_application(settings: Settings) -> SsmeApplication:
             admin.import_registry,
         )
     )
-    app.add_handler(CallbackQueryHandler(admin.remind_now, pattern=cb.is_kind(cb.RemindNow)))
+    app.add_handler(
+        CallbackQueryHandler(admin.remind_now, pattern=cb.is_kind(cb.RemindNow, cb.RemindAimed))
+    )
     app.add_handler(CallbackQueryHandler(admin.erase, pattern=cb.is_kind(cb.EraseRequest)))
-    app.add_handler(CallbackQueryHandler(admin.page, pattern=cb.is_kind(cb.Page)))
+    app.add_handler(CallbackQueryHandler(admin.page, pattern=cb.is_kind(cb.Page, cb.AimPage)))
     app.add_handler(CallbackQueryHandler(desk.open_cluster, pattern=cb.is_kind(cb.ClusterOpen)))
     app.add_handler(CallbackQueryHandler(desk.clusters_page, pattern=cb.is_kind(cb.ClusterPage)))
     app.add_handler(CallbackQueryHandler(desk.queue_page, pattern=cb.is_kind(cb.QueuePage)))

@@ -58,6 +58,9 @@ class ReminderPolicy(BaseModel):
     # the shorter of this and min_gap).
     last_call_min_gap: timedelta = timedelta(days=1)
     last_call_idle: timedelta = timedelta(days=1)
+    # Reminders of an analyst's request for a correction left unanswered, in a campaign (their
+    # own cap: the reminders to fill in do not use it up).
+    follow_up_max: int = Field(default=2, ge=0, le=50)
     # Keep the last invitation/continue slot for the last call.
     reserve_last_call: bool = True
     # Too late to be useful: no reminder in the last hour before the close.

@@ -105,7 +105,7 @@ async def test_admin_invites_and_the_link_registers_a_manager(admin_env):
     await chat.send("/invitaciones")
     doc = await chat.next(lambda e: e.method == "sendDocument")
     rows = doc.message.document.decode("utf-8-sig").splitlines()
-    assert rows[0] == "cluster_id,nombre,departamento,enlace,codigo"
+    assert rows[0] == "cluster_id,nombre,departamento,enlace,codigo,contacto,vence"
     # Luis registered: only the demo cluster has no manager now.
     assert len(rows) == 2 and rows[1].startswith("demo_cafe_huila,")
 

@@ -70,7 +70,7 @@ def manager(
         chat_id=101,
         registered_at=registered_at,
         status=status,  # type: ignore[arg-type]
-        last_activity_at=last_activity_at if status == "draft" else None,
+        last_activity_at=last_activity_at if status in ("draft", "correcting") else None,
         answered=answered if status != "not_started" else 0,
         total=total,
         sent=tuple(SentReminder(kind, moment) for kind, moment in sent),
@@ -590,7 +590,7 @@ moments = st.builds(
     st.integers(0, 23),
     st.one_of(st.sampled_from([0, 59]), st.integers(0, 59)),
 )
-kinds = st.sampled_from([CONT, INV, LAST])
+kinds = st.sampled_from([CONT, INV, LAST, ReminderKind.FOLLOW_UP])
 rarely = st.sampled_from([False, False, False, False, False, True])
 
 
@@ -605,9 +605,16 @@ def states(draw: st.DrawFn) -> tuple[ManagerState, datetime]:
 
     count = draw(st.sampled_from([0, 0, 1, 1, 2, 3]))
     sent = draw(st.lists(st.tuples(kinds, before(8)), min_size=count, max_size=count))
+    status = draw(
+        st.sampled_from(["draft", "not_started", "draft", "not_started", "submitted", "correcting"])
+    )
+    asked = None
+    if status in ("submitted", "correcting") and draw(st.booleans()):
+        asked = draw(before(8))
     return (
         manager(
-            draw(st.sampled_from(["draft", "not_started", "draft", "not_started", "submitted"])),
+            status,
+            follow_up_at=asked,
             registered_at=draw(before(40)),
             last_activity_at=draw(st.one_of(before(10), st.none())),
             sent=tuple(sent),
@@ -633,11 +640,19 @@ def assert_rules(m: ManagerState, now: datetime, decision: Decision) -> None:
         return
     assert is_allowed_moment(POLICY, now)
     assert CAMPAIGN.opens_at <= now < CAMPAIGN.closes_at - POLICY.close_margin
-    assert m.status != "submitted" and not m.opted_out and not m.unreachable
+    assert not m.opted_out and not m.unreachable
+    # A sent response gets only the reminders of an unanswered request for a correction.
+    assert m.status != "submitted" or m.follow_up_at is not None
+    assert (decision.kind == ReminderKind.FOLLOW_UP) == (m.follow_up_at is not None)
     assert m.snoozed_until is None or now >= m.snoozed_until
     if snooze_pending(m):
         return  # asked for by the manager: neither the gap nor the count applies
-    assert len(m.sent) < POLICY.max_per_campaign
+    follow_ups = sum(1 for s in m.sent if s.kind == ReminderKind.FOLLOW_UP)
+    if decision.kind == ReminderKind.FOLLOW_UP:
+        assert follow_ups < POLICY.follow_up_max
+        assert now >= m.follow_up_at + min(POLICY.first_after, POLICY.draft_idle)
+    else:
+        assert len(m.sent) - follow_ups < POLICY.max_per_campaign
     last = m.last_sent_at
     if last is not None:
         gap = POLICY.min_gap
@@ -709,3 +724,70 @@ def test_a_correction_open_gets_no_continue_only_the_last_call() -> None:
     text = text_of("last_call", m, at(12, 1, 10))
     assert "corrección sin enviar" in text and "cuenta la versión que ya envió" in text
     assert check(manager("submitted"), at(12, 1, 10)).reason == "submitted"
+
+
+# --- issue 13: the reminder policy applies to unanswered follow-ups ----------------------------
+
+FU = ReminderKind.FOLLOW_UP
+ASKED = at(11, 10, 10)  # Wednesday 10 November: an analyst asks for a correction
+
+
+def asked(status: str = "submitted", **kw: object) -> ManagerState:
+    kw.setdefault("last_activity_at", at(11, 8, 9))  # the submission, before the request
+    return manager(status, follow_up_at=ASKED, follow_up=("ventas_t", "empleo_t"), **kw)
+
+
+def test_a_follow_up_unanswered_gets_its_reminder_after_first_after() -> None:
+    early = check(asked(), at(11, 11, 10))
+    assert (early.send, early.kind, early.reason) == (False, FU, "follow_up_after")
+    assert "se le pidió un ajuste hace 1 día" in detail(early)
+    assert early.next_at == at(11, 12, 10)  # two days after the request
+    d = check(asked(), at(11, 12, 10))
+    assert (d.send, d.kind) == (True, FU)
+    assert check(manager("submitted"), at(11, 12, 10)).reason == "submitted"  # none asked
+
+
+def test_a_follow_up_keeps_the_spacing_the_hours_and_its_own_cap() -> None:
+    one = asked(sent=((FU, at(11, 12, 10)),))
+    gap = check(one, at(11, 13, 10))
+    assert gap.reason in ("min_gap", "outside_hours") and not gap.send
+    # 3 days later is Monday 15, a holiday: Tuesday 16 at 8:00.
+    assert check(one, at(11, 12, 11)).next_at == at(11, 16, 8)
+    assert check(one, at(11, 16, 19)).reason == "outside_hours"
+    two = asked(sent=((FU, at(11, 12, 10)), (FU, at(11, 16, 10))))
+    capped = check(two, at(11, 25, 10))
+    assert (capped.send, capped.reason) == (False, "follow_up_max")
+    assert "2 de 2 recordatorios del ajuste pedido" in detail(capped)
+    # The reminders to fill in did not use up the follow-up's cap (nor the other way round).
+    filled = asked(sent=((INV, at(11, 4, 10)), (CONT, at(11, 8, 8)), (LAST, at(11, 8, 9))))
+    assert check(filled, at(11, 12, 10)).send
+
+
+def test_a_follow_up_respects_stop_snooze_the_close_and_ends_with_a_new_submission() -> None:
+    assert check(asked(opted_out=True), at(11, 12, 10)).reason == "opted_out"
+    assert check(asked(unreachable=True), at(11, 12, 10)).reason == "unreachable"
+    snoozed = asked(sent=((FU, at(11, 12, 10)),), snoozed_until=at(11, 16, 8))
+    later_ = check(snoozed, at(11, 16, 8))
+    assert (later_.send, later_.kind, later_.reason) == (True, FU, "snooze_due")
+    closing = check(asked(), at(12, 3, 23, 30))
+    assert closing.reason == "closing" and not closing.send
+    # Working on the correction since the request: «continue» spacing from that activity.
+    busy = asked("correcting", last_activity_at=at(11, 11, 9))
+    d = check(busy, at(11, 12, 10))
+    assert (d.send, d.reason) == (False, "draft_active")
+    assert check(busy, at(11, 13, 9)).reason == "outside_hours"  # Saturday
+    assert check(busy, at(11, 16, 10)).send
+    # Sent again: the caller passes no request, and the sent response is left alone.
+    assert check(manager("submitted"), at(11, 16, 10)).final
+
+
+def test_the_follow_up_reminder_names_the_questions() -> None:
+    m = asked()
+    kw = {"cluster_name": "Café <b>", "seconds_per_question": 20, "tz": BOG, "now": at(11, 12)}
+    text = reminder_text("follow_up", m, CAMPAIGN, questions=["Ventas 2021", "Empleo"], **kw)
+    assert "le pidió revisar" in text and "• Ventas 2021\n• Empleo" in text
+    assert "Café &lt;b&gt;" in text and "viernes 3 de diciembre" in text
+    assert "Pulse una pregunta" in text
+    correcting = reminder_text("follow_up", asked("correcting"), CAMPAIGN, questions=["X"], **kw)
+    assert "falta enviarla" in correcting
+    assert rtexts.KIND_LABELS["follow_up"] == "ajuste pedido por la Red"

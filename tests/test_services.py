@@ -300,11 +300,10 @@ async def test_participation_counts_active_clusters_by_state_and_group(registry,
     assert list(by_department) == ["Caldas", "Huila"]
     assert by_department["Huila"]["registered"] == 1 and by_department["Huila"]["submitted"] == 1
     assert by_department["Caldas"]["registered"] == 3
-    assert {s.cluster_id for s in report.pending} == {
-        "draft_caldas",
-        "libre_caldas",
-        OTHER_CLUSTER.cluster_id,
-    }
+    assert {s.cluster_id for s in report.pending} == {"draft_caldas", OTHER_CLUSTER.cluster_id}
+    assert [(s.cluster_id, expires) for s, expires in report.without_manager] == [
+        ("libre_caldas", None)
+    ]
     text = t.participation_text(report)
     assert "Enviados: <b>1</b>" in text and "Sin gestor registrado: 1" in text
     assert "• Caldas: 0/3 enviados" in text

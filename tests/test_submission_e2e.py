@@ -166,8 +166,9 @@ async def test_the_walk_corrections_and_a_close_in_the_middle_keep_the_cluster_c
     assert "Empresas vinculadas: 180" in final.text and final.buttons == []
     assert "ya cerró" in final.text
     report = await participation(storage(env), None)
-    assert report.counts()["submitted"] == 1 and report.pending == [
-        s for s in report.active if s.cluster_id != DEMO_CLUSTER.cluster_id
+    assert report.counts()["submitted"] == 1 and report.pending == []
+    assert [s.cluster_id for s, _ in report.without_manager] == [
+        s.cluster_id for s in report.active if s.cluster_id != DEMO_CLUSTER.cluster_id
     ]
 
 

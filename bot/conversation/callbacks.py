@@ -332,6 +332,28 @@ class ReportCard(Callback):
     campaign: str  # the last field: it may hold ":"
 
 
+# --- issue 16 (branch i16c): participation and reminders aimed --------------------------------
+
+
+@dataclass(frozen=True)
+class AimPage(Callback):
+    """/participacion kept to an aim (a state's button, or the words typed after it): page
+    ``n``; ``scope`` is ``bot.services.participation.scope_data``'s (the aim, the campaign)."""
+
+    tag: ClassVar[str] = "adm:pa"
+    n: int
+    scope: str  # the last field: it may hold ":"
+
+
+@dataclass(frozen=True)
+class RemindAimed(Callback):
+    """«Recordar a este filtro ahora» under an aimed /participacion: send what the policy
+    allows now to the clusters of ``scope`` (as ``AimPage``'s)."""
+
+    tag: ClassVar[str] = "adm:ra"
+    scope: str
+
+
 ANSWERS: tuple[type[OnQuestion], ...] = (
     Choose,
     Toggle,
@@ -369,6 +391,8 @@ _KINDS: tuple[type[Callback], ...] = (
     ShowNotice,
     Withdraw,
     ReportCard,
+    AimPage,
+    RemindAimed,
 )
 # Per kind: its field names and which of them are ints, read once. Longest tag first, so a tag
 # never loses to a shorter one that it starts with.

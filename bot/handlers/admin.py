@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from functools import partial, wraps
 from html import escape
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from telegram import Update
 from telegram.constants import ChatAction, ParseMode
@@ -25,9 +26,10 @@ from bot.handlers import documents as document_handlers
 from bot.handlers.context import Context
 from bot.handlers.http import AiohttpRequest
 from bot.handlers.send import BotChannel, deliver, perform, rate_limiter, survey_of
-from bot.services import audit, campaigns, documents, exports, imports, privacy
+from bot.services import audit, documents, exports, imports, privacy
 from bot.services import invitations as invites
 from bot.services.errors import ServiceError
+from bot.services.participation import Aim, read_scope, scope_data
 from bot.services.participation import participation as participation_of
 from bot.services.reminders import send_due
 from bot.texts import admin as t
@@ -176,64 +178,147 @@ def _paged(
     return "\n".join(lines), rows, range(first, first + len(page))
 
 
-async def _participation_page(context: Context, campaign_id: str | None, n: int) -> Send:
-    report = await participation_of(survey_of(context).storage, campaign_id)
+def _fits(press: cb.Callback) -> bool:
+    try:
+        cb.encode(press)
+    except ValueError:
+        return False
+    return True
+
+
+def _scoped(make: Callable[[str], cb.Callback], aim: Aim, campaign: str) -> cb.Callback | None:
+    """``make``'s press for the aim in this campaign, or in the current one if that is what
+    fits in the 64 bytes of callback data; None if neither does."""
+    for data in (scope_data(aim, campaign), scope_data(aim, None)):
+        press = make(data)
+        if _fits(press):
+            return press
+    return None
+
+
+async def _participation_page(
+    context: Context,
+    campaign_id: str | None,
+    n: int,
+    *,
+    aim: Aim | None = None,
+    words: Sequence[str] = (),
+) -> Send:
+    survey = survey_of(context)
+    report = await participation_of(survey.storage, campaign_id, aim, words=words)
     campaign = report.campaign.campaign_id
     title, *blocks = t.participation_blocks(report)
     if report.pending:
         blocks += t.pending_blocks(report)
-    what = cb.Page.participation(campaign)
+    blocks += t.no_manager_blocks(report, context.bot_data.now(), survey.tz)
+    aim = report.aim
+    what: str | Callable[[int], cb.Callback] = cb.Page.participation(campaign)
+    aimed_page = _scoped(partial(cb.AimPage, 999), aim, campaign) if aim else None
+    if aimed_page is not None:
+        scope = cast(cb.AimPage, aimed_page).scope
+        what = partial(cb.AimPage, scope=scope)
+    elif aim:
+        blocks.append(t.AIM_TOO_LONG)
+    if not aim:
+        blocks.append(t.AIM_HINT)
     text, nav, _ = _paged(title, blocks, what, n)
-    remind: Keyboard = ()
-    if report.pending:
-        remind = ((Button(t.BTN_REMIND_ALL, cb.RemindNow(campaign)),),)
-    return Send(text, remind + nav)
+    if aim and aimed_page is None:
+        nav = ()  # the next pages could not carry the filter: none rather than unfiltered ones
+    rows: list[tuple[Button, ...]] = []
+    if report.pending and not aim:
+        rows.append((Button(t.BTN_REMIND_ALL, cb.RemindNow(campaign)),))
+    elif report.pending and aimed_page is not None:
+        remind = _scoped(cb.RemindAimed, aim, campaign)
+        if remind is not None:
+            rows.append((Button(t.BTN_REMIND_AIMED, remind),))
+    if not aim.states:  # a state's button narrows the screen (and its «Recordar») to it
+        narrow = [
+            (label, _scoped(partial(cb.AimPage, 999), replace(aim, states=(state,)), campaign))
+            for state, label in t.BTN_ONLY_STATE.items()
+        ]
+        rows.append(
+            tuple(
+                Button(label, replace(cast(cb.AimPage, press), n=1))
+                for label, press in narrow
+                if press is not None
+            )
+        )
+    if aim:
+        rows.append((Button(t.BTN_ALL, cb.Page(1, cb.Page.participation(campaign))),))
+    return Send(text, tuple(rows) + nav)
 
 
 @admin_only
 async def participation(update: Update, context: Context) -> None:
-    """/participacion [campaign]: the counts, then every cluster still pending, in pages."""
-    await perform(update, context, [await _participation_page(context, _arg(context), 1)])
+    """/participacion [campaign] [filter words]: the counts, every cluster still pending and
+    those without a manager (with their invitation's expiry), in pages; the words (a state,
+    a department, a sector, a cluster id) narrow it, and its «Recordar» button, to them."""
+    page = await _participation_page(context, None, 1, words=context.args or [])
+    await perform(update, context, [page])
 
 
 @admin_only
 async def page(update: Update, context: Context) -> None:
-    """«Anterior»/«Siguiente» under a paged reply: the message shows that page instead."""
+    """«Anterior»/«Siguiente» under a paged reply, or a filter's button under /participacion:
+    the message shows that page instead."""
     query = update.callback_query
     assert query is not None
-    press = _press(query.data, cb.Page)
-    if press.what == cb.Page.REQUESTS:
+    press = cb.decode(query.data)
+    if isinstance(press, cb.AimPage):
+        aim, campaign_id = read_scope(press.scope)
+        shown = await _participation_page(context, campaign_id, press.n, aim=aim)
+    elif isinstance(press, cb.Page) and press.what == cb.Page.REQUESTS:
         shown = await _requests_page(context, press.n)
     else:
-        shown = await _participation_page(context, press.campaign, press.n)
+        assert isinstance(press, cb.Page)
+        shown = await _participation_page(context, press.campaign, press.n, aim=Aim())
     await perform(update, context, [Edit(shown.text, shown.buttons)])
 
 
-@admin_only
-async def remind_now(update: Update, context: Context) -> None:
-    """The button under /participacion: send what the reminder policy allows right now."""
-    query = update.callback_query
-    assert query is not None
+async def _remind(update: Update, context: Context, campaign_id: str | None, aim: Aim) -> None:
+    """Send what the reminder policy allows right now, to the aim's clusters (all without
+    one), and say how many went, and why the others did not."""
     data = context.bot_data
     storage = data.storage
-    campaign = await campaigns.resolve(storage, _press(query.data, cb.RemindNow).campaign)
+    report = await participation_of(storage, campaign_id, aim)
     async with data.reminder_lock:  # never alongside the scheduled run
-        report, current = await send_due(
+        sent, _ = await send_due(
             BotChannel(context.bot),
             storage,
             data.survey.q,
             data.settings.reminders,
             data.now(),
-            campaign=campaign,
+            campaign=report.campaign,
+            only=report.aimed_ids() if aim else None,
         )
-    pending = sum(1 for d, m, _ in current.decisions if m.status not in ("submitted", "correcting"))
-    result = t.REMIND_RESULT.format(
-        sent=report.sent,
-        failed=report.failed,
-        unreachable=report.unreachable,
-        skipped=max(0, pending - report.sent),
-    )
-    await perform(update, context, [Edit(None, ()), Send(result)])
+    words = escape(" ".join(aim.words()))
+    lines = [
+        t.REMIND_AIMED_RESULT.format(
+            aim=t.REMIND_AIM.format(words=words) if aim else "",
+            sent=sent.sent,
+            failed=sent.failed,
+            unreachable=sent.unreachable,
+        ),
+        escape(t.skipped_text(sent.skipped)),
+    ]
+    if report.without_manager:
+        lines.append(t.REMIND_NO_MANAGER.format(n=len(report.without_manager)))
+    await perform(update, context, [Edit(None, ()), Send("\n".join(lines))])
+
+
+@admin_only
+async def remind_now(update: Update, context: Context) -> None:
+    """The button under /participacion: «Enviar recordatorio ahora» (everyone pending) or
+    «Recordar a este filtro ahora» (the aim the screen shows)."""
+    query = update.callback_query
+    assert query is not None
+    press = cb.decode(query.data)
+    if isinstance(press, cb.RemindAimed):
+        aim, campaign_id = read_scope(press.scope)
+        await _remind(update, context, campaign_id, aim)
+        return
+    assert isinstance(press, cb.RemindNow)
+    await _remind(update, context, press.campaign, Aim())
 
 
 @asynccontextmanager

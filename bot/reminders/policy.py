@@ -32,7 +32,15 @@ the admin dry-run, and this module imports no text at all):
      ``CONTINUE`` for a draft untouched for ``draft_idle``; all repeat after ``min_gap``.
 6. At most ``max_per_campaign`` reminders in the campaign; with ``reserve_last_call`` (default)
    invitations and continues stop one short of it, so the last one left is the last call.
-7. Only at allowed moments: local time in ``[window_start, window_end)`` (start included, end
+7. An analyst's follow-up request (review ``requiere_ajuste``, ``follow_up_at``) not answered
+   by a new submission makes a manager who sent (or is correcting) remindable again, with
+   ``FOLLOW_UP`` only: the first ``first_after`` after the request (``draft_idle`` after the
+   manager's own activity since, as for a draft), then after ``min_gap`` since any reminder, at
+   most ``follow_up_max`` in the campaign (a cap of their own: the reminders to fill in do not
+   use it up, nor these theirs), until ``close_margin`` before the close. Snooze and stop apply
+   as to any reminder; a new submission ends the request (the caller passes no
+   ``follow_up_at``), and with it these reminders.
+8. Only at allowed moments: local time in ``[window_start, window_end)`` (start included, end
    excluded: 08:00 and 17:59 yes, 18:00 no), Monday to Friday, not a Colombian public holiday
    (from the ``holidays`` package, with the "Ley Emiliani" Monday moves).
 
@@ -80,6 +88,7 @@ class ReminderKind(StrEnum):
     CONTINUE = "continue"  # a draft in progress, idle
     LAST_CALL = "last_call"  # not submitted (or a correction unsent), in the last days
     CONSENT = "consent"  # registered, the data notice not accepted yet
+    FOLLOW_UP = "follow_up"  # sent, an analyst asked for a correction not sent yet
 
 
 # --- what the caller passes in -----------------------------------------------------------------
@@ -151,6 +160,10 @@ class ManagerState:
     unreachable: bool = False
     snoozed_until: datetime | None = None
     sent: Sequence[SentReminder] = field(default_factory=tuple)
+    # An analyst's request for a correction not answered by a new submission: when it was made
+    # and the questions it names (ids; the text names them).
+    follow_up_at: datetime | None = None
+    follow_up: Sequence[str] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -158,6 +171,8 @@ class ManagerState:
         _aware("ManagerState.registered_at", self.registered_at)
         _aware("ManagerState.last_activity_at", self.last_activity_at)
         _aware("ManagerState.snoozed_until", self.snoozed_until)
+        _aware("ManagerState.follow_up_at", self.follow_up_at)
+        object.__setattr__(self, "follow_up", tuple(self.follow_up))
         if self.answered < 0 or self.total < 0:
             raise ValueError("ManagerState.answered and total cannot be negative")
         object.__setattr__(self, "sent", tuple(self.sent))
@@ -165,6 +180,11 @@ class ManagerState:
     @property
     def last_sent_at(self) -> datetime | None:
         return max((s.at for s in self.sent), default=None)
+
+    @property
+    def follow_up_open(self) -> bool:
+        """A request for a correction waits for this manager's next submission."""
+        return self.follow_up_at is not None and self.status in ("submitted", "correcting")
 
 
 @dataclass(frozen=True)
@@ -298,7 +318,7 @@ def _permanent_block(
 ) -> tuple[str, dict[str, Any]] | None:
     if campaign.state != "open":
         return "campaign_not_open", {"state": campaign.state}
-    if m.status == "submitted":
+    if m.status == "submitted" and not m.follow_up_open:
         return "submitted", {}
     if m.opted_out:
         return "opted_out", {}
@@ -317,19 +337,52 @@ def _snooze_pending(m: ManagerState) -> bool:
     return not (m.last_activity_at is not None and m.last_activity_at > last)
 
 
+def _common(policy: ReminderPolicy, campaign: CampaignWindow, m: ManagerState) -> list[_Bound]:
+    common = [_Bound(campaign.opens_at, "before_open")]
+    if m.snoozed_until is not None:
+        common.append(_Bound(m.snoozed_until, "snoozed"))
+    return common
+
+
+def _gap(m: ManagerState, span: timedelta) -> list[_Bound]:
+    last = m.last_sent_at
+    return [] if last is None else [_Bound(last + span, "min_gap", {"since": last, "wait": span})]
+
+
+def _follow_up_path(policy: ReminderPolicy, campaign: CampaignWindow, m: ManagerState) -> _Path:
+    """The rules of an unanswered request for a correction (rule 7)."""
+    assert m.follow_up_at is not None
+    if m.last_activity_at is not None and m.last_activity_at > m.follow_up_at:
+        idle = _Bound(
+            m.last_activity_at + policy.draft_idle,
+            "draft_active",
+            {"since": m.last_activity_at, "wait": policy.draft_idle},
+        )
+    else:
+        idle = _Bound(
+            m.follow_up_at + policy.first_after,
+            "follow_up_after",
+            {"since": m.follow_up_at, "wait": policy.first_after},
+        )
+    count = sum(1 for s in m.sent if s.kind is ReminderKind.FOLLOW_UP)
+    block: tuple[str, dict[str, Any]] | None = None
+    if count >= policy.follow_up_max:
+        block = ("follow_up_max", {"count": count, "max": policy.follow_up_max})
+    bounds = (*_common(policy, campaign, m), idle, *_gap(m, policy.min_gap))
+    return _Path(bounds, campaign.closes_at - policy.close_margin, block)
+
+
 def _paths(
     policy: ReminderPolicy, campaign: CampaignWindow, m: ManagerState
 ) -> tuple[_Path, _Path, _Path, datetime]:
     """The snooze, regular (invitation/continue) and last-call paths, and the last-call start."""
     close_by = campaign.closes_at - policy.close_margin
     lc_start = _last_call_start(policy, campaign)
-    common = [_Bound(campaign.opens_at, "before_open")]
-    if m.snoozed_until is not None:
-        common.append(_Bound(m.snoozed_until, "snoozed"))
+    common = _common(policy, campaign, m)
     snooze = _Path(tuple(common), close_by)
 
-    count = len(m.sent)
-    last = m.last_sent_at
+    # The reminders to fill in count among themselves (a follow-up's have their own cap).
+    count = sum(1 for s in m.sent if s.kind is not ReminderKind.FOLLOW_UP)
     start = max(m.registered_at, campaign.opens_at)
     if m.status in _NOT_STARTED:
         ref, idle_code, idle = start, "first_after", policy.first_after
@@ -337,15 +390,10 @@ def _paths(
         ref = max(start, m.last_activity_at) if m.last_activity_at else start
         idle_code, idle = "draft_active", policy.draft_idle
 
-    def gap(span: timedelta) -> list[_Bound]:
-        return (
-            [] if last is None else [_Bound(last + span, "min_gap", {"since": last, "wait": span})]
-        )
-
     regular_bounds = (
         *common,
         _Bound(ref + idle, idle_code, {"since": ref, "wait": idle}),
-        *gap(policy.min_gap),
+        *_gap(m, policy.min_gap),
     )
     limit = policy.max_per_campaign - (1 if policy.reserve_last_call else 0)
     counts = {"count": count, "max": policy.max_per_campaign}
@@ -365,7 +413,7 @@ def _paths(
         _Bound(
             ref + policy.last_call_idle, idle_code, {"since": ref, "wait": policy.last_call_idle}
         ),
-        *gap(min(policy.last_call_min_gap, policy.min_gap)),
+        *_gap(m, min(policy.last_call_min_gap, policy.min_gap)),
     )
     if any(s.kind == ReminderKind.LAST_CALL and s.at >= lc_start for s in m.sent):
         last_call_block: tuple[str, dict[str, Any]] | None = ("last_call_sent", {})
@@ -400,6 +448,8 @@ def _earliest(
     snooze, regular, last_call, _ = _paths(policy, campaign, m)
     if _snooze_pending(m):
         return _earliest_on(policy, snooze, now)
+    if m.follow_up_open:
+        return _earliest_on(policy, _follow_up_path(policy, campaign, m), now)
     found = [t for p in (regular, last_call) if (t := _earliest_on(policy, p, now)) is not None]
     return min(found, default=None)
 
@@ -430,12 +480,18 @@ def decide(
         return no("before_open", when=campaign.opens_at)
 
     snooze, regular, last_call, lc_start = _paths(policy, campaign, m)
-    kind = ReminderKind.LAST_CALL if now >= lc_start else _regular_kind(m)
+    if m.follow_up_open:
+        kind = ReminderKind.FOLLOW_UP
+    else:
+        kind = ReminderKind.LAST_CALL if now >= lc_start else _regular_kind(m)
     pending = _snooze_pending(m)
     if pending:
         path = snooze
     else:
-        path = last_call if kind is ReminderKind.LAST_CALL else regular
+        if m.follow_up_open:
+            path = _follow_up_path(policy, campaign, m)
+        else:
+            path = last_call if kind is ReminderKind.LAST_CALL else regular
         if path.block is not None:
             return no(path.block[0], kind, **path.block[1])
     bound = path.binding

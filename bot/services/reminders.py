@@ -1,5 +1,5 @@
 """Send the due reminders: the use case behind the scheduled job (``handlers/jobs.py``), the
-admin's «Recordar» button (``handlers/admin.py``) and ``ssme remind`` (``cli.py``).
+admin's «Recordar» buttons (``handlers/admin.py``) and ``ssme remind`` (``cli/campaigns.py``).
 
 The truth lives in SQLite. Every run reads the managers' states, asks the pure policy what is
 due, and sends it through a :class:`Channel` (the handlers implement it on Telegram; nothing
@@ -12,13 +12,19 @@ Retries follow the one outbound policy (``bot.delivery``) with the reminders' ow
 that is known not delivered (429, 5xx) releases its claim *before* the policy waits, and the
 next try claims it again, so a crash during the wait cannot leave a reminder claimed but unsent.
 A try that may have gone out (a time-out) keeps its claim and counts as sent: at most once.
+
+An analyst's request for a correction left unanswered (``open_follow_ups``) makes its manager a
+candidate again, for the policy's ``FOLLOW_UP`` reminder (a «Corregir: …» button per question).
+``send_due(only=…)`` narrows whom (an aim: ``bot.services.participation``), never past the
+policy; its report counts the others by the policy's reason.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -41,6 +47,7 @@ from bot.reminders.policy import (
 )
 from bot.services import campaigns
 from bot.storage import Campaign, ReminderRow, Storage
+from bot.storage.reminders import OpenFollowUp
 from bot.texts import reminders as rtexts
 
 log = logging.getLogger(__name__)
@@ -89,7 +96,9 @@ def window(campaign: Campaign) -> CampaignWindow:
     )
 
 
-def manager_state(row: ReminderRow, engine: Engine) -> ManagerState:
+def manager_state(
+    row: ReminderRow, engine: Engine, follow_up: OpenFollowUp | None = None
+) -> ManagerState:
     expected = engine.expected_questions(row.answers)
     answered = sum(1 for q in expected if q.id in row.answers)
     return ManagerState(
@@ -105,6 +114,8 @@ def manager_state(row: ReminderRow, engine: Engine) -> ManagerState:
         unreachable=row.unreachable,
         snoozed_until=row.snoozed_until,
         sent=[SentReminder(ReminderKind(kind), at) for kind, at in row.sent],
+        follow_up_at=follow_up.asked_at if follow_up else None,
+        follow_up=follow_up.questions if follow_up else (),
     )
 
 
@@ -132,18 +143,39 @@ async def plan(
         return Plan(campaign)
     engine = Engine(q, campaign.reference_year)
     rows = await storage.reminder_candidates(campaign.campaign_id)
-    states = [(manager_state(r, engine), r.nombre) for r in rows]
+    asked = await storage.open_follow_ups(campaign.campaign_id)
+    states = [(manager_state(r, engine, asked.get(r.cluster_id)), r.nombre) for r in rows]
     win = window(campaign)
     decisions = [(decide(policy, win, m, now), m, name) for m, name in states]
     return Plan(campaign, decisions, next_check(policy, win, [m for m, _ in states], now))
 
 
-def keyboard(kind: ReminderKind, campaign_id: str, status: str = "") -> Keyboard:
+FOLLOW_UP_BUTTONS = 8  # questions of a follow-up with a button of their own under its reminder
+
+
+def follow_up_questions(q: Questionnaire, manager: ManagerState) -> list[tuple[str, str]]:
+    """The questions a follow-up asked about that the questionnaire still has: (id, short)."""
+    return [(qid, q.question_map[qid].short) for qid in manager.follow_up if qid in q.question_map]
+
+
+def keyboard(
+    kind: ReminderKind,
+    campaign_id: str,
+    status: str = "",
+    questions: Sequence[tuple[str, str]] = (),
+) -> Keyboard:
     if status == "consent_pending":  # nothing to start before the notice is accepted
         return ((Button(rtexts.BTN_NOTICE, cb.ShowNotice()),),)
-    first = rtexts.BTN_START if kind is ReminderKind.INVITATION else rtexts.BTN_CONTINUE
+    if kind is ReminderKind.FOLLOW_UP and questions:  # each opens its question, as the request
+        first_rows: Keyboard = tuple(
+            (Button(rtexts.BTN_FOLLOW_UP.format(question=short[:40]), cb.FollowUp(qid)),)
+            for qid, short in questions[:FOLLOW_UP_BUTTONS]
+        )
+    else:
+        first = rtexts.BTN_START if kind is ReminderKind.INVITATION else rtexts.BTN_CONTINUE
+        first_rows = ((Button(first, cb.Resume()),),)
     return (
-        (Button(first, cb.Resume()),),
+        *first_rows,
         (Button(rtexts.BTN_SNOOZE, cb.Snooze(campaign_id)),),
         (Button(rtexts.BTN_STOP, cb.StopReminders(campaign_id)),),
     )
@@ -154,6 +186,8 @@ class SendReport:
     sent: int = 0
     failed: int = 0
     unreachable: int = 0
+    # Managers in scope not due now, by the policy's reason ("min_gap", "submitted"…).
+    skipped: Counter[str] = field(default_factory=Counter)
 
 
 class _ClaimedElsewhere(Exception):
@@ -173,6 +207,7 @@ async def _send_one(
     decision, manager, name = item
     kind = decision.kind
     assert kind is not None
+    questions = follow_up_questions(q, manager)
     text = rtexts.reminder_text(
         kind,
         manager,
@@ -181,8 +216,9 @@ async def _send_one(
         seconds_per_question=q.seconds_per_question,
         tz=tz,
         now=now,
+        questions=[short for _, short in questions],
     )
-    buttons = keyboard(kind, campaign.campaign_id, manager.status)
+    buttons = keyboard(kind, campaign.campaign_id, manager.status, questions)
     slot = len(manager.sent)
 
     async def once() -> tuple[Outcome, int | None]:
@@ -239,17 +275,20 @@ async def send_due(
     policy: ReminderPolicy,
     now: datetime,
     *,
-    only: Sequence[str] | None = None,
+    only: Collection[str] | None = None,
     campaign: Campaign | None = None,
     rate: float = SENDS_PER_SECOND,
 ) -> tuple[SendReport, Plan]:
-    """Send every reminder due at ``now`` (optionally only to some clusters)."""
+    """Send every reminder due at ``now`` (optionally only to some clusters: a narrower
+    scope, never past the policy); the report counts the managers in scope not due, by why."""
     current = await plan(storage, q, policy, now, campaign)
     report = SendReport()
     open_campaign = current.campaign
     if open_campaign is None:
         return report, current
-    due = [d for d in current.due if only is None or d[0].cluster_id in only]
+    scope = [d for d in current.decisions if only is None or d[0].cluster_id in only]
+    report.skipped.update(d.reason for d, _, _ in scope if not d.send)
+    due = [d for d in scope if d[0].send]
     gate = asyncio.Semaphore(CONCURRENT_SENDS)
     pace = Pacer(rate)  # evenly spaced, no bursts
 

@@ -7,7 +7,8 @@ here, added to it as a base class:
   schema       the migrations, applied when a file is opened
   clock        the clock every stored timestamp comes from, and how times are stored
   rows         the typed rows (frozen dataclasses) the methods return
-  clusters, campaigns, people (invitations, managers), responses (answers, cursor, submit,
+  clusters, campaigns, people (invitations, managers), invitations (made in bulk, their
+  expiry for participation), responses (answers, cursor, submit,
   results, the outbox of results owed), results (a campaign's submissions across clusters),
   published (an earlier wave's results as published), reviews (the analysts' review of each
   submitted response), amendments (an admin's correction of a submitted answer, as a new
@@ -41,6 +42,7 @@ from bot.storage.connection import Connection
 from bot.storage.consent import Consent
 from bot.storage.corrections import Corrections
 from bot.storage.evidence import EvidenceFiles
+from bot.storage.invitations import Invitations
 from bot.storage.people import People
 from bot.storage.privacy import Privacy
 from bot.storage.published import Published, PublishedResult
@@ -111,6 +113,7 @@ class Storage(
     Clusters,
     Campaigns,
     People,
+    Invitations,
     Responses,
     Corrections,
     Results,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.questionnaire.model import Value
@@ -25,7 +26,39 @@ def _status(r: sqlite3.Row) -> str:
     return str(r["status"] or "not_started")
 
 
+@dataclass(frozen=True)
+class OpenFollowUp:
+    """An analyst's request for a correction (review ``requiere_ajuste``) that no submission
+    has answered yet: when it was made and the questions it names."""
+
+    cluster_id: str
+    asked_at: datetime
+    questions: tuple[str, ...]
+
+
 class Reminders(StorageBase):
+    async def open_follow_ups(self, campaign_id: str) -> dict[str, OpenFollowUp]:
+        """Cluster id → its unanswered request for a correction in the campaign (a submission
+        puts the review back to ``pendiente``, which ends it). The questions are the request's
+        audit line's (``review.ask`` records them there)."""
+        rows = await self._all(
+            "SELECT s.cluster_id, v.changed_at, (SELECT a.detail FROM audit a "
+            "WHERE a.cluster_id = s.cluster_id AND a.action = 'review_requiere_ajuste' "
+            "ORDER BY a.audit_id DESC LIMIT 1) AS detail FROM reviews v "
+            "JOIN responses s ON s.response_id = v.response_id "
+            "WHERE s.campaign_id = ? AND v.status = 'requiere_ajuste'",
+            (campaign_id,),
+        )
+        found = {}
+        for r in rows:
+            detail = json.loads(r["detail"]) if r["detail"] else {}
+            mine = detail.get("campaign") in (None, campaign_id)
+            questions = tuple(str(q) for q in detail.get("questions", ())) if mine else ()
+            found[r["cluster_id"]] = OpenFollowUp(
+                r["cluster_id"], parse_ts(r["changed_at"]), questions
+            )
+        return found
+
     async def reminder_candidates(self, campaign_id: str) -> list[ReminderRow]:
         """Every registered manager with what the reminder policy needs to decide.
 

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from collections import ChainMap
 from collections.abc import Mapping
+from datetime import datetime, tzinfo
 from html import escape
 from typing import TYPE_CHECKING
+
+from babel.dates import format_date
 
 from bot.texts.personal_data import ERASED_UNKNOWN
 
@@ -39,6 +42,7 @@ PARTICIPATION_COUNTS = (
     "• En progreso: {draft}\n"
     "• Enviados: <b>{submitted}</b>\n"
     "• Con una corrección abierta (cuenta lo enviado): {correcting}\n"
+    "• Con un ajuste pedido por la Red, pendiente: {correction_requested}\n"
     "• Sin contacto (bloquearon el bot): {unreachable}\n"
     "• No quieren más recordatorios: {opted_out}"
 )
@@ -66,7 +70,7 @@ STATUS_LABELS = {
 ADMIN_COMMANDS = {
     "resumen": "Resumen ejecutivo de la medición",
     "exportar": "Datos de la medición (XLSX; «/exportar csv», «/exportar todas»)",
-    "participacion": "Participación y pendientes",
+    "participacion": "Participación y pendientes; filtros: /participacion huila en_curso",
     "invitar": "Enlace de invitación para un clúster",
     "invitaciones": "CSV de enlaces para clústeres sin gestor",
     "importar": "Cargar el registro de clústeres (CSV)",
@@ -152,6 +156,25 @@ ERRORS: Mapping[str, str] = {
         "extend solo mueve el cierre de la medición {id} a una fecha posterior a la actual"
     ),
     "campaign_closed_extend": "la medición {id} ya cerró: no se puede extender",
+    # branch i16c: aimed reminders, invitations from a CSV
+    "aim_bad_state": (
+        "«{value}» no es un estado: use sin_empezar, en_curso o ajuste_pedido "
+        "(o not_started, in_progress, correction_requested)."
+    ),
+    "aim_bad_department": "«{value}» no es un departamento del registro. Departamentos: {known}.",
+    "aim_bad_sector": "«{value}» no es un sector del registro. Sectores: {known}.",
+    "aim_bad_word": (
+        "«{word}» no es un departamento, un sector, un clúster ni un estado (sin_empezar, "
+        "en_curso, ajuste_pedido)."
+    ),
+    "invite_csv": "{file}, línea {line}, {field}: {reason}",
+    "invite_csv_file": "{file}: {reason}. No se creó ninguna invitación.",
+    "invite_csv_lines": "{problems}\nNo se creó ninguna invitación ni se escribió el archivo de enlaces.",
+    "invite_no_username": (
+        "Falta SSME_BOT_USERNAME (el usuario del bot, sin @): sin él los enlaces no sirven. "
+        "No se creó ninguna invitación."
+    ),
+    "invite_output": "No se puede escribir {file}: {reason}. No se creó ninguna invitación.",
 }
 CLI_ERRORS: Mapping[str, str] = {
     **ERRORS,
@@ -166,8 +189,11 @@ def error(exc: ServiceError, *, cli: bool = False) -> str:
 
 def participation_blocks(report: Participation) -> list[str]:
     """The counts, then by department and by sector (HTML), as blocks a page never splits."""
+    title = PARTICIPATION_TITLE.format(campaign=report.campaign.campaign_id)
+    if report.aim:
+        title += AIM_TITLE.format(words=escape(" ".join(report.aim.words())))
     blocks = [
-        PARTICIPATION_TITLE.format(campaign=report.campaign.campaign_id),
+        title,
         # format_map, not format(**…): a Counter gives 0 for a state nobody is in.
         PARTICIPATION_COUNTS.format_map(report.counts()),
     ]
@@ -193,7 +219,9 @@ def pending_blocks(report: Participation) -> list[str]:
         PENDING_LINE.format(
             name=escape(s.nombre),
             department=escape(s.departamento),
-            status=status_label(s, closed=report.campaign.state == "closed"),
+            status=ASKED_LABEL
+            if s.cluster_id in report.asked
+            else status_label(s, closed=report.campaign.state == "closed"),
         )
         for s in pending
     ]
@@ -259,3 +287,154 @@ CAMPAIGN_PROBLEMS: Mapping[str, str] = {
 
 def campaign_problem(code: str, campaigns: tuple[str, ...]) -> str:
     return CAMPAIGN_PROBLEMS[code].format(n=len(campaigns), ids=", ".join(campaigns))
+
+
+# --- branch i16c: aimed reminders, clusters without a manager, invitations from a CSV --------
+
+AIM_TITLE = " · filtro: <i>{words}</i>"
+ASKED_LABEL = "ajuste pedido por la Red, pendiente"
+NO_MANAGER_TITLE = (
+    "<b>Sin gestor registrado ({n}):</b> no reciben recordatorios; búsquelos por fuera de "
+    "Telegram con su enlace de invitación (ssme invite --all-without-manager)."
+)
+NO_MANAGER_LINE = "• {name} ({department}, {id}) — {invitation}"
+INVITATION_OPEN = "invitación vigente hasta el {date}"
+INVITATION_EXPIRED = "la invitación venció el {date}"
+INVITATION_NONE = "sin invitación"
+DATE_FORMAT = "d 'de' MMMM 'de' y"  # 4 de enero de 2027
+BTN_REMIND_AIMED = "Recordar a este filtro ahora"
+BTN_ALL = "Quitar el filtro"
+BTN_ONLY_STATE = {  # one row under /participacion: short, so they fit a phone's width
+    "not_started": "🔎 Sin empezar",
+    "in_progress": "🔎 En curso",
+    "correction_requested": "🔎 Ajuste pedido",
+}
+AIM_HINT = (
+    "\n<i>🔎 Para filtrar la lista y el botón «Recordar», pulse un estado o escriba "
+    "/participacion seguido de departamento, sector, id de clúster o estado (sin_empezar, "
+    "en_curso, ajuste_pedido), por ejemplo: /participacion huila en_curso</i>"
+)
+AIM_TOO_LONG = (
+    "<i>El filtro es muy largo para un botón: escriba el inicio de los nombres (por ejemplo "
+    "«valle» en lugar de «valle del cauca») o use ssme remind.</i>"
+)
+REMIND_AIMED_RESULT = (
+    "Recordatorios enviados{aim}: {sent}; fallidos: {failed}; sin contacto (bloquearon el "
+    "bot): {unreachable}."
+)
+REMIND_AIM = " ({words})"
+REMIND_SKIPPED = "No lo recibieron ahora ({n}), según la política de recordatorios: {why}."
+REMIND_NONE_SKIPPED = "Nadie más del filtro quedó pendiente."
+REMIND_NO_MANAGER = "Sin gestor registrado, no se les puede recordar: {n}."
+SKIP_REASON = "{n} {why}"
+# Why a manager was not reminded now, for the counts after «Recordar» (a policy's reason code).
+SKIP_REASONS: Mapping[str, str] = {
+    "submitted": "ya enviaron",
+    "correcting": "tienen una corrección abierta (solo les llega el último aviso)",
+    "opted_out": "pidieron no recibir más",
+    "unreachable": "bloquearon el bot",
+    "snoozed": "pidieron que se les recordara más tarde",
+    "max_reached": "ya recibieron el máximo de recordatorios",
+    "reserved": "tienen guardado el último aviso para el cierre",
+    "last_call_sent": "ya recibieron el último aviso",
+    "first_after": "se registraron hace poco",
+    "draft_active": "respondieron hace poco",
+    "follow_up_after": "se les pidió el ajuste hace poco",
+    "follow_up_max": "ya recibieron los recordatorios del ajuste pedido",
+    "min_gap": "recibieron uno hace poco",
+    "outside_hours": "es fuera del horario de envío",
+    "campaign_not_open": "la medición no está abierta",
+    "before_open": "la medición aún no abre",
+    "closed": "la medición ya cerró",
+    "closing": "la medición está por cerrar",
+}
+
+
+def skipped_text(skipped: Mapping[str, int]) -> str:
+    """The managers not reminded now, by why: "3 ya enviaron, 2 recibieron uno hace poco"."""
+    n = sum(skipped.values())
+    if not n:
+        return REMIND_NONE_SKIPPED
+    why = ", ".join(
+        SKIP_REASON.format(n=k, why=SKIP_REASONS.get(code, code))
+        for code, k in sorted(skipped.items(), key=lambda item: (-item[1], item[0]))
+    )
+    return REMIND_SKIPPED.format(n=n, why=why)
+
+
+def invitation_state(expires_at: datetime | None, now: datetime, tz: tzinfo) -> str:
+    if expires_at is None:
+        return INVITATION_NONE
+    date = format_date(expires_at.astimezone(tz), DATE_FORMAT, locale="es_CO")
+    return (INVITATION_OPEN if expires_at > now else INVITATION_EXPIRED).format(date=date)
+
+
+def no_manager_blocks(report: Participation, now: datetime, tz: tzinfo) -> list[str]:
+    """The active clusters without a manager, each with its invitation's state (HTML)."""
+    found = report.without_manager
+    if not found:
+        return []
+    lines = [
+        NO_MANAGER_LINE.format(
+            name=escape(s.nombre),
+            department=escape(s.departamento),
+            id=escape(s.cluster_id),
+            invitation=invitation_state(expires, now, tz),
+        )
+        for s, expires in found
+    ]
+    title = "\n" + NO_MANAGER_TITLE.format(n=len(found))
+    return [title + "".join(f"\n{line}" for line in lines[:1]), *lines[1:]]
+
+
+INVITE_CSV_ENCODING = "no está en UTF-8 (guárdelo como «CSV UTF-8» en Excel)"
+INVITE_CSV_EMPTY = "está vacío"
+INVITE_CSV_UNKNOWN = "el clúster «{cluster}» no está en el registro"
+INVITE_CSV_INACTIVE = "el clúster «{cluster}» no está activo (estado: {estado})"
+INVITE_CSV_REPEATED = "el clúster ya está en la línea {line}"
+INVITE_CSV_CONTACT = (
+    "el nombre de contacto es muy largo o tiene saltos de línea (máximo {max} caracteres)"
+)
+INVITE_CSV_MORE = "… y {n} problemas más."
+INVITE_CSV_NO_ROWS = "no tiene filas de clústeres (columnas: cluster_id y, si quiere, contacto)"
+INVITE_SHEET_DONE = (
+    "{n} invitaciones creadas (un solo uso, vencen el {expires}). Enlaces para la combinación "
+    "de correspondencia: {file}"
+)
+INVITE_SHEET_NONE = "No hay clústeres que invitar: no se creó nada."
+
+INVITE_DESCRIPTION = (
+    "Crea invitaciones de un solo uso: para un clúster (CLUSTER_ID), para los de un CSV "
+    "(--csv) o para todos los activos sin gestor (--all-without-manager); en los dos últimos "
+    "casos escribe un CSV de enlaces para combinar correspondencia (--output; por omisión "
+    "invitaciones-FECHA-HORA.csv en la carpeta actual)."
+)
+INVITE_CSV_HELP = (
+    "CSV con la columna cluster_id y, si quiere, contacto (nombre de la persona); con ese "
+    "encabezado, o sin él en ese orden; separado por «,» o «;»"
+)
+INVITE_ALL_HELP = "una invitación para cada clúster activo sin gestor registrado (sin archivo)"
+INVITE_OUTPUT_HELP = (
+    "dónde escribir el CSV de enlaces (por omisión invitaciones-FECHA-HORA.csv en la carpeta "
+    "actual)"
+)
+INVITE_ONE_MODE = (
+    "indique un CLUSTER_ID, --csv ARCHIVO o --all-without-manager (uno solo de los tres)"
+)
+INVITE_HAS_MANAGER = (
+    "{n} de estos clústeres ya tienen gestor registrado ({ids}): quien use su enlace quedará "
+    "como gestor en su lugar"
+)
+INVITE_NO_FOLDER = "la carpeta no existe o no se puede escribir en ella"
+INVITE_IS_FOLDER = "es una carpeta; indique un nombre de archivo"
+REMIND_FLAGS_HELP = {
+    "department": "solo este departamento (basta el inicio del nombre; se puede repetir)",
+    "sector": "solo este sector (basta el inicio del nombre; se puede repetir)",
+    "cluster": "solo este clúster (su id; se puede repetir)",
+    "state": (
+        "solo este estado: sin_empezar, en_curso o ajuste_pedido (también not_started, "
+        "in_progress, correction_requested; se puede repetir)"
+    ),
+}
+REMIND_AIMED = "Filtro «{words}»: {n} clústeres activos."
+REMIND_AIM_NOBODY = "Nadie del filtro tiene gestor registrado: no hay a quién recordar."

@@ -97,7 +97,11 @@ HELP = {
     "question_id": "id de la pregunta (como en la exportación)",
     "value": "el valor, escrito como lo escribiría el gerente (opción múltiple: ids separados por ;)",
     "reason": "motivo de la corrección",
-    "remind": "Muestra quién recibiría hoy un recordatorio y por qué; lo envía sin --dry-run.",
+    "remind": (
+        "Muestra quién recibiría hoy un recordatorio y por qué; lo envía sin --dry-run. "
+        "--department, --sector, --cluster y --state lo limitan a quienes indiquen (nunca se "
+        "salta la política de recordatorios)."
+    ),
     "dry_run": "solo mostrar, no enviar",
     "check": "Revisa configuración, cuestionario y base de datos; dice qué está mal.",
     "data_requests": "Solicitudes de eliminación de datos personales (Ley 1581 de 2012).",

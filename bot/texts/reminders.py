@@ -12,6 +12,7 @@ that are rules (the deadline day) are asked of the objects passed in.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta, tzinfo
 from html import escape
 from typing import TYPE_CHECKING
@@ -33,6 +34,7 @@ BTN_START = "Empezar ➡️"  # the same action, under an invitation (nothing to
 BTN_SNOOZE = "Recordarme mañana ⏰"
 BTN_STOP = "No más recordatorios"
 BTN_NOTICE = "Ver el aviso de datos"  # under the consent reminder: the notice, to accept it
+BTN_FOLLOW_UP = "Corregir: {question}"  # under a follow-up's reminder, one per question asked
 
 # Answers to the buttons ({when} from ``moment``).
 SNOOZED = "Listo: se lo recordamos el {when}."
@@ -62,6 +64,16 @@ LAST_CALL = (
     "⏳ <b>Último aviso:</b> la medición de <b>{cluster}</b> cierra <b>{closes}</b> "
     "({deadline}).\n\n{left}."
 )
+FOLLOW_UP = (
+    "📝 Recordatorio: la Red Clúster Colombia le pidió revisar estas respuestas de "
+    "<b>{cluster}</b>:\n{questions}\n\n{state} La medición cierra el <b>{deadline}</b>; "
+    "hasta entonces cuenta la versión que ya envió."
+)
+FOLLOW_UP_QUESTION = "• {question}"
+FOLLOW_UP_NOT_OPENED = "Pulse una pregunta para corregirla y luego envíe de nuevo con «Enviar»."
+FOLLOW_UP_UNSENT = (
+    "Ya empezó la corrección, pero falta enviarla: escriba /revisar y pulse «Enviar»."
+)
 # Pieces of the lines above.
 SIZE = "son {total} preguntas, {minutes}"
 LEFT = "Faltan {left} de {total} preguntas, {minutes}"
@@ -87,6 +99,7 @@ KIND_LABELS = {
     "continue": "seguir donde quedó",
     "last_call": "último aviso",
     "consent": "aviso de datos pendiente",
+    "follow_up": "ajuste pedido por la Red",
 }
 REASONS = {
     "due": "se envía ahora: {kind}",
@@ -108,6 +121,8 @@ REASONS = {
     "first_after": "empezó a contar hace {ago}; el primer recordatorio va a los {wait}",
     "draft_active": "respondió hace {ago}; se recuerda tras {wait} sin actividad",
     "min_gap": "enviado hace {ago}; espacio mínimo {wait}",
+    "follow_up_after": "se le pidió un ajuste hace {ago}; el primer recordatorio va a los {wait}",
+    "follow_up_max": "ya recibió {count} de {max} recordatorios del ajuste pedido",
     "outside_hours": "fuera del horario de envío: {why}",
 }
 WHY_HOURS = "de {start} a {end}"
@@ -204,13 +219,19 @@ def reminder_text(
     seconds_per_question: int,
     tz: tzinfo | str,
     now: datetime,
+    questions: Sequence[str] = (),
 ) -> str:
     """The reminder message (HTML) for one manager. ``now`` is the sending moment, needed for
-    "cierra mañana"; ``seconds_per_question`` comes from the questionnaire."""
+    "cierra mañana"; ``seconds_per_question`` comes from the questionnaire; ``questions`` are
+    the short texts of those a follow-up asked about."""
     zone = _zone(tz)
     cluster = escape(cluster_name)
     when = deadline(campaign, zone)
     kind = str(kind)
+    if kind == "follow_up":
+        lines = "\n".join(FOLLOW_UP_QUESTION.format(question=escape(q)) for q in questions)
+        state = FOLLOW_UP_UNSENT if manager.status == "correcting" else FOLLOW_UP_NOT_OPENED
+        return FOLLOW_UP.format(cluster=cluster, questions=lines, state=state, deadline=when)
     if kind == "invitation":
         total = max(0, manager.total)
         size = SIZE.format(total=total, minutes=minutes(total, seconds_per_question))
