@@ -119,3 +119,10 @@ def test_the_migration_makes_each_manager_a_member_with_their_data_intact(tmp_pa
         assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
         assert conn.execute("SELECT count(*) FROM managers").fetchone()[0] == 2  # the view
         assert conn.execute("SELECT role FROM invitations").fetchone()[0] == "manager"
+
+
+async def test_a_collaborators_link_is_not_the_clusters_open_manager_invitation(storage):
+    await _invite(storage, DEMO_CLUSTER.cluster_id, "codigo-col-222", role="collaborator")
+    assert DEMO_CLUSTER.cluster_id not in await storage.open_invitations()
+    await _invite(storage, DEMO_CLUSTER.cluster_id, "codigo-uno-111")
+    assert DEMO_CLUSTER.cluster_id in await storage.open_invitations()

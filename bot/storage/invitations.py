@@ -45,11 +45,12 @@ class Invitations(StorageBase):
         await self._writes(work)
 
     async def open_invitations(self) -> dict[str, InvitationState]:
-        """Cluster id → the latest expiry of its unused invitations (expired ones included:
-        "venció el …" tells the operator a new link is needed)."""
+        """Cluster id → the latest expiry of its unused manager invitations (expired ones
+        included: "venció el …" tells the operator a new link is needed; a collaborator's link
+        is no manager's invitation)."""
         rows = await self._all(
             "SELECT cluster_id, max(expires_at) AS expires_at FROM invitations "
-            "WHERE used_at IS NULL GROUP BY cluster_id"
+            "WHERE used_at IS NULL AND role = 'manager' GROUP BY cluster_id"
         )
         return {
             r["cluster_id"]: InvitationState(r["cluster_id"], parse_ts(r["expires_at"]))
