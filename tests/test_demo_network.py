@@ -73,6 +73,9 @@ async def test_the_seeded_figures_look_like_a_network(tmp_path):
         codes = {f.code for i in flagged for f in i.flags}
         assert {"level_jump", "plausibility"} <= codes
         assert queue.counts[review.APPROVED] >= 5 and queue.counts[review.NEEDS_CHANGES] == 1
+        # Each imported response waits since it was sent (its submitted_at), not since the import.
+        waiting = {i.changed_at for i in queue.items}
+        assert len(waiting) == len(queue.items) and max(waiting) < NOW  # type: ignore[operator]
         seen = await participation.participation(storage, "2024")
         assert seen is not None
         demo = await storage.get_response(DEMO_CLUSTER_ID, "2024")
