@@ -196,3 +196,12 @@ def test_the_readme_command_runs_the_demo_as_a_process(tmp_path):
     assert done.stderr == "", "nothing on the terminal but the chat"
     _no_log_lines(done.stdout)
     assert (tmp_path / "demo" / "demo.db").exists() and (tmp_path / "demo" / "demo.log").exists()
+
+
+def test_reset_never_deletes_a_database_the_demo_did_not_make(tmp_path, capsys):
+    real = tmp_path / "data" / "ssme.db"
+    real.parent.mkdir()
+    real.write_bytes(b"the network's real answers")
+    assert main(["demo", "--db", str(real), "--reset"]) == 2
+    assert "no es una base de datos de la demo" in capsys.readouterr().err
+    assert real.read_bytes() == b"the network's real answers"

@@ -98,10 +98,14 @@ def _db_unusable(settings: Settings, error: object) -> str:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from bot.demo import run_demo
+    from bot.demo import files, run_demo
+    from bot.texts import demo as dt
 
     # The demo's folder: --dir, else the one --db is in, else ./demo.
     folder = args.dir or (args.db.parent if args.db else Path("demo"))
+    db = args.db or folder / files.DATABASE
+    if args.reset and not files.is_demo(folder.resolve(), db.resolve()):
+        raise CliError(dt.NOT_A_DEMO.format(db=db))
     return run_demo(folder, db=args.db, admin=args.admin, reset=args.reset, script=args.script)
 
 

@@ -66,17 +66,27 @@ def _counting() -> Iterator[int]:
         n += 1
 
 
+def is_demo(folder: Path, db: Path) -> bool:
+    """Whether ``db`` is a demo's to delete: none there yet, or one beside the demo's log
+    (``--reset`` never deletes a database the demo did not make, e.g. ``--db data/ssme.db``)."""
+    return not db.exists() or (db.parent == folder and (folder / LOG).exists())
+
+
 def reset(folder: Path, db: Path) -> bool:
-    """Remove what an earlier demo left (its database, files, log); False if none was there."""
+    """Remove what an earlier demo left (its database, files, log); False if none was there.
+    Only for a folder :func:`is_demo` accepts."""
     found = False
     for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
         if path.exists():
             path.unlink()
             found = True
-    if (folder / LOG).exists():
-        (folder / LOG).unlink()
-    if (folder / FILES).is_dir():
-        shutil.rmtree(folder / FILES)
+    for path in (folder / LOG, folder / FILES):
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+        else:
+            continue
         found = True
     return found
 

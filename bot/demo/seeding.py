@@ -50,6 +50,20 @@ class Seeded:
     drafts: int
     managers: int
 
+    def figures(self) -> dict[str, object]:
+        """What the demo says it seeded (``bot.texts.demo.SEEDED``)."""
+        registry = [c.cluster for c in self.network.clusters]
+        return {
+            "clusters": len(registry),
+            "departments": len({c.departamento for c in registry}),
+            "managers": self.managers,
+            "previous": self.previous,
+            "answered": self.answered_before,
+            "current": self.current,
+            "sent": self.sent,
+            "drafts": self.drafts,
+        }
+
 
 def campaign_dates(now: datetime, tz: tzinfo) -> tuple[int, str, str, str, str]:
     """(this year, previous opens, previous closes, current opens, current closes) as the

@@ -196,21 +196,8 @@ async def _session(
     if fresh:
         started = time.perf_counter()
         seeded = await seed_network(db, q, utcnow(), settings.tz)
-        network = seeded.network
-        registry = [c.cluster for c in network.clusters]
-        print(
-            texts.SEEDED.format(
-                seconds=f"{time.perf_counter() - started:.1f}".replace(".", ","),
-                clusters=len(registry),
-                departments=len({c.departamento for c in registry}),
-                managers=seeded.managers,
-                previous=seeded.previous,
-                answered=seeded.answered_before,
-                current=seeded.current,
-                sent=seeded.sent,
-                drafts=seeded.drafts,
-            )
-        )
+        seconds = f"{time.perf_counter() - started:.1f}".replace(".", ",")
+        print(texts.SEEDED.format(seconds=seconds, **seeded.figures()))
     with BotApiServer(bot_username="ssme_demo_bot") as server:
         async with LocalBot(server, db, admin_ids=frozenset({ADMIN_ID})) as bot:
             assert bot.app is not None
@@ -255,6 +242,8 @@ def run_demo(
     reset: bool = False,
     script: Path | None = None,
 ) -> int:
+    """The demo in ``folder``; with ``reset``, what an earlier one left there is deleted first
+    (the caller checks ``files.is_demo``)."""
     folder = folder.resolve()
     db = db or folder / files.DATABASE
     lines = None

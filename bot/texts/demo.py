@@ -44,7 +44,9 @@ NO_BUTTON = "No hay un botón con ese número en el último mensaje."
 NO_REPLY = "(el bot no respondió en {seconds} s; siga escribiendo o /salir)"
 BYE = "Fin de la demo. Todo quedó en {folder}; ssme demo --reset empieza de cero."
 RESET = "Se borró la demo anterior de {folder}."
-NOT_A_DEMO = "{folder} no parece una carpeta de la demo (no tiene demo.db): no se borra nada."
+NOT_A_DEMO = (
+    "{db} no es una base de datos de la demo (no hay un demo.log a su lado): --reset no la borra"
+)
 # The analyst's request the seeded network already holds (one cluster sent back).
 SEEDED_ASK_NOTE = (
     "Las empresas beneficiarias parecen altas frente a las activas: ¿puede revisarlas?"
