@@ -24,7 +24,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "bot" / "examples"
 YEAR = datetime.now(ZoneInfo("America/Bogota")).year  # the demo's campaign is this year's
 # What must never reach the terminal: a log record (``event=…``, a level name, a traceback).
 LOG_LINE = re.compile(r"event=|\b(INFO|WARNING|ERROR|CRITICAL)\b|Traceback")
-SAVED = re.compile(r"\[(?:🖼️ foto|📎 documento \S+) guardad[ao] en (\S+)\]")
+SAVED = re.compile(r"\[(?:🖼️ foto|📎 documento) guardad[ao] en (\S+)\]")
 
 
 def _typed_answers(year: int) -> list[str]:

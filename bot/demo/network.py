@@ -138,28 +138,13 @@ OTHER_MANAGERS = (  # entidad_gestora_tipo → how the managing entity is named
     ("entidad_cluster", "Corporación Clúster {de}"),
     ("otra", "Fundación para el Desarrollo {de}"),
 )
+# fmt: off
 FIRST_NAMES = (
-    "María",
-    "Juan",
-    "Carolina",
-    "Andrés",
-    "Luisa",
-    "Felipe",
-    "Diana",
-    "Santiago",
-    "Paola",
-    "Jorge",
-    "Natalia",
-    "Camilo",
-    "Juliana",
-    "Ricardo",
-    "Valentina",
-    "Alejandro",
-    "Sandra",
-    "Mauricio",
-    "Lina",
-    "Óscar",
+    "María", "Juan", "Carolina", "Andrés", "Luisa", "Felipe", "Diana", "Santiago", "Paola",
+    "Jorge", "Natalia", "Camilo", "Juliana", "Ricardo", "Valentina", "Alejandro", "Sandra",
+    "Mauricio", "Lina", "Óscar",
 )
+# fmt: on
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ class Side:
     # (message id, callback data); a message edited in place keeps its numbers.
     keys: list[tuple[int, str]] = field(default_factory=list)
     fresh: bool = True  # the next buttons shown start a new numbering
+    told: int = 0  # messages waiting in this chat that the other side was told about
 
 
 class Demo:
@@ -73,6 +74,7 @@ class Demo:
             print(f"\n{texts.SIDE_MANAGER.format(name=self.side.name, cluster=self.cluster_name)}")
         else:
             print(f"\n{texts.SIDE_ADMIN.format(name=self.side.name)}")
+        self.side.fresh, self.side.told = True, 0
         self._show_new()  # what the bot sent this chat meanwhile
         if self.side.started:
             return
@@ -121,10 +123,11 @@ class Demo:
         self.toasts = len(answers)
         self.side.fresh = True
         self._show_new()
-        waiting = [e for e in self.server.events(self.other.user_id, self.other.cursor)]
-        if any(e.kind == "send" for e in waiting):
-            n = sum(e.kind == "send" for e in waiting)
-            print(texts.OTHER_SIDE.format(name=self.other.name, n=n))
+        other = self.other
+        waiting = sum(e.kind == "send" for e in self.server.events(other.user_id, other.cursor))
+        if waiting > other.told:  # the bot wrote to the other chat (a request, a reminder)
+            other.told = waiting
+            print(texts.OTHER_SIDE.format(name=other.name, n=waiting))
 
     def _show_new(self) -> None:
         for event in self.server.events(self.side.user_id, self.side.cursor):
@@ -150,8 +153,7 @@ class Demo:
                 print(event.caption)
         elif event.method == "sendDocument" and message.document is not None:
             path = self.received.document(message.document, message.filename)
-            saved = texts.DOCUMENT_SAVED.format(name=path.name, path=path)
-            print(f"\n🤖 [{saved}]")
+            print(f"\n🤖 [{texts.DOCUMENT_SAVED.format(path=path)}]")
             if event.caption:
                 print(event.caption)
         else:

@@ -39,7 +39,7 @@ GUIDE = (
     "/rol cambia de lado; /salir termina. Los archivos quedan en {files}."
 )
 PHOTO_SAVED = "🖼️ foto guardada en {path}"
-DOCUMENT_SAVED = "📎 documento {name} guardado en {path}"
+DOCUMENT_SAVED = "📎 documento guardado en {path}"
 NO_BUTTON = "No hay un botón con ese número en el último mensaje."
 NO_REPLY = "(el bot no respondió en {seconds} s; siga escribiendo o /salir)"
 BYE = "Fin de la demo. Todo quedó en {folder}; ssme demo --reset empieza de cero."
