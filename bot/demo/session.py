@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -210,6 +211,7 @@ async def _session(
                 folder / files.FILES, [(c.nombre, c.cluster_id) for c in clusters]
             )
             demo = Demo(server, bot, received, mine)
+            keyboard = Keyboard()
             print(texts.INTRO.format(folder=folder))
             await demo.switch("admin" if admin else "manager", storage, first=True)
             while True:
@@ -218,10 +220,7 @@ async def _session(
                     if line is not None:
                         print(f"\n👤 {line}")
                 else:
-                    try:
-                        line = await asyncio.to_thread(input, "\n👤 ")
-                    except EOFError:
-                        line = None
+                    line = await keyboard.line()
                 if line is None or line.strip() in ("/salir", "salir"):
                     print(texts.BYE.format(folder=folder))
                     return 0
@@ -234,6 +233,35 @@ async def _session(
                 await demo.turn(line)
                 if line.split("@")[0] in ("/ayuda", "/help"):
                     demo.guide()
+
+
+class Keyboard:
+    """Lines typed in the terminal, read by a daemon thread of its own when one is wanted (so
+    its prompt comes after the bot's answer): a Ctrl-C ends the demo at once, where a read
+    in the event loop's executor would keep the process alive until Enter."""
+
+    def __init__(self) -> None:
+        self._wanted = threading.Event()
+        self._lines: asyncio.Queue[str | None] = asyncio.Queue()
+        self._loop = asyncio.get_running_loop()
+        threading.Thread(target=self._read, name="demo-keyboard", daemon=True).start()
+
+    def _read(self) -> None:
+        while True:
+            self._wanted.wait()
+            self._wanted.clear()
+            try:
+                line: str | None = input("\n👤 ")
+            except EOFError:
+                line = None
+            self._loop.call_soon_threadsafe(self._lines.put_nowait, line)
+            if line is None:
+                return
+
+    async def line(self) -> str | None:
+        """The next line typed (None at the end of the input)."""
+        self._wanted.set()
+        return await self._lines.get()
 
 
 def run_demo(
@@ -256,4 +284,8 @@ def run_demo(
     if reset and files.reset(folder, db):
         print(texts.RESET.format(folder=folder))
     with files.logging_to(folder / files.LOG):
-        return asyncio.run(_session(folder, db, not db.exists(), admin, lines))
+        try:
+            return asyncio.run(_session(folder, db, not db.exists(), admin, lines))
+        except KeyboardInterrupt:  # Ctrl-C: the bot was stopped on the way out
+            print(f"\n{texts.BYE.format(folder=folder)}")
+            return 130
