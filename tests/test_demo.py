@@ -3,6 +3,7 @@ against the local Bot API server) and as a process, as the README runs it."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -205,3 +206,42 @@ def test_reset_never_deletes_a_database_the_demo_did_not_make(tmp_path, capsys):
     assert main(["demo", "--db", str(real), "--reset"]) == 2
     assert "no es una base de datos de la demo" in capsys.readouterr().err
     assert real.read_bytes() == b"the network's real answers"
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(sys.platform == "win32", reason="a terminal of its own needs a POSIX pty")
+def test_ctrl_c_in_the_terminal_ends_the_demo(tmp_path):
+    """Typed at a terminal (not a script), Ctrl-C ends the demo: the bot stopped, exit 130."""
+    import pty
+    import select
+    import signal
+    import time
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SSME_")}
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the demo, its terminal the pty
+        os.chdir(tmp_path)
+        os.execve(sys.executable, [sys.executable, "-m", "bot.cli", "demo", "--admin"], env)
+    seen = b""
+    try:
+        while b"\xf0\x9f\x91\xa4 " not in seen:  # the prompt 👤: the demo waits for a line
+            ready, _, _ = select.select([fd], [], [], 60)
+            assert ready, seen.decode(errors="replace")
+            seen += os.read(fd, 65536)
+        os.write(fd, b"\x03")
+        for _ in range(600):  # a guard only (a minute): it ends in a second or two
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            time.sleep(0.1)
+            with contextlib.suppress(OSError):  # the terminal's output, or closed already
+                if select.select([fd], [], [], 0)[0]:
+                    seen += os.read(fd, 65536)
+        else:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            raise AssertionError("the demo kept running after Ctrl-C")
+    finally:
+        os.close(fd)
+    assert os.WEXITSTATUS(status) == 130
+    assert "event=stopped" in (tmp_path / "demo" / "demo.log").read_text(encoding="utf-8")
