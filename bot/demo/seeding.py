@@ -21,7 +21,7 @@ import csv
 import io
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -130,7 +130,10 @@ async def seed_network(
             if c.previous
         ]
         answered_before = await _import(storage, q, previous, before)
-        sent_until = now - timedelta(hours=1)
+        # Sent before today (so a run later the same day shows the same dates), unless the
+        # campaign opened today.
+        midnight = datetime.combine(now.astimezone(tz).date(), time(), tz)
+        sent_until = midnight if midnight > this.opens_at else now - timedelta(minutes=1)
         sent = [
             (
                 c.cluster.cluster_id,
