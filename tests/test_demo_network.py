@@ -97,7 +97,9 @@ async def test_the_same_seed_gives_the_same_results_all_day(tmp_path):
             )
             queue = await review.review_queue(storage, Q, "2024")
             items = [(i.cluster_id, i.changed_at, i.flags) for i in queue.items]
-            seen.append((scores, items, (await storage.get_campaign("2024")).closes_at))  # type: ignore[union-attr]
+            campaign = await storage.get_campaign("2024")
+            assert campaign is not None
+            seen.append((scores, items, campaign.closes_at))
         finally:
             await storage.close()
     assert seen[0] == seen[1] and len(seen[0][0]) >= 25
