@@ -5,7 +5,7 @@ bot and the CLI use (no SQL here): the registry, two campaigns, managers, respon
   ``bot.services.imports.import_responses``, the path of a responses CSV: each answer set is
   checked and scored as the bot scores it, and queued for the analysts' review;
 - managers register as a person does, by redeeming an invitation (``bot.services.invitations``),
-  and accept the data notice;
+  and accept the data notice; half the clusters without a manager have an invitation out;
 - drafts are a manager's first answers (``Storage.save_answers``), not sent;
 - reviews: last year's all approved, this year's partly (``bot.services.review``), one sent
   back with a request for a correction.
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.conversation.survey import CONSENT_VERSION
-from bot.demo.network import Network, answers, build_network
+from bot.demo.network import DEMO_CLUSTER_ID, Network, answers, build_network
 from bot.files.responses import SUBMITTED_COLUMN, answer_cell
 from bot.questionnaire.engine import Engine
 from bot.questionnaire.model import Questionnaire
@@ -159,11 +159,22 @@ async def _register(storage: Storage, network: Network) -> dict[str, int]:
         for i, c in enumerate(network.clusters)
         if c.manager_name is not None
     ]
-    codes = await asyncio.gather(*(invitations.invite(storage, cid, ACTOR) for cid, _, _ in people))
+    # Half the clusters without a manager have an invitation out, not yet accepted.
+    unanswered = [
+        c.cluster.cluster_id
+        for c in network.clusters
+        if c.manager_name is None
+        and c.cluster.estado == "activa"
+        and c.cluster.cluster_id != DEMO_CLUSTER_ID
+    ][::2]
+    codes = await asyncio.gather(
+        *(invitations.invite(storage, cid, ACTOR) for cid, _, _ in people),
+        *(invitations.invite(storage, cid, ACTOR) for cid in unanswered),
+    )
     await asyncio.gather(
         *(
             storage.redeem_invitation(code.token, user, user, name)
-            for code, (_, user, name) in zip(codes, people, strict=True)
+            for code, (_, user, name) in zip(codes[: len(people)], people, strict=True)
         )
     )
     await asyncio.gather(
