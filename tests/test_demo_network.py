@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.demo.network import DEMO_CLUSTER_ID, build_network
+from bot.demo.network import DEMO_CLUSTER_ID, Network, build_network
 from bot.demo.seeding import campaign_dates, seed_network
 from bot.questionnaire.loader import load_questionnaire
 from bot.services import participation, reports, review
@@ -119,3 +119,15 @@ def test_a_received_file_never_overwrites_an_earlier_one(tmp_path, taken):
     assert received.document(b"%PDF", "resumen_ssme_2024.pdf").name == "resumen_ssme_2024_2.pdf"
     assert received.document(b"x", "../../fuera.csv").parent == tmp_path, "never outside"
     assert all(p.read_bytes() == b"old" for p in tmp_path.glob("*.jpg") if p != path)
+
+
+async def test_a_seed_that_fails_leaves_no_demo_behind(tmp_path):
+    """A seed that stops half-way (here: a network listing a cluster twice, which the import
+    refuses) creates no database: the next run seeds again instead of showing half a network."""
+    network = build_network()
+    twice = Network((*network.clusters, network.clusters[1]), network.seed)
+    with pytest.raises(RuntimeError, match="demo seed refused"):
+        await seed_network(tmp_path / "demo.db", Q, NOW, TZ, twice)
+    assert not (tmp_path / "demo.db").exists()
+    await seed_network(tmp_path / "demo.db", Q, NOW, TZ)  # what was left is no obstacle
+    assert (tmp_path / "demo.db").exists()

@@ -104,12 +104,18 @@ def _stamp(rng: random.Random, start: datetime, end: datetime, tz: tzinfo) -> st
 async def seed_network(
     db_path: Path, q: Questionnaire, now: datetime, tz: tzinfo, network: Network | None = None
 ) -> Seeded:
-    """Create the demo's network in the (new) database at ``db_path``."""
+    """Create the demo's network in the (new) database at ``db_path``.
+
+    Written to a file beside it, renamed into place once complete: a seed interrupted (a
+    Ctrl-C) leaves no half-seeded demo behind, and the next run seeds again."""
     network = network or build_network()
     rng = random.Random(network.seed + 1)  # the answers' draws, after the registry's
     year, prev_opens, prev_closes, opens, closes = campaign_dates(now, tz)
     previous, current = str(year - 1), str(year)
-    storage = await Storage.open(db_path)
+    partial = db_path.with_name(db_path.name + ".semilla")
+    for leftover in (partial, *(partial.with_name(partial.name + x) for x in ("-wal", "-shm"))):
+        leftover.unlink(missing_ok=True)
+    storage = await Storage.open(partial)
     try:
         await storage.upsert_clusters([c.cluster for c in network.clusters], ACTOR)
         await campaigns.create(storage, previous, year - 1, prev_opens, prev_closes, tz, ACTOR)
@@ -149,6 +155,7 @@ async def seed_network(
         await _reviews(storage, q, network, rng, previous, current, before, sent)
     finally:
         await storage.close()
+    partial.replace(db_path)
     return Seeded(network, previous, current, answered_before, len(sent), drafts, len(managers))
 
 
