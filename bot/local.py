@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -79,6 +80,8 @@ class LocalBot:
         self.db_path = db_path
         self.overrides = settings
         self.app: SsmeApplication | None = None
+        self.replied = 0  # updates whose handling has ended (see start)
+        self._replied = asyncio.Event()
 
     @property
     def settings(self) -> Settings:
@@ -102,7 +105,34 @@ class LocalBot:
         assert app.updater is not None
         await app.updater.start_polling(poll_interval=0.0, timeout=1, drop_pending_updates=False)
         self.app = app
+        # Every update's handling ends with ``Storage.mark_replied`` (after its last reply was
+        # sent, or when it is dropped): counted here, that tells the demo when the bot is done
+        # with what was typed, however long a chart or a document takes.
+        storage = app.bot_data.storage
+        mark = storage.mark_replied
+
+        def counted(update_id: int) -> asyncio.Future[None]:
+            self.replied += 1
+            self._replied.set()
+            return mark(update_id)
+
+        storage.mark_replied = counted  # type: ignore[method-assign]
         return app
+
+    async def wait_replied(self, count: int, within: float) -> bool:
+        """Wait until ``count`` updates have been handled in all; False after ``within`` s."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while self.replied < count:
+            self._replied.clear()
+            left = deadline - loop.time()
+            if left <= 0:
+                return False
+            try:
+                await asyncio.wait_for(self._replied.wait(), left)
+            except TimeoutError:
+                return self.replied >= count
+        return True
 
     async def stop(self) -> None:
         app, self.app = self.app, None

@@ -202,33 +202,6 @@ def test_campaign_lifecycle(tmp_path, capsys):
     assert "posterior" in capsys.readouterr().err
 
 
-@pytest.mark.e2e  # `ssme demo` runs the Application against the local Bot API server
-def test_demo_runs_a_scripted_session_to_the_chart(tmp_path, capsys):
-    script = tmp_path / "script.txt"
-    script.write_text("#1\n#4\n/ayuda\n#99\n/salir\n", encoding="utf-8")
-    code = main(
-        [
-            "demo",
-            "--db",
-            str(tmp_path / "demo.db"),
-            "--script",
-            str(script),
-            "--charts",
-            str(tmp_path / "charts"),
-        ]
-    )
-    out = capsys.readouterr().out
-    assert code == 0
-    assert "Autorización registrada" in out
-    assert "✔️ Definidos y validados con las empresas" in out
-    assert "pregunta 2 de 41" in out and "Cómo funciona" in out
-    assert "No hay un botón con ese número" in out
-    # A second run resumes where the first stopped.
-    script.write_text("/salir\n", encoding="utf-8")
-    assert main(["demo", "--db", str(tmp_path / "demo.db"), "--script", str(script)]) == 0
-    assert "le faltan" in capsys.readouterr().out
-
-
 def test_import_responses_then_summary_compares_campaigns(tmp_path, capsys):
     import yaml
 
@@ -415,26 +388,3 @@ def test_campaign_rules_one_open_force_to_reopen_extend_later_and_check(tmp_path
     assert main(["check"]) == EXIT_BAD_INPUT
     out = capsys.readouterr().out
     assert "✘ hay 2 mediciones abiertas a la vez (2019, 2021)" in out
-
-
-@pytest.mark.e2e  # `ssme demo` runs the Application against the local Bot API server
-def test_demo_a_press_answered_only_with_a_pop_up_does_not_wait_for_a_reply(
-    tmp_path, capsys, monkeypatch
-):
-    from concurrent.futures import ThreadPoolExecutor
-
-    import bot.demo
-
-    # The wait for a first reply made an hour: a press answered only with a pop-up («Listo»
-    # with nothing marked) must end its turn on the answer, not on this wait.
-    monkeypatch.setattr(bot.demo, "FIRST_REPLY_TIMEOUT", 3600.0)
-    script = tmp_path / "script.txt"
-    script.write_text("#1\n#4\n#8\n/ayuda\n/salir\n", encoding="utf-8")
-    args = ["demo", "--db", str(tmp_path / "demo.db"), "--script", str(script)]
-    with ThreadPoolExecutor(1) as pool:
-        # Only a guard against hanging the suite on a regression: the demo takes seconds.
-        code = pool.submit(main, args).result(timeout=300)
-    out = capsys.readouterr().out
-    assert code == 0
-    assert "(Marque al menos una opción antes de pulsar «Listo».)" in out
-    assert out.index("«Listo».)") < out.index("Cómo funciona"), "the next turn came after it"

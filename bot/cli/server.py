@@ -98,9 +98,15 @@ def _db_unusable(settings: Settings, error: object) -> str:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from bot.demo import run_demo
+    from bot.demo import files, run_demo
+    from bot.texts import demo as dt
 
-    return run_demo(args.db, script=args.script, chart_dir=args.charts)
+    # The demo's folder: --dir, else the one --db is in, else ./demo.
+    folder = args.dir or (args.db.parent if args.db else Path("demo"))
+    db = args.db or folder / files.DATABASE
+    if args.reset and not files.is_demo(folder.resolve(), db.resolve()):
+        raise CliError(dt.NOT_A_DEMO.format(db=db))
+    return run_demo(folder, db=args.db, admin=args.admin, reset=args.reset, script=args.script)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -173,9 +179,11 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("demo", help=h["demo"], description=h["demo"])
-    p.add_argument("--db", type=Path, default=Path("data/demo.db"), help=h["db"])
+    p.add_argument("--dir", type=Path, help=h["demo_dir"])
+    p.add_argument("--admin", action="store_true", help=h["demo_admin"])
+    p.add_argument("--reset", action="store_true", help=h["demo_reset"])
     p.add_argument("--script", type=Path, help=h["script"])
-    p.add_argument("--charts", type=Path, default=Path("out"), help=h["charts"])
+    p.add_argument("--db", type=Path, help=h["db"])
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("check", help=h["check"], description=h["check"])

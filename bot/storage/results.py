@@ -201,7 +201,7 @@ class Results(StorageBase):
                     ),
                 )
                 record_submission(db, response_id or 0, cur.lastrowid or 0, submitted, actor)
-                reviews.mark_pending(db, response_id, now, actor)  # type: ignore[arg-type]
+                reviews.mark_pending(db, response_id, submitted, actor)  # type: ignore[arg-type]
                 # Each cluster's history shows it too (the analyst's desk reads it by cluster).
                 audit.record(
                     db, now, actor, "import_responses", row.cluster_id, {"campaign": campaign_id}

@@ -328,18 +328,6 @@ def marks(n: int) -> str:
     return "su otra marca" if n == 1 else f"sus otras {n} marcas"
 
 
-# --- demo (terminal) -------------------------------------------------------------------------
-
-DEMO_INTRO = (
-    "Demo del bot SSME, sin conexión: el bot real habla con un servidor de Telegram local.\n"
-    "Escriba sus respuestas; para pulsar un botón escriba # y su número (por ejemplo #2).\n"
-    "/salir termina. Las respuestas se guardan en {db}: si vuelve a ejecutar la demo, sigue "
-    "donde quedó."
-)
-DEMO_PHOTO = "gráfica guardada en {path}"
-DEMO_NO_BUTTON = "No hay un botón con ese número en el último mensaje."
-DEMO_BYE = "Fin de la demo. Sus respuestas quedaron en {db}."
-
 # --- evidence files -------------------------------------------------------------------------
 
 BTN_EVIDENCE = "📎 Adjuntar evidencia"

@@ -34,9 +34,14 @@ HELP = {
     "run": "Inicia el bot (necesita SSME_TELEGRAM_TOKEN).",
     "log": "nivel de detalle de los registros",
     "demo": "Demo sin conexión ni token: el bot real contra un servidor local, en la terminal.",
-    "db": "archivo SQLite de la demo",
+    "db": "archivo SQLite de la demo (por omisión CARPETA/demo.db)",
     "script": "lee las entradas de este archivo en vez del teclado",
-    "charts": "carpeta donde se guardan las gráficas",
+    "demo_dir": (
+        "carpeta de la demo (por omisión ./demo): su base de datos, los archivos recibidos y "
+        "el registro"
+    ),
+    "demo_admin": "empieza como analista de la Red (administradora) en vez de gestora",
+    "demo_reset": "borra la demo anterior de la carpeta y empieza de cero",
     "import": "Carga o actualiza el registro de clústeres desde un CSV (todo o nada).",
     "registry_file": "CSV del registro (plantilla: bot/examples/registro_ejemplo.csv)",
     "invite": "Crea una invitación de un solo uso para el gestor de un clúster.",
@@ -168,6 +173,7 @@ METAVARS = {
     "db": "ARCHIVO",
     "script": "ARCHIVO",
     "charts": "CARPETA",
+    "dir": "CARPETA",
     "file": "ARCHIVO",
     "output": "ARCHIVO",
     "days": "DÍAS",
