@@ -113,11 +113,15 @@ async def test_tcp_nodelay_keeps_round_trips_fast(server: BotApiServer) -> None:
     async with httpx.AsyncClient(base_url=server.base_url) as client:
         url = f"/bot{server.token}/getMe"
         await client.get(url)
-        started = time.perf_counter()
-        for _ in range(20):
+        times = []
+        for _ in range(21):
+            started = time.perf_counter()
             await client.post(url, data={"x": "1"})
-        per_request = (time.perf_counter() - started) / 20
-    assert per_request < 0.02  # Nagle + delayed ACK would make this ~40 ms
+            times.append(time.perf_counter() - started)
+    # Nagle + delayed ACK stall EVERY request by ~40 ms (the kernel's delayed-ACK timer), so the
+    # median shows it whatever the machine's load; a loaded machine slows a few requests, not
+    # the median of 21 beyond 30 ms (a mean of 24.5 ms was seen under a load of 9 on 2 cores).
+    assert sorted(times)[10] < 0.03
 
 
 # ---------------------------------------------------------------- sending & editing
