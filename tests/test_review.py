@@ -34,9 +34,8 @@ LEVELS = ["exploracion", "intermedio", "consolidado"]
 
 
 def sub(cluster: str, sales: object, firms: object, level: str = "intermedio") -> flagging.Flagged:
-    return flagging.Flagged(
-        cluster, level, {"ventas_anio_actual": sales, "empresas_vinculadas": firms}
-    )
+    answers = {"ventas_anio_actual": sales, "empresas_vinculadas": firms}
+    return flagging.Flagged(cluster, level, flagging.ratios(answers))
 
 
 def test_the_percentile_interpolates_between_ranks():

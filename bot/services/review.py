@@ -8,24 +8,27 @@ A submission starts ``pendiente`` (``bot.storage.reviews``); an analyst approves
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from bot.questionnaire import rules
-from bot.questionnaire.model import Questionnaire
+from bot.questionnaire.model import Questionnaire, Value
 from bot.reports import flags as flagging
 from bot.services import campaigns
 from bot.services.desk import find_cluster
 from bot.services.errors import ServiceError
 from bot.storage import Campaign, Cluster, Manager, Storage
+from bot.storage.checks import QueueRow, SubmissionChecks
 
 PENDING, APPROVED, NEEDS_CHANGES = "pendiente", "aprobada", "requiere_ajuste"
 NOTE_MAX = 500
 
 
-@dataclass(frozen=True)
-class QueueItem:
+class QueueItem(NamedTuple):  # a tuple: a queue builds ten thousand
     cluster_id: str
     nombre: str
     departamento: str
@@ -48,18 +51,19 @@ async def review_queue(
     statuses: tuple[str, ...] = (PENDING,),
 ) -> Queue:
     campaign = await campaigns.resolve(storage, campaign_id)
-    rows = await storage.review_rows(campaign.campaign_id, flag_questions(q))
+    rows = await _queue_rows(storage, q, campaign)
     previous = await storage.previous_campaign(campaign.campaign_id)
     previous_levels = await storage.campaign_levels(previous.campaign_id) if previous else {}
+    checked = {r.cluster_id: r.checks or NO_CHECKS for r in rows}
     found = flagging.flags(
-        [flagging.Flagged(r.cluster_id, r.level, r.answers) for r in rows],
+        [flagging.Flagged(r.cluster_id, r.level, checked[r.cluster_id].ratios) for r in rows],
         previous_levels,
         [lv.id for lv in q.levels],
     )
-    for r in rows:  # the questionnaire's own plausibility rules, as the manager was asked
-        for finding in rules.plausibility(q, r.answers, campaign.reference_year):
-            found.setdefault(r.cluster_id, []).append(
-                flagging.Flag("plausibility", {"message": finding.message})
+    for cluster_id, kept in checked.items():  # the questionnaire's own plausibility rules
+        for message in kept.findings:
+            found.setdefault(cluster_id, []).append(
+                flagging.Flag("plausibility", {"message": message})
             )
     counts: Counter[str] = Counter(r.status for r in rows)
     items = [
@@ -76,6 +80,47 @@ async def review_queue(
     ]
     items.sort(key=lambda i: (not i.flags, i.changed_at or datetime.min, i.cluster_id))
     return Queue(campaign, tuple(items), counts)
+
+
+NO_CHECKS = SubmissionChecks({}, ())
+
+
+def rules_key(q: Questionnaire, year: int) -> str:
+    """What a submission's checks depend on besides its answers: the questionnaire (its rules,
+    the questions' relevance and types, the messages) and the campaign's year (the messages)."""
+    digest = hashlib.sha256(q.model_dump_json().encode()).hexdigest()[:24]
+    return f"{digest}:{year}"
+
+
+def checks_of(q: Questionnaire, answers: Mapping[str, Value], year: int) -> SubmissionChecks:
+    """A submission's checks from its answers: what the queue shows of it, computed once."""
+    return SubmissionChecks(
+        flagging.ratios(answers),
+        tuple(f.message for f in rules.plausibility(q, answers, year)),
+    )
+
+
+async def _queue_rows(storage: Storage, q: Questionnaire, campaign: Campaign) -> list[QueueRow]:
+    """The campaign's submitted responses with their checks; those without (a submission since
+    the last queue, migration 11's, a questionnaire changed) computed from their answers and
+    kept, so the next queue reads them."""
+    key = rules_key(q, campaign.reference_year)
+    rows = await storage.queue_rows(campaign.campaign_id, key)
+    missing = [r.submission_id for r in rows if r.checks is None]
+    if not missing:
+        return rows
+    answers = await storage.submission_answers(missing, flag_questions(q))
+    computed = {sid: checks_of(q, answers.get(sid, {}), campaign.reference_year) for sid in missing}
+    await storage.keep_checks(key, computed)
+    return [
+        r if r.checks is not None else r._replace(checks=computed[r.submission_id]) for r in rows
+    ]
+
+
+async def keep_checks(storage: Storage, q: Questionnaire, campaign_id: str | None) -> None:
+    """Compute and keep the checks of the campaign's submissions that lack them (after an
+    import or a correction, so the next queue finds them ready)."""
+    await _queue_rows(storage, q, await campaigns.resolve(storage, campaign_id))
 
 
 def flag_questions(q: Questionnaire) -> tuple[str, ...]:

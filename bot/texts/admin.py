@@ -152,6 +152,9 @@ ERRORS: Mapping[str, str] = {
         "extend solo mueve el cierre de la medición {id} a una fecha posterior a la actual"
     ),
     "campaign_closed_extend": "la medición {id} ya cerró: no se puede extender",
+    # branch i13r: the desk's buttons under /cluster
+    "desk_stale": "Ese botón ya no está activo: abra de nuevo /cluster para empezar.",
+    "desk_pick_none": "Marque al menos una pregunta antes de «Listo».",
 }
 CLI_ERRORS: Mapping[str, str] = {
     **ERRORS,
