@@ -1,8 +1,8 @@
 """The analyst's desk benchmark: `python bench/bench_desk.py [--clusters N] [--repeat R]`.
 
 Builds the same database as ``bench/bench_summary.py`` (N clusters, default 10,000, two
-campaigns with one submitted response each; a review row per submitted response, as a
-migration or a submission leaves them), then times, in this process as the bot runs them:
+campaigns with one submitted response each; a review row per submitted response and each
+submission's level beside it, as a migration or a submission leaves them), then times, in this process as the bot runs them:
 
   /cluster ID   ``desk.cluster_view`` + its text (``texts.desk.view_blocks``, in pages), for
                 R clusters drawn at random (default 50)
@@ -130,6 +130,12 @@ def main(argv: list[str] | None = None) -> int:
                 "INSERT OR IGNORE INTO reviews (response_id, status, changed_at, changed_by) "
                 "SELECT response_id, 'pendiente', submitted_at, 'bench' FROM responses "
                 "WHERE status = 'submitted'"
+            )
+            # Each submission's level beside it, as migration 11 and every submission leave it
+            # (bench_summary's bulk insert writes the submissions without).
+            db.execute(
+                "UPDATE submissions SET level = (SELECT r.level FROM results r "
+                "WHERE r.result_id = submissions.result_id) WHERE level IS NULL"
             )
         print("\n".join(machine_lines()))
         print(f"database: {info['responses']} responses, {info['db_mib']:.0f} MiB")

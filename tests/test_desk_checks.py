@@ -21,7 +21,7 @@ from bot.questionnaire.model import Questionnaire
 from bot.reports import flags as flagging
 from bot.services import campaigns, corrections, review
 from bot.storage import MIGRATIONS, Storage, Submitted
-from bot.storage.checks import RATIO_COLUMNS
+from bot.storage.checks import RATIO_COLUMNS, SubmissionChecks
 from bot.storage.schema import migrate
 from scoring import score_answers
 from tests.conftest import example
@@ -120,14 +120,14 @@ async def test_checks_are_kept_once_and_recomputed_under_other_rules(storage, qu
     key = review.rules_key(q, 2021)
     await review.review_queue(storage, q, "2021")
     rows = await storage.queue_rows("2021", key)
-    assert rows and all(r.checks is not None for r in rows)
+    assert rows and all(r.checked for r in rows)
     # Checks kept under other rules (another questionnaire, say) do not count: recomputed.
     sid = rows[0].submission_id
-    await storage.keep_checks("other", {sid: review.NO_CHECKS})
-    assert (await storage.queue_rows("2021", key))[0].checks is None
+    await storage.keep_checks("other", {sid: SubmissionChecks({}, ())})
+    assert not (await storage.queue_rows("2021", key))[0].checked
     await review.review_queue(storage, q, "2021")
     (fresh,) = [r for r in await storage.queue_rows("2021", key) if r.submission_id == sid]
-    assert fresh.checks is not None
+    assert fresh.checked
     assert review.rules_key(q, 2022) != key, "the year words the messages"
 
 
@@ -171,9 +171,8 @@ async def test_a_submission_without_its_checks_gets_them_at_the_first_queue(stor
         "2021", [Submitted(DEMO_CLUSTER.cluster_id, q.version, when, scores, typo)], "t"
     )
     key = review.rules_key(q, 2021)
-    assert (await storage.queue_rows("2021", key))[0].checks is None
+    assert not (await storage.queue_rows("2021", key))[0].checked
     (item,) = (await review.review_queue(storage, q, "2021")).items
     assert {f.code for f in item.flags} == {"plausibility"}  # the change and the per-firm sales
     (row,) = await storage.queue_rows("2021", key)
-    assert row.checks is not None
-    assert row.checks.findings == tuple(f.params["message"] for f in item.flags)
+    assert row.checked and row.findings == tuple(f.params["message"] for f in item.flags)

@@ -74,9 +74,25 @@ def flags(
     level_order: Sequence[str],
 ) -> dict[str, list[Flag]]:
     """Cluster id → its flags (only clusters with at least one)."""
+    ratios = {
+        name: {s.cluster_id: r for s in submissions if (r := s.ratios.get(name)) is not None}
+        for name in RATIOS
+    }
+    levels = {s.cluster_id: s.level for s in submissions}
+    return flags_of(levels, ratios, previous_levels, level_order)
+
+
+def flags_of(
+    levels: Mapping[str, str],
+    ratios: Mapping[str, Mapping[str, float]],
+    previous_levels: Mapping[str, str],
+    level_order: Sequence[str],
+) -> dict[str, list[Flag]]:
+    """:func:`flags` over columns (cluster id → level; ratio name → cluster id → figure, those
+    computable only), as the review queue reads them for ten thousand submissions."""
     out: dict[str, list[Flag]] = {}
     for name in RATIOS:
-        values = {s.cluster_id: r for s in submissions if (r := s.ratios.get(name)) is not None}
+        values = ratios.get(name, {})
         if len(values) < MIN_FOR_PERCENTILES:
             continue
         ordered = sorted(values.values())
@@ -92,11 +108,11 @@ def flags(
                     Flag(f"{name}_low", {"value": value, "bound": low})
                 )
     rank = {level: k for k, level in enumerate(level_order)}
-    for s in submissions:
-        before = previous_levels.get(s.cluster_id)
-        if before in rank and s.level in rank and abs(rank[s.level] - rank[before]) >= 2:
-            out.setdefault(s.cluster_id, []).append(
-                Flag("level_jump", {"before": before, "now": s.level})
+    for cluster_id, level in levels.items():
+        before = previous_levels.get(cluster_id)
+        if before in rank and level in rank and abs(rank[level] - rank[before]) >= 2:
+            out.setdefault(cluster_id, []).append(
+                Flag("level_jump", {"before": before, "now": level})
             )
     return out
 

@@ -22,7 +22,7 @@ from bot.services import campaigns
 from bot.services.desk import find_cluster
 from bot.services.errors import ServiceError
 from bot.storage import Campaign, Cluster, Manager, Storage
-from bot.storage.checks import QueueRow, SubmissionChecks
+from bot.storage.checks import RATIO_COLUMNS, QueueRow, SubmissionChecks
 
 PENDING, APPROVED, NEEDS_CHANGES = "pendiente", "aprobada", "requiere_ajuste"
 NOTE_MAX = 500
@@ -54,15 +54,20 @@ async def review_queue(
     rows = await _queue_rows(storage, q, campaign)
     previous = await storage.previous_campaign(campaign.campaign_id)
     previous_levels = await storage.campaign_levels(previous.campaign_id) if previous else {}
-    checked = {r.cluster_id: r.checks or NO_CHECKS for r in rows}
-    found = flagging.flags(
-        [flagging.Flagged(r.cluster_id, r.level, checked[r.cluster_id].ratios) for r in rows],
+    # Columns, not a record per submission: ten thousand of them per queue.
+    ratios = {
+        name: {r.cluster_id: v for r in rows if (v := r.ratios[k]) is not None}
+        for k, name in enumerate(RATIO_COLUMNS)
+    }
+    found = flagging.flags_of(
+        {r.cluster_id: r.level for r in rows},
+        ratios,
         previous_levels,
         [lv.id for lv in q.levels],
     )
-    for cluster_id, kept in checked.items():  # the questionnaire's own plausibility rules
-        for message in kept.findings:
-            found.setdefault(cluster_id, []).append(
+    for r in rows:  # the questionnaire's own plausibility rules, as kept
+        for message in r.findings:
+            found.setdefault(r.cluster_id, []).append(
                 flagging.Flag("plausibility", {"message": message})
             )
     counts: Counter[str] = Counter(r.status for r in rows)
@@ -80,9 +85,6 @@ async def review_queue(
     ]
     items.sort(key=lambda i: (not i.flags, i.changed_at or datetime.min, i.cluster_id))
     return Queue(campaign, tuple(items), counts)
-
-
-NO_CHECKS = SubmissionChecks({}, ())
 
 
 def rules_key(q: Questionnaire, year: int) -> str:
@@ -106,15 +108,18 @@ async def _queue_rows(storage: Storage, q: Questionnaire, campaign: Campaign) ->
     kept, so the next queue reads them."""
     key = rules_key(q, campaign.reference_year)
     rows = await storage.queue_rows(campaign.campaign_id, key)
-    missing = [r.submission_id for r in rows if r.checks is None]
+    missing = [r.submission_id for r in rows if not r.checked]
     if not missing:
         return rows
     answers = await storage.submission_answers(missing, flag_questions(q))
     computed = {sid: checks_of(q, answers.get(sid, {}), campaign.reference_year) for sid in missing}
     await storage.keep_checks(key, computed)
-    return [
-        r if r.checks is not None else r._replace(checks=computed[r.submission_id]) for r in rows
-    ]
+    return [r if r.checked else _with(r, computed[r.submission_id]) for r in rows]
+
+
+def _with(row: QueueRow, checks: SubmissionChecks) -> QueueRow:
+    ratios = tuple(checks.ratios.get(c) for c in RATIO_COLUMNS)
+    return row._replace(checked=True, ratios=ratios, findings=checks.findings)
 
 
 async def keep_checks(storage: Storage, q: Questionnaire, campaign_id: str | None) -> None:

@@ -11,8 +11,8 @@ here, added to it as a base class:
   results, the outbox of results owed), results (a campaign's submissions across clusters),
   published (an earlier wave's results as published), reviews (the analysts' review of each
   submitted response), checks (each submission's plausibility findings and per-firm figures,
-  as the review queue reads them), desk_inputs (an admin's desk input awaited in the chat), amendments (an admin's correction of a submitted answer, as a new
-  submission), evidence (the records of files attached to answers), reminders, privacy
+  as the review queue reads them), desk_inputs (an admin's desk input awaited in the chat),
+  amendments (an admin's correction of a submitted answer, as a new submission), evidence (the records of files attached to answers), reminders, privacy
   (personal data, deletion requests, erasure), consent (the data notice declined or
   withdrawn), audit, updates (the inbox of
   fetched updates, seen update ids)

@@ -47,7 +47,9 @@ class QueueRow(NamedTuple):
     changed_at: datetime | None
     note: str | None
     submission_id: int  # its latest submission
-    checks: SubmissionChecks | None  # None: none kept under these rules yet
+    checked: bool  # False: no checks kept under these rules yet (the next two are empty)
+    ratios: tuple[float | None, ...]  # RATIO_COLUMNS' figures
+    findings: tuple[str, ...]  # the plausibility messages
 
 
 class Checks(StorageBase):
@@ -76,12 +78,9 @@ class Checks(StorageBase):
                 parse_optional_ts(r[5]),
                 r[6],
                 r[7],
-                None
-                if r[8] is None
-                else SubmissionChecks(
-                    dict(zip(RATIO_COLUMNS, r[10:], strict=True)),
-                    tuple(json.loads(r[9])) if r[9] else (),
-                ),
+                r[8] is not None,
+                tuple(r[10:]),
+                tuple(json.loads(r[9])) if r[9] else (),
             )
             for r in rows
         ]
