@@ -25,6 +25,7 @@ from bot.storage.checks import RATIO_COLUMNS, SubmissionChecks
 from bot.storage.schema import migrate
 from scoring import score_answers
 from tests.conftest import example
+from tests.test_review import OLD_SUBMITTED
 
 BOGOTA = ZoneInfo("America/Bogota")
 N = 40  # over flags.MIN_FOR_PERCENTILES: the outliers are in play
@@ -139,15 +140,8 @@ def test_migration_11_copies_each_submissions_level_and_leaves_the_checks_to_the
         for number, script in enumerate(MIGRATIONS[:10], start=1):
             conn.executescript(script + f"\nPRAGMA user_version = {number};")
         conn.executescript(
-            "INSERT INTO clusters (cluster_id, nombre, departamento, sector, entidad_gestora, "
-            "entidad_gestora_tipo, updated_at) VALUES ('x', 'X', 'Huila', 'servicios', 'C', "
-            "'gremio', '2021-01-01');"
-            "INSERT INTO campaigns (campaign_id, reference_year, opens_at, closes_at, created_at) "
-            "VALUES ('2021', 2021, '2021-01-01', '2021-12-31', '2021-01-01');"
-            "INSERT INTO responses (cluster_id, campaign_id, status, questionnaire_version, "
-            "created_at, updated_at, submitted_at) VALUES ('x', '2021', 'submitted', 'v', "
-            "'2021-02-01', '2021-02-01', '2021-02-02');"
-            "INSERT INTO results (response_id, submitted_at, questionnaire_version, ims, level, "
+            OLD_SUBMITTED
+            + "INSERT INTO results (response_id, submitted_at, questionnaire_version, ims, level, "
             "scores, answers) VALUES (1, '2021-02-02', 'v', 50, 'intermedio', '{}', "
             '\'{"ventas_anio_actual": 457000, "empresas_vinculadas": 80}\');'
             "INSERT INTO submissions (response_id, version, result_id, submitted_at) "

@@ -71,7 +71,7 @@ ADMIN_COMMANDS = {
     "invitaciones": "CSV de enlaces para clústeres sin gestor",
     "importar": "Cargar el registro de clústeres (CSV)",
     "solicitudes": "Solicitudes de datos personales pendientes",
-    "cluster": "Un clúster de un vistazo: /cluster ID",
+    "cluster": "Un clúster de un vistazo: /cluster ID (botones: pedir ajuste, corregir)",
     "clusters": "Clústeres y su estado, con filtros",
     "revision": "Respuestas por revisar, las que tienen alertas primero",
     "corregir": "Corregir una respuesta enviada: /corregir ID PREGUNTA VALOR | motivo",
