@@ -484,10 +484,22 @@ class DeskCancel(Callback):
     tag: ClassVar[str] = "adm:dx"
 
 
-_KINDS += (DeskStart, DeskPick, DeskPickPage, DeskPicked, DeskConfirm, DeskCancel)
+_DESK_KINDS = (DeskStart, DeskPick, DeskPickPage, DeskPicked, DeskConfirm, DeskCancel)
+_KINDS += _DESK_KINDS
+# Read like the kinds above (their shapes, longest tag first).
 _SHAPES[:] = sorted(
-    [*_SHAPES, *((k.tag, k, tuple(f.name for f in fields(k)),
-                  tuple(f.type in ("int", int) for f in fields(k))) for k in _KINDS[-6:])],
+    [
+        *_SHAPES,
+        *(
+            (
+                k.tag,
+                k,
+                tuple(f.name for f in fields(k)),
+                tuple(f.type in ("int", int) for f in fields(k)),
+            )
+            for k in _DESK_KINDS
+        ),
+    ],
     key=lambda shape: -len(shape[0]),
-)  # fmt: skip
+)
 _FIELDS.update({kind: names for _, kind, names, _ in _SHAPES})

@@ -85,11 +85,16 @@ async def _sent_answers(storage: Storage, q: Questionnaire, d: DeskInput) -> lis
     campaign = await campaigns.resolve(storage, d.campaign_id)
     engine = Engine(q, campaign.reference_year)
     return [
-        Option(k, question.id, question.short, engine.display(question, answers[question.id]),
-               question.id in d.questions)
+        Option(
+            k,
+            question.id,
+            question.short,
+            engine.display(question, answers[question.id]),
+            question.id in d.questions,
+        )
         for k, question in enumerate(q.questions)
         if question.id in answers
-    ]  # fmt: skip
+    ]
 
 
 async def _picker(storage: Storage, q: Questionnaire, d: DeskInput, cluster: Cluster) -> Picker:
@@ -97,8 +102,7 @@ async def _picker(storage: Storage, q: Questionnaire, d: DeskInput, cluster: Clu
     pages = max(1, -(-len(options) // PER_PAGE))
     page = min(max(d.page, 1), pages)
     shown = options[(page - 1) * PER_PAGE : page * PER_PAGE]
-    picked = tuple(q.question_map[qid].short for qid in d.questions)
-    return Picker(d, cluster, tuple(shown), page, pages, picked)
+    return Picker(d, cluster, tuple(shown), page, pages, _shorts(q, d))
 
 
 async def _current(storage: Storage, actor: int, cluster_id: str, *steps: str) -> DeskInput:
@@ -144,8 +148,8 @@ async def pick(
     option = options[index]
     if d.kind == "ask":
         qid = option.question_id
-        chosen = tuple(x for x in d.questions if x != qid) if qid in d.questions else (
-            *d.questions, qid)  # fmt: skip
+        others = tuple(x for x in d.questions if x != qid)
+        chosen = others if qid in d.questions else (*d.questions, qid)
         d = replace(d, questions=chosen)
         await storage.put_desk_input(d)
         return await _picker(storage, q, d, cluster)

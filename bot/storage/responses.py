@@ -66,7 +66,7 @@ def record_submission(
     ).fetchone()
     db.execute(  # its level copied beside it: the review queue reads no result row
         "INSERT INTO submissions (response_id, version, result_id, submitted_at, submitted_by, "
-        "level) SELECT ?, ?, ?, ?, ?, level FROM results WHERE result_id = ?",
+        "level) VALUES (?, ?, ?, ?, ?, (SELECT level FROM results WHERE result_id = ?))",
         (response_id, version, result_id, at, str(by), result_id),
     )
     return int(version)
