@@ -132,6 +132,7 @@ def build_application(settings: Settings) -> SsmeApplication:
         (cb.DeskPicked, desk.desk_picked),
         (cb.DeskConfirm, desk.desk_confirm),
         (cb.DeskCancel, desk.desk_cancel),
+        (cb.DeskValue, desk.desk_value),
     ):
         app.add_handler(CallbackQueryHandler(pressed, pattern=cb.is_kind(kind)))
     app.add_handler(CallbackQueryHandler(manager.button))

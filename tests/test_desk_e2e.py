@@ -267,6 +267,13 @@ async def cluster_buttons(admin: Manager, cluster_id: str) -> BotEvent:
             return message
 
 
+async def start_correction(admin: Manager) -> BotEvent:
+    """«Corregir» under /cluster of Ana's cluster: the picker."""
+    view = await cluster_buttons(admin, DEMO_CLUSTER.cluster_id)
+    admin.press(view.message_id, data_of(view, t.BTN_CORRECT) or "")
+    return await admin.next_send("Corregir una respuesta de")
+
+
 async def edited(who: Manager, message_id: int) -> BotEvent:
     return await who.next(lambda e: e.kind == "edit" and e.message_id == message_id)
 
@@ -345,9 +352,7 @@ async def test_an_admin_corrects_from_buttons_it_is_rescored_and_in_the_history(
     env = admin_env
     await sent_by_ana(env)
     admin = env.manager(user_id=ADMIN, first_name="Analista")
-    view = await cluster_buttons(admin, DEMO_CLUSTER.cluster_id)
-    admin.press(view.message_id, data_of(view, t.BTN_CORRECT) or "")
-    picker = await admin.next_send("Corregir una respuesta de")
+    picker = await start_correction(admin)
     prompt = await pick(admin, picker, "Empresas activas: 110")
     assert "hoy 110" in prompt.content and "Escriba el valor nuevo" in prompt.content
     # Checked as the conversation checks it: refused with one sentence, the step waits again.
@@ -393,9 +398,7 @@ async def test_a_desk_input_is_cancelled_and_never_taken_for_an_answer(admin_env
     admin = env.manager(user_id=ADMIN, cluster_id=OTHER_CLUSTER.cluster_id, first_name="Analista")
     first = await admin.register()
     assert question_id(first) == "enfoque_segmentos"
-    view = await cluster_buttons(admin, DEMO_CLUSTER.cluster_id)
-    admin.press(view.message_id, data_of(view, t.BTN_CORRECT) or "")
-    picker = await admin.next_send("Corregir una respuesta de")
+    picker = await start_correction(admin)
     await admin.send("2")  # a press is awaited: not an answer to the question on screen
     assert (await admin.next_send()).content == t.DESK_WAITING
     await pick(admin, picker, "Empresas activas")
@@ -443,3 +446,21 @@ async def test_a_manager_or_a_stranger_pressing_desk_buttons_gets_nothing(admin_
         for message in env.server.sent(who.user_id):
             assert OTHER_CLUSTER.nombre not in (message.text or "")
             assert "Corregir una respuesta" not in (message.text or "")
+
+
+async def test_a_choice_is_corrected_by_pressing_its_option(admin_env):
+    env = admin_env
+    await sent_by_ana(env)
+    admin = env.manager(user_id=ADMIN, first_name="Analista")
+    picker = await start_correction(admin)
+    question = QUESTIONNAIRE.question_map["enfoque_segmentos"]
+    prompt = await pick(admin, picker, question.short)
+    option = question.choices[1]
+    admin.press(prompt.message_id, data_of(prompt, t.desk_label(option.label)) or "")
+    reason = await edited(admin, prompt.message_id)
+    assert "Escriba ahora el motivo" in reason.content and option.label in reason.content
+    await admin.send("visto en el acta")
+    confirm = await admin.next_send("¿Confirma la corrección")
+    admin.press(confirm.message_id, data_of(confirm, "Confirmar") or "")
+    assert "Corregida" in (await edited(admin, confirm.message_id)).content
+    assert env.stored_answers()["enfoque_segmentos"] == option.id

@@ -101,3 +101,19 @@ async def test_a_new_start_replaces_the_input_and_cancel_drops_it(storage, quest
     assert kept is not None and (kept.kind, kept.cluster_id) == ("correct", OTHER)
     assert await desk_input.cancel(storage, ADMIN) is True
     assert await desk_input.cancel(storage, ADMIN) is False
+
+
+async def test_a_choice_is_pressed_as_the_value_a_number_is_typed(storage, questionnaire):
+    q = questionnaire
+    await submit(storage, q, DEMO, example("consolidado"))
+    await desk_input.start(storage, q, "correct", DEMO, ADMIN)
+    question = q.question_map["enfoque_segmentos"]
+    assert desk_input.option_count(question) == len(question.choices)
+    assert desk_input.option_count(q.question_map["empresas_activas"]) == 0
+    await desk_input.pick(storage, q, ADMIN, DEMO, q.position["enfoque_segmentos"])
+    await refused("desk_stale", desk_input.value_pressed(storage, q, ADMIN, DEMO, 99))
+    reason = await desk_input.value_pressed(storage, q, ADMIN, DEMO, 2)
+    assert reason.new == question.choices[1].label and reason.input.step == "reason"
+    summary = await desk_input.typed(storage, q, ADMIN, "visto en el acta")
+    assert isinstance(summary, desk_input.ToConfirm)
+    assert summary.preview.new == question.choices[1].id

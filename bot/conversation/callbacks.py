@@ -484,7 +484,25 @@ class DeskCancel(Callback):
     tag: ClassVar[str] = "adm:dx"
 
 
-_DESK_KINDS = (DeskStart, DeskPick, DeskPickPage, DeskPicked, DeskConfirm, DeskCancel)
+@dataclass(frozen=True)
+class DeskValue(Callback):
+    """An option pressed as a correction's new value (``n``: its number in the list, from 1;
+    a yes/no question: 1 yes, 2 no), as if typed."""
+
+    tag: ClassVar[str] = "adm:dv"
+    n: int
+    cluster: str
+
+
+_DESK_KINDS = (
+    DeskStart,
+    DeskPick,
+    DeskPickPage,
+    DeskPicked,
+    DeskConfirm,
+    DeskCancel,
+    DeskValue,
+)
 _KINDS += _DESK_KINDS
 # Read like the kinds above (their shapes, longest tag first).
 _SHAPES[:] = sorted(

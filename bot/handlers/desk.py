@@ -17,6 +17,7 @@ from typing import TypeVar
 from telegram import Bot, Update
 from telegram.constants import ParseMode
 
+from bot import texts
 from bot.conversation import callbacks as cb
 from bot.conversation import results, submission
 from bot.conversation.actions import Action, Button, Edit, Keyboard, Photo, Send, Toast
@@ -350,8 +351,8 @@ def _prompt_text(p: desk_input.Prompt) -> str:
         return t.CORRECT_REASON.format(question=escape(p.question.short), new=escape(p.new or ""))
     current = escape(p.current) if p.current is not None else t.NO_VALUE
     lines = [t.CORRECT_VALUE.format(question=escape(p.question.short), name=name, current=current)]
-    if p.question.type in ("single", "multi") and p.question.choices:
-        lines.append(t.CORRECT_CHOICES_MULTI if p.question.type == "multi" else t.CORRECT_CHOICES)
+    if p.question.type == "multi" and p.question.choices:  # one is pressed, several typed
+        lines.append(t.CORRECT_CHOICES_MULTI)
         lines += [
             t.CORRECT_CHOICE.format(n=k, label=escape(c.label))
             for k, c in enumerate(p.question.choices, 1)
@@ -365,7 +366,16 @@ async def _desk_step(context: Context, step: desk_input.Step) -> tuple[str, Keyb
     if isinstance(step, desk_input.Picker):
         return _picker_screen(step)
     if isinstance(step, desk_input.Prompt):
-        return _prompt_text(step), (CANCEL_ROW,)
+        cid, question = step.input.cluster_id, step.question
+        choose: Keyboard = ()
+        if step.input.step == "value" and question is not None:  # press the option, or type it
+            yes_no = [texts.YES_NO_LABELS[True], texts.YES_NO_LABELS[False]]
+            labels = [c.label for c in question.choices] if question.type == "single" else yes_no
+            choose = tuple(
+                (Button(t.desk_label(label), cb.DeskValue(k, cid)),)
+                for k, label in enumerate(labels[: desk_input.option_count(question)], 1)
+            )
+        return _prompt_text(step), (*choose, CANCEL_ROW)
     if isinstance(step, desk_input.ToConfirm):
         confirm = Button(t.BTN_CONFIRM, cb.DeskConfirm(step.input.cluster_id))
         return t.correction_text(step.preview, q, step.reason), ((confirm, *CANCEL_ROW),)
@@ -426,6 +436,11 @@ desk_picked = _desk_press(
     "desk_picked",
     cb.DeskPicked,
     lambda s, user, p: desk_input.picked(s.storage, s.q, user, p.cluster),
+)
+desk_value = _desk_press(
+    "desk_value",
+    cb.DeskValue,
+    lambda s, user, p: desk_input.value_pressed(s.storage, s.q, user, p.cluster, p.n),
 )
 desk_confirm = _desk_press(
     "desk_confirm",

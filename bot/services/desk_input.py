@@ -186,15 +186,7 @@ async def typed(storage: Storage, q: Questionnaire, actor: int, text: str) -> St
         await storage.drop_desk_input(actor)
         return done
     if d.step == "value":
-        preview = await corrections.preview(
-            storage, q, d.cluster_id, d.campaign_id, d.questions[0], text
-        )
-        d = replace(d, value=text.strip(), step="reason")
-        await storage.put_desk_input(d)
-        question = q.question_map[d.questions[0]]
-        return Prompt(
-            d, preview.cluster, (question.short,), question, preview.old_shown, preview.shown
-        )
+        return await _value(storage, q, d, text)
     if d.step == "reason":
         reason = corrections.checked_reason(text)
         assert d.value is not None  # set with the step
@@ -205,6 +197,40 @@ async def typed(storage: Storage, q: Questionnaire, actor: int, text: str) -> St
         await storage.put_desk_input(d)
         return ToConfirm(d, preview, reason)
     return Waiting(d)
+
+
+async def _value(storage: Storage, q: Questionnaire, d: DeskInput, text: str) -> Prompt:
+    """A correction's value, read and checked as ``/corregir`` reads it: the reason is next."""
+    preview = await corrections.preview(
+        storage, q, d.cluster_id, d.campaign_id, d.questions[0], text
+    )
+    d = replace(d, value=text.strip(), step="reason")
+    await storage.put_desk_input(d)
+    question = q.question_map[d.questions[0]]
+    return Prompt(d, preview.cluster, (question.short,), question, preview.old_shown, preview.shown)
+
+
+YES_NO = ("sí", "no")  # what a yes/no option pressed reads as, typed (``DeskValue`` 1 and 2)
+
+
+def option_count(question: Question) -> int:
+    """How many options a correction's value can be pressed from (0: it is typed): a single
+    choice's, yes and no."""
+    if question.type == "single":
+        return len(question.choices)
+    return len(YES_NO) if question.type == "yesno" else 0
+
+
+async def value_pressed(
+    storage: Storage, q: Questionnaire, actor: int, cluster_id: str, n: int
+) -> Prompt:
+    """An option pressed as the value: its number in the list, as if typed."""
+    d = await _current(storage, actor, cluster_id, "value")
+    question = q.question_map[d.questions[0]]
+    if not 1 <= n <= option_count(question):
+        raise ServiceError("desk_stale")
+    typed = YES_NO[n - 1] if question.type == "yesno" else str(n)
+    return await _value(storage, q, d, typed)
 
 
 async def confirm(

@@ -405,9 +405,8 @@ ASK_NOTE = (
 )
 CORRECT_VALUE = (
     "✏️ «{question}» de <b>{name}</b>: hoy {current}.\n"
-    "Escriba el valor nuevo, como lo escribiría el gerente."
+    "Escriba el valor nuevo, como lo escribiría el gerente (o pulse la opción, si las hay)."
 )
-CORRECT_CHOICES = "Opciones (escriba el número):"
 CORRECT_CHOICES_MULTI = "Opciones (escriba los números, separados por coma):"
 CORRECT_CHOICE = "{n}. {label}"
 CORRECT_REASON = (
