@@ -140,7 +140,7 @@ WRONG_DATA = [
     "adm:dk:ask:software_caldas", "adm:dk:correct:demo_cafe_huila", "adm:dk:zzz:software_caldas",
     "adm:dp:12:software_caldas", "adm:dp:x:demo_cafe_huila", "adm:dpp:2:software_caldas",
     "adm:dok:software_caldas", "adm:dcf:software_caldas", "adm:dcf:demo_cafe_huila", "adm:dx",
-    "adm:dx:1",
+    "adm:dx:1", "adm:dv:1:demo_cafe_huila", "adm:dv:2:software_caldas", "adm:dv:0:x",
 ]  # fmt: skip
 
 printable_text = st.text(min_size=1, max_size=60)
@@ -189,7 +189,7 @@ wellformed_data = st.one_of(
     st.builds("r:area:{}".format, st.sampled_from(SECTION_IDS)),
     st.builds("r:q:{}".format, st.sampled_from(QIDS)),
     st.builds("w:{}".format, st.sampled_from(AREA_IDS)),
-    st.builds("adm:{}:{}:{}".format, st.sampled_from(["dk", "dp", "dpp"]),
+    st.builds("adm:{}:{}:{}".format, st.sampled_from(["dk", "dp", "dpp", "dv"]),
               st.sampled_from(["ask", "correct", "0", "3", "40"]),
               st.sampled_from(sorted(CLUSTERS.values()))),
 )  # fmt: skip
