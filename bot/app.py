@@ -87,6 +87,9 @@ def build_application(settings: Settings) -> SsmeApplication:
     app.add_handler(CommandHandler("revisar", manager.review, filters=private))
     app.add_handler(CommandHandler("resultado", manager.result, filters=private))
     app.add_handler(CommandHandler(["ayuda", "help"], manager.help_, filters=private))
+    # An admin's /cancelar and text go to their desk input first, if one waits (desk.py).
+    admins = filters.User(user_id=settings.admin_ids)
+    app.add_handler(CommandHandler("cancelar", desk.cancel, filters=private & admins))
     app.add_handler(CommandHandler("cancelar", manager.pause, filters=private))
     app.add_handler(CommandHandler("mis_datos", manager.my_data, filters=private))
     app.add_handler(
@@ -124,11 +127,22 @@ def build_application(settings: Settings) -> SsmeApplication:
     app.add_handler(CallbackQueryHandler(desk.approve, pattern=cb.is_kind(cb.Approve)))
     app.add_handler(CallbackQueryHandler(desk.evidence_file, pattern=cb.is_kind(cb.EvidenceGet)))
     app.add_handler(CallbackQueryHandler(documents.report_card, pattern=cb.is_kind(cb.ReportCard)))
+    for kind, pressed in (
+        (cb.DeskStart, desk.desk_start),
+        (cb.DeskPick, desk.desk_pick),
+        (cb.DeskPickPage, desk.desk_page),
+        (cb.DeskPicked, desk.desk_picked),
+        (cb.DeskConfirm, desk.desk_confirm),
+        (cb.DeskCancel, desk.desk_cancel),
+        (cb.DeskValue, desk.desk_value),
+    ):
+        app.add_handler(CallbackQueryHandler(pressed, pattern=cb.is_kind(kind)))
     app.add_handler(CallbackQueryHandler(manager.button))
     app.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE, manager.edited)
     )
     app.add_handler(MessageHandler(private & filters.COMMAND, manager.unknown_command))
+    app.add_handler(MessageHandler(private & filters.TEXT & admins, desk.typed))
     app.add_handler(MessageHandler(private & filters.TEXT, manager.text))
     app.add_handler(
         MessageHandler(private & (filters.Document.ALL | filters.PHOTO), manager.evidence_file)

@@ -15,7 +15,8 @@ every step the test waits until the bot has answered (a message in that chat, or
 answer of the press) and has nothing left in flight, then checks:
 
 1. ``texts.INTERNAL_ERROR`` and "Traceback" never appear in any chat or toast, and no chat is
-   shown another cluster's name (so none of its data: /cluster, /clusters, forged desk presses);
+   shown another cluster's name (so none of its data: /cluster, /clusters, forged desk presses,
+   «Pedir ajuste» / «Corregir» and their steps, which never start an input for a non-admin);
 2. every message got a reply in its chat, every press a callback answer;
 3. the other cluster's rows never change because of an action (answers, response, results,
    reminder preferences, manager), and the stranger changes nothing at all;
@@ -135,6 +136,11 @@ WRONG_DATA = [
     "adm:cls:1:caldas|-|submitted", "adm:cls:x:-|-|-", "adm:ok:1:software_caldas",
     "adm:ok:1:demo_cafe_huila", "adm:rq:1", "adm:rq:0", "fu:empresas_activas", "fu:zzz",
     "ev:estrategia_formalizacion", "ev:zzz", "adm:evf:1",
+    # the desk's buttons under /cluster (branch i13r): start, pick, page, done, confirm, cancel
+    "adm:dk:ask:software_caldas", "adm:dk:correct:demo_cafe_huila", "adm:dk:zzz:software_caldas",
+    "adm:dp:12:software_caldas", "adm:dp:x:demo_cafe_huila", "adm:dpp:2:software_caldas",
+    "adm:dok:software_caldas", "adm:dcf:software_caldas", "adm:dcf:demo_cafe_huila", "adm:dx",
+    "adm:dx:1", "adm:dv:1:demo_cafe_huila", "adm:dv:2:software_caldas", "adm:dv:0:x",
 ]  # fmt: skip
 
 printable_text = st.text(min_size=1, max_size=60)
@@ -183,6 +189,9 @@ wellformed_data = st.one_of(
     st.builds("r:area:{}".format, st.sampled_from(SECTION_IDS)),
     st.builds("r:q:{}".format, st.sampled_from(QIDS)),
     st.builds("w:{}".format, st.sampled_from(AREA_IDS)),
+    st.builds("adm:{}:{}:{}".format, st.sampled_from(["dk", "dp", "dpp", "dv"]),
+              st.sampled_from(["ask", "correct", "0", "3", "40"]),
+              st.sampled_from(sorted(CLUSTERS.values()))),
 )  # fmt: skip
 # Data for the question the actor is on right now, with a right or wrong argument.
 current_data = st.tuples(
@@ -386,6 +395,8 @@ class Driver:
             out["invitations"] = [
                 tuple(r) for r in db.execute("SELECT * FROM invitations ORDER BY token")
             ]
+            # None of the actors is an admin: no desk input ever starts (forged desk presses).
+            out["desk_inputs"] = db.execute("SELECT COUNT(*) FROM desk_inputs").fetchone()[0]
         return out
 
     def check(self, step: Step, before: dict[str, Any], cursor: int, calls: int) -> None:
@@ -425,6 +436,7 @@ class Driver:
             return
         assert after["invitations"] == before["invitations"], "invitations changed"
         assert after["managers"] == before["managers"], "managers changed"
+        assert after["desk_inputs"] == 0, "a non-admin started a desk input"
         # 4. the actor's answers change only as the conversation allows, and stay valid
         old, new = before[step.actor]["answers"], after[step.actor]["answers"]
         changed = {q for q in new if old.get(q) != new[q]}

@@ -11,9 +11,21 @@ import pytest
 from bot import texts
 from bot.conversation import callbacks as cb
 from bot.local import DEMO_CLUSTER
+from bot.texts import admin as admin_texts
 from bot.texts import desk as t
+from local_botapi.server import BotEvent
+from scoring import score_answers
 from tests.conftest import example
-from tests.e2e import OTHER_CLUSTER, Env, is_review, make_env, question_id, settle
+from tests.e2e import (
+    OTHER_CLUSTER,
+    QUESTIONNAIRE,
+    Env,
+    Manager,
+    is_review,
+    make_env,
+    question_id,
+    settle,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -223,3 +235,232 @@ async def test_an_analyst_asks_the_manager_answers_from_the_button_and_sends_aga
         history = (await admin.next_send()).content
     assert "revisión: ajuste pedido al gerente — motivo: Revise con el acta" in history
     assert "cambió «Empresas activas»: 110 → 120" in history
+
+
+# -- the desk's buttons under /cluster: «Pedir ajuste», «Corregir» ----------------------------
+
+
+async def sent_by_ana(env: Env) -> Manager:
+    """Ana registered, answered every question and sent the response."""
+    ana = env.manager()
+    await ana.register()
+    await ana.answer_all(example("consolidado"))
+    await ana.submit()
+    return ana
+
+
+def data_of(event: BotEvent, text: str) -> str | None:
+    """The callback data of the event's first button whose label holds ``text``."""
+    for row in (event.reply_markup or {}).get("inline_keyboard", []):
+        for b in row:
+            if text in b["text"]:
+                return str(b["callback_data"])
+    return None
+
+
+async def cluster_buttons(admin: Manager, cluster_id: str) -> BotEvent:
+    """/cluster ID, up to its message with the desk's buttons (the view's last page)."""
+    await admin.send(f"/cluster {cluster_id}")
+    while True:
+        message = await admin.next_send()
+        if data_of(message, t.BTN_ASK):
+            return message
+
+
+async def start_correction(admin: Manager) -> BotEvent:
+    """«Corregir» under /cluster of Ana's cluster: the picker."""
+    view = await cluster_buttons(admin, DEMO_CLUSTER.cluster_id)
+    admin.press(view.message_id, data_of(view, t.BTN_CORRECT) or "")
+    return await admin.next_send("Corregir una respuesta de")
+
+
+async def edited(who: Manager, message_id: int) -> BotEvent:
+    return await who.next(lambda e: e.kind == "edit" and e.message_id == message_id)
+
+
+async def pick(admin: Manager, picker: BotEvent, label: str) -> BotEvent:
+    """Page through the picker until a question's button shows, press it: the edit."""
+    screen = picker
+    while (data := data_of(screen, label)) is None:
+        turn = data_of(screen, admin_texts.BTN_NEXT)
+        assert turn is not None, f"no button for {label!r} on any page"
+        admin.press(picker.message_id, turn)
+        screen = await edited(admin, picker.message_id)
+    admin.press(picker.message_id, data)
+    return await edited(admin, picker.message_id)
+
+
+async def test_the_analyst_asks_from_buttons_with_a_note_the_manager_resends_it_is_approved(
+    admin_env,
+):
+    env = admin_env
+    ana = await sent_by_ana(env)
+    admin = env.manager(user_id=ADMIN, first_name="Analista")
+    await admin.send("/revision")  # the analyst looks at the queue first
+    queue = await admin.next_send("Revisión — medición")
+    assert DEMO_CLUSTER.nombre in queue.content
+    view = await cluster_buttons(admin, DEMO_CLUSTER.cluster_id)
+    admin.press(view.message_id, data_of(view, t.BTN_ASK) or "")
+    picker = await admin.next_send("Pedir ajuste a")
+    assert "▫️ " in " ".join(picker.buttons) and "_" not in " ".join(picker.buttons), "labels"
+    assert len([b for b in picker.buttons if b.startswith("▫️")]) == 8, "a page of questions"
+    # Two ticked, one unticked again: the press toggles.
+    screen = await pick(admin, picker, "Empresas vinculadas")
+    assert "✅ Empresas vinculadas" in screen.buttons
+    screen = await pick(admin, screen, "Empresas activas")
+    screen = await pick(admin, screen, "✅ Empresas vinculadas")
+    assert "▫️ Empresas vinculadas" in screen.buttons and "✅ Empresas activas" in screen.buttons
+    assert "Marcadas: Empresas activas" in screen.content
+    # The input is in the database: a restart keeps it.
+    await env.restart(admin_ids=frozenset({ADMIN}))
+    admin.press(picker.message_id, data_of(screen, "Listo") or "")
+    prompt = await edited(admin, picker.message_id)
+    assert "Escriba ahora la nota" in prompt.content and "Empresas activas" in prompt.content
+    with env.db() as db:
+        assert db.execute("SELECT status FROM reviews").fetchone()[0] == "pendiente"
+    await admin.send("Revise con el acta de la junta")
+    await admin.next_send("Pedido enviado")
+    asked = await ana.next_send("le pide revisar")
+    assert "Empresas activas" in asked.content and "Revise con el acta de la junta" in asked.content
+    assert "Empresas vinculadas" not in asked.content
+    with env.db() as db:
+        assert db.execute("SELECT status FROM reviews").fetchone()[0] == "requiere_ajuste"
+        assert db.execute("SELECT count(*) FROM desk_inputs").fetchone()[0] == 0
+    # The manager answers from the «Corregir: …» button and sends again.
+    ana.press(asked.message_id, data_of(asked, "Empresas activas") or "")
+    question = await ana.next_question()
+    assert question_id(question) == "empresas_activas"
+    assert is_review(await ana.answer(120))
+    await ana.submit()
+    with env.db() as db:
+        assert db.execute("SELECT status FROM reviews").fetchone()[0] == "pendiente"
+    # The analyst approves from the queue's button.
+    await admin.send("/revision")
+    queue = await admin.next_send("Revisión — medición")
+    admin.press(queue.message_id, data_of(queue, "Aprobar") or "")
+    after = await edited(admin, queue.message_id)
+    assert "1 aprobadas" in after.content
+    await admin.send(f"/cluster {DEMO_CLUSTER.cluster_id}")
+    history = ""
+    while "Historial" not in history:
+        history = (await admin.next_send()).content
+    assert "revisión: ajuste pedido al gerente — motivo: Revise con el acta de la junta" in history
+    assert "cambió «Empresas activas»: 110 → 120" in history
+
+
+async def test_an_admin_corrects_from_buttons_it_is_rescored_and_in_the_history(admin_env):
+    env = admin_env
+    await sent_by_ana(env)
+    admin = env.manager(user_id=ADMIN, first_name="Analista")
+    picker = await start_correction(admin)
+    prompt = await pick(admin, picker, "Empresas activas: 110")
+    assert "hoy 110" in prompt.content and "Escriba el valor nuevo" in prompt.content
+    # Checked as the conversation checks it: refused with one sentence, the step waits again.
+    await admin.send("200")
+    refused = await admin.next_send()
+    assert "no pueden ser más que las empresas vinculadas" in refused.content
+    await admin.send("muchas")
+    await admin.next_send()
+    await admin.send("150")
+    reason = await admin.next_send("Escriba ahora el motivo")
+    assert "150" in reason.content
+    await admin.send("según el acta")
+    confirm = await admin.next_send("¿Confirma la corrección")
+    assert "110 → 150" in confirm.content and "Motivo: según el acta" in confirm.content
+    with env.db() as db:
+        assert db.execute("SELECT count(*) FROM results").fetchone()[0] == 1, "not yet"
+    admin.press(confirm.message_id, data_of(confirm, "Confirmar") or "")
+    done = await edited(admin, confirm.message_id)
+    assert "Corregida" in done.content and "Nuevo resultado: IMS" in done.content
+    with env.db() as db:
+        assert db.execute("SELECT count(*) FROM results").fetchone()[0] == 2
+        (ims,) = db.execute("SELECT ims FROM results ORDER BY result_id DESC").fetchone()
+    expected = score_answers(
+        QUESTIONNAIRE, {**example("consolidado"), "empresas_activas": 150}, 2021
+    )
+    assert ims == pytest.approx(expected.ims)
+    assert env.stored_answers()["empresas_activas"] == 150
+    await admin.send(f"/cluster {DEMO_CLUSTER.cluster_id}")
+    history = ""
+    while "según el acta" not in history:
+        history = (await admin.next_send()).content
+    assert "cambió «Empresas activas»: 110 → 150 — motivo: según el acta" in history
+    # A press on the finished input's keyboard changes nothing.
+    admin.press(confirm.message_id, data_of(confirm, "Confirmar") or "")
+    assert "ya no está activo" in (await admin.next_send()).content
+
+
+async def test_a_desk_input_is_cancelled_and_never_taken_for_an_answer(admin_env):
+    """The admin manages a cluster too: with a desk input waiting, typed text is the desk's;
+    cancelled, it is the questionnaire's again."""
+    env = admin_env
+    await sent_by_ana(env)
+    admin = env.manager(user_id=ADMIN, cluster_id=OTHER_CLUSTER.cluster_id, first_name="Analista")
+    first = await admin.register()
+    assert question_id(first) == "enfoque_segmentos"
+    picker = await start_correction(admin)
+    await admin.send("2")  # a press is awaited: not an answer to the question on screen
+    assert (await admin.next_send()).content == t.DESK_WAITING
+    await pick(admin, picker, "Empresas activas")
+    await admin.send("2")  # the value, not the answer «2» to enfoque_segmentos
+    await admin.next_send("Escriba ahora el motivo")
+    assert env.stored_answers(OTHER_CLUSTER.cluster_id) == {}
+    await admin.send("/cancelar")
+    assert (await admin.next_send()).content == t.DESK_CANCELLED
+    with env.db() as db:
+        assert db.execute("SELECT count(*) FROM desk_inputs").fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM results").fetchone()[0] == 1
+    await admin.send("2")  # now it answers the questionnaire
+    await admin.next_question()
+    assert env.stored_answers(OTHER_CLUSTER.cluster_id) == {"enfoque_segmentos": "sector"}
+    # The cancelled picker's buttons are stale.
+    admin.press(picker.message_id, data_of(picker, "Empresas") or "")
+    assert "ya no está activo" in (await admin.next_send()).content
+
+
+async def test_a_manager_or_a_stranger_pressing_desk_buttons_gets_nothing(admin_env):
+    env = admin_env
+    ana = await sent_by_ana(env)
+    stranger = env.manager(user_id=5555, first_name="Extraño")
+    await stranger.send("/start")
+    await stranger.next_send()
+    forged = [
+        cb.DeskStart("ask", OTHER_CLUSTER.cluster_id),
+        cb.DeskStart("correct", DEMO_CLUSTER.cluster_id),
+        cb.DeskPick(5, DEMO_CLUSTER.cluster_id),
+        cb.DeskPickPage(2, DEMO_CLUSTER.cluster_id),
+        cb.DeskPicked(DEMO_CLUSTER.cluster_id),
+        cb.DeskConfirm(DEMO_CLUSTER.cluster_id),
+        cb.DeskCancel(),
+    ]
+    for who in (ana, stranger):
+        for press in forged:
+            message_id = env.server.sent(who.user_id)[-1].message_id
+            who.press(message_id, cb.encode(press))
+    await settle()
+    with env.db() as db:
+        assert db.execute("SELECT count(*) FROM desk_inputs").fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM results").fetchone()[0] == 1
+        assert db.execute("SELECT status FROM reviews").fetchone()[0] == "pendiente"
+    for who in (ana, stranger):
+        for message in env.server.sent(who.user_id):
+            assert OTHER_CLUSTER.nombre not in (message.text or "")
+            assert "Corregir una respuesta" not in (message.text or "")
+
+
+async def test_a_choice_is_corrected_by_pressing_its_option(admin_env):
+    env = admin_env
+    await sent_by_ana(env)
+    admin = env.manager(user_id=ADMIN, first_name="Analista")
+    picker = await start_correction(admin)
+    question = QUESTIONNAIRE.question_map["enfoque_segmentos"]
+    prompt = await pick(admin, picker, question.short)
+    option = question.choices[1]
+    admin.press(prompt.message_id, data_of(prompt, t.desk_label(option.label)) or "")
+    reason = await edited(admin, prompt.message_id)
+    assert "Escriba ahora el motivo" in reason.content and option.label in reason.content
+    await admin.send("visto en el acta")
+    confirm = await admin.next_send("¿Confirma la corrección")
+    admin.press(confirm.message_id, data_of(confirm, "Confirmar") or "")
+    assert "Corregida" in (await edited(admin, confirm.message_id)).content
+    assert env.stored_answers()["enfoque_segmentos"] == option.id

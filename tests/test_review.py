@@ -34,9 +34,8 @@ LEVELS = ["exploracion", "intermedio", "consolidado"]
 
 
 def sub(cluster: str, sales: object, firms: object, level: str = "intermedio") -> flagging.Flagged:
-    return flagging.Flagged(
-        cluster, level, {"ventas_anio_actual": sales, "empresas_vinculadas": firms}
-    )
+    answers = {"ventas_anio_actual": sales, "empresas_vinculadas": firms}
+    return flagging.Flagged(cluster, level, flagging.ratios(answers))
 
 
 def test_the_percentile_interpolates_between_ranks():
@@ -172,6 +171,19 @@ async def test_the_summary_can_count_the_approved_ones_only(storage, questionnai
     assert admin_texts.REVIEW_LINE_APPROVED_ONLY.strip() not in everyone.text
 
 
+# An older file's one cluster with its response submitted in 2021 (its result still to insert).
+OLD_SUBMITTED = (
+    "INSERT INTO clusters (cluster_id, nombre, departamento, sector, entidad_gestora, "
+    "entidad_gestora_tipo, updated_at) VALUES ('x', 'X', 'Huila', 'servicios', 'C', "
+    "'gremio', '2021-01-01');"
+    "INSERT INTO campaigns (campaign_id, reference_year, opens_at, closes_at, created_at) "
+    "VALUES ('2021', 2021, '2021-01-01', '2021-12-31', '2021-01-01');"
+    "INSERT INTO responses (cluster_id, campaign_id, status, questionnaire_version, "
+    "created_at, updated_at, submitted_at) VALUES ('x', '2021', 'submitted', 'v', "
+    "'2021-02-01', '2021-02-01', '2021-02-02');"
+)
+
+
 def test_the_migration_puts_every_submitted_response_in_review(tmp_path):
     path = tmp_path / "old.db"
     with closing(sqlite3.connect(path)) as conn:
@@ -180,15 +192,8 @@ def test_the_migration_puts_every_submitted_response_in_review(tmp_path):
         for number, script in enumerate(MIGRATIONS[:before], start=1):
             conn.executescript(script + f"\nPRAGMA user_version = {number};")
         conn.executescript(
-            "INSERT INTO clusters (cluster_id, nombre, departamento, sector, entidad_gestora, "
-            "entidad_gestora_tipo, updated_at) VALUES ('x', 'X', 'Huila', 'servicios', 'C', "
-            "'gremio', '2021-01-01');"
-            "INSERT INTO campaigns (campaign_id, reference_year, opens_at, closes_at, created_at) "
-            "VALUES ('2021', 2021, '2021-01-01', '2021-12-31', '2021-01-01');"
-            "INSERT INTO responses (cluster_id, campaign_id, status, questionnaire_version, "
-            "created_at, updated_at, submitted_at) VALUES ('x', '2021', 'submitted', 'v', "
-            "'2021-02-01', '2021-02-01', '2021-02-02');"
-            "INSERT INTO results (response_id, submitted_at, questionnaire_version, ims, level, "
+            OLD_SUBMITTED
+            + "INSERT INTO results (response_id, submitted_at, questionnaire_version, ims, level, "
             "scores, answers) VALUES (1, '2021-02-02', 'v', 50, 'intermedio', '{}', '{}');"
             "INSERT INTO campaigns (campaign_id, reference_year, opens_at, closes_at, created_at) "
             "VALUES ('2022', 2022, '2022-01-01', '2022-12-31', '2022-01-01');"

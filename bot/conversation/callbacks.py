@@ -449,3 +449,99 @@ def is_kind(*kinds: type[Callback]) -> Callable[[object], bool]:
         return isinstance(data, str) and isinstance(decode(data), kinds)
 
     return matches
+
+
+# --- branch i13r: the desk's buttons under /cluster (bot/handlers/desk.py) ---------------------
+# The admin's input they lead to is stored (``bot.services.desk_input``); each press names the
+# cluster, so a press on the keyboard of an input since replaced or finished is told apart.
+
+
+@dataclass(frozen=True)
+class DeskStart(Callback):
+    """«Pedir ajuste» (``kind`` ``ask``) or «Corregir» (``correct``) under /cluster: pick the
+    questions of the cluster's sent response in the current campaign."""
+
+    tag: ClassVar[str] = "adm:dk"
+    kind: str
+    cluster: str
+
+
+@dataclass(frozen=True)
+class DeskPick(Callback):
+    """A question in the picker (``index``: its position in the questionnaire): toggled for a
+    follow-up, chosen for a correction."""
+
+    tag: ClassVar[str] = "adm:dp"
+    index: int
+    cluster: str
+
+
+@dataclass(frozen=True)
+class DeskPickPage(Callback):
+    """«Anterior»/«Siguiente» in the picker: its page ``n``."""
+
+    tag: ClassVar[str] = "adm:dpp"
+    n: int
+    cluster: str
+
+
+@dataclass(frozen=True)
+class DeskPicked(Callback):
+    """«Listo» in a follow-up's picker: the questions are chosen, the note comes next."""
+
+    tag: ClassVar[str] = "adm:dok"
+    cluster: str
+
+
+@dataclass(frozen=True)
+class DeskConfirm(Callback):
+    """«Confirmar» under a correction's summary: apply it."""
+
+    tag: ClassVar[str] = "adm:dcf"
+    cluster: str
+
+
+@dataclass(frozen=True)
+class DeskCancel(Callback):
+    """«Cancelar» under any step of a desk input."""
+
+    tag: ClassVar[str] = "adm:dx"
+
+
+@dataclass(frozen=True)
+class DeskValue(Callback):
+    """An option pressed as a correction's new value (``n``: its number in the list, from 1;
+    a yes/no question: 1 yes, 2 no), as if typed."""
+
+    tag: ClassVar[str] = "adm:dv"
+    n: int
+    cluster: str
+
+
+_DESK_KINDS = (
+    DeskStart,
+    DeskPick,
+    DeskPickPage,
+    DeskPicked,
+    DeskConfirm,
+    DeskCancel,
+    DeskValue,
+)
+_KINDS += _DESK_KINDS
+# Read like the kinds above (their shapes, longest tag first).
+_SHAPES[:] = sorted(
+    [
+        *_SHAPES,
+        *(
+            (
+                k.tag,
+                k,
+                tuple(f.name for f in fields(k)),
+                tuple(f.type in ("int", int) for f in fields(k)),
+            )
+            for k in _DESK_KINDS
+        ),
+    ],
+    key=lambda shape: -len(shape[0]),
+)
+_FIELDS.update({kind: names for _, kind, names, _ in _SHAPES})

@@ -26,7 +26,7 @@ RATIOS = {
     "sales_per_firm": ("ventas_anio_actual", "empresas_vinculadas"),
     "jobs_per_firm": ("empleo_anio_actual", "empresas_vinculadas"),
 }
-# The answers the flags read (for ``Storage.submitted_scores``).
+# The answers the flags read (:func:`ratios`).
 ANSWERS_USED = tuple(sorted({q for pair in RATIOS.values() for q in pair}))
 
 
@@ -38,11 +38,12 @@ class Flag:
 
 @dataclass(frozen=True)
 class Flagged:
-    """One submission as the flags see it."""
+    """One submission as the flags see it: its level and its figures per linked firm
+    (:func:`ratios`, kept with the submission: ``bot.storage.checks``)."""
 
     cluster_id: str
     level: str
-    answers: Mapping[str, Any]
+    ratios: Mapping[str, float | None]
 
 
 def percentile(sorted_values: Sequence[float], p: float) -> float:
@@ -62,19 +63,36 @@ def _ratio(answers: Mapping[str, Any], numerator: str, denominator: str) -> floa
     return float(top) / float(bottom)
 
 
+def ratios(answers: Mapping[str, Any]) -> dict[str, float | None]:
+    """A submission's figures per linked firm (None where they cannot be computed)."""
+    return {name: _ratio(answers, *pair) for name, pair in RATIOS.items()}
+
+
 def flags(
     submissions: Sequence[Flagged],
     previous_levels: Mapping[str, str],
     level_order: Sequence[str],
 ) -> dict[str, list[Flag]]:
     """Cluster id → its flags (only clusters with at least one)."""
+    ratios = {
+        name: {s.cluster_id: r for s in submissions if (r := s.ratios.get(name)) is not None}
+        for name in RATIOS
+    }
+    levels = {s.cluster_id: s.level for s in submissions}
+    return flags_of(levels, ratios, previous_levels, level_order)
+
+
+def flags_of(
+    levels: Mapping[str, str],
+    ratios: Mapping[str, Mapping[str, float]],
+    previous_levels: Mapping[str, str],
+    level_order: Sequence[str],
+) -> dict[str, list[Flag]]:
+    """:func:`flags` over columns (cluster id → level; ratio name → cluster id → figure, those
+    computable only), as the review queue reads them for ten thousand submissions."""
     out: dict[str, list[Flag]] = {}
-    for name, (numerator, denominator) in RATIOS.items():
-        values = {
-            s.cluster_id: r
-            for s in submissions
-            if (r := _ratio(s.answers, numerator, denominator)) is not None
-        }
+    for name in RATIOS:
+        values = ratios.get(name, {})
         if len(values) < MIN_FOR_PERCENTILES:
             continue
         ordered = sorted(values.values())
@@ -90,11 +108,11 @@ def flags(
                     Flag(f"{name}_low", {"value": value, "bound": low})
                 )
     rank = {level: k for k, level in enumerate(level_order)}
-    for s in submissions:
-        before = previous_levels.get(s.cluster_id)
-        if before in rank and s.level in rank and abs(rank[s.level] - rank[before]) >= 2:
-            out.setdefault(s.cluster_id, []).append(
-                Flag("level_jump", {"before": before, "now": s.level})
+    for cluster_id, level in levels.items():
+        before = previous_levels.get(cluster_id)
+        if before in rank and level in rank and abs(rank[level] - rank[before]) >= 2:
+            out.setdefault(cluster_id, []).append(
+                Flag("level_jump", {"before": before, "now": level})
             )
     return out
 

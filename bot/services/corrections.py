@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from bot.questionnaire.engine import Accepted, AnswerError, Engine, NeedsConfirmation, Rejected
 from bot.questionnaire.model import Questionnaire, Value
 from bot.questionnaire.parsing import Ambiguous
-from bot.services import campaigns
+from bot.services import campaigns, review
 from bot.services.desk import find_cluster
 from bot.services.errors import ServiceError
 from bot.storage import Cluster, Storage
@@ -42,7 +42,13 @@ def _read(engine: Engine, question_id: str, text: str) -> Value:
     question = engine.q.question_map[question_id]
     try:
         if question.type == "multi":
-            ids = [p.strip() for p in text.replace(",", ";").split(";") if p.strip()]
+            parts = [p.strip() for p in text.replace(",", ";").split(";") if p.strip()]
+            # An option's number in the list (as shown under /cluster's «Corregir»), or its id.
+            n = len(question.choices)
+            ids = [
+                question.choices[int(p) - 1].id if p.isdecimal() and 1 <= int(p) <= n else p
+                for p in parts
+            ]
             return engine.coerce(question, ids)
         value = engine.read(question, text)
     except AnswerError as exc:
@@ -52,21 +58,35 @@ def _read(engine: Engine, question_id: str, text: str) -> Value:
     return value
 
 
-async def correct(
+@dataclass(frozen=True)
+class _Plan:
+    correction: Correction
+    response_id: int
+    campaign_id: str
+    dropped: tuple[str, ...]
+    kept: dict[str, Value]
+    sent: dict[str, Value]
+
+
+def checked_reason(reason: str) -> str:
+    """A reason as :func:`correct` takes it (stripped), or its refusal."""
+    reason = reason.strip()
+    if not reason:
+        raise ServiceError("correct_no_reason")
+    if len(reason) > REASON_MAX:
+        raise ServiceError("correct_long_reason", max=REASON_MAX)
+    return reason
+
+
+async def _plan(
     storage: Storage,
     q: Questionnaire,
     typed: str,
     campaign_id: str | None,
     question_id: str,
     text: str,
-    reason: str,
-    actor: str | int,
-) -> Correction:
-    reason = reason.strip()
-    if not reason:
-        raise ServiceError("correct_no_reason")
-    if len(reason) > REASON_MAX:
-        raise ServiceError("correct_long_reason", max=REASON_MAX)
+) -> _Plan:
+    """The correction read and checked against the version that counts, not stored."""
     cluster = await find_cluster(storage, typed)
     campaign = await campaigns.resolve(storage, campaign_id)
     if question_id not in q.question_map:
@@ -102,30 +122,69 @@ async def correct(
     if missing:  # a correction that opens questions nobody answered cannot be scored as sent
         raise ServiceError("correct_opens_questions", question=question_id, opened=missing[0].id)
     result = score_answers(q, kept, campaign.reference_year)
-    await storage.correct_answer(
-        response.response_id,
-        cluster.cluster_id,
-        question_id,
-        value,
-        dropped=outcome.dropped,
-        version=q.version,
-        ims=result.ims,
-        level=result.level,
-        scores=result.to_json(),
-        answers=kept,
-        actor=actor,
-        reason=reason,
-        sent=answers,
-    )
     old = answers.get(question_id)
-    return Correction(
+    question = q.question_map[question_id]
+    correction = Correction(
         cluster,
         question_id,
         old,
         value,
-        engine.display(q.question_map[question_id], value),
-        None if old is None else engine.display(q.question_map[question_id], old),
+        engine.display(question, value),
+        None if old is None else engine.display(question, old),
         result,
         before.ims,
         tuple(warnings),
     )
+    return _Plan(
+        correction,
+        response.response_id,
+        campaign.campaign_id,
+        tuple(outcome.dropped),
+        kept,
+        answers,
+    )
+
+
+async def preview(
+    storage: Storage,
+    q: Questionnaire,
+    typed: str,
+    campaign_id: str | None,
+    question_id: str,
+    text: str,
+) -> Correction:
+    """What :func:`correct` would do with this value (read and checked the same way), without
+    doing it: the desk's buttons check the value before asking for the reason."""
+    return (await _plan(storage, q, typed, campaign_id, question_id, text)).correction
+
+
+async def correct(
+    storage: Storage,
+    q: Questionnaire,
+    typed: str,
+    campaign_id: str | None,
+    question_id: str,
+    text: str,
+    reason: str,
+    actor: str | int,
+) -> Correction:
+    reason = checked_reason(reason)
+    plan = await _plan(storage, q, typed, campaign_id, question_id, text)
+    done = plan.correction
+    await storage.correct_answer(
+        plan.response_id,
+        done.cluster.cluster_id,
+        question_id,
+        done.new,
+        dropped=plan.dropped,
+        version=q.version,
+        ims=done.result.ims,
+        level=done.result.level,
+        scores=done.result.to_json(),
+        answers=plan.kept,
+        actor=actor,
+        reason=reason,
+        sent=plan.sent,
+    )
+    await review.keep_checks(storage, q, plan.campaign_id)  # the queue reads them ready
+    return done

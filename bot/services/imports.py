@@ -19,7 +19,7 @@ from bot.files.responses import (
 )
 from bot.files.results import ResultsParse, parse_results_csv, results_template_csv
 from bot.questionnaire.model import Questionnaire
-from bot.services import campaigns
+from bot.services import campaigns, review
 from bot.storage import Cluster, Storage, Submitted, utcnow
 from scoring import score_answers
 
@@ -107,6 +107,7 @@ async def import_responses(
         for row in parsed.rows
     ]
     n = await storage.import_submissions(campaign.campaign_id, rows, actor)
+    await review.keep_checks(storage, q, campaign.campaign_id)  # the queue reads them ready
     return ResponsesImport(campaign.campaign_id, parsed, [], n)
 
 

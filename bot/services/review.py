@@ -8,24 +8,27 @@ A submission starts ``pendiente`` (``bot.storage.reviews``); an analyst approves
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from bot.questionnaire import rules
-from bot.questionnaire.model import Questionnaire
+from bot.questionnaire.model import Questionnaire, Value
 from bot.reports import flags as flagging
 from bot.services import campaigns
 from bot.services.desk import find_cluster
 from bot.services.errors import ServiceError
 from bot.storage import Campaign, Cluster, Manager, Storage
+from bot.storage.checks import RATIO_COLUMNS, QueueRow, SubmissionChecks
 
 PENDING, APPROVED, NEEDS_CHANGES = "pendiente", "aprobada", "requiere_ajuste"
 NOTE_MAX = 500
 
 
-@dataclass(frozen=True)
-class QueueItem:
+class QueueItem(NamedTuple):  # a tuple: a queue builds ten thousand
     cluster_id: str
     nombre: str
     departamento: str
@@ -48,18 +51,24 @@ async def review_queue(
     statuses: tuple[str, ...] = (PENDING,),
 ) -> Queue:
     campaign = await campaigns.resolve(storage, campaign_id)
-    rows = await storage.review_rows(campaign.campaign_id, flag_questions(q))
+    rows = await _queue_rows(storage, q, campaign)
     previous = await storage.previous_campaign(campaign.campaign_id)
     previous_levels = await storage.campaign_levels(previous.campaign_id) if previous else {}
-    found = flagging.flags(
-        [flagging.Flagged(r.cluster_id, r.level, r.answers) for r in rows],
+    # Columns, not a record per submission: ten thousand of them per queue.
+    ratios = {
+        name: {r.cluster_id: v for r in rows if (v := r.ratios[k]) is not None}
+        for k, name in enumerate(RATIO_COLUMNS)
+    }
+    found = flagging.flags_of(
+        {r.cluster_id: r.level for r in rows},
+        ratios,
         previous_levels,
         [lv.id for lv in q.levels],
     )
-    for r in rows:  # the questionnaire's own plausibility rules, as the manager was asked
-        for finding in rules.plausibility(q, r.answers, campaign.reference_year):
+    for r in rows:  # the questionnaire's own plausibility rules, as kept
+        for message in r.findings:
             found.setdefault(r.cluster_id, []).append(
-                flagging.Flag("plausibility", {"message": finding.message})
+                flagging.Flag("plausibility", {"message": message})
             )
     counts: Counter[str] = Counter(r.status for r in rows)
     items = [
@@ -76,6 +85,47 @@ async def review_queue(
     ]
     items.sort(key=lambda i: (not i.flags, i.changed_at or datetime.min, i.cluster_id))
     return Queue(campaign, tuple(items), counts)
+
+
+def rules_key(q: Questionnaire, year: int) -> str:
+    """What a submission's checks depend on besides its answers: the questionnaire (its rules,
+    the questions' relevance and types, the messages) and the campaign's year (the messages)."""
+    digest = hashlib.sha256(q.model_dump_json().encode()).hexdigest()[:24]
+    return f"{digest}:{year}"
+
+
+def checks_of(q: Questionnaire, answers: Mapping[str, Value], year: int) -> SubmissionChecks:
+    """A submission's checks from its answers: what the queue shows of it, computed once."""
+    return SubmissionChecks(
+        flagging.ratios(answers),
+        tuple(f.message for f in rules.plausibility(q, answers, year)),
+    )
+
+
+async def _queue_rows(storage: Storage, q: Questionnaire, campaign: Campaign) -> list[QueueRow]:
+    """The campaign's submitted responses with their checks; those without (a submission since
+    the last queue, migration 11's, a questionnaire changed) computed from their answers and
+    kept, so the next queue reads them."""
+    key = rules_key(q, campaign.reference_year)
+    rows = await storage.queue_rows(campaign.campaign_id, key)
+    missing = [r.submission_id for r in rows if not r.checked]
+    if not missing:
+        return rows
+    answers = await storage.submission_answers(missing, flag_questions(q))
+    computed = {sid: checks_of(q, answers.get(sid, {}), campaign.reference_year) for sid in missing}
+    await storage.keep_checks(key, computed)
+    return [r if r.checked else _with(r, computed[r.submission_id]) for r in rows]
+
+
+def _with(row: QueueRow, checks: SubmissionChecks) -> QueueRow:
+    ratios = tuple(checks.ratios.get(c) for c in RATIO_COLUMNS)
+    return row._replace(checked=True, ratios=ratios, findings=checks.findings)
+
+
+async def keep_checks(storage: Storage, q: Questionnaire, campaign_id: str | None) -> None:
+    """Compute and keep the checks of the campaign's submissions that lack them (after an
+    import or a correction, so the next queue finds them ready)."""
+    await _queue_rows(storage, q, await campaigns.resolve(storage, campaign_id))
 
 
 def flag_questions(q: Questionnaire) -> tuple[str, ...]:

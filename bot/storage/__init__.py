@@ -11,8 +11,9 @@ here, added to it as a base class:
   expiry for participation), responses (answers, cursor, submit,
   results, the outbox of results owed), results (a campaign's submissions across clusters),
   published (an earlier wave's results as published), reviews (the analysts' review of each
-  submitted response), amendments (an admin's correction of a submitted answer, as a new
-  submission), evidence (the records of files attached to answers), reminders, privacy
+  submitted response), checks (each submission's plausibility findings and per-firm figures,
+  as the review queue reads them), desk_inputs (an admin's desk input awaited in the chat),
+  amendments (an admin's correction of a submitted answer, as a new submission), evidence (the records of files attached to answers), reminders, privacy
   (personal data, deletion requests, erasure), consent (the data notice declined or
   withdrawn), audit, updates (the inbox of
   fetched updates, seen update ids)
@@ -36,11 +37,13 @@ from pathlib import Path
 from bot.storage.amendments import Amendments
 from bot.storage.audit import Audit
 from bot.storage.campaigns import Campaigns
+from bot.storage.checks import Checks
 from bot.storage.clock import Clock, utcnow
 from bot.storage.clusters import Clusters
 from bot.storage.connection import Connection
 from bot.storage.consent import Consent
 from bot.storage.corrections import Corrections
+from bot.storage.desk_inputs import DeskInput, DeskInputs
 from bot.storage.evidence import EvidenceFiles
 from bot.storage.invitations import Invitations
 from bot.storage.people import People
@@ -80,6 +83,7 @@ __all__ = [
     "Cluster",
     "ClusterState",
     "DataRequest",
+    "DeskInput",
     "Evidence",
     "Manager",
     "PersonalData",
@@ -119,6 +123,8 @@ class Storage(
     Results,
     Published,
     Reviews,
+    Checks,
+    DeskInputs,
     Amendments,
     EvidenceFiles,
     Reminders,

@@ -64,10 +64,10 @@ def record_submission(
         "SELECT coalesce(max(version), 0) + 1 FROM submissions WHERE response_id = ?",
         (response_id,),
     ).fetchone()
-    db.execute(
-        "INSERT INTO submissions (response_id, version, result_id, submitted_at, submitted_by) "
-        "VALUES (?, ?, ?, ?, ?)",
-        (response_id, version, result_id, at, str(by)),
+    db.execute(  # its level copied beside it: the review queue reads no result row
+        "INSERT INTO submissions (response_id, version, result_id, submitted_at, submitted_by, "
+        "level) VALUES (?, ?, ?, ?, ?, (SELECT level FROM results WHERE result_id = ?))",
+        (response_id, version, result_id, at, str(by), result_id),
     )
     return int(version)
 

@@ -7,14 +7,13 @@ the audit log, committed together.
 
 from __future__ import annotations
 
-import json
 import sqlite3
-from collections.abc import Sequence
 
 from bot.storage import audit
 from bot.storage.base import StorageBase
-from bot.storage.clock import parse_optional_ts, parse_ts
-from bot.storage.rows import Review, ReviewRow
+from bot.storage.checks import LEVEL
+from bot.storage.clock import parse_ts
+from bot.storage.rows import Review
 
 STATUSES = ("pendiente", "aprobada", "requiere_ajuste")
 
@@ -69,49 +68,12 @@ class Reviews(StorageBase):
         )
         return {r["cluster_id"]: _review(r) for r in rows}
 
-    async def review_rows(self, campaign_id: str, questions: Sequence[str]) -> list[ReviewRow]:
-        """Every submitted response of the campaign as the review queue reads it, in one query:
-        its cluster, its latest submission's level, its review and the answers to ``questions``
-        (picked by SQLite's JSON functions, as ``Results.submitted_scores`` does)."""
-        paths = [f'$."{q}"' for q in questions]
-        if len(paths) == 1:
-            paths.append(paths[0])  # two paths or more: json_extract returns an array
-        picked = f"json_extract(r.answers, {', '.join('?' * len(paths))})" if paths else "'[]'"
-        rows = await self._all(
-            "SELECT s.cluster_id, c.nombre, c.departamento, r.level, v.status, v.changed_at, "
-            f"v.note, {picked} AS picked FROM responses s "
-            "JOIN clusters c ON c.cluster_id = s.cluster_id "
-            "JOIN submissions b ON b.submission_id = (SELECT max(submission_id) FROM submissions "
-            "WHERE response_id = s.response_id) JOIN results r ON r.result_id = b.result_id "
-            "LEFT JOIN reviews v ON v.response_id = s.response_id "
-            "WHERE s.campaign_id = ? ORDER BY s.cluster_id",
-            (*paths, campaign_id),
-        )
-        out = []
-        for r in rows:
-            values = json.loads(r["picked"])
-            out.append(
-                ReviewRow(
-                    cluster_id=r["cluster_id"],
-                    nombre=r["nombre"],
-                    departamento=r["departamento"],
-                    level=r["level"],
-                    status=r["status"] or "pendiente",
-                    changed_at=parse_optional_ts(r["changed_at"]),
-                    note=r["note"],
-                    answers={
-                        q: v for q, v in zip(questions, values, strict=False) if v is not None
-                    },
-                )
-            )
-        return out
-
     async def campaign_levels(self, campaign_id: str) -> dict[str, str]:
         """Cluster id → the level of its latest submission in the campaign."""
         rows = await self._all(
-            "SELECT s.cluster_id, r.level FROM responses s "
+            "SELECT s.cluster_id, " + LEVEL + " FROM responses s "
             "JOIN submissions b ON b.submission_id = (SELECT max(submission_id) FROM submissions "
-            "WHERE response_id = s.response_id) JOIN results r ON r.result_id = b.result_id "
+            "WHERE response_id = s.response_id) "
             "WHERE s.campaign_id = ?",
             (campaign_id,),
         )

@@ -227,20 +227,6 @@ class Review:
 
 
 @dataclass(frozen=True)
-class ReviewRow:
-    """A submitted response as the review queue reads it (``Reviews.review_rows``)."""
-
-    cluster_id: str
-    nombre: str
-    departamento: str
-    level: str
-    status: str  # pendiente | aprobada | requiere_ajuste
-    changed_at: datetime | None
-    note: str | None
-    answers: dict[str, Value]  # only the questions asked for, and only those answered
-
-
-@dataclass(frozen=True)
 class Evidence:
     """A file attached to an answer; its bytes are ``evidencias/<sha256>`` in the data folder."""
 

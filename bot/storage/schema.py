@@ -285,6 +285,37 @@ MIGRATIONS: tuple[str, ...] = (
         CHECK (role IN ('manager', 'collaborator'));
     ALTER TABLE invitations ADD COLUMN invited_by INTEGER;
     """,
+    # 11 (branch i13r) the analyst's desk: each submission's level beside it (a copy of its
+    # result's, so the queue reads no result row), its checks as the review queue reads
+    # them (bot/storage/checks.py: computed under ``rules``; the existing submissions get theirs
+    # from their answers at the first queue, as a submission whose rules changed does), and an
+    # admin's desk input awaited in the chat (bot/storage/desk_inputs.py: the questions picked
+    # for a follow-up or a correction, the step; it outlives a restart).
+    """
+    ALTER TABLE submissions ADD COLUMN level TEXT;
+    UPDATE submissions SET level = (SELECT r.level FROM results r
+                                    WHERE r.result_id = submissions.result_id);
+    CREATE TABLE submission_checks (
+        submission_id INTEGER PRIMARY KEY
+            REFERENCES submissions(submission_id) ON DELETE CASCADE,
+        rules TEXT NOT NULL,
+        findings TEXT,
+        sales_per_firm REAL,
+        jobs_per_firm REAL
+    );
+    CREATE TABLE desk_inputs (
+        user_id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('ask', 'correct')),
+        cluster_id TEXT NOT NULL,
+        campaign_id TEXT NOT NULL,
+        questions TEXT NOT NULL,
+        step TEXT NOT NULL,
+        value TEXT,
+        reason TEXT,
+        page INTEGER NOT NULL DEFAULT 1,
+        since TEXT NOT NULL
+    );
+    """,
 )
 
 

@@ -75,7 +75,7 @@ ADMIN_COMMANDS = {
     "invitaciones": "CSV de enlaces para clústeres sin gestor",
     "importar": "Cargar el registro de clústeres (CSV)",
     "solicitudes": "Solicitudes de datos personales pendientes",
-    "cluster": "Un clúster de un vistazo: /cluster ID",
+    "cluster": "Un clúster de un vistazo: /cluster ID (botones: pedir ajuste, corregir)",
     "clusters": "Clústeres y su estado, con filtros",
     "revision": "Respuestas por revisar, las que tienen alertas primero",
     "corregir": "Corregir una respuesta enviada: /corregir ID PREGUNTA VALOR | motivo",
@@ -175,6 +175,9 @@ ERRORS: Mapping[str, str] = {
         "No se creó ninguna invitación."
     ),
     "invite_output": "No se puede escribir {file}: {reason}. No se creó ninguna invitación.",
+    # branch i13r: the desk's buttons under /cluster
+    "desk_stale": "Ese botón ya no está activo: abra de nuevo /cluster para empezar.",
+    "desk_pick_none": "Marque al menos una pregunta antes de «Listo».",
 }
 CLI_ERRORS: Mapping[str, str] = {
     **ERRORS,

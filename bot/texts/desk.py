@@ -343,14 +343,16 @@ CORRECTED = (
 CORRECTED_WARNING = "⚠️ {text}"
 
 
-def correction_text(done: Correction, q: Questionnaire) -> str:
+def correction_text(done: Correction, q: Questionnaire, confirm_reason: str | None = None) -> str:
+    """A correction made, or (``confirm_reason``) one to confirm under /cluster's «Corregir»."""
     question = q.question_map[done.question_id]
     lines = [
-        CORRECTED.format(
+        (CORRECTED if confirm_reason is None else CORRECT_CONFIRM).format(
             name=escape(done.cluster.nombre),
             question=escape(question.short),
             old=escape(done.old_shown) if done.old_shown is not None else NO_VALUE,
             new=escape(done.shown),
+            reason=escape(confirm_reason or ""),
             ims=_number(done.result.ims),
             level=escape(done.result.level_label),
             before=_number(done.previous_ims),
@@ -375,3 +377,55 @@ ASKED_NOBODY = (
     "📝 Pedido registrado para <b>{name}</b>, pero no pude entregárselo al gerente (no hay "
     "gerente registrado o no recibe mensajes del bot)."
 )
+
+
+# -- the desk's buttons under /cluster (bot/services/desk_input.py) -----------------------------
+
+BTN_ASK = "📝 Pedir ajuste"
+BTN_CORRECT = "✏️ Corregir"
+BTN_PICKED = "✅ {label}"
+BTN_UNPICKED = "▫️ {label}"
+BTN_CHOOSE = "{label}: {shown}"
+BTN_PICK_DONE = "✔️ Listo ({n})"
+BTN_CONFIRM = "✔️ Confirmar"
+BTN_CANCEL = "✖️ Cancelar"
+PICK_ASK = (
+    "📝 <b>Pedir ajuste a {name}</b>\n"
+    "Marque las preguntas que el gerente debe revisar y pulse «Listo»; luego le pido la nota."
+)
+PICK_CORRECT = (
+    "✏️ <b>Corregir una respuesta de {name}</b>\n"
+    "Elija la pregunta; luego le pido el valor nuevo y el motivo."
+)
+PICKED_SO_FAR = "Marcadas: {questions}"
+PICK_PAGE = "<i>Página {n} de {total}</i>"
+ASK_NOTE = (
+    "📝 Pedido para <b>{name}</b>: {questions}.\n"
+    "Escriba ahora la nota para el gerente (qué revisar y por qué), o «-» para enviarlo sin nota."
+)
+CORRECT_VALUE = (
+    "✏️ «{question}» de <b>{name}</b>: hoy {current}.\n"
+    "Escriba el valor nuevo, como lo escribiría el gerente (o pulse la opción, si las hay)."
+)
+CORRECT_CHOICES_MULTI = "Opciones (escriba los números, separados por coma):"
+CORRECT_CHOICE = "{n}. {label}"
+CORRECT_REASON = (
+    "Valor nuevo de «{question}»: {new}.\n"
+    "Escriba ahora el motivo de la corrección (queda en el historial)."
+)
+CORRECT_CONFIRM = (
+    "¿Confirma la corrección de <b>{name}</b>?\n"
+    "«{question}»: {old} → {new}\n"
+    "Motivo: {reason}\n"
+    "Nuevo resultado: IMS {ims} · {level} (antes IMS {before})."
+)
+DESK_WAITING = "Use los botones del mensaje anterior, o /cancelar para dejarlo."
+DESK_CANCELLED = "Listo, lo dejé: no se pidió ni se corrigió nada."
+DESK_PICK_TOO_MANY_CHARS = 40  # a question's label on a button, at most
+
+
+def desk_label(label: str) -> str:
+    """A question's short text on a picker's button (a phone shows about 40 characters)."""
+    if len(label) <= DESK_PICK_TOO_MANY_CHARS:
+        return label
+    return label[: DESK_PICK_TOO_MANY_CHARS - 1] + "…"
