@@ -668,3 +668,13 @@ async def test_erasure_clears_the_persons_unreplied_updates_and_owed_results(sto
     assert await storage.erase_person(request, "admin") == 5
     left = [json.loads(body) for body in await storage.unreplied_updates()]
     assert [u["update_id"] for u in left] == [73]
+
+
+async def test_erasure_drops_an_admins_desk_input_waiting_in_the_chat(storage):
+    from bot.storage.desk_inputs import DeskInput
+
+    await storage.put_desk_input(DeskInput(5, "ask", DEMO_CLUSTER.cluster_id, "2021", (), "pick"))
+    await storage.put_desk_input(DeskInput(6, "ask", DEMO_CLUSTER.cluster_id, "2021", (), "pick"))
+    await storage.erase_person(await storage.request_deletion(5, None), "admin")
+    assert await storage.desk_input(5) is None
+    assert await storage.desk_input(6) is not None
