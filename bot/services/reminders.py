@@ -138,14 +138,15 @@ async def plan(
     return Plan(campaign, decisions, next_check(policy, win, [m for m, _ in states], now))
 
 
-def keyboard(kind: ReminderKind, campaign_id: str, status: str = "") -> Keyboard:
+def keyboard(kind: ReminderKind, campaign_id: str, status: str, cluster: str) -> Keyboard:
+    """The reminder's buttons, each carrying its cluster: «Continuar» opens that one."""
     if status == "consent_pending":  # nothing to start before the notice is accepted
-        return ((Button(rtexts.BTN_NOTICE, cb.ShowNotice()),),)
+        return ((Button(rtexts.BTN_NOTICE, cb.ShowNotice(), cluster),),)
     first = rtexts.BTN_START if kind is ReminderKind.INVITATION else rtexts.BTN_CONTINUE
     return (
-        (Button(first, cb.Resume()),),
-        (Button(rtexts.BTN_SNOOZE, cb.Snooze(campaign_id)),),
-        (Button(rtexts.BTN_STOP, cb.StopReminders(campaign_id)),),
+        (Button(first, cb.Resume(), cluster),),
+        (Button(rtexts.BTN_SNOOZE, cb.Snooze(campaign_id), cluster),),
+        (Button(rtexts.BTN_STOP, cb.StopReminders(campaign_id), cluster),),
     )
 
 
@@ -182,7 +183,7 @@ async def _send_one(
         tz=tz,
         now=now,
     )
-    buttons = keyboard(kind, campaign.campaign_id, manager.status)
+    buttons = keyboard(kind, campaign.campaign_id, manager.status, manager.cluster_id)
     slot = len(manager.sent)
 
     async def once() -> tuple[Outcome, int | None]:
