@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
+
 from bot import texts
 from bot.conversation import callbacks as cb
 from bot.conversation import memberships
@@ -280,3 +282,38 @@ def test_a_follow_up_s_buttons_carry_the_cluster_asked_about():
         OTHER_CLUSTER.nombre, "2021", [("empresas_activas", "Empresas activas")], "", cluster=B
     )
     assert [cb.key_of(b.data) for b in buttons(screen)] == [cb.cluster_key(B)]
+
+
+def test_the_cluster_key_fits_the_longest_press_and_reads_back():
+    from bot.questionnaire.loader import load_questionnaire
+
+    q = load_questionnaire()
+    longest = max(
+        [cb.Choose(x.id, c.id) for x in q.questions for c in x.choices]
+        + [cb.Fix(a, b) for r in q.consistency for a in r.question_ids for b in r.question_ids],
+        key=lambda press: len(cb.encode(press)),
+    )
+    for cluster in (A, B, "x" * 200, "clúster:con:dos_puntos"):
+        data = cb.encode(longest, cluster)
+        assert len(data.encode()) <= cb.MAX_BYTES
+        assert cb.decode(data) == longest and cb.key_of(data) == cb.cluster_key(cluster)
+        assert cb.held_cluster(data, [B, cluster, A]) == cluster
+        assert cb.held_cluster(data, ["otro"]) is None
+    unkeyed = cb.encode(longest)
+    assert cb.held_cluster(unkeyed, [A]) == A  # a keyboard from before keys: the only one
+    assert cb.held_cluster(unkeyed, [A, B]) is None  # several: which one? refused
+    assert cb.key_of("adm:cl:demo_cafe_huila") is None  # the admins' data is untouched
+
+
+def test_a_manager_button_cannot_go_out_without_its_cluster():
+    from bot.conversation.actions import Button
+
+    with pytest.raises(ValueError, match="needs its cluster"):
+        _ = Button("Continuar", cb.Resume()).data
+    assert Button("Continuar", cb.Resume(), A).data == cb.encode(cb.Resume(), A)
+    assert Button("Eliminar", cb.EraseMine()).data == "data:erase"  # the person's, not a cluster's
+
+
+def test_ayuda_and_the_menu_name_cambiar_and_dejar():
+    assert "/cambiar" in texts.HELP and "/dejar" in texts.HELP
+    assert {"cambiar", "dejar"} <= set(texts.COMMANDS)

@@ -21,6 +21,7 @@ before keys existed) is taken for the person's only cluster, and refused if they
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
@@ -402,6 +403,7 @@ def _register(*kinds: type[Callback]) -> None:
 _register(*_KINDS)
 
 
+@functools.lru_cache(maxsize=4096)
 def cluster_key(cluster_id: str) -> str:
     """The short key a manager-side button carries for its cluster (see the module's text)."""
     digest = hashlib.sha256(cluster_id.encode()).digest()
