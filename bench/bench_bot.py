@@ -11,7 +11,8 @@ Modes:
   latency     N managers (default 135) at once, each thinking 0.8–1.2 s before every tap or
               typed answer (ticks of a multiple-choice question included); starts spread over
               1 s (--stagger). Prints p50/p95/p99 from the user's update to the bot's next
-              question, and from «Enviar» to the photo.
+              question, and from «Enviar» to the photo. --two-clusters SHARE: that share of
+              the managers also answer for a second cluster after the first (issue 16).
   throughput  N managers (default 1,000) register, then all answer as fast as the bot replies.
               Prints answers/s over the answering phase.
   all         latency N = 10, 135, 1,000 and throughput 1,000, each with per_user processing and

@@ -201,6 +201,13 @@ async def test_dejar_asks_then_leaves_with_an_audit_line_and_the_cluster_has_no_
         "SELECT actor, cluster_id, detail FROM audit WHERE action = 'member_left'", ()
     )
     assert [(r["actor"], r["cluster_id"]) for r in rows] == [(str(ana.user_id), A)]
+    # The operator sees the cluster without a manager in participation.
+    from bot.services.participation import participation
+
+    # (its draft stays, with no manager: i16c's participation lists such clusters)
+    states = {c.cluster_id: c for c in (await participation(world.storage, None)).states}
+    assert states[A].user_id is None and states[A].status == "draft"
+    assert states[B].user_id == ana.user_id
     # The confirmation again (an old message): refused, nothing more happens.
     assert await ana.press(confirm.data) == [Toast(mt.NOT_HELD)]
 
