@@ -324,3 +324,26 @@ def test_a_manager_button_cannot_go_out_without_its_cluster():
 def test_ayuda_and_the_menu_name_cambiar_and_dejar():
     assert "/cambiar" in texts.HELP and "/dejar" in texts.HELP
     assert {"cambiar", "dejar"} <= set(texts.COMMANDS)
+
+
+async def test_cambiar_says_sent_then_adjustment_asked_then_correction_open(world):
+    ana = world.phone()
+    await ana.register(world.seeded.tokens[A])
+    await ana.answer_all(CONSOLIDADO)
+    await ana.press(cb.ReviewSend())
+    ana.cluster_id = B
+    await ana.start(world.seeded.tokens[B])
+    member = await world.storage.membership(ana.user_id, A)
+    assert member is not None
+    assert await memberships.standing(world.survey, member) == mt.SENT
+    campaign = await world.storage.current_campaign()
+    response = await world.storage.get_response(A, campaign.campaign_id)  # type: ignore[union-attr]
+    assert response is not None
+    await world.storage.set_review(response.response_id, A, "requiere_ajuste", "analista")
+    assert await memberships.standing(world.survey, member) == mt.ADJUST
+    await world.storage.set_review(response.response_id, A, "aprobada", "analista")
+    assert await memberships.standing(world.survey, member) == mt.APPROVED
+    await world.storage.reopen_response(response.response_id, ana.user_id, A)
+    assert await memberships.standing(world.survey, member) == mt.CORRECTING
+    b = await world.storage.membership(ana.user_id, B)
+    assert b is not None and await memberships.standing(world.survey, b) == mt.NOT_STARTED
