@@ -14,7 +14,7 @@ import pytest
 from bot import texts
 from bot.conversation import callbacks as cb
 from bot.conversation import memberships
-from bot.conversation.actions import Action, Edit, Photo, Send, Tell, Toast
+from bot.conversation.actions import Action, Edit, Photo, Send, Tell, Toast, at
 from bot.conversation.survey import CONSENT_VERSION
 from bot.local import DEMO_CLUSTER
 from bot.reminders.policy import ReminderKind
@@ -222,15 +222,15 @@ async def test_mis_datos_lists_every_membership_with_its_role(world):
 
 async def test_a_reminder_s_buttons_carry_its_cluster(world):
     for kind in (ReminderKind.CONTINUE, ReminderKind.INVITATION):
-        rows = reminder_service.keyboard(kind, "2021", "in_progress", A)
+        rows = at(A, reminder_service.keyboard(kind, "2021", "in_progress"))  # as the sender
         assert {cb.key_of(b.data) for row in rows for b in row} == {cb.cluster_key(A)}
-    [[notice]] = reminder_service.keyboard(ReminderKind.CONSENT, "2021", "consent_pending", B)
+    [[notice]] = at(B, reminder_service.keyboard(ReminderKind.CONSENT, "2021", "consent_pending"))
     assert cb.key_of(notice.data) == cb.cluster_key(B)
 
 
 async def test_continuar_of_a_reminder_for_a_opens_a(world):
     ana = await two_clusters(world)
-    [[go], _, _] = reminder_service.keyboard(ReminderKind.CONTINUE, "2021", "in_progress", A)
+    [[go], _, _] = at(A, reminder_service.keyboard(ReminderKind.CONTINUE, "2021", "in_progress"))
     out = await ana.press(go.data)
     question = next(a for a in out if isinstance(a, Send) and question_of(a))
     assert question.text.startswith(texts.HEADER_CLUSTER.format(cluster=DEMO_CLUSTER.nombre))

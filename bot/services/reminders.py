@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from bot import delivery
 from bot.conversation import callbacks as cb
-from bot.conversation.actions import Button, Keyboard
+from bot.conversation.actions import Button, Keyboard, at
 from bot.delivery import Kind, Outcome
 from bot.questionnaire.engine import Engine
 from bot.questionnaire.model import Questionnaire
@@ -138,15 +138,14 @@ async def plan(
     return Plan(campaign, decisions, next_check(policy, win, [m for m, _ in states], now))
 
 
-def keyboard(kind: ReminderKind, campaign_id: str, status: str, cluster: str) -> Keyboard:
-    """The reminder's buttons, each carrying its cluster: «Continuar» opens that one."""
+def keyboard(kind: ReminderKind, campaign_id: str, status: str = "") -> Keyboard:
     if status == "consent_pending":  # nothing to start before the notice is accepted
-        return ((Button(rtexts.BTN_NOTICE, cb.ShowNotice(), cluster),),)
+        return ((Button(rtexts.BTN_NOTICE, cb.ShowNotice()),),)
     first = rtexts.BTN_START if kind is ReminderKind.INVITATION else rtexts.BTN_CONTINUE
     return (
-        (Button(first, cb.Resume(), cluster),),
-        (Button(rtexts.BTN_SNOOZE, cb.Snooze(campaign_id), cluster),),
-        (Button(rtexts.BTN_STOP, cb.StopReminders(campaign_id), cluster),),
+        (Button(first, cb.Resume()),),
+        (Button(rtexts.BTN_SNOOZE, cb.Snooze(campaign_id)),),
+        (Button(rtexts.BTN_STOP, cb.StopReminders(campaign_id)),),
     )
 
 
@@ -183,7 +182,8 @@ async def _send_one(
         tz=tz,
         now=now,
     )
-    buttons = keyboard(kind, campaign.campaign_id, manager.status, manager.cluster_id)
+    # Every button carries the reminder's cluster: «Continuar» opens that one (issue 16).
+    buttons = at(manager.cluster_id, keyboard(kind, campaign.campaign_id, manager.status))
     slot = len(manager.sent)
 
     async def once() -> tuple[Outcome, int | None]:
