@@ -319,6 +319,7 @@ def test_a_manager_button_cannot_go_out_without_its_cluster():
         _ = Button("Continuar", cb.Resume()).data
     assert Button("Continuar", cb.Resume(), A).data == cb.encode(cb.Resume(), A)
     assert Button("Eliminar", cb.EraseMine()).data == "data:erase"  # the person's, not a cluster's
+    assert Button("Recordar", cb.RemindNow("2021")).data == "adm:remind:2021"  # an admin's
 
 
 def test_ayuda_and_the_menu_name_cambiar_and_dejar():

@@ -507,11 +507,15 @@ class LeaveConfirm(Callback):
 
 
 _register(Switch, Leave, LeaveConfirm)
-# The manager's side: every button of these kinds carries its cluster's key (``encode``);
-# not the admins' and the analysts' (their handlers check who presses), nor /mis_datos's
-# «Solicitar eliminación» (about the person, not one of their clusters).
-_UNKEYED = (EraseMine, RemindNow, EraseRequest, Page, ClusterOpen, ClusterPage, QueuePage, Approve,
-            EvidenceGet)  # fmt: skip
-KEYED: tuple[type[Callback], ...] = tuple(
-    kind for kind in (*_KINDS, Switch, Leave, LeaveConfirm) if kind not in _UNKEYED
-)
+# The manager's side: every button of these kinds carries its cluster's key (``encode``). A
+# kind not listed (the admins' and the analysts', whose handlers check who presses, and
+# /mis_datos's «Solicitar eliminación», about the person) carries none: a new manager-side kind
+# belongs here.
+KEYED: tuple[type[Callback], ...] = (
+    *ANSWERS,  # a question's buttons
+    Consent, Decline, ShowNotice, Withdraw,  # the data notice
+    ReviewSend, ReviewShow, ReviewArea, ReviewQuestion, Correct, FollowUp,  # review, corrections
+    Resume, Snooze, StopReminders,  # reminders
+    Why, ReportCard, Evidence,  # the result, evidence
+    Switch, Leave, LeaveConfirm,  # /cambiar, /dejar
+)  # fmt: skip
