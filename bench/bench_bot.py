@@ -11,7 +11,8 @@ Modes:
   latency     N managers (default 135) at once, each thinking 0.8–1.2 s before every tap or
               typed answer (ticks of a multiple-choice question included); starts spread over
               1 s (--stagger). Prints p50/p95/p99 from the user's update to the bot's next
-              question, and from «Enviar» to the photo.
+              question, and from «Enviar» to the photo. --two-clusters SHARE: that share of
+              the managers also answer for a second cluster after the first (issue 16).
   throughput  N managers (default 1,000) register, then all answer as fast as the bot replies.
               Prints answers/s over the answering phase.
   all         latency N = 10, 135, 1,000 and throughput 1,000, each with per_user processing and
@@ -72,6 +73,7 @@ import telegram  # noqa: E402
 import yaml  # noqa: E402
 
 from bot import texts  # noqa: E402
+from bot.conversation import callbacks as cb  # noqa: E402
 from bot.local import seed  # noqa: E402
 from bot.questionnaire.loader import load_questionnaire  # noqa: E402
 from bot.questionnaire.model import ND  # noqa: E402
@@ -442,13 +444,20 @@ def callback_data(event: BotEvent) -> Iterable[str]:
 
 
 def has_button(event: BotEvent, data: str) -> bool:
-    return any(d == data for d in callback_data(event))
+    """A button of ``data`` (its cluster key aside)."""
+    return any(cb.unkeyed(d) == data for d in callback_data(event))
+
+
+def keyed(event: BotEvent, data: str) -> str:
+    """``data`` as a button of ``event`` carries it: with the cluster key of its buttons."""
+    key = next((cb.key_of(d) for d in callback_data(event) if cb.key_of(d)), None)
+    return cb.with_key(key, data)
 
 
 def question_id(event: BotEvent) -> str | None:
     """The question a message asks, read from its buttons' callback data."""
     for data in callback_data(event):
-        kind, _, rest = data.partition(":")
+        kind, _, rest = cb.unkeyed(data).partition(":")
         if kind in QUESTION_BUTTON_KINDS:
             return rest.split(":")[0]
     return None
@@ -505,10 +514,13 @@ class SimManager:
         *,
         paced: bool,
         step_timeout: float,
+        second: tuple[str, str] | None = None,
     ) -> None:
         self.chat = server.chat(user_id, first_name=f"Gestor{user_id}")
         self.cluster_id = cluster_id
         self.token = token
+        # (cluster id, token) of a second cluster this person also answers for (--two-clusters)
+        self.second = second
         self.samples = samples
         self.rng = rng
         self.paced = paced
@@ -540,7 +552,7 @@ class SimManager:
         self.samples.register.append(notice.time - sent)
         await self.pause(THINK)
         sent = time.time()
-        self.chat.press_data(notice.message_id, "consent:ok")
+        self.chat.press_data(notice.message_id, keyed(notice, "consent:ok"))
         self.screen = await self.wait(
             lambda e: is_question(e) or is_review(e), "the first question"
         )
@@ -561,7 +573,7 @@ class SimManager:
             if question.type == "multi" and value != ND:
                 for choice in value:  # the pause before «Listo» is the last tick's
                     sent = time.time()
-                    self.chat.press_data(mid, f"t:{qid}:{choice}")
+                    self.chat.press_data(mid, keyed(self.screen, f"t:{qid}:{choice}"))
                     ticked = await self.wait(
                         lambda e, mid=mid: e.kind == "edit" and e.message_id == mid,
                         "a ticked keyboard",
@@ -584,7 +596,7 @@ class SimManager:
             if data is None:
                 self.chat.send(typed(question.type, value))
             else:
-                self.chat.press_data(mid, data)
+                self.chat.press_data(mid, keyed(self.screen, data))
             reply = await self.wait(lambda e: e.kind == "send", "the next question")
             if has_button(reply, f"ev:{qid}"):  # «Adjuntar evidencia», then the next question
                 reply = await self.wait(lambda e: e.kind == "send", "the next question")
@@ -605,7 +617,7 @@ class SimManager:
         await self.pause(THINK)
         sent = time.time()
         self.samples.submit_sent.append(sent)
-        self.chat.press_data(self.screen.message_id, "r:send")
+        self.chat.press_data(self.screen.message_id, keyed(self.screen, "r:send"))
         photo = await self.wait(
             lambda e: e.kind == "send" and e.method == "sendPhoto", "the result photo"
         )
@@ -613,11 +625,27 @@ class SimManager:
         await self.wait(lambda e: e.kind == "send" and e.method == "sendMessage", "the advice")
         self.done = True
 
+    async def register_second(self) -> None:
+        """The second cluster's invitation: the notice accepted holds, its first question."""
+        assert self.second is not None
+        self.done = False
+        self.cluster_id, self.token = self.second
+        self.answers, self.acked = answers_for(self.rng), {}
+        await self.pause(THINK)
+        sent = time.time()
+        self.chat.send(f"/start {self.token}")
+        self.screen = await self.wait(is_question, "the second cluster's first question")
+        self.samples.register.append(self.screen.time - sent)
+
     async def run_all(self, delay: float) -> None:
         await asyncio.sleep(delay)
         await self.register()
         await self.answer_all()
         await self.submit()
+        if self.second is not None:
+            await self.register_second()
+            await self.answer_all()
+            await self.submit()
 
 
 async def run_tasks(coros: list[Any], deadline: float) -> bool:
@@ -658,12 +686,14 @@ class RunSpec:
     rate_limiter: str  # shipped | off
     timeout: float
     stagger: float = STAGGER
+    two_clusters: float = 0.0  # the share of people who answer for a second cluster too
 
     @property
     def title(self) -> str:
         start = f" · starts over {self.stagger:g} s" if self.mode == "latency" else ""
+        two = f" · {self.two_clusters:.0%} hold two clusters" if self.two_clusters else ""
         return (
-            f"{self.mode} · {self.managers} managers · {self.processing} · rate limiter "
+            f"{self.mode} · {self.managers} managers{two} · {self.processing} · rate limiter "
             f"{self.rate_limiter}{start} (time-out {self.timeout:.0f} s)"
         )
 
@@ -808,8 +838,12 @@ async def bench(spec: RunSpec, seed_value: int, idle_wait: float = 0.0) -> RunRe
         if idle_wait > 0:
             await wait_until_idle(idle_wait)
         db_path = workdir / "ssme.db"
-        clusters = make_clusters(n)
-        seeded = await seed(db_path, clusters)
+        # --two-clusters: that share of the people also answer for a second cluster, after the
+        # first (its own invitation, the notice carried over, every button keyed to it).
+        doubled = round(n * spec.two_clusters)
+        everything = make_clusters(n + doubled)
+        clusters, seconds = everything[:n], everything[n:]
+        seeded = await seed(db_path, everything)
         server = BotApiServer(store_media=False, max_call_log=0).start()
         server_thread = next(
             (t.native_id for t in threading.enumerate() if t.name == "BotApiServer"), None
@@ -831,6 +865,11 @@ async def bench(spec: RunSpec, seed_value: int, idle_wait: float = 0.0) -> RunRe
                 random.Random(rng.random()),
                 paced=mode == "latency",
                 step_timeout=STEP_TIMEOUT,
+                second=(
+                    (seconds[i].cluster_id, seeded.tokens[seconds[i].cluster_id])
+                    if i < doubled and mode == "latency"
+                    else None
+                ),
             )
             for i, c in enumerate(clusters)
         ]
@@ -1083,6 +1122,13 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--seed", type=int, default=1)
         if mode == "latency":
             p.add_argument(
+                "--two-clusters",
+                type=float,
+                default=0.0,
+                metavar="SHARE",
+                help="this share of the managers (e.g. 0.2) also answer for a second cluster",
+            )
+            p.add_argument(
                 "--stagger",
                 type=float,
                 default=STAGGER,
@@ -1112,6 +1158,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.rate_limiter,
                 args.timeout,
                 getattr(args, "stagger", STAGGER),
+                getattr(args, "two_clusters", 0.0),
             )
             for proc in procs
         ]

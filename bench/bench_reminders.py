@@ -118,8 +118,9 @@ def _ts(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def seed_db(db_path: Path, count: int) -> None:
-    """N active clusters, each with a consenting manager, and one open campaign."""
+def seed_db(db_path: Path, count: int, doubled: int = 0) -> None:
+    """N active clusters, each with a consenting manager, and one open campaign; the first
+    ``doubled`` managers hold a second cluster too (``--two-clusters``, issue 16)."""
 
     async def migrate() -> None:
         storage = await Storage.open(db_path)
@@ -134,7 +135,7 @@ def seed_db(db_path: Path, count: int) -> None:
             "entidad_gestora, entidad_gestora_tipo, anio_creacion, estado, updated_at) "
             "VALUES (?, ?, 'Huila', 'Neiva', 'agroindustria', 'café', 'Cámara de Comercio', "
             "'camara_comercio', 2014, 'activa', ?)",
-            [(f"c{i:05d}", f"Clúster de prueba {i}", _ts(now)) for i in range(count)],
+            [(f"c{i:05d}", f"Clúster de prueba {i}", _ts(now)) for i in range(count + doubled)],
         )
         db.execute(
             "INSERT INTO campaigns (campaign_id, reference_year, opens_at, closes_at, state, "
@@ -147,6 +148,17 @@ def seed_db(db_path: Path, count: int) -> None:
             [
                 (f"c{i:05d}", CHAT_BASE + i, CHAT_BASE + i, f"Gestor {i}", registered, registered)
                 for i in range(count)
+            ]
+            + [
+                (
+                    f"c{count + i:05d}",
+                    CHAT_BASE + i,
+                    CHAT_BASE + i,
+                    f"Gestor {i}",
+                    registered,
+                    registered,
+                )
+                for i in range(doubled)
             ],
         )
 
@@ -348,13 +360,20 @@ def all_done(db_path: Path, count: int, orphans: set[int]) -> bool:
 
 
 def run(
-    mode: str, count: int, kills: int, timeout: float, keep: bool, latency_ms: float = 0.0
+    mode: str,
+    count: int,
+    kills: int,
+    timeout: float,
+    keep: bool,
+    latency_ms: float = 0.0,
+    doubled: int = 0,
 ) -> RunResult:
+    people, count = count, count + doubled  # from here on, count: the due reminders
     result = RunResult(mode, count, latency_ms)
     workdir = Path(tempfile.mkdtemp(prefix=f"ssme-bench-reminders-{mode}-"))
     db_path = workdir / "ssme.db"
     t0 = time.perf_counter()
-    seed_db(db_path, count)
+    seed_db(db_path, people, doubled)
     print(
         f"  [{mode}] seeded {count:,} due managers in {time.perf_counter() - t0:.1f} s ({workdir})"
     )
@@ -442,11 +461,12 @@ def run(
     by_chat: dict[int, list[int]] = {}
     for m in messages:
         by_chat.setdefault(m.chat_id, []).append(m.message_id)
-    dups = {c: ids for c, ids in by_chat.items() if len(ids) > 1}
+    # One reminder per cluster: two for a person who holds two.
+    want = {CHAT_BASE + i: 2 if i < doubled else 1 for i in range(people)}
+    dups = {c: ids for c, ids in by_chat.items() if len(ids) > want.get(c, 1)}
     result.duplicates = len(dups)
-    result.duplicate_messages = sum(len(ids) - 1 for ids in dups.values())
-    expected = {CHAT_BASE + i for i in range(count)}
-    missed = expected - by_chat.keys()
+    result.duplicate_messages = sum(len(ids) - want.get(c, 1) for c, ids in dups.items())
+    missed = {c for c, k in want.items() if len(by_chat.get(c, [])) < k}
     result.misses = len(missed)
 
     rows = db_rows(db_path)
@@ -585,8 +605,16 @@ def main(argv: list[str] | None = None) -> int:
         "~50-150 ms; default 0); it widens the window a kill -9 can hit mid-request",
     )
     parser.add_argument("--keep", action="store_true", help="keep each run's database and bot logs")
+    parser.add_argument(
+        "--two-clusters",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="this share of the managers (e.g. 0.2) hold a second cluster: one more reminder each",
+    )
     args = parser.parse_args(argv)
-    timeout = args.timeout or 3 * args.count / RATE_LIMIT + 60
+    doubled = round(args.count * args.two_clusters)
+    timeout = args.timeout or 3 * (args.count + doubled) / RATE_LIMIT + 60
     print("machine")
     print("\n".join(machine_lines()))
     print(f"  bot's reminder pacing {bot_pacing()} (bot/services/reminders.py, bot/delivery.py)")
@@ -597,7 +625,7 @@ def main(argv: list[str] | None = None) -> int:
     modes = ["rate", "kill"] if args.mode == "all" else [args.mode]
     results = []
     for mode in modes:
-        result = run(mode, args.count, args.kills, timeout, args.keep, args.latency)
+        result = run(mode, args.count, args.kills, timeout, args.keep, args.latency, doubled)
         report(result)
         results.append(result)
     table(results)

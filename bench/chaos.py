@@ -37,6 +37,7 @@ from typing import Any
 
 import yaml
 
+from bot.conversation.callbacks import unkeyed
 from bot.local import DEMO_CLUSTER, seed
 from bot.questionnaire.loader import load_questionnaire
 from bot.questionnaire.model import ND
@@ -138,7 +139,7 @@ class ChaosReport:
 def _question_id(event: BotEvent) -> str | None:
     for row in (event.reply_markup or {}).get("inline_keyboard", []):
         for button in row:
-            kind, _, rest = button.get("callback_data", "").partition(":")
+            kind, _, rest = unkeyed(button.get("callback_data", "")).partition(":")
             if kind in {"c", "t", "d", "n", "b", "k"}:
                 return rest.split(":")[0]
     return None
@@ -301,10 +302,11 @@ class Manager:
             self.server.press_button(self.user_id, mid, f"n:{qid}")
         elif q.type == "multi":
             marked = {
-                b["callback_data"].split(":")[2]
+                unkeyed(b["callback_data"]).split(":")[2]
                 for row in (screen.reply_markup or {}).get("inline_keyboard", [])
                 for b in row
-                if b.get("callback_data", "").startswith("t:") and b["text"].startswith("✅")
+                if unkeyed(b.get("callback_data", "")).startswith("t:")
+                and b["text"].startswith("✅")
             }
             for choice in sorted(set(value) ^ marked):
                 self.server.press_button(self.user_id, mid, f"t:{qid}:{choice}")

@@ -95,6 +95,8 @@ def build_application(settings: Settings) -> SsmeApplication:
     app.add_handler(
         CommandHandler("retirar_consentimiento", manager.withdraw_consent, filters=private)
     )
+    app.add_handler(CommandHandler("cambiar", manager.switch, filters=private))
+    app.add_handler(CommandHandler("dejar", manager.leave, filters=private))
     for names, callback in (
         (["resumen", "summary"], admin.summary),
         (["exportar", "export"], admin.export),

@@ -76,11 +76,30 @@ def inputs_for(question_id: str, value: Any) -> list[cb.Callback | str]:
 
 
 def button(message: SentMessage | BotEvent, data: str) -> bool:
+    """Whether ``message`` has a button of ``data`` (its cluster key aside, if ``data`` has none)."""
+    want = data if cb.key_of(data) else cb.unkeyed(data)
     return any(
-        b.get("callback_data") == data
+        (b.get("callback_data") if cb.key_of(data) else cb.unkeyed(b.get("callback_data") or ""))
+        == want
         for row in (message.reply_markup or {}).get("inline_keyboard", [])
         for b in row
     )
+
+
+def key_on(message: SentMessage | BotEvent | None) -> str | None:
+    """The cluster key the buttons of ``message`` carry (a manager's buttons all carry one)."""
+    for row in ((message.reply_markup if message else None) or {}).get("inline_keyboard", []):
+        for b in row:
+            key = cb.key_of(b.get("callback_data"))
+            if key is not None:
+                return key
+    return None
+
+
+def pressing(message: SentMessage | BotEvent | None, press: cb.Callback) -> str:
+    """The data of ``press`` as the bot put it on ``message`` (with that message's cluster key)."""
+    data = cb.encode(press)
+    return cb.with_key(key_on(message), data) if isinstance(press, cb.KEYED) else data
 
 
 class Manager:
@@ -112,7 +131,7 @@ class Manager:
         token = token or self.env.seeded.tokens[self.cluster_id]
         await self.send(f"/start {token}")
         consent = await self.next_send("Ley 1581")
-        self.press(consent.message_id, cb.encode(cb.Consent()))
+        self.press(consent.message_id, pressing(consent, cb.Consent()))
         first = await self.next_question()
         # The message is in the chat; wait until its call is in the server's log too, so a test
         # that takes the call cursor now never counts it as a later call.
@@ -139,11 +158,11 @@ class Manager:
             if isinstance(step, str):
                 await self.send(step)
                 continue
-            self.press(mid, cb.encode(step))
+            self.press(mid, pressing(self.question, step))
             if isinstance(step, cb.Toggle):  # each tick edits the keyboard in place
                 edit = await self.next(lambda e: e.kind == "edit" and e.message_id == mid)
                 if button(edit, cb.encode(cb.Confirm(qid, "only"))):  # «Ninguna» over marks
-                    self.press(mid, cb.encode(cb.Confirm(qid, "only")))
+                    self.press(mid, pressing(edit, cb.Confirm(qid, "only")))
                     await self.next(lambda e: e.kind == "edit" and e.message_id == mid)
         return await self.next_question()
 
@@ -164,7 +183,7 @@ class Manager:
 
     async def submit(self) -> tuple[BotEvent, BotEvent]:
         assert self.question is not None and is_review(self.question)
-        self.press(self.question.message_id, cb.encode(cb.ReviewSend()))
+        self.press(self.question.message_id, pressing(self.question, cb.ReviewSend()))
         photo = await self.next(lambda e: e.method == "sendPhoto")
         advice = await self.next_send("¿Quiere ver por qué")
         return photo, advice

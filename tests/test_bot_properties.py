@@ -27,6 +27,13 @@ answer of the press) and has nothing left in flight, then checks:
    answer that skip logic has made irrelevant;
 5. at the end ``PRAGMA integrity_check`` is ok and A still gets a question or the review.
 
+Issue 16: a fourth actor, M, holds two clusters (C and D, her second accepted with the notice
+carried). Every manager-side button carries its cluster's key; M's presses are drawn with the
+key of either of her clusters, of another's, or junk. Invariant 3 is per cluster: a step
+changes nothing in a cluster its actor does not hold, and among the actor's clusters only the
+one it is about (a press: the cluster its key names, ``callbacks.held_cluster``; typed text:
+the cluster stood on; a command may also move the person to another of theirs).
+
 Focused tests follow: A presses B's live buttons (on B's message id, on A's own message, and in
 an update Telegram itself could never send, "A pressed a message of B's chat"), A forges B's
 "Enviar", and the stranger tries everything; B's rows must not move.
@@ -58,10 +65,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot import texts
+from bot.conversation import callbacks as cb
 from bot.local import DEMO_CLUSTER
 from bot.questionnaire.engine import AnswerError, Engine
 from bot.questionnaire.model import ND
 from bot.questionnaire.parsing import format_number
+from bot.services.invitations import invitation_expiry, new_token
+from bot.storage import Cluster, Storage
 from local_botapi.server import BotApiServer, BotEvent, SentMessage
 from tests.conftest import example
 from tests.e2e import (
@@ -71,6 +81,7 @@ from tests.e2e import (
     button,
     is_question,
     is_review,
+    key_on,
     make_env,
     question_id,
     settle,
@@ -78,10 +89,20 @@ from tests.e2e import (
 
 pytestmark = pytest.mark.e2e
 
-A, B, S = "A", "B", "S"
-USERS = {A: 1001, B: 2002, S: 5555}
-NAMES = {A: "Ana", B: "Luis", S: "Extraño"}
+A, B, M, S = "A", "B", "M", "S"
+USERS = {A: 1001, B: 2002, M: 3003, S: 5555}
+NAMES = {A: "Ana", B: "Luis", M: "Marta", S: "Extraño"}
 CLUSTERS = {A: DEMO_CLUSTER.cluster_id, B: OTHER_CLUSTER.cluster_id}
+# M's two clusters (issue 16).
+CLUSTER_C = Cluster(**{**OTHER_CLUSTER.__dict__, "cluster_id": "textil_antioquia",
+                       "nombre": "Clúster Textil de Antioquia"})  # fmt: skip
+CLUSTER_D = Cluster(**{**OTHER_CLUSTER.__dict__, "cluster_id": "turismo_boyaca",
+                       "nombre": "Clúster de Turismo de Boyacá"})  # fmt: skip
+C, D = CLUSTER_C.cluster_id, CLUSTER_D.cluster_id
+HELD = {A: [CLUSTERS[A]], B: [CLUSTERS[B]], M: [C, D], S: []}
+ALL_CLUSTERS = [CLUSTERS[A], CLUSTERS[B], C, D]
+CLUSTER_NAMES = {CLUSTERS[A]: DEMO_CLUSTER.nombre, CLUSTERS[B]: OTHER_CLUSTER.nombre,
+                 C: CLUSTER_C.nombre, D: CLUSTER_D.nombre}  # fmt: skip
 ADMIN_ID = 4242  # an admin exists, but none of the actors is one
 YEAR = 2021
 ENGINE = Engine(QUESTIONNAIRE, YEAR)
@@ -120,7 +141,7 @@ COMMANDS = [
     "start", "continuar", "revisar", "resultado", "ayuda", "help", "cancelar", "mis_datos",
     "resumen", "exportar", "participacion", "invitar", "invitaciones", "importar",
     "solicitudes", "cluster", "clusters", "revision", "corregir", "pedir_ajuste",
-    "inexistente",
+    "inexistente", "cambiar",
     "START",
     "start@ssme_demo_bot", "start@otro_bot",
     "continuar@ssme_demo_bot", "x", "a" * 40,
@@ -178,7 +199,17 @@ command = st.one_of(
         st.sampled_from(COMMANDS),
         st.one_of(st.just(""), printable_text, st.sampled_from(["{TOKEN_A}", "{TOKEN_B}"])),
     ),
-    st.sampled_from(["/start {TOKEN_A}", "/start {TOKEN_B}", "{TOKEN_A}", "{TOKEN_B}", "/"]),
+    st.sampled_from(
+        [
+            "/start {TOKEN_A}",
+            "/start {TOKEN_B}",
+            "{TOKEN_A}",
+            "{TOKEN_B}",
+            "/",
+            "/start {TOKEN_C}",
+            "/start {TOKEN_D}",
+        ]
+    ),
     st.builds(lambda s: "/" + s, st.from_regex(r"[a-zA-Z0-9_]{1,32}", fullmatch=True)),
 )
 random_data = st.text(min_size=0, max_size=64).filter(lambda d: len(d.encode()) <= 64)
@@ -206,8 +237,10 @@ forged_data = st.one_of(
     wellformed_data,
     current_data.map(lambda t: ("current", *t)),
 )
-actors = st.sampled_from([A, B, S])
-managers = st.sampled_from([A, B])
+actors = st.sampled_from([A, B, M, S])
+managers = st.sampled_from([A, B, M])
+# Whose cluster key a forged press carries: the actor's (first, last), another's, or junk.
+key_choice = st.sampled_from(["held", "held_last", "foreign", "junk"])
 pick = st.integers(0, 40)
 
 action = st.one_of(
@@ -219,6 +252,7 @@ action = st.one_of(
     st.tuples(st.just("press_own"), actors, pick, pick),
     st.tuples(st.just("press_other"), actors, st.sampled_from(["own_msg", "their_id"]), pick),
     st.tuples(st.just("press_forged"), actors, forged_data, pick),
+    st.tuples(st.just("press_keyed"), actors, key_choice, forged_data, pick),
     st.tuples(st.just("answer"), managers, st.integers(1, 3)),
     st.tuples(st.just("answer"), managers, st.integers(4, 45)),
 )  # fmt: skip
@@ -295,6 +329,8 @@ class Driver:
     async def send(self, who: str, text: str) -> None:
         text = text.replace("{TOKEN_A}", self.env.seeded.tokens[CLUSTERS[A]])
         text = text.replace("{TOKEN_B}", self.env.seeded.tokens[CLUSTERS[B]])
+        text = text.replace("{TOKEN_C}", self.env.seeded.tokens[C])
+        text = text.replace("{TOKEN_D}", self.env.seeded.tokens[D])
         shown = self.shown_question(who)
         kind = "command" if text.startswith("/") else "message"
         step = Step(who, f"{who} types {text[:80]!r}", kind, shown=shown and question_id(shown))
@@ -390,7 +426,22 @@ class Driver:
     def state(self) -> dict[str, Any]:
         with contextlib.closing(self.env.db()) as db:
             out: dict[str, Any] = {who: cluster_state(db, CLUSTERS[who]) for who in (A, B)}
+            out["clusters"] = {c: cluster_state(db, c) for c in ALL_CLUSTERS}
             out["managers"] = db.execute("SELECT COUNT(*) FROM managers").fetchone()[0]
+            # Who holds what (the order of choices aside), and where each person stands.
+            out["members"] = [
+                tuple(r)
+                for r in db.execute(
+                    "SELECT cluster_id, user_id, role, consent_version FROM members "
+                    "ORDER BY cluster_id, user_id"
+                )
+            ]
+            out["stood"] = dict(
+                db.execute(
+                    "SELECT user_id, cluster_id FROM members m WHERE chosen = "
+                    "(SELECT MAX(chosen) FROM members WHERE user_id = m.user_id)"
+                ).fetchall()
+            )
             out["responses"] = db.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
             out["invitations"] = [
                 tuple(r) for r in db.execute("SELECT * FROM invitations ORDER BY token")
@@ -417,32 +468,49 @@ class Driver:
             assert texts.INTERNAL_ERROR not in content, "internal error shown"
             assert "Traceback" not in content, "a traceback was shown"
         # 1b. nobody is shown another cluster's data (its name heads every view of it)
-        names = {A: DEMO_CLUSTER.nombre, B: OTHER_CLUSTER.nombre}
         for event in self.server.events(since=cursor):
-            for who, name in names.items():
-                if event.chat_id != USERS[who]:
-                    assert name not in event.content, f"{who}'s cluster shown to another chat"
+            for cluster, name in CLUSTER_NAMES.items():
+                holders = {USERS[who] for who, held in HELD.items() if cluster in held}
+                if event.chat_id not in holders:
+                    assert name not in event.content, f"{cluster} shown to another chat"
         # 2. the message got a reply in its chat, the press its callback answer
         if step.kind == "press":
             assert self.answered(step, calls), "press never answered"
         else:
             assert self.server.events(USERS[step.actor], since=cursor), "no reply"
-        # 3. nobody touches another cluster; the stranger touches nothing
-        for who in (A, B):
-            if who != step.actor:
-                assert after[who] == before[who], f"{who}'s data changed"
+        # 3. nobody touches a cluster they do not hold, nor one of theirs the step is not
+        # about; the stranger touches nothing
         if step.actor == S:
             assert after == before, "the stranger changed something"
             return
+        uid = USERS[step.actor]
+        if step.kind == "press":  # the cluster its key names, if the actor holds it
+            target = cb.held_cluster(step.data, HELD[step.actor])
+            allowed_clusters = {target}
+        else:  # where the actor stands (a command may move them to another of theirs)
+            target = before["stood"].get(uid)
+            allowed_clusters = {target} | (
+                {after["stood"].get(uid)} if step.kind == "command" else set()
+            )
+        for cluster in ALL_CLUSTERS:
+            if cluster not in allowed_clusters:
+                assert after["clusters"][cluster] == before["clusters"][cluster], (
+                    f"{cluster} changed, the step was about {allowed_clusters}"
+                )
         assert after["invitations"] == before["invitations"], "invitations changed"
         assert after["managers"] == before["managers"], "managers changed"
         assert after["desk_inputs"] == 0, "a non-admin started a desk input"
+        assert after["members"] == before["members"], "memberships changed"
+        if step.kind == "press" and after["stood"] != before["stood"]:  # moved by the press
+            assert after["stood"].get(uid) == target, "a press moved the actor elsewhere"
         # 4. the actor's answers change only as the conversation allows, and stay valid
-        old, new = before[step.actor]["answers"], after[step.actor]["answers"]
+        if target is None:
+            return
+        old, new = before["clusters"][target]["answers"], after["clusters"][target]["answers"]
         changed = {q for q in new if old.get(q) != new[q]}
         removed = set(old) - set(new)
         if step.kind == "press":
-            kind, _, rest = (step.data or "").partition(":")
+            kind, _, rest = cb.unkeyed(step.data or "").partition(":")
             allowed = {rest.partition(":")[0]} if kind in ANSWER_KINDS else set()
         elif step.kind == "message":
             allowed = {step.shown} if step.shown else set()
@@ -468,16 +536,17 @@ class Driver:
         qid = question_id(shown)
         assert qid is not None
         q, value, mid = QUESTIONNAIRE.question(qid), ANSWERS.get(qid, ND), shown.message_id
+        key = key_on(shown)  # the question's cluster, as its buttons carry it
         if value == ND and q.allow_nd:
-            await self.press(who, mid, f"n:{qid}")
+            await self.press(who, mid, cb.with_key(key, f"n:{qid}"))
         elif q.type == "multi" and isinstance(value, list):
             for choice in value[:2]:  # enough to exercise ticking; fewer steps
-                await self.press(who, mid, f"t:{qid}:{choice}")
-            await self.press(who, mid, f"d:{qid}")
+                await self.press(who, mid, cb.with_key(key, f"t:{qid}:{choice}"))
+            await self.press(who, mid, cb.with_key(key, f"d:{qid}"))
         elif q.type == "yesno":
-            await self.press(who, mid, f"c:{qid}:{'si' if value else 'no'}")
+            await self.press(who, mid, cb.with_key(key, f"c:{qid}:{'si' if value else 'no'}"))
         elif q.type == "single":
-            await self.press(who, mid, f"c:{qid}:{value}")
+            await self.press(who, mid, cb.with_key(key, f"c:{qid}:{value}"))
         elif q.type == "percent":
             await self.send(who, f"{format_number(value, 0 if float(value).is_integer() else 1)}%")
         elif q.type == "money":
@@ -493,7 +562,7 @@ class Driver:
         )
         if screen is None or not is_review(screen) or not button(screen.message, "r:send"):
             return False
-        await self.press(who, screen.message_id, "r:send")
+        await self.press(who, screen.message_id, cb.with_key(key_on(screen), "r:send"))
         return True
 
     def newer_than_question(self, who: str, shown: BotEvent) -> bool:
@@ -526,8 +595,9 @@ class Driver:
             mid, data = own[act[2] % len(own)]
             await self.press(who, mid, data)
         elif kind == "press_other":
-            # The other manager's buttons (their live question first), pressed here.
-            other = {A: B, B: A, S: (A, B)[act[3] % 2]}[who]
+            # Another manager's buttons (their live question first), pressed here.
+            others = [x for x in (A, B, M) if x != who]
+            other = others[act[3] % len(others)]
             theirs = self.buttons(other)
             if not theirs:
                 return
@@ -535,16 +605,26 @@ class Driver:
             mine = self.message_ids(who)
             mid = their_mid if act[2] == "their_id" and their_mid in mine else mine[-1]
             await self.press(who, mid, data)
-        elif kind == "press_forged":
-            data = act[2]
+        elif kind in ("press_forged", "press_keyed"):
+            data, n = (act[2], act[3]) if kind == "press_forged" else (act[3], act[4])
             if isinstance(data, tuple):  # ("current", kind, arg): the question on screen
                 shown = self.shown_question(who)
                 qid = (shown and question_id(shown)) or QIDS[0]
                 data = (
-                    f"{data[1]}:{qid}:{data[2]}"[:64] if data[1] in "ctyf" else f"{data[1]}:{qid}"
+                    f"{data[1]}:{qid}:{data[2]}"[:57] if data[1] in "ctyf" else f"{data[1]}:{qid}"
                 )
+            if kind == "press_keyed":
+                held = HELD[who] or [CLUSTERS[A]]
+                foreign = next(c for c in ALL_CLUSTERS if c not in HELD[who])
+                key = {
+                    "held": cb.cluster_key(held[0]),
+                    "held_last": cb.cluster_key(held[-1]),
+                    "foreign": cb.cluster_key(foreign),
+                    "junk": "zzzzzz",
+                }[act[2]]
+                data = cb.with_key(key, cb.unkeyed(data))[:64]
             mine = self.message_ids(who)
-            await self.press(who, mine[-1 - act[3] % len(mine)], data)
+            await self.press(who, mine[-1 - n % len(mine)], data)
         else:  # pragma: no cover
             raise AssertionError(kind)
 
@@ -610,6 +690,21 @@ async def running_bot(tmp: Path) -> AsyncIterator[Env]:
     async with bot as env:
         for who in (A, B):
             await env.manager(USERS[who], CLUSTERS[who], first_name=NAMES[who]).register()
+        # M: two clusters, the second accepted with the notice carried (no second notice).
+        storage = await Storage.open(env.db_path)
+        try:
+            await storage.upsert_clusters([CLUSTER_C, CLUSTER_D], "test")
+            for cluster in (C, D):
+                env.seeded.tokens[cluster] = new_token()
+                await storage.create_invitation(
+                    cluster, env.seeded.tokens[cluster], invitation_expiry(), "test"
+                )
+        finally:
+            await storage.close()
+        marta = env.manager(USERS[M], C, first_name=NAMES[M])
+        await marta.register()
+        await marta.send(f"/start {env.seeded.tokens[D]}")
+        await marta.next_question()
         stranger = env.manager(USERS[S], first_name=NAMES[S])
         await stranger.send("hola")
         await stranger.next_send()
@@ -736,14 +831,24 @@ async def test_a_forged_send_never_submits_another_clusters_response(driver):
     await driver.send(A, "/revisar")
     assert driver.state()[B] == b_before, "nothing of B's changed"
     with contextlib.closing(env.db()) as db:
-        statuses = dict(db.execute("SELECT cluster_id, status FROM responses"))
+        statuses = dict(
+            db.execute(
+                "SELECT cluster_id, status FROM responses WHERE cluster_id IN (?, ?)",
+                (CLUSTERS[A], CLUSTERS[B]),
+            )
+        )
         assert db.execute("SELECT COUNT(*) FROM results").fetchone()[0] == 0
     assert statuses == {CLUSTERS[A]: "draft", CLUSTERS[B]: "draft"}
 
     # The same press by B sends B's response.
     await driver.press(B, review.message_id, "r:send")
     with contextlib.closing(env.db()) as db:
-        statuses = dict(db.execute("SELECT cluster_id, status FROM responses"))
+        statuses = dict(
+            db.execute(
+                "SELECT cluster_id, status FROM responses WHERE cluster_id IN (?, ?)",
+                (CLUSTERS[A], CLUSTERS[B]),
+            )
+        )
     assert statuses == {CLUSTERS[A]: "draft", CLUSTERS[B]: "submitted"}
 
 
@@ -829,3 +934,83 @@ async def test_bug_number_typed_on_the_review_answers_a_question_not_on_screen(d
     await driver.send(A, "100")  # meant for empresas_activas, the last question shown
     stored = driver.env.stored_answers(CLUSTERS[A])
     assert "actores_empresas" not in stored, "100 was stored for a question never shown"
+
+
+# -- issue 16: a person holding two clusters -------------------------------------------------
+
+
+def m_question(driver: Driver, cluster: str) -> BotEvent:
+    """M's latest question of one of her clusters (by the key its buttons carry)."""
+    key = cb.cluster_key(cluster)
+    return next(e for e in reversed(driver.events(M)) if is_question(e) and key_on(e) == key)
+
+
+async def test_a_press_for_her_other_cluster_writes_there_only(driver):
+    env = driver.env
+    on_c, on_d = m_question(driver, C), m_question(driver, D)
+    assert driver.state()["stood"][USERS[M]] == D
+    before = driver.state()["clusters"]
+    data = cb.with_key(cb.cluster_key(C), "c:enfoque_segmentos:validados")
+    assert button(on_c, data)
+    # On D, her live button of C answers C (the cluster it names), never D; she is now on C.
+    await driver.press(M, on_c.message_id, data)
+    after = driver.state()
+    assert env.stored_answers(C) == {"enfoque_segmentos": "validados"}
+    assert after["clusters"][D] == before[D] and after["stood"][USERS[M]] == C
+    # The same question's data with D's key is D's own first question: it answers D only.
+    await driver.press(M, on_d.message_id, cb.with_key(cb.cluster_key(D), cb.unkeyed(data)))
+    assert env.stored_answers(D) == {"enfoque_segmentos": "validados"}
+    assert env.stored_answers(C) == {"enfoque_segmentos": "validados"}
+    # C's button again is stale now (C moved on): nothing anywhere; she stays where she is.
+    stood = driver.state()["stood"][USERS[M]]
+    await driver.press(M, on_c.message_id, data)
+    assert env.server.callback_answers()[-1].text == texts.STALE_BUTTON
+    assert driver.state()["stood"][USERS[M]] == stood
+    # Unkeyed data, with two clusters held: which one? Refused.
+    await driver.press(M, on_d.message_id, "c:inteligencia_actividades:benchmarking")
+    assert env.server.callback_answers()[-1].text.startswith("Ese botón es de un mensaje")
+    # A's cluster's key (not hers): refused, nothing of A's changes.
+    a_key = cb.cluster_key(CLUSTERS[A])
+    await driver.press(M, on_d.message_id, cb.with_key(a_key, "c:enfoque_segmentos:validados"))
+    assert driver.state()["clusters"][CLUSTERS[A]] == before[CLUSTERS[A]]
+
+
+async def test_after_leaving_a_cluster_its_old_buttons_change_nothing(driver):
+    env = driver.env
+    on_c = m_question(driver, C)
+    await driver.send(M, "/dejar")
+    pick = env.server.last_sent(USERS[M])
+    [leave_c] = [
+        b["callback_data"]
+        for row in pick.reply_markup["inline_keyboard"]
+        for b in row
+        if cb.key_of(b["callback_data"]) == cb.cluster_key(C)
+    ]
+    env.server.press_button(USERS[M], pick.message_id, leave_c)
+    await settle()
+    ask = env.server.last_sent(USERS[M])
+    [[confirm]] = ask.reply_markup["inline_keyboard"]
+    env.server.press_button(USERS[M], ask.message_id, confirm["callback_data"])
+    await settle()
+    await driver.idle()
+    with contextlib.closing(env.db()) as db:
+        assert (
+            db.execute("SELECT COUNT(*) FROM members WHERE cluster_id = ?", (C,)).fetchone()[0] == 0
+        )
+        assert (
+            db.execute(
+                "SELECT COUNT(*) FROM audit WHERE action = 'member_left' AND cluster_id = ?", (C,)
+            ).fetchone()[0]
+            == 1
+        )
+    before = driver.state()["clusters"]
+    for row in on_c.reply_markup["inline_keyboard"]:
+        for b in row:
+            env.server.press_button(USERS[M], on_c.message_id, b["callback_data"])
+    env.server.press_button(USERS[M], ask.message_id, confirm["callback_data"])
+    await settle()
+    await driver.idle()
+    assert driver.state()["clusters"] == before
+    assert {a.text for a in env.server.callback_answers()[-3:]} == {
+        "Ese botón es de un clúster que usted ya no tiene en este bot."
+    }

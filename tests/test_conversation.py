@@ -27,6 +27,7 @@ from bot.questionnaire.engine import Engine
 from bot.questionnaire.model import ND
 from bot.services.invitations import new_token
 from bot.storage import Response, Storage
+from bot.texts import memberships as mtexts
 from bot.texts import personal_data as ptexts
 from bot.texts import reminders as rtexts
 from bot.texts import submission as stexts
@@ -94,7 +95,11 @@ class Phone:
         return await self._run(self.survey.text(self.user_id, self.user_id, self.name, text))
 
     async def press(self, press: cb.Callback | str) -> list[Action]:
-        data = press if isinstance(press, str) else cb.encode(press)
+        """A press of a button as the bot makes it (a manager's carries the phone's cluster)."""
+        if isinstance(press, str):
+            data = press
+        else:
+            data = cb.encode(press, self.cluster_id if isinstance(press, cb.KEYED) else None)
         return await self._run(self._button(data))
 
     async def _button(self, data: str) -> list[Action]:  # as bot/handlers/manager.py routes it
@@ -213,7 +218,10 @@ async def test_invitation_redeem_and_consent_lead_to_the_first_question(world):
     assert notice.text.startswith(texts.CONSENT_NOTICE.rpartition("\n\n")[0])
     assert "/retirar_consentimiento" in notice.text and "Contacto" not in notice.text
     assert notice.buttons == (
-        (Button(texts.BTN_CONSENT, cb.Consent()), Button(ptexts.BTN_DECLINE, cb.Decline())),
+        (
+            Button(texts.BTN_CONSENT, cb.Consent(), ana.cluster_id),
+            Button(ptexts.BTN_DECLINE, cb.Decline(), ana.cluster_id),
+        ),
     )
     # Before consenting, anything leads back to the notice, and nothing is started.
     assert await ana.type("validados") == [notice]
@@ -258,8 +266,14 @@ def test_every_code_issued_is_recognised_when_typed():
 
 
 async def test_consent_press_of_a_stranger_is_stale(world):
-    assert await world.phone(5555).press(cb.Consent()) == [
+    stranger = world.phone(5555)
+    assert await stranger.press(cb.encode(cb.Consent())) == [
         Toast(texts.STALE_BUTTON),
+        Send(texts.INTRO_UNREGISTERED),
+    ]
+    # A notice's button of a cluster (keyed): not theirs.
+    assert await stranger.press(cb.Consent()) == [
+        Toast(mtexts.NOT_HELD),
         Send(texts.INTRO_UNREGISTERED),
     ]
 

@@ -26,7 +26,7 @@ async def test_report_card_button_sends_the_pdf_and_result_offers_it_again(env):
     await ana.register()
     await ana.answer_all(example("consolidado"))
     photo, _ = await ana.submit()
-    data = cb.encode(cb.ReportCard("2021"))
+    data = cb.encode(cb.ReportCard("2021"), DEMO_CLUSTER.cluster_id)
     assert photo.buttons == [dt.BTN_REPORT_CARD]
     assert photo.reply_markup["inline_keyboard"][0][0]["callback_data"] == data
 

@@ -66,14 +66,14 @@ def test_over_telegrams_download_limit_is_refused():
 def test_the_offer_is_for_answers_a_document_could_show(questionnaire):
     strategy = questionnaire.question_map["estrategia_formalizacion"]
     bodies = questionnaire.question_map["gobernanza_instancias"]
-    assert offers.offer(strategy, "plan_accion")
-    assert not offers.offer(strategy, "no_existe")  # worth 0 points: nothing to show
-    assert not offers.offer(strategy, ND)
-    assert offers.offer(bodies, ["junta_directiva"])
+    assert offers.worth_offering(strategy, "plan_accion")
+    assert not offers.worth_offering(strategy, "no_existe")  # worth 0 points: nothing to show
+    assert not offers.worth_offering(strategy, ND)
+    assert offers.worth_offering(bodies, ["junta_directiva"])
     none = next(iter(bodies.exclusive_ids), None)
     if none is not None:
-        assert not offers.offer(bodies, [none])
-    assert not offers.offer(questionnaire.question_map["empresas_vinculadas"], 80)
+        assert not offers.worth_offering(bodies, [none])
+    assert not offers.worth_offering(questionnaire.question_map["empresas_vinculadas"], 80)
 
 
 @pytest.fixture

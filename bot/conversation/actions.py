@@ -1,4 +1,4 @@
-"""What the conversation asks the Telegram layer to do: send, edit, toast, photo.
+"""What the conversation asks the Telegram layer to do: send, edit, toast, photo, tell.
 
 The conversation returns a list of these; ``bot/handlers/send.py`` carries them out in order.
 A button carries a typed callback (``bot/conversation/callbacks.py``), never raw data.
@@ -9,21 +9,34 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.conversation.callbacks import Callback, encode
+from bot.conversation.callbacks import KEYED, Callback, encode
 
 
 @dataclass(frozen=True)
 class Button:
     label: str
     callback: Callback
+    # The cluster a manager-side button is about (its key goes into the data): required for
+    # the kinds in ``callbacks.KEYED``, so no such button goes out without it.
+    cluster: str | None = None
 
     @property
     def data(self) -> str:
         """The callback data Telegram carries for this button."""
-        return encode(self.callback)
+        if self.cluster is None and isinstance(self.callback, KEYED):
+            raise ValueError(f"a manager's button needs its cluster: {self.callback!r}")
+        return encode(self.callback, self.cluster)
 
 
 Keyboard = tuple[tuple[Button, ...], ...]
+
+
+def at(cluster: str, rows: Keyboard) -> Keyboard:
+    """``rows`` with every button carrying ``cluster``."""
+    return tuple(
+        tuple(Button(b.label, b.callback, cluster) if b.cluster is None else b for b in row)
+        for row in rows
+    )
 
 
 @dataclass(frozen=True)
@@ -63,4 +76,12 @@ class Photo:
     buttons: Keyboard = ()  # under the photo (the report card's «Descargar informe (PDF)»)
 
 
-Action = Send | Edit | Toast | Photo
+@dataclass(frozen=True)
+class Tell:
+    """A message to another person's chat (a manager replaced by a new invitation is told)."""
+
+    chat_id: int
+    text: str
+
+
+Action = Send | Edit | Toast | Photo | Tell

@@ -63,7 +63,7 @@ class Answering:
             await self.pend(
                 st, {"question": question.id, "candidates": [str(c) for c in value.candidates]}
             )
-            return [screens.ambiguity(question, text, value)]
+            return [screens.ambiguity(st, question, text, value)]
         return await self.accept(st, question, value, typed=True)
 
     @staticmethod
@@ -222,7 +222,7 @@ class Answering:
                     "confirmed": list(confirmed),
                 },
             )
-            return [screens.needs_confirmation(question, outcome)]
+            return [screens.needs_confirmation(st, question, outcome)]
         assert isinstance(outcome, Accepted)
         values = dict(outcome.values) or {question.id: value}
         cursor = self._cursor_after(st, question, values, outcome)
@@ -256,7 +256,7 @@ class Answering:
         for qid in outcome.dropped:
             st.answers.pop(qid, None)
         st.move_cursor(*cursor)
-        return out + evidence.offer(question, value) + self.after_answer(st)
+        return out + evidence.offer(st, question, value) + self.after_answer(st)
 
     def _cursor_after(
         self, st: State, question: Question, values: Mapping[str, Value], outcome: Accepted

@@ -7,15 +7,34 @@ ids in it (question, choice, area ids) never contain ``:``, and the last field t
 
 The question id in every answer callback is what makes a press on an old keyboard detectable:
 the conversation compares it with the question the manager stands on.
+
+Every button of the manager's side (the kinds in ``KEYED``) also carries the cluster it is
+about (issue 16: a person may hold several): ``encode(press, cluster)`` puts the cluster's
+*key* in front, ``key~tag:field``. The key is ``cluster_key(cluster_id)``, six characters of a
+hash of the cluster id (``[a-z2-7]``): short enough for the longest answer press (54 bytes with
+it), the same for a cluster forever (no table, no migration), and never the cluster id itself
+(which may be long or hold ``:``). A press is resolved against the clusters the person holds
+(``held_cluster``): a key none of them has is refused. Data without a key (a keyboard sent
+before keys existed) is taken for the person's only cluster, and refused if they hold several.
+
+Over 600 lines on purpose: one file owns every button's data (the manager's, the admins', the
+desk's), each kind a short dataclass; splitting the kinds out would let a kind exist that
+``decode`` has not been told of.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import base64
+import functools
+import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
 MAX_BYTES = 64  # Telegram's limit for callback data
+KEY_LENGTH = 6
+_KEY_MARK = "~"
+_KEY_ALPHABET = frozenset("abcdefghijklmnopqrstuvwxyz234567")
 
 
 @dataclass(frozen=True)
@@ -397,33 +416,76 @@ _KINDS: tuple[type[Callback], ...] = (
 # Per kind: its field names and which of them are ints, read once. Longest tag first, so a tag
 # never loses to a shorter one that it starts with.
 _Shape = tuple[str, type[Callback], tuple[str, ...], tuple[bool, ...]]
-_SHAPES: list[_Shape] = sorted(
-    (
-        (
-            k.tag,
-            k,
-            tuple(f.name for f in fields(k)),
-            tuple(f.type in ("int", int) for f in fields(k)),
-        )
-        for k in _KINDS
-    ),
-    key=lambda shape: -len(shape[0]),
-)
-_FIELDS = {kind: names for _, kind, names, _ in _SHAPES}
+_SHAPES: list[_Shape] = []
+_FIELDS: dict[type[Callback], tuple[str, ...]] = {}
 
 
-def encode(callback: Callback) -> str:
+def _register(*kinds: type[Callback]) -> None:
+    """Make kinds readable by ``decode`` (and known to ``_KINDS``, which the tests go over)."""
+    global _KINDS
+    _KINDS += tuple(k for k in kinds if k not in _KINDS)
+    for k in kinds:
+        names = tuple(f.name for f in fields(k))
+        _SHAPES.append((k.tag, k, names, tuple(f.type in ("int", int) for f in fields(k))))
+        _FIELDS[k] = names
+    _SHAPES.sort(key=lambda shape: -len(shape[0]))
+
+
+_register(*_KINDS)
+
+
+@functools.lru_cache(maxsize=4096)
+def cluster_key(cluster_id: str) -> str:
+    """The short key a manager-side button carries for its cluster (see the module's text)."""
+    digest = hashlib.sha256(cluster_id.encode()).digest()
+    return base64.b32encode(digest[:5]).decode().lower()[:KEY_LENGTH]
+
+
+def encode(callback: Callback, cluster: str | None = None) -> str:
+    """The callback data of ``callback``; with ``cluster``, its key in front."""
     values = [str(getattr(callback, name)) for name in _FIELDS[type(callback)]]
     data = ":".join([callback.tag, *values])
+    if cluster is not None:
+        data = f"{cluster_key(cluster)}{_KEY_MARK}{data}"
     if len(data.encode()) > MAX_BYTES:
         raise ValueError(f"callback data over {MAX_BYTES} bytes: {data!r}")
     return data
 
 
+def key_of(data: str | None) -> str | None:
+    """The cluster key in front of ``data``, if it carries one."""
+    if not data or len(data) <= KEY_LENGTH or data[KEY_LENGTH] != _KEY_MARK:
+        return None
+    key = data[:KEY_LENGTH]
+    return key if _KEY_ALPHABET.issuperset(key) else None
+
+
+def unkeyed(data: str) -> str:
+    """``data`` without its cluster key (if it carries one)."""
+    return data[KEY_LENGTH + 1 :] if key_of(data) is not None else data
+
+
+def with_key(key: str | None, data: str) -> str:
+    """``data`` (unkeyed) carrying the cluster key ``key`` (a press on a keyboard that had it)."""
+    return f"{key}{_KEY_MARK}{data}" if key is not None else data
+
+
+def held_cluster(data: str | None, held: Sequence[str]) -> str | None:
+    """The cluster (of those a person holds, ``held``) a press is about, or None when it names
+    none of them: a key of a cluster not held, or no key while several are held."""
+    key = key_of(data)
+    if key is None:
+        return held[0] if len(held) == 1 else None
+    return next((c for c in held if cluster_key(c) == key), None)
+
+
 def decode(data: str | None) -> Callback | None:
-    """The callback ``data`` stands for, or ``None`` if it is not one of ours."""
+    """The callback ``data`` stands for (its cluster key, if any, aside), or ``None`` if it is
+    not one of ours."""
     if not data:
         return None
+    if key_of(data) is not None:
+        data = data[KEY_LENGTH + 1 :]
     for tag, kind, names, ints in _SHAPES:
         if not names:
             if data == tag:
@@ -527,21 +589,41 @@ _DESK_KINDS = (
     DeskCancel,
     DeskValue,
 )
-_KINDS += _DESK_KINDS
-# Read like the kinds above (their shapes, longest tag first).
-_SHAPES[:] = sorted(
-    [
-        *_SHAPES,
-        *(
-            (
-                k.tag,
-                k,
-                tuple(f.name for f in fields(k)),
-                tuple(f.type in ("int", int) for f in fields(k)),
-            )
-            for k in _DESK_KINDS
-        ),
-    ],
-    key=lambda shape: -len(shape[0]),
-)
-_FIELDS.update({kind: names for _, kind, names, _ in _SHAPES})
+_register(*_DESK_KINDS)
+# --- issue 16 (branch i16a): a person's several clusters -----------------------------------
+
+
+@dataclass(frozen=True)
+class Switch(Callback):
+    """A cluster's button under /cambiar: stand on that cluster (the key says which)."""
+
+    tag: ClassVar[str] = "sw"
+
+
+@dataclass(frozen=True)
+class Leave(Callback):
+    """A cluster's button under /dejar: ask to confirm leaving it."""
+
+    tag: ClassVar[str] = "leave"
+
+
+@dataclass(frozen=True)
+class LeaveConfirm(Callback):
+    """«Sí, dejar …»: leave the cluster the key names."""
+
+    tag: ClassVar[str] = "leave:ok"
+
+
+_register(Switch, Leave, LeaveConfirm)
+# The manager's side: every button of these kinds carries its cluster's key (``encode``). A
+# kind not listed (the admins' and the analysts', whose handlers check who presses, and
+# /mis_datos's «Solicitar eliminación», about the person) carries none: a new manager-side kind
+# belongs here.
+KEYED: tuple[type[Callback], ...] = (
+    *ANSWERS,  # a question's buttons
+    Consent, Decline, ShowNotice, Withdraw,  # the data notice
+    ReviewSend, ReviewShow, ReviewArea, ReviewQuestion, Correct, FollowUp,  # review, corrections
+    Resume, Snooze, StopReminders,  # reminders
+    Why, ReportCard, Evidence,  # the result, evidence
+    Switch, Leave, LeaveConfirm,  # /cambiar, /dejar
+)  # fmt: skip

@@ -30,11 +30,11 @@ def worth_offering(question: Question, value: Value) -> bool:
     return True
 
 
-def offer(question: Question, value: Value) -> list[Action]:
+def offer(st: State, question: Question, value: Value) -> list[Action]:
     if not worth_offering(question, value):
         return []
     assert question.evidence is not None
-    button = Button(texts.BTN_EVIDENCE, cb.Evidence(question.id))
+    button = Button(texts.BTN_EVIDENCE, cb.Evidence(question.id), st.manager.cluster_id)
     return [Send(texts.EVIDENCE_OFFER.format(what=escape(question.evidence)), ((button,),))]
 
 
@@ -46,17 +46,16 @@ class Awaited:
     question: Question
 
 
-def awaiting_prompt(question: Question) -> list[Action]:
+def awaiting_prompt(st: State, question: Question) -> list[Action]:
     assert question.evidence is not None
-    return [
-        Toast(texts.EVIDENCE_TOAST),
-        Send(texts.EVIDENCE_SEND.format(what=escape(question.evidence), max=20)),
-    ]
+    what = texts.EVIDENCE_SEND.format(what=escape(question.evidence), max=20)
+    return [Toast(texts.EVIDENCE_TOAST), Send(screens.cluster_line(st) + what)]
 
 
-def kept(name: str, size: int) -> list[Action]:
+def kept(st: State, name: str, size: int) -> list[Action]:
     megabytes = f"{size / (1024 * 1024):.1f}".replace(".", ",")
-    return [Send(texts.EVIDENCE_KEPT.format(name=escape(name), size=megabytes))]
+    done = texts.EVIDENCE_KEPT.format(name=escape(name), size=megabytes)
+    return [Send(screens.cluster_line(st) + done)]
 
 
 async def press(storage: Storage, st: State, question_id: str) -> list[Action]:
@@ -65,7 +64,7 @@ async def press(storage: Storage, st: State, question_id: str) -> list[Action]:
     if question is None or question.evidence is None or question_id not in st.answers:
         return [Toast(texts.STALE_BUTTON)]
     await storage.await_evidence(st.response.response_id, question_id)
-    return awaiting_prompt(question)
+    return awaiting_prompt(st, question)
 
 
 async def expected(storage: Storage, st: State | list[Action]) -> Awaited | list[Action]:

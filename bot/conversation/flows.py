@@ -15,13 +15,25 @@ from __future__ import annotations
 
 from bot import texts
 from bot.conversation import callbacks as cb
-from bot.conversation import screens, submission
+from bot.conversation import memberships, screens, submission
 from bot.conversation.actions import Action, Button, Edit, Send, Toast
 from bot.conversation.state import State
-from bot.conversation.survey import Survey
-from bot.storage import Campaign
+from bot.conversation.survey import Pressed, Survey
+from bot.storage import Campaign, Manager
 from bot.texts import personal_data as ptexts
 from bot.texts import submission as t
+
+# The presses these flows own (the survey has the rest).
+_OWN = (
+    cb.Correct,
+    cb.Decline,
+    cb.ShowNotice,
+    cb.Withdraw,
+    cb.FollowUp,
+    cb.Switch,
+    cb.Leave,
+    cb.LeaveConfirm,
+)
 
 
 class Flows:
@@ -30,19 +42,30 @@ class Flows:
         self.storage = survey.storage
 
     async def button(self, user_id: int, data: str) -> list[Action] | None:
-        """The presses these flows own; None for any other (the survey's)."""
-        press = cb.decode(data)
+        """The presses these flows own; None for any other (the survey's). Each acts on the
+        cluster it carries (``Survey.acting``)."""
+        if not isinstance(cb.decode(data), _OWN):
+            return None
+        return await self.survey.acting(user_id, data, lambda p: self._press(user_id, p))
+
+    async def _press(self, user_id: int, pressed: Pressed) -> list[Action]:
+        press, cluster = pressed.press, pressed.cluster
         if isinstance(press, cb.Correct):
-            return await self.correct(user_id)
+            return await self.correct(user_id, cluster)
         if isinstance(press, cb.Decline):
-            return await self.decline(user_id)
+            return await self.decline(user_id, cluster)
         if isinstance(press, cb.ShowNotice):
-            return await self.show_notice(user_id)
+            return await self.show_notice(user_id, cluster)
         if isinstance(press, cb.Withdraw):
-            return await self.withdraw(user_id)
+            return await self.withdraw(user_id, cluster)
         if isinstance(press, cb.FollowUp):
-            return await self.follow_up(user_id, press.question)
-        return None
+            return await self.follow_up(user_id, press.question, cluster)
+        assert cluster is not None  # the rest are keyed: resolved to a held cluster
+        if isinstance(press, cb.Switch):
+            return await memberships.switch(self.survey, user_id, cluster, pressed.members)
+        if isinstance(press, cb.Leave):
+            return await memberships.leave_ask(self.survey, user_id, cluster)
+        return await memberships.leave(self.survey, user_id, cluster)
 
     def _is_open(self, campaign: Campaign) -> bool:
         now = self.survey.clock()
@@ -80,8 +103,8 @@ class Flows:
         at = st.response.submitted_at
         return screens.when(at, self.survey.tz) if at else "—"
 
-    async def correct(self, user_id: int) -> list[Action]:
-        st = await self.survey._state(user_id)
+    async def correct(self, user_id: int, cluster: str | None = None) -> list[Action]:
+        st = await self.survey._state(user_id, cluster=cluster)
         if isinstance(st, list):  # e.g. the campaign closed: the sent version stands
             return [Toast(texts.STALE_BUTTON), *st]
         if st.response.status != "submitted":
@@ -92,16 +115,18 @@ class Flows:
                 st.response.response_id, user_id, st.manager.cluster_id
             )
         await self.storage.set_cursor(st.response.response_id, None, "review")
-        reopened = await self.survey._state(user_id)
+        reopened = await self.survey._state(user_id, cluster=st.manager.cluster_id)
         if isinstance(reopened, list):  # the campaign closed in between
             return reopened
         sentence = Send(t.CORRECTING.format(when=self._sent_when(reopened)))
         return [Edit(None, ()), sentence, *screens.review(reopened)]
 
-    async def follow_up(self, user_id: int, question_id: str) -> list[Action]:
+    async def follow_up(
+        self, user_id: int, question_id: str, cluster: str | None = None
+    ) -> list[Action]:
         """«Corregir: …» under an analyst's request: a correction opens (as «Corregir mis
         respuestas») on exactly that question; once answered, the review, then «Enviar»."""
-        st = await self.survey._state(user_id)
+        st = await self.survey._state(user_id, cluster=cluster)
         if isinstance(st, list):  # e.g. the campaign closed: the sent version stands
             return [Toast(texts.STALE_BUTTON), *st]
         question = st.q.question_map.get(question_id)
@@ -115,7 +140,7 @@ class Flows:
         elif not st.response.correcting:
             return [Toast(texts.STALE_BUTTON)]
         await self.storage.set_cursor(st.response.response_id, question.id, "jump")
-        opened = await self.survey._state(user_id)
+        opened = await self.survey._state(user_id, cluster=st.manager.cluster_id)
         if isinstance(opened, list):
             return opened
         sentence = Send(t.CORRECTING.format(when=self._sent_when(opened)))
@@ -123,30 +148,37 @@ class Flows:
 
     # -- the data notice ---------------------------------------------------------------------
 
-    async def decline(self, user_id: int) -> list[Action]:
-        manager = await self.storage.manager_for_user(user_id)
+    async def _member(self, user_id: int, cluster: str | None) -> Manager | None:
+        """The membership a press is about (default: the one stood on)."""
+        if cluster is None:
+            return await self.storage.manager_for_user(user_id)
+        return await self.storage.membership(user_id, cluster)
+
+    async def decline(self, user_id: int, cluster: str | None = None) -> list[Action]:
+        manager = await self._member(user_id, cluster)
         if manager is None or manager.consent_at is not None:
             return [Toast(texts.STALE_BUTTON)]
         await self.storage.decline_consent(manager.cluster_id, user_id)
         return [Edit(None, ()), Send(ptexts.DECLINED)]
 
-    async def show_notice(self, user_id: int) -> list[Action]:
-        manager = await self.storage.manager_for_user(user_id)
+    async def show_notice(self, user_id: int, cluster: str | None = None) -> list[Action]:
+        manager = await self._member(user_id, cluster)
         if manager is None:
             return [Toast(texts.STALE_BUTTON), Send(texts.INTRO_UNREGISTERED)]
         if manager.consent_at is not None:
             return [Toast(texts.STALE_BUTTON), *await self.survey.resume(user_id)]
-        return [submission.consent_notice(self.survey.privacy_contact)]
+        return [submission.consent_notice(manager.cluster_id, self.survey.privacy_contact)]
 
     async def withdraw_ask(self, user_id: int) -> list[Action]:
         """/retirar_consentimiento: what happens, and a button to confirm."""
         manager = await self.storage.manager_for_user(user_id)
         if manager is None or manager.consent_at is None:
             return [Send(ptexts.WITHDRAW_NONE)]
-        return [Send(ptexts.WITHDRAW_ASK, ((Button(ptexts.BTN_WITHDRAW, cb.Withdraw()),),))]
+        button = Button(ptexts.BTN_WITHDRAW, cb.Withdraw(), manager.cluster_id)
+        return [Send(ptexts.WITHDRAW_ASK, ((button,),))]
 
-    async def withdraw(self, user_id: int) -> list[Action]:
-        manager = await self.storage.manager_for_user(user_id)
+    async def withdraw(self, user_id: int, cluster: str | None = None) -> list[Action]:
+        manager = await self._member(user_id, cluster)
         request_id = None
         if manager is not None:
             request_id = await self.storage.withdraw_consent(manager.cluster_id, user_id)

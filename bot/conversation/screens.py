@@ -23,7 +23,7 @@ from babel.dates import format_datetime
 from bot import texts
 from bot.conversation import callbacks as cb
 from bot.conversation import results
-from bot.conversation.actions import Action, Button, Edit, Keyboard, Photo, Send
+from bot.conversation.actions import Action, Button, Edit, Keyboard, Photo, Send, at
 from bot.conversation.state import State
 from bot.questionnaire.engine import Ambiguous, NeedsConfirmation, Rejected
 from bot.questionnaire.model import Area, Module, Question, Value
@@ -65,12 +65,22 @@ def welcome(st: State, tz: tzinfo) -> Send:
 
 
 def header(st: State, question: Question) -> str:
+    """Where the question stands; for a person holding several clusters, which one first."""
     p = st.engine.progress(st.answers, question.id)
     if p.is_area:
-        return texts.HEADER_AREA.format(
+        line = texts.HEADER_AREA.format(
             i=p.section_index, n=p.section_count, area=p.section.label, k=p.index, total=p.total
         )
-    return texts.HEADER_MODULE.format(module=p.section.label, k=p.index, total=p.total)
+    else:
+        line = texts.HEADER_MODULE.format(module=p.section.label, k=p.index, total=p.total)
+    return cluster_line(st) + line
+
+
+def cluster_line(st: State) -> str:
+    """The line naming the cluster a screen is about, for a person who holds several."""
+    if st.clusters < 2:
+        return ""
+    return texts.HEADER_CLUSTER.format(cluster=escape(st.cluster_name)) + "\n"
 
 
 def question_text(st: State, question: Question, note: str | None = None) -> str:
@@ -148,7 +158,7 @@ def keyboard(st: State, question: Question, selected: Sequence[str] | None = Non
         nav.append(Button(texts.BTN_KEEP, cb.Keep(q)))
     if nav:
         rows.append(tuple(nav))
-    return tuple(rows)
+    return at(st.manager.cluster_id, tuple(rows))
 
 
 def transcript(
@@ -173,18 +183,21 @@ def transcript(
 # -- answers that need another step ----------------------------------------------------------
 
 
-def ambiguity(question: Question, text: str, amb: Ambiguous) -> Send:
+def ambiguity(st: State, question: Question, text: str, amb: Ambiguous) -> Send:
     shown = [format_number(c) for c in amb.candidates]
     buttons = tuple((Button(s, cb.Confirm(question.id, str(i))),) for i, s in enumerate(shown))
     options = texts.OR.join(f"<b>{s}</b>" for s in shown)
-    return Send(texts.AMBIGUOUS.format(text=escape(text), options=options), buttons)
+    return Send(
+        texts.AMBIGUOUS.format(text=escape(text), options=options),
+        at(st.manager.cluster_id, buttons),
+    )
 
 
 def which_question(st: State, asked: Question, text: str) -> list[Action]:
     """A typed answer sent before ``asked`` was on screen: ask, then show the question."""
     short = text if len(text) <= 20 else text[:19] + "…"
     label = texts.BTN_TYPED_IS_FOR_THIS.format(text=short)
-    button = Button(label, cb.Confirm(asked.id, "typed"))
+    button = Button(label, cb.Confirm(asked.id, "typed"), st.manager.cluster_id)
     return [Send(texts.WHICH_QUESTION.format(text=escape(text)), ((button,),)), question(st, asked)]
 
 
@@ -216,18 +229,16 @@ def rejected(st: State, question: Question, outcome: Rejected) -> Send:
     )
     hint = texts.FIX_HINT_HELD if fixes else texts.RETYPE_HINT
     body = escape(outcome.message) + ("\n\n" + "\n".join(lines) if lines else "")
-    return Send(f"{body}\n\n{hint}", fixes)
+    return Send(f"{body}\n\n{hint}", at(st.manager.cluster_id, fixes))
 
 
-def needs_confirmation(question: Question, outcome: NeedsConfirmation) -> Send:
+def needs_confirmation(st: State, question: Question, outcome: NeedsConfirmation) -> Send:
     """A plausibility question: «Sí, es correcto» or «Corregir»."""
-    return Send(
-        escape(outcome.message),
-        (
-            (Button(texts.BTN_CONFIRM, cb.Confirm(question.id, "ok")),),
-            (Button(texts.BTN_CORRECT, cb.Fix(question.id, question.id)),),
-        ),
+    buttons = (
+        (Button(texts.BTN_CONFIRM, cb.Confirm(question.id, "ok")),),
+        (Button(texts.BTN_CORRECT, cb.Fix(question.id, question.id)),),
     )
+    return Send(escape(outcome.message), at(st.manager.cluster_id, buttons))
 
 
 def exclusive_ask(st: State, question: Question, selected: Sequence[str], choice: str) -> Edit:
@@ -236,12 +247,12 @@ def exclusive_ask(st: State, question: Question, selected: Sequence[str], choice
     others = [c for c in selected if c != choice]
     ask = texts.EXCLUSIVE_ASK.format(choice=escape(label), marks=texts.marks(len(others)))
     q = question.id
+    buttons = (
+        (Button(texts.BTN_EXCLUSIVE_YES.format(choice=label), cb.Confirm(q, "only")),),
+        (Button(texts.BTN_EXCLUSIVE_NO, cb.Confirm(q, "marks")),),
+    )
     return Edit(
-        f"{question_text(st, question)}\n\n<b>{ask}</b>",
-        (
-            (Button(texts.BTN_EXCLUSIVE_YES.format(choice=label), cb.Confirm(q, "only")),),
-            (Button(texts.BTN_EXCLUSIVE_NO, cb.Confirm(q, "marks")),),
-        ),
+        f"{question_text(st, question)}\n\n<b>{ask}</b>", at(st.manager.cluster_id, buttons)
     )
 
 
@@ -271,7 +282,7 @@ def review(st: State) -> list[Action]:
     # Telegram caps a message at 4096 characters: a long review goes in several.
     chunks = _split(blocks)
     out: list[Action] = [Send(c) for c in chunks[:-1]]
-    return [*out, Send(f"{chunks[-1]}\n\n{footer}", tuple(rows))]
+    return [*out, Send(f"{chunks[-1]}\n\n{footer}", at(st.manager.cluster_id, tuple(rows)))]
 
 
 def answer_blocks(st: State, answers: Mapping[str, Value]) -> list[str]:
@@ -298,7 +309,8 @@ def review_area(st: State, section: Area | Module) -> Send:
         if st.q.is_relevant(q, kept)
     ]
     rows.append((Button(texts.BTN_BACK_TO_REVIEW, cb.ReviewShow()),))
-    return Send(texts.EDIT_AREA.format(area=escape(section.label)), tuple(rows))
+    title = cluster_line(st) + texts.EDIT_AREA.format(area=escape(section.label))
+    return Send(title, at(st.manager.cluster_id, tuple(rows)))
 
 
 def _split(blocks: list[str]) -> list[str]:
@@ -324,18 +336,20 @@ def result(
     """The radar photo with its caption, then the advice with a «¿Por qué?» per area."""
     spec = results.radar_spec(st.q, result, st.cluster_name, st.campaign.campaign_id, overlays)
     why = [Button(texts.BTN_WHY.format(area=a.label), cb.Why(a.id)) for a in st.q.areas]
-    rows = tuple(tuple(why[i : i + 2]) for i in range(0, len(why), 2))
+    cluster = st.manager.cluster_id
+    rows = at(cluster, tuple(tuple(why[i : i + 2]) for i in range(0, len(why), 2)))
     card = cb.ReportCard(st.campaign.campaign_id)  # the report card (issue 14)
-    fits = len(f"{card.tag}:{card.campaign}".encode()) <= cb.MAX_BYTES
+    key = cb.cluster_key(cluster)
+    fits = len(f"{key}~{card.tag}:{card.campaign}".encode()) <= cb.MAX_BYTES
     return [
         Photo(
             # Telegram re-encodes every photo as JPEG: a PNG would only cost ~13 ms more.
             partial(renderer.render_radar, spec, image_format="jpeg"),
             results.caption(result, st.cluster_name, st.campaign.campaign_id),
             st.response.response_id,
-            ((Button(dtexts.BTN_REPORT_CARD, card),),) if fits else (),
+            ((Button(dtexts.BTN_REPORT_CARD, card, cluster),),) if fits else (),
         ),
-        Send(results.advice(result), rows),
+        Send(cluster_line(st) + results.advice(result), rows),
     ]
 
 
@@ -351,6 +365,7 @@ def personal_data(
     for m in data.managers:
         name = m.name or name
         clusters += ptexts.CLUSTER_LINE.format(
+            role=ptexts.ROLES.get(m.role, m.role),
             cluster=escape(cluster_names.get(m.cluster_id, m.cluster_id)),
             since=when(m.registered_at, tz),
             consent=when(m.consent_at, tz) if m.consent_at else ptexts.NO_CONSENT,

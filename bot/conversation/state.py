@@ -22,6 +22,7 @@ class State:
     engine: Engine
     cluster_name: str
     sector: str
+    clusters: int = 1  # how many clusters the person holds (with several, screens name this one)
 
     @property
     def q(self) -> Questionnaire:

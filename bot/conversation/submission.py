@@ -22,13 +22,19 @@ from bot.texts import personal_data as ptexts
 from bot.texts import submission as t
 
 
-def consent_notice(contact: str = "") -> Send:
-    """The personal-data notice, with its contact line, «Acepto» and «No acepto»."""
+def consent_notice(cluster: str, contact: str = "") -> Send:
+    """The personal-data notice, with its contact line, «Acepto» and «No acepto» (for
+    ``cluster``: the membership the answer is recorded on)."""
     lines = [ptexts.CONTACT_LINE.format(contact=escape(contact))] if contact.strip() else []
     lines.append(ptexts.COMMANDS_LINE)
     body, _, closing = texts.CONSENT_NOTICE.rpartition("\n\n")
     text = f"{body}\n" + "\n".join(lines) + f"\n\n{closing}"
-    buttons = ((Button(texts.BTN_CONSENT, cb.Consent()), Button(ptexts.BTN_DECLINE, cb.Decline())),)
+    buttons = (
+        (
+            Button(texts.BTN_CONSENT, cb.Consent(), cluster),
+            Button(ptexts.BTN_DECLINE, cb.Decline(), cluster),
+        ),
+    )
     return Send(text, buttons)
 
 
@@ -50,7 +56,7 @@ def sent_review(
     if not open_:
         footer = t.SENT_FOOTER_CLOSED.format(campaign=escape(st.campaign.campaign_id))
         return [*out, Send(f"{chunks[-1]}\n\n{footer}")]
-    buttons = ((Button(t.BTN_CORRECT, cb.Correct()),),)
+    buttons = ((Button(t.BTN_CORRECT, cb.Correct(), st.manager.cluster_id),),)
     return [*out, Send(f"{chunks[-1]}\n\n{t.SENT_FOOTER}", buttons)]
 
 
@@ -67,9 +73,15 @@ def closed(campaign: Campaign, response: Response | None, tz: tzinfo) -> Send:
 
 
 def follow_up(
-    cluster_name: str, campaign_id: str, questions: list[tuple[str, str]], note: str
+    cluster_name: str,
+    campaign_id: str,
+    questions: list[tuple[str, str]],
+    note: str,
+    *,
+    cluster: str,
 ) -> Send:
-    """An analyst's request: the questions (id, short text) and the note, a button for each."""
+    """An analyst's request: the questions (id, short text) and the note, a button for each
+    (carrying ``cluster``, the id of the cluster asked about)."""
     lines = "\n".join(t.FOLLOW_UP_QUESTION.format(question=escape(short)) for _, short in questions)
     text = t.FOLLOW_UP.format(
         cluster=escape(cluster_name), campaign=escape(campaign_id), questions=lines
@@ -78,7 +90,7 @@ def follow_up(
         text += t.FOLLOW_UP_NOTE.format(note=escape(note.strip()))
     text += t.FOLLOW_UP_HOW
     rows = tuple(
-        (Button(t.BTN_FOLLOW_UP.format(question=short[:40]), cb.FollowUp(qid)),)
+        (Button(t.BTN_FOLLOW_UP.format(question=short[:40]), cb.FollowUp(qid), cluster),)
         for qid, short in questions
     )
     return Send(text, rows)

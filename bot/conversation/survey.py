@@ -12,6 +12,15 @@ Every answer is committed before the next question is returned.
 Buttons carry typed callbacks (``bot/conversation/callbacks.py``); the question id in each
 answer callback makes a press on an old keyboard detectable: it must name the question on
 screen, else the press is answered with a toast and changes nothing.
+
+A person may hold several clusters (issue 16). Typed text and commands are for the cluster they
+stand on (the one chosen last); every manager-side button carries its own cluster, and a press
+acts on exactly that one (:meth:`Survey.acting`): refused with a toast if the person does not
+hold it; on another cluster they hold, it acts there, and a press that moves the conversation
+(an answer, the review, «Continuar», evidence, a correction) makes that cluster the one they
+stand on, with a line saying so. A manager pressing «Continuar» under a reminder for A, or a
+button of a question of A's, means A: they should not have to /cambiar first, and what they
+type next must go where the screen they now look at is.
 """
 
 from __future__ import annotations
@@ -19,14 +28,15 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from html import escape
 
 from bot import texts
 from bot.conversation import callbacks as cb
 from bot.conversation import evidence, results, screens, submission
-from bot.conversation.actions import Action, Edit, Send, Toast
+from bot.conversation.actions import Action, Edit, Send, Tell, Toast
 from bot.conversation.answering import Answering
 from bot.conversation.overlays import overlays_for
 from bot.conversation.state import State
@@ -34,7 +44,8 @@ from bot.questionnaire.engine import Engine
 from bot.questionnaire.model import Questionnaire
 from bot.questionnaire.parsing import format_number
 from bot.reminders.policy import ReminderPolicy, snooze_until
-from bot.storage import Campaign, Cluster, Redeem, Storage, utcnow
+from bot.storage import Campaign, Cluster, Manager, Redeem, Storage, utcnow
+from bot.texts import memberships as mtexts
 from bot.texts import personal_data as ptexts
 from bot.texts import reminders as rtexts
 from bot.texts import submission as stexts
@@ -53,8 +64,34 @@ CAMPAIGN_TTL = 5.0
 CLUSTER_TTL = 60.0
 
 
+# Presses that move the conversation: on another of the person's clusters, they make it the
+# one the person stands on (the others read, or change a setting, and leave it where it is).
+MOVING: tuple[type[cb.Callback], ...] = (
+    cb.Consent,
+    cb.Resume,
+    cb.Evidence,
+    cb.FollowUp,
+    cb.Correct,
+    cb.ReviewSend,
+    cb.ReviewShow,
+    cb.ReviewArea,
+    cb.ReviewQuestion,
+    *cb.ANSWERS,
+)
+
+
 def looks_like_code(text: str) -> bool:
     return INVITATION_CODE.match(text.strip()) is not None
+
+
+@dataclass(frozen=True)
+class Pressed:
+    """A press, and for a manager-side one the cluster (held by the person) it is about, with
+    the person's memberships as read for it (the one stood on first)."""
+
+    press: cb.Callback
+    cluster: str | None = None
+    members: tuple[Manager, ...] = ()
 
 
 class Survey:
@@ -103,30 +140,50 @@ class Survey:
         if outcome is Redeem.UNKNOWN:
             return [Send(texts.INVITE_UNKNOWN)]
         if outcome is Redeem.USED:
-            manager = await self.storage.manager_for_user(user_id)
-            if manager is not None and manager.cluster_id == cluster_id:
+            held = cluster_id and await self.storage.membership(user_id, cluster_id)
+            if held and cluster_id:  # their own link again: that cluster, where they left it
+                await self.storage.choose_cluster(user_id, cluster_id)
                 return await self.resume(user_id, greeting=True)
             return [Send(texts.INVITE_USED)]
         if outcome is Redeem.EXPIRED:
             return [Send(texts.INVITE_EXPIRED)]
         assert cluster_id is not None  # a redeemed code names its cluster
         log.info("event=registered user=%s cluster=%s", user_id, cluster_id)
-        cluster = await self.storage.get_cluster(cluster_id)
-        name = cluster.nombre if cluster else cluster_id
-        notice = submission.consent_notice(self.privacy_contact)
-        return [Send(texts.REGISTERED.format(cluster=escape(name))), notice]
+        name = escape(await self._name(cluster_id))
+        out: list[Action] = [Send(texts.REGISTERED.format(cluster=name))]
+        members = await self.storage.memberships(user_id)  # the new one first
+        if len(members) > 1:  # told, not switched silently: how to go back
+            names = ", ".join([f"<b>{escape(await self._name(m.cluster_id))}</b>" for m in members])
+            out.append(Send(mtexts.SEVERAL.format(n=len(members), names=names, cluster=name)))
+        new = members[0]
+        # The notice is about the person's own data, the same for every cluster: accepted (this
+        # version) for one, it holds for the next; a new version is asked again.
+        carried = any(m.consent_version == CONSENT_VERSION for m in members[1:])
+        if new.consent_at is None and carried:
+            await self.storage.record_consent(cluster_id, user_id, CONSENT_VERSION)
+            out.append(Send(mtexts.CONSENT_CARRIED.format(version=CONSENT_VERSION)))
+            out += await self.resume(user_id, greeting=True)
+        elif new.consent_at is None:
+            out.append(submission.consent_notice(cluster_id, self.privacy_contact))
+        else:
+            out += await self.resume(user_id, greeting=True)
+        if redeemed.replaced is not None:  # one message, then nothing more of the cluster
+            gone = redeemed.replaced
+            log.info("event=manager_replaced cluster=%s previous=%s", cluster_id, gone.user_id)
+            out.append(Tell(gone.chat_id, mtexts.REPLACED.format(cluster=name)))
+        return out
 
-    async def consent(self, user_id: int) -> list[Action]:
-        manager = await self.storage.manager_for_user(user_id)
+    async def consent(self, user_id: int, cluster: str | None = None) -> list[Action]:
+        members = await self.storage.memberships(user_id)
+        manager = next((m for m in members if cluster in (None, m.cluster_id)), None)
         if manager is None:
             return [Toast(texts.STALE_BUTTON), Send(texts.INTRO_UNREGISTERED)]
         if manager.consent_at is None:
             await self.storage.record_consent(manager.cluster_id, user_id, CONSENT_VERSION)
+        notice = submission.consent_notice(manager.cluster_id, self.privacy_contact)
         return [
-            Edit(
-                submission.consent_notice(self.privacy_contact).text + "\n\n" + texts.CONSENT_DONE
-            ),
-            *await self.resume(user_id, greeting=True),
+            Edit(notice.text + "\n\n" + texts.CONSENT_DONE),
+            *await self.resume(user_id, greeting=True, cluster=manager.cluster_id),
         ]
 
     async def text(
@@ -173,19 +230,48 @@ class Survey:
         )
         return self.answering.mistake(st, question, texts.ONLY_TEXT.format(expected=expected))
 
-    async def button(self, user_id: int, data: str) -> list[Action]:
+    async def acting(
+        self, user_id: int, data: str, run: Callable[[Pressed], Awaitable[list[Action]]]
+    ) -> list[Action]:
+        """Resolve a press to the cluster it carries and ``run`` it there (see the module's
+        text): a cluster the person does not hold is refused with a toast, changing nothing."""
         press = cb.decode(data)
+        if press is None:
+            return [Toast(texts.STALE_BUTTON)]
+        if not isinstance(press, cb.KEYED):
+            return await run(Pressed(press))
+        members = await self.storage.memberships(user_id)
+        cluster = cb.held_cluster(data, [m.cluster_id for m in members])
+        if cluster is None:  # not (any more) theirs, or no key while they hold several
+            refused = mtexts.WHICH_CLUSTER if members else texts.STALE_BUTTON
+            toast = Toast(mtexts.NOT_HELD if cb.key_of(data) else refused)
+            if not members and isinstance(press, cb.Consent | cb.ShowNotice):
+                return [toast, Send(texts.INTRO_UNREGISTERED)]
+            return [toast]
+        actions = await run(Pressed(press, cluster, tuple(members)))
+        moved = isinstance(press, MOVING) and not all(isinstance(a, Toast) for a in actions)
+        if moved and cluster != members[0].cluster_id:
+            await self.storage.choose_cluster(user_id, cluster)
+            name = escape(await self._name(cluster))
+            return [Send(mtexts.SWITCHED.format(cluster=name)), *actions]
+        return actions
+
+    async def button(self, user_id: int, data: str) -> list[Action]:
+        return await self.acting(user_id, data, lambda pressed: self._press(user_id, pressed))
+
+    async def _press(self, user_id: int, pressed: Pressed) -> list[Action]:
+        press = pressed.press
         if isinstance(press, cb.Consent):
-            return await self.consent(user_id)
+            return await self.consent(user_id, pressed.cluster)
         if isinstance(press, cb.EraseMine):
             return await self.request_erasure(user_id)
-        st = await self._state(user_id)
+        st = await self._state(user_id, cluster=pressed.cluster, members=pressed.members)
         if isinstance(st, list):
             return [Toast(texts.STALE_BUTTON), *st]
         if isinstance(press, cb.Why):
             return await self._why(st, press.area)
         if isinstance(press, cb.Resume):
-            return await self.resume(user_id)
+            return await self.resume(user_id, cluster=st.manager.cluster_id)
         if isinstance(press, cb.Snooze | cb.StopReminders):
             return await self._reminder_button(st, press)
         if isinstance(press, cb.Evidence):
@@ -201,8 +287,10 @@ class Survey:
             return [Toast(texts.STALE_BUTTON)]
         return await self.answering.press(st, question, press)
 
-    async def resume(self, user_id: int, *, greeting: bool = False) -> list[Action]:
-        st = await self._state(user_id)
+    async def resume(
+        self, user_id: int, *, greeting: bool = False, cluster: str | None = None
+    ) -> list[Action]:
+        st = await self._state(user_id, cluster=cluster)
         if isinstance(st, list):
             return st or [Send(texts.INTRO_UNREGISTERED)]
         out: list[Action] = []
@@ -220,9 +308,22 @@ class Survey:
         return out + ([screens.question(st, question)] if question else screens.review(st))
 
     async def latest_result(self, user_id: int) -> list[Action]:
+        """/resultado: the result of the cluster the person stands on."""
         st = await self._state(user_id, require_open=False)
         if isinstance(st, list):
             return st or [Send(texts.INTRO_UNREGISTERED)]
+        return await self._latest(st)
+
+    async def owed_result(self, user_id: int, response_id: int) -> list[Action]:
+        """A result owed at start-up (the outbox): that response's, in whichever of the
+        person's clusters it is; nothing if they hold none of it any more."""
+        for member in await self.storage.memberships(user_id):
+            st = await self._state(user_id, require_open=False, cluster=member.cluster_id)
+            if isinstance(st, State) and st.response.response_id == response_id:
+                return await self._latest(st)
+        return []
+
+    async def _latest(self, st: State) -> list[Action]:
         stored = await self.storage.latest_result(st.response.response_id)
         if stored is None:
             return [Send(texts.NO_RESULT_YET)]
@@ -258,18 +359,29 @@ class Survey:
 
     # -- state -------------------------------------------------------------------------------
 
-    async def _state(self, user_id: int, *, require_open: bool = True) -> State | list[Action]:
-        """The manager's full context, or the actions that explain why there is none.
+    async def _state(
+        self,
+        user_id: int,
+        *,
+        require_open: bool = True,
+        cluster: str | None = None,
+        members: tuple[Manager, ...] | list[Manager] = (),
+    ) -> State | list[Action]:
+        """The person's full context in ``cluster`` (default: the one they stand on), or the
+        actions that explain why there is none. ``members``: their memberships, if just read.
 
         An empty list means "not registered" so the caller can try the text as a code.
         """
-        manager = await self.storage.manager_for_user(user_id)
-        if manager is None:
+        held = list(members) or await self.storage.memberships(user_id)
+        if not held:
             return []
+        manager = next((m for m in held if cluster in (None, m.cluster_id)), None)
+        if manager is None:  # left meanwhile
+            return [Toast(mtexts.NOT_HELD)]
         if manager.unreachable:
             await self.storage.mark_reachable(user_id)
         if manager.consent_at is None:
-            return [submission.consent_notice(self.privacy_contact)]
+            return [submission.consent_notice(manager.cluster_id, self.privacy_contact)]
         campaign = await self._campaign(manager.cluster_id)
         if campaign is None:
             return [Send(texts.NO_CAMPAIGN)]
@@ -286,7 +398,7 @@ class Survey:
                     return [submission.closed(campaign, found, self.tz)]  # what counted
                 return [Send(texts.CAMPAIGN_NOT_OPEN.format(date=self.when(campaign.opens_at)))]
             response = found
-        cluster = await self._cluster(manager.cluster_id)
+        found_cluster = await self._cluster(manager.cluster_id)
         answers = await self.storage.answers(response.response_id)
         return State(
             manager=manager,
@@ -294,8 +406,9 @@ class Survey:
             response=response,
             answers=answers,
             engine=Engine(self.q, campaign.reference_year),
-            cluster_name=cluster.nombre if cluster else manager.cluster_id,
-            sector=cluster.sector if cluster else "",
+            cluster_name=found_cluster.nombre if found_cluster else manager.cluster_id,
+            sector=found_cluster.sector if found_cluster else "",
+            clusters=len(held),
         )
 
     def forget_caches(self) -> None:
@@ -312,6 +425,10 @@ class Survey:
             current, n = await self.storage.current_campaign(), await self.storage.open_count()
             cache = self._campaign_cache = (now, current, n)
         return await self.storage.campaign_for(cluster_id) if cache[2] > 1 else cache[1]
+
+    async def _name(self, cluster_id: str) -> str:
+        cluster = await self._cluster(cluster_id)
+        return cluster.nombre if cluster else cluster_id
 
     async def _cluster(self, cluster_id: str) -> Cluster | None:
         now = time.monotonic()

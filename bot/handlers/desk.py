@@ -257,7 +257,11 @@ async def send_follow_up(bot: Bot, done: review.Ask) -> bool:
     if done.manager is None:
         return False
     screen = submission.follow_up(
-        done.cluster.nombre, done.campaign.campaign_id, done.questions, done.note
+        done.cluster.nombre,
+        done.campaign.campaign_id,
+        done.questions,
+        done.note,
+        cluster=done.cluster.cluster_id,
     )
     chat_id = done.manager.chat_id
     sent = await deliver(

@@ -9,7 +9,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot import texts
-from bot.conversation import evidence
+from bot.conversation import evidence, memberships
 from bot.conversation.actions import Send
 from bot.conversation.flows import Flows
 from bot.handlers.context import Context
@@ -60,6 +60,18 @@ async def my_data(update: Update, context: Context) -> None:
 async def withdraw_consent(update: Update, context: Context) -> None:
     user_id, _, _ = _who(update)
     await perform(update, context, await Flows(survey_of(context)).withdraw_ask(user_id))
+
+
+async def switch(update: Update, context: Context) -> None:
+    """/cambiar: the person's clusters, as buttons that switch."""
+    user_id, _, _ = _who(update)
+    await perform(update, context, await memberships.choose(survey_of(context), user_id))
+
+
+async def leave(update: Update, context: Context) -> None:
+    """/dejar: leave one of one's clusters (after a confirmation)."""
+    user_id, _, _ = _who(update)
+    await perform(update, context, await memberships.leave_start(survey_of(context), user_id))
 
 
 async def help_(update: Update, context: Context) -> None:
@@ -130,7 +142,7 @@ async def evidence_file(update: Update, context: Context) -> None:
         await perform(update, context, refusal)
         return
     log.info("event=evidence_kept user=%s cluster=%s bytes=%d", user_id, kept.cluster_id, kept.size)
-    await perform(update, context, evidence.kept(kept.name, kept.size))
+    await perform(update, context, evidence.kept(st, kept.name, kept.size))
 
 
 async def other(update: Update, context: Context) -> None:

@@ -23,7 +23,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import AIORateLimiter, ApplicationHandlerStop
 
 from bot import delivery
-from bot.conversation.actions import Action, Button, Edit, Keyboard, Photo, Send, Toast
+from bot.conversation.actions import Action, Button, Edit, Keyboard, Photo, Send, Tell, Toast
 from bot.conversation.survey import Survey
 from bot.delivery import Kind, Outcome
 from bot.handlers.context import Context
@@ -163,7 +163,7 @@ async def deliver_owed_results(bot: Bot, survey: Survey) -> int:
     now, from the outbox. Returns how many were sent."""
     sent = 0
     for response_id, user_id in await survey.storage.owed_results():
-        actions = await survey.latest_result(user_id)
+        actions = await survey.owed_result(user_id, response_id)
         if not any(isinstance(a, Photo) and a.result_of == response_id for a in actions):
             await survey.storage.result_delivered(response_id)  # nothing to show any more
             continue
@@ -303,6 +303,11 @@ async def _carry_out_one(
                 "editMessage",
                 chat_id,
             )
+    elif isinstance(action, Tell):  # another person's chat (a replaced manager)
+        to, told = action.chat_id, action.text
+        await deliver(
+            lambda: bot.send_message(to, told, parse_mode=ParseMode.HTML), "sendMessage", to
+        )
     elif isinstance(action, Photo):
         image, caption, under = await next(images), action.caption, markup(action.buttons)
         outcome, _ = await delivery.run(

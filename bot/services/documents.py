@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from bot import texts
+from bot.conversation import callbacks as cb
 from bot.conversation import results
 from bot.conversation.overlays import overlays_for
 from bot.documents import (
@@ -146,12 +147,15 @@ async def manager_report_card(
     storage: Storage,
     q: Questionnaire,
     user_id: int,
-    campaign_id: str,
+    data: str,
     run: Run,
     today: date,
 ) -> Made:
-    """«Descargar informe (PDF)»: the report card of the cluster the person manages."""
-    manager = await storage.manager_for_user(user_id)
-    if manager is None:
+    """«Descargar informe (PDF)» (its callback ``data``): the report card of the cluster the
+    button carries, if the person holds it (the one they stand on or another)."""
+    press = cb.decode(data)
+    held = [m.cluster_id for m in await storage.memberships(user_id)]
+    cluster = cb.held_cluster(data, held)
+    if cluster is None or not isinstance(press, cb.ReportCard):
         raise ServiceError("unknown_cluster", cluster=str(user_id))
-    return await report_card(storage, q, manager.cluster_id, campaign_id, run, today)
+    return await report_card(storage, q, cluster, press.campaign, run, today)

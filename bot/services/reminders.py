@@ -31,7 +31,7 @@ from typing import Any, Protocol
 
 from bot import delivery
 from bot.conversation import callbacks as cb
-from bot.conversation.actions import Button, Keyboard
+from bot.conversation.actions import Button, Keyboard, at
 from bot.delivery import Kind, Outcome
 from bot.questionnaire.engine import Engine
 from bot.questionnaire.model import Questionnaire
@@ -218,7 +218,10 @@ async def _send_one(
         now=now,
         questions=[short for _, short in questions],
     )
-    buttons = keyboard(kind, campaign.campaign_id, manager.status, questions)
+    # Every button carries the reminder's cluster: «Continuar» opens that one (issue 16).
+    buttons = at(
+        manager.cluster_id, keyboard(kind, campaign.campaign_id, manager.status, questions)
+    )
     slot = len(manager.sent)
 
     async def once() -> tuple[Outcome, int | None]:

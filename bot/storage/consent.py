@@ -44,18 +44,23 @@ class Consent(StorageBase):
         return await self._writes(work)
 
     async def withdraw_consent(self, cluster_id: str, user_id: int) -> int | None:
-        """Withdraw the manager's consent and file their deletion request (its id); None if
-        they had none to withdraw."""
+        """Withdraw the person's consent and file their deletion request (its id); None if
+        they had none to withdraw. The consent is the person's (the same data for every
+        cluster they hold, as accepting it once holds for the next): withdrawn for all."""
         now = self._now()
 
         def work(db: sqlite3.Connection) -> int | None:
-            changed = db.execute(
-                "UPDATE members SET consent_at = NULL, consent_version = NULL "
-                "WHERE cluster_id = ? AND user_id = ? AND consent_at IS NOT NULL",
+            held = db.execute(
+                "SELECT 1 FROM members WHERE cluster_id = ? AND user_id = ? "
+                "AND consent_at IS NOT NULL",
                 (cluster_id, user_id),
-            ).rowcount
-            if not changed:
+            ).fetchone()
+            if held is None:
                 return None
+            db.execute(
+                "UPDATE members SET consent_at = NULL, consent_version = NULL WHERE user_id = ?",
+                (user_id,),
+            )
             audit.record(db, now, user_id, "consent_withdrawn", cluster_id)
             return deletion_request(db, now, user_id, cluster_id)
 

@@ -146,6 +146,27 @@ class People(StorageBase):
 
         return await self._writes(work)
 
+    async def leave_cluster(self, user_id: int, cluster_id: str) -> Manager | None:
+        """The person leaves one of their clusters: their membership goes (their answers, the
+        cluster's history and the audit stay), with an audit line; the membership left, or None
+        if they did not hold it. A manager leaving leaves the cluster without one (participation
+        shows it; a new manager invitation fills it)."""
+        now = self._now()
+
+        def work(db: sqlite3.Connection) -> Manager | None:
+            row = db.execute(
+                "SELECT * FROM members WHERE user_id = ? AND cluster_id = ?", (user_id, cluster_id)
+            ).fetchone()
+            if row is None:
+                return None
+            db.execute(
+                "DELETE FROM members WHERE user_id = ? AND cluster_id = ?", (user_id, cluster_id)
+            )
+            audit.record(db, now, user_id, "member_left", cluster_id, {"role": row["role"]})
+            return _manager(row)
+
+        return await self._writes(work)
+
     async def cluster_manager(self, cluster_id: str) -> Manager | None:
         row = await self._one(
             "SELECT * FROM members WHERE cluster_id = ? AND role = 'manager'", (cluster_id,)
@@ -185,4 +206,5 @@ def _manager(row: sqlite3.Row) -> Manager:
         parse_optional_ts(row["consent_at"]),
         row["unreachable_at"] is not None,
         row["role"],
+        row["consent_version"],
     )

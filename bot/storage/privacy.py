@@ -63,6 +63,7 @@ class Privacy(StorageBase):
                     parse_optional_ts(m["consent_at"]),
                     m["consent_version"],
                     parse_optional_ts(m["unreachable_at"]),
+                    m["role"],
                 )
                 for m in managers
             ),

@@ -48,6 +48,7 @@ class Manager:
     consent_at: datetime | None
     unreachable: bool = False
     role: str = "manager"  # or "collaborator"
+    consent_version: str | None = None  # the version of the data notice accepted
 
 
 @dataclass(frozen=True)
@@ -170,7 +171,7 @@ class Redemption(NamedTuple):
 
 @dataclass(frozen=True)
 class Registration:
-    """A person's record as a cluster's manager, in full (what ``/mis_datos`` shows)."""
+    """A person's record as a member of one cluster, in full (what ``/mis_datos`` shows)."""
 
     cluster_id: str
     user_id: int
@@ -180,6 +181,7 @@ class Registration:
     consent_at: datetime | None
     consent_version: str | None
     unreachable_at: datetime | None
+    role: str = "manager"  # or "collaborator"
 
 
 @dataclass(frozen=True)

@@ -131,6 +131,7 @@ WELCOME_BACK_DONE = (
     "Hola de nuevo, {name}. Medición <b>{campaign}</b> de <b>{cluster}</b>: ya respondió las "
     "{total} preguntas; solo falta revisar y enviar. La medición cierra el <b>{deadline}</b>."
 )
+HEADER_CLUSTER = "🏷️ <b>{cluster}</b>"  # above a screen, for a person holding several clusters
 HEADER_AREA = "<b>Área {i}/{n} · {area}</b> — pregunta {k} de {total}"
 HEADER_MODULE = "<b>{module}</b> — pregunta {k} de {total}"
 CURRENT_ANSWER = "Respuesta actual: <b>{value}</b>"
@@ -276,6 +277,8 @@ COMMANDS = {
     "cancelar": "Pausar (sus respuestas quedan guardadas)",
     "mis_datos": "Sus datos personales (Ley 1581 de 2012)",
     "retirar_consentimiento": "Retirar su autorización de datos",
+    "cambiar": "Pasar a otro de sus clústeres",
+    "dejar": "Dejar un clúster",
 }
 HELP = (
     "<b>Cómo funciona</b>\n\n"
@@ -286,9 +289,12 @@ HELP = (
     "• «⬅️ Atrás» vuelve a la pregunta anterior; sus respuestas quedan guardadas siempre.\n"
     "• Al final verá un resumen para revisar y enviar, y recibirá su gráfica de araña.\n"
     "• Después de enviar, /revisar muestra lo enviado; «Corregir mis respuestas» lo reabre "
-    "mientras la medición esté abierta, y lo enviado sigue contando hasta que envíe de nuevo.\n\n"
-    "Comandos: /continuar, /revisar, /resultado, /cancelar (pausar), /mis_datos, "
-    "/retirar_consentimiento."
+    "mientras la medición esté abierta, y lo enviado sigue contando hasta que envíe de nuevo.\n"
+    "• Si responde por varias iniciativas, cada una tiene sus propias respuestas, recordatorios "
+    "y resultados, y cada pregunta dice de cuál es: /cambiar muestra sus clústeres y pasa a "
+    "otro; /dejar deja uno.\n\n"
+    "Comandos: /continuar, /revisar, /resultado, /cancelar (pausar), /cambiar, /dejar, "
+    "/mis_datos, /retirar_consentimiento."
 )
 UNKNOWN_COMMAND = "No conozco ese comando. Escriba /ayuda para ver los disponibles."
 INTERNAL_ERROR = (

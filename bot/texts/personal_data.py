@@ -13,7 +13,8 @@ SUMMARY = (
     "no recibirá más mensajes. La Red atenderá su solicitud dentro de los 15 días hábiles "
     "que fija la ley."
 )
-CLUSTER_LINE = "• Gestor de {cluster} desde {since}; autorización de datos: {consent}\n"
+CLUSTER_LINE = "• {role} de {cluster} desde {since}; autorización de datos: {consent}\n"
+ROLES = {"manager": "Gestor", "collaborator": "Colaborador"}
 NO_CONSENT = "no otorgada"
 PENDING = "\nYa tiene una solicitud de eliminación en trámite (número {id})."
 BTN_ERASE = "Solicitar eliminación"
