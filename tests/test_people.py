@@ -204,10 +204,14 @@ async def test_dejar_asks_then_leaves_with_an_audit_line_and_the_cluster_has_no_
     # The operator sees the cluster without a manager in participation.
     from bot.services.participation import participation
 
-    # (its draft stays, with no manager: i16c's participation lists such clusters)
-    states = {c.cluster_id: c for c in (await participation(world.storage, None)).states}
+    # Its draft stays, with no manager: listed among those to chase, not among those a
+    # reminder could reach.
+    report = await participation(world.storage, None)
+    states = {c.cluster_id: c for c in report.states}
     assert states[A].user_id is None and states[A].status == "draft"
     assert states[B].user_id == ana.user_id
+    assert A in [s.cluster_id for s, _ in report.without_manager]
+    assert A not in [s.cluster_id for s in report.pending]
     # The confirmation again (an old message): refused, nothing more happens.
     assert await ana.press(confirm.data) == [Toast(mt.NOT_HELD)]
 

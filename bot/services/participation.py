@@ -215,16 +215,15 @@ class Participation:
         return [
             s
             for s in self.active
-            if s.status != "no_manager" and (s.status != "submitted" or s.cluster_id in self.asked)
+            if s.user_id is not None and (s.status != "submitted" or s.cluster_id in self.asked)
         ]
 
     @property
     def without_manager(self) -> list[tuple[ClusterState, datetime | None]]:
-        """Active clusters nobody registered for, each with its open invitation's expiry (None:
-        none was made, or all were used): whom to chase outside Telegram."""
-        return [
-            (s, self.invitations.get(s.cluster_id)) for s in self.active if s.status == "no_manager"
-        ]
+        """Active clusters with no manager now (nobody registered, or the manager left with
+        a draft or a sent response behind), each with its open invitation's expiry (None: none
+        was made, or all were used): whom to chase outside Telegram."""
+        return [(s, self.invitations.get(s.cluster_id)) for s in self.active if s.user_id is None]
 
     def aimed_ids(self) -> set[str]:
         return {s.cluster_id for s in self.active}
