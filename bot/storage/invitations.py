@@ -17,6 +17,27 @@ from bot.storage.base import StorageBase
 from bot.storage.clock import parse_ts, ts
 
 
+def insert_invitation(
+    db: sqlite3.Connection,
+    now: str,
+    cluster_id: str,
+    token: str,
+    expires: str,
+    actor: str | int,
+    *,
+    role: str = "manager",
+    invited_by: int | None = None,
+) -> None:
+    """One invitation and its audit line (within the caller's transaction)."""
+    db.execute(
+        "INSERT INTO invitations (token, cluster_id, created_at, expires_at, created_by, role, "
+        "invited_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (token, cluster_id, now, expires, str(actor), role, invited_by),
+    )
+    detail = {"expires_at": expires} | ({"role": role} if role != "manager" else {})
+    audit.record(db, now, actor, "invite", cluster_id, detail)
+
+
 @dataclass(frozen=True)
 class InvitationState:
     """A cluster's invitations not used yet: the latest expiry among them (None: none made,
@@ -35,12 +56,7 @@ class Invitations(StorageBase):
 
         def work(db: sqlite3.Connection) -> None:
             for cluster_id, token in tokens:
-                db.execute(
-                    "INSERT INTO invitations (token, cluster_id, created_at, expires_at, "
-                    "created_by) VALUES (?, ?, ?, ?, ?)",
-                    (token, cluster_id, now, expires, str(actor)),
-                )
-                audit.record(db, now, actor, "invite", cluster_id, {"expires_at": expires})
+                insert_invitation(db, now, cluster_id, token, expires, actor)
 
         await self._writes(work)
 

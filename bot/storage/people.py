@@ -15,6 +15,7 @@ from datetime import datetime
 from bot.storage import audit
 from bot.storage.base import StorageBase
 from bot.storage.clock import parse_optional_ts, parse_ts, ts
+from bot.storage.invitations import insert_invitation
 from bot.storage.rows import Manager, Redeem, Redemption
 
 # The cluster a person stands on: the one chosen last.
@@ -36,16 +37,11 @@ class People(StorageBase):
     ) -> None:
         now, expires = self._now(), ts(expires_at)
 
-        def work(db: sqlite3.Connection) -> None:
-            db.execute(
-                "INSERT INTO invitations (token, cluster_id, created_at, expires_at, created_by, "
-                "role, invited_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (token, cluster_id, now, expires, str(actor), role, invited_by),
+        await self._writes(
+            lambda db: insert_invitation(
+                db, now, cluster_id, token, expires, actor, role=role, invited_by=invited_by
             )
-            detail = {"expires_at": expires} | ({"role": role} if role != "manager" else {})
-            audit.record(db, now, actor, "invite", cluster_id, detail)
-
-        await self._writes(work)
+        )
 
     async def redeem_invitation(
         self, token: str, user_id: int, chat_id: int, name: str | None, now: datetime | None = None
