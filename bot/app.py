@@ -92,6 +92,7 @@ def build_application(settings: Settings) -> SsmeApplication:
     app.add_handler(
         CommandHandler("retirar_consentimiento", manager.withdraw_consent, filters=private)
     )
+    app.add_handler(CommandHandler("compartir", manager.share, filters=private))
     for names, callback in (
         (["resumen", "summary"], admin.summary),
         (["exportar", "export"], admin.export),
@@ -122,6 +123,9 @@ def build_application(settings: Settings) -> SsmeApplication:
     app.add_handler(CallbackQueryHandler(desk.approve, pattern=cb.is_kind(cb.Approve)))
     app.add_handler(CallbackQueryHandler(desk.evidence_file, pattern=cb.is_kind(cb.EvidenceGet)))
     app.add_handler(CallbackQueryHandler(documents.report_card, pattern=cb.is_kind(cb.ReportCard)))
+    app.add_handler(
+        CallbackQueryHandler(manager.share_button, pattern=cb.is_kind(cb.ShareRemove, cb.ShareSend))
+    )
     app.add_handler(CallbackQueryHandler(manager.button))
     app.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE, manager.edited)

@@ -25,7 +25,7 @@ from html import escape
 
 from bot import texts
 from bot.conversation import callbacks as cb
-from bot.conversation import evidence, results, screens, submission
+from bot.conversation import evidence, results, screens, sharing, submission
 from bot.conversation.actions import Action, Edit, Send, Toast
 from bot.conversation.answering import Answering
 from bot.conversation.overlays import overlays_for
@@ -114,6 +114,8 @@ class Survey:
         cluster = await self.storage.get_cluster(cluster_id)
         name = cluster.nombre if cluster else cluster_id
         notice = submission.consent_notice(self.privacy_contact)
+        if redeemed.role == "collaborator":
+            return [await sharing.joined(self.storage, cluster_id, name), notice]
         return [Send(texts.REGISTERED.format(cluster=escape(name))), notice]
 
     async def consent(self, user_id: int) -> list[Action]:
@@ -149,7 +151,11 @@ class Survey:
         if len(text) > MAX_TEXT:
             too_long = texts.TOO_LONG.format(max=format_number(MAX_TEXT))
             return self.answering.mistake(st, question, too_long)
-        if not st.on_screen(question, message_id):  # typed before it was on screen: ask
+        if not st.on_screen(question, message_id):
+            taken = await sharing.typed_overtaken(self.storage, st, message_id)
+            if taken is not None:  # someone else answered the question on screen meanwhile
+                return await self.answering.typed(st, taken, text)
+            # Typed before it was on screen: ask.
             await self.answering.pend(st, {"question": question.id, "typed": text})
             return screens.which_question(st, question, text)
         return await self.answering.typed(st, question, text)
@@ -198,7 +204,10 @@ class Survey:
             return [Toast(texts.STALE_BUTTON)]
         question = st.current()
         if question is None or question.id != press.question:
-            return [Toast(texts.STALE_BUTTON)]
+            # Still the question on this person's screen, if someone else answered it meanwhile.
+            question = await sharing.overtaken(self.storage, st, press.question)
+            if question is None:
+                return [Toast(texts.STALE_BUTTON)]
         return await self.answering.press(st, question, press)
 
     async def resume(self, user_id: int, *, greeting: bool = False) -> list[Action]:
@@ -207,12 +216,17 @@ class Survey:
             return st or [Send(texts.INTRO_UNREGISTERED)]
         out: list[Action] = []
         if st.response.paused:
-            await self.storage.set_paused(st.response.response_id, False)
+            await self.storage.set_paused(
+                st.response.response_id, False, cursor_of=st.response.cursor_of
+            )
         if st.response.cursor_mode == "review":  # "Continuar" leaves the review
-            await self.storage.set_cursor(st.response.response_id, None)
+            await self.storage.set_cursor(
+                st.response.response_id, None, cursor_of=st.response.cursor_of
+            )
             st.move_cursor(None, None)
         if greeting:
             out.append(screens.welcome(st, self.tz))
+            out += await sharing.left_off(self.storage, st, self.when)
         if st.response.status == "submitted":
             out.append(Send(texts.ALREADY_SUBMITTED))
             return out
@@ -252,7 +266,10 @@ class Survey:
         st = await self._state(user_id)
         if isinstance(st, list):
             return st or [Send(texts.INTRO_UNREGISTERED)]
-        await self.storage.set_paused(st.response.response_id, True)  # drops a pending one too
+        # Drops a pending one too.
+        await self.storage.set_paused(
+            st.response.response_id, True, cursor_of=st.response.cursor_of
+        )
         left = st.engine.remaining(st.answers)
         return [Send(texts.PAUSED.format(left=left))]
 
@@ -286,6 +303,8 @@ class Survey:
                     return [submission.closed(campaign, found, self.tz)]  # what counted
                 return [Send(texts.CAMPAIGN_NOT_OPEN.format(date=self.when(campaign.opens_at)))]
             response = found
+        if manager.role == "collaborator":  # where they stand is their own
+            response = await self.storage.own_cursor(response, user_id)
         cluster = await self._cluster(manager.cluster_id)
         answers = await self.storage.answers(response.response_id)
         return State(
@@ -334,7 +353,9 @@ class Survey:
         press: cb.ReviewShow | cb.ReviewArea | cb.ReviewQuestion | cb.ReviewSend,
     ) -> list[Action]:
         if isinstance(press, cb.ReviewShow):
-            await self.storage.set_cursor(st.response.response_id, None, "review")
+            await self.storage.set_cursor(
+                st.response.response_id, None, "review", cursor_of=st.response.cursor_of
+            )
             return screens.review(st)
         if isinstance(press, cb.ReviewArea):
             section = next((s for s in self.q.sections if s.id == press.section), None)
@@ -346,10 +367,13 @@ class Survey:
             kept = self.q.relevant_answers(st.answers)
             if question is None or not self.q.is_relevant(question, kept):
                 return [Toast(texts.STALE_BUTTON)]
-            await self.storage.set_cursor(st.response.response_id, question.id, "jump")
+            await self.storage.set_cursor(
+                st.response.response_id, question.id, "jump", cursor_of=st.response.cursor_of
+            )
             st.move_cursor(question.id, "jump")
             return [screens.question(st, question)]
-        return await self._submit(st)
+        refused = await sharing.may_not_send(self.storage, st)
+        return refused if refused is not None else await self._submit(st)
 
     async def _submit(self, st: State) -> list[Action]:
         missing = st.engine.missing(st.answers)

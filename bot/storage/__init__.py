@@ -41,6 +41,7 @@ from bot.storage.connection import Connection
 from bot.storage.consent import Consent
 from bot.storage.corrections import Corrections
 from bot.storage.evidence import EvidenceFiles
+from bot.storage.members import LastAnswer, Overtaken, Sharing
 from bot.storage.people import People
 from bot.storage.privacy import Privacy
 from bot.storage.published import Published, PublishedResult
@@ -79,7 +80,9 @@ __all__ = [
     "ClusterState",
     "DataRequest",
     "Evidence",
+    "LastAnswer",
     "Manager",
+    "Overtaken",
     "PersonalData",
     "PublishedResult",
     "Redeem",
@@ -121,6 +124,7 @@ class Storage(
     Reminders,
     Privacy,
     Consent,
+    Sharing,
     Audit,
     Updates,
 ):

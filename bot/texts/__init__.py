@@ -276,6 +276,7 @@ COMMANDS = {
     "cancelar": "Pausar (sus respuestas quedan guardadas)",
     "mis_datos": "Sus datos personales (Ley 1581 de 2012)",
     "retirar_consentimiento": "Retirar su autorización de datos",
+    "compartir": "Invitar a un colega a responder con usted",
 }
 HELP = (
     "<b>Cómo funciona</b>\n\n"
