@@ -78,9 +78,11 @@ from tests.e2e import (
 pytestmark = pytest.mark.e2e
 
 A, B, S = "A", "B", "S"
-USERS = {A: 1001, B: 2002, S: 5555}
-NAMES = {A: "Ana", B: "Luis", S: "Extraño"}
-CLUSTERS = {A: DEMO_CLUSTER.cluster_id, B: OTHER_CLUSTER.cluster_id}
+# Collaborators (issue 16 item 2): C helps A with A's cluster; R did, until A removed her.
+C, R = "C", "R"
+USERS = {A: 1001, B: 2002, S: 5555, C: 3003, R: 4004}
+NAMES = {A: "Ana", B: "Luis", S: "Extraño", C: "Caro", R: "Rita"}
+CLUSTERS = {A: DEMO_CLUSTER.cluster_id, B: OTHER_CLUSTER.cluster_id, C: DEMO_CLUSTER.cluster_id}
 ADMIN_ID = 4242  # an admin exists, but none of the actors is one
 YEAR = 2021
 ENGINE = Engine(QUESTIONNAIRE, YEAR)
@@ -118,7 +120,7 @@ WEIRD_TEXTS = [
 COMMANDS = [
     "start", "continuar", "revisar", "resultado", "ayuda", "help", "cancelar", "mis_datos",
     "resumen", "exportar", "participacion", "invitar", "invitaciones", "importar",
-    "solicitudes", "cluster", "clusters", "revision", "corregir", "pedir_ajuste",
+    "solicitudes", "cluster", "clusters", "revision", "corregir", "pedir_ajuste", "compartir",
     "inexistente",
     "START",
     "start@ssme_demo_bot", "start@otro_bot",
@@ -183,6 +185,10 @@ wellformed_data = st.one_of(
     st.builds("r:area:{}".format, st.sampled_from(SECTION_IDS)),
     st.builds("r:q:{}".format, st.sampled_from(QIDS)),
     st.builds("w:{}".format, st.sampled_from(AREA_IDS)),
+    st.builds("sh:rm:{}:{}".format, st.sampled_from(sorted(set(CLUSTERS.values()))),
+              st.sampled_from([*USERS.values(), 0, -1])),
+    st.builds("sh:send:{}:{}".format, st.sampled_from(["si", "no", "x"]),
+              st.sampled_from(sorted(set(CLUSTERS.values())))),
 )  # fmt: skip
 # Data for the question the actor is on right now, with a right or wrong argument.
 current_data = st.tuples(
@@ -197,8 +203,8 @@ forged_data = st.one_of(
     wellformed_data,
     current_data.map(lambda t: ("current", *t)),
 )
-actors = st.sampled_from([A, B, S])
-managers = st.sampled_from([A, B])
+actors = st.sampled_from([A, B, S, C, R])
+managers = st.sampled_from([A, B, C])
 pick = st.integers(0, 40)
 
 action = st.one_of(
@@ -381,6 +387,10 @@ class Driver:
     def state(self) -> dict[str, Any]:
         with contextlib.closing(self.env.db()) as db:
             out: dict[str, Any] = {who: cluster_state(db, CLUSTERS[who]) for who in (A, B)}
+            out["members"] = sorted(
+                tuple(r) for r in db.execute("SELECT cluster_id, user_id, role FROM members")
+            )
+            out["settings"] = [tuple(r) for r in db.execute("SELECT * FROM cluster_settings")]
             out["managers"] = db.execute("SELECT COUNT(*) FROM managers").fetchone()[0]
             out["responses"] = db.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
             out["invitations"] = [
@@ -407,26 +417,47 @@ class Driver:
             assert "Traceback" not in content, "a traceback was shown"
         # 1b. nobody is shown another cluster's data (its name heads every view of it)
         names = {A: DEMO_CLUSTER.nombre, B: OTHER_CLUSTER.nombre}
+        chats = {A: {USERS[A]}, B: {USERS[B]}}
+        chats[A] |= {u for c, u, _ in before["members"] if c == CLUSTERS[A]}
         for event in self.server.events(since=cursor):
             for who, name in names.items():
-                if event.chat_id != USERS[who]:
+                if event.chat_id not in chats[who]:
                     assert name not in event.content, f"{who}'s cluster shown to another chat"
         # 2. the message got a reply in its chat, the press its callback answer
         if step.kind == "press":
             assert self.answered(step, calls), "press never answered"
         else:
             assert self.server.events(USERS[step.actor], since=cursor), "no reply"
-        # 3. nobody touches another cluster; the stranger touches nothing
+        # 3. nobody touches a cluster they do not hold; who holds none touches nothing
+        holder = self.holder(step.actor, before)
         for who in (A, B):
-            if who != step.actor:
+            if who != holder:
                 assert after[who] == before[who], f"{who}'s data changed"
-        if step.actor == S:
-            assert after == before, "the stranger changed something"
+        if holder is None:  # the stranger, a removed collaborator
+            assert after == before, f"{step.actor}, holding no cluster, changed something"
             return
-        assert after["invitations"] == before["invitations"], "invitations changed"
+        sharing = step.actor == A and step.what.startswith(f"{A} types '/compartir")
+        if sharing:  # one collaborator's invitation more, nothing else
+            added = set(after["invitations"]) - set(before["invitations"])
+            assert set(before["invitations"]) <= set(after["invitations"]), "invitations lost"
+            assert len(added) == 1 and "collaborator" in next(iter(added)), "invitations changed"
+        else:
+            assert after["invitations"] == before["invitations"], "invitations changed"
         assert after["managers"] == before["managers"], "managers changed"
+        # A manager's team buttons (their own cluster's) change its team or its send setting.
+        own = step.actor in (A, B) and (step.data or "").endswith(CLUSTERS[step.actor])
+        if not (own and (step.data or "").startswith("sh:send:")):
+            assert after["settings"] == before["settings"], "the send setting changed"
+        removing = step.actor in (A, B) and (step.data or "").startswith(
+            f"sh:rm:{CLUSTERS[step.actor]}:"
+        )
+        if not removing:
+            assert after["members"] == before["members"], "members changed"
+        gone = set(before["members"]) - set(after["members"])
+        assert set(after["members"]) <= set(before["members"]), "a member was added"
+        assert all(c == CLUSTERS[step.actor] and r == "collaborator" for c, _, r in gone), gone
         # 4. the actor's answers change only as the conversation allows, and stay valid
-        old, new = before[step.actor]["answers"], after[step.actor]["answers"]
+        old, new = before[holder]["answers"], after[holder]["answers"]
         changed = {q for q in new if old.get(q) != new[q]}
         removed = set(old) - set(new)
         if step.kind == "press":
@@ -439,6 +470,15 @@ class Driver:
         assert changed <= allowed, f"{sorted(changed)} changed, only {allowed} may"
         assert removed <= CONDITIONAL and (not removed or changed), f"{removed} lost"
         check_answers(new)
+
+    @staticmethod
+    def holder(actor: str, before: dict[str, Any]) -> str | None:
+        """Whose cluster (A's or B's) the actor holds: a collaborator only while a member."""
+        if actor in (A, B):
+            return actor
+        if actor == C and (CLUSTERS[A], USERS[C], "collaborator") in before["members"]:
+            return A
+        return None
 
     def transcript(self, last: int = 12) -> str:
         lines = ["steps:", *(f"  {s.what}" for s in self.steps[-last:]), "bot:"]
@@ -515,7 +555,7 @@ class Driver:
             await self.press(who, mid, data)
         elif kind == "press_other":
             # The other manager's buttons (their live question first), pressed here.
-            other = {A: B, B: A, S: (A, B)[act[3] % 2]}[who]
+            other = {A: B, B: A, S: (A, B)[act[3] % 2], C: B, R: (A, C)[act[3] % 2]}[who]
             theirs = self.buttons(other)
             if not theirs:
                 return
@@ -598,6 +638,20 @@ async def running_bot(tmp: Path) -> AsyncIterator[Env]:
     async with bot as env:
         for who in (A, B):
             await env.manager(USERS[who], CLUSTERS[who], first_name=NAMES[who]).register()
+        ana = env.manager(USERS[A], CLUSTERS[A], first_name=NAMES[A])
+        for who in (C, R):  # A shares her cluster with C and R…
+            await ana.send("/compartir")
+            link = await ana.next_send("start=")
+            team = await ana.next_send()
+            token = link.content.rsplit("start=", 1)[1].split()[0]
+            await env.manager(USERS[who], CLUSTERS[A], first_name=NAMES[who]).register(token)
+        await ana.send("/compartir")  # …and removes R, who keeps her old buttons
+        await ana.next_send("start=")
+        team = await ana.next_send()
+        ana.press(team.message_id, f"sh:rm:{CLUSTERS[A]}:{USERS[R]}")
+        await env.manager(USERS[R], first_name=NAMES[R]).next_send("lo quitó")
+        await ana.send("/continuar")  # her question is the newest screen again
+        await ana.next_question()
         stranger = env.manager(USERS[S], first_name=NAMES[S])
         await stranger.send("hola")
         await stranger.next_send()

@@ -173,3 +173,10 @@ def test_migration_12_keeps_a_version_11_database_intact(tmp_path):
         assert conn.execute("SELECT count(*) FROM cursors").fetchone()[0] == 0
         (value,) = conn.execute("SELECT value FROM answers").fetchone()
         assert json.loads(value) == 5
+
+
+async def test_a_file_awaited_by_one_person_is_never_taken_from_another(storage):
+    rid = await _team(storage)
+    await storage.await_evidence(rid, "q1", 9)
+    assert await storage.awaited_evidence(rid, 7) is None  # Ana's file is not Caro's evidence
+    assert await storage.awaited_evidence(rid, 9) == "q1"

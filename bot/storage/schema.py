@@ -294,7 +294,8 @@ MIGRATIONS: tuple[str, ...] = (
     # response's own columns stay the manager's (the single-person path reads and writes them as
     # before). `shown_at`: when that question was delivered, to tell a person whose screen was
     # stale (someone else answered it after). `cluster_settings.collaborators_send`: whether
-    # the manager lets collaborators press «Enviar».
+    # the manager lets collaborators press «Enviar». `evidence_wait.user_id`: whose file is
+    # awaited (someone else's file is never taken for it).
     """
     CREATE TABLE cursors (
         response_id INTEGER NOT NULL REFERENCES responses(response_id),
@@ -316,6 +317,7 @@ MIGRATIONS: tuple[str, ...] = (
         changed_at TEXT,
         changed_by INTEGER
     );
+    ALTER TABLE evidence_wait ADD COLUMN user_id INTEGER;
     """,
 )
 
