@@ -26,6 +26,12 @@ answer of the press) and has nothing left in flight, then checks:
    answer that skip logic has made irrelevant;
 5. at the end ``PRAGMA integrity_check`` is ok and A still gets a question or the review.
 
+Collaborators (issue 16 item 2): A shares her cluster with C (a collaborator, who answers and
+presses as a manager does, into A's cluster only) and with R, whom A then removes: R keeps her
+old buttons and presses them, forges team buttons («Quitar a …», «Permitir que envíen») of
+both clusters, types tokens: like the stranger, R changes nothing; nobody but a cluster's
+manager changes its team or its send setting (3.).
+
 Focused tests follow: A presses B's live buttons (on B's message id, on A's own message, and in
 an update Telegram itself could never send, "A pressed a message of B's chat"), A forges B's
 "Enviar", and the stranger tries everything; B's rows must not move.

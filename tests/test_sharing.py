@@ -180,3 +180,27 @@ async def test_a_file_awaited_by_one_person_is_never_taken_from_another(storage)
     await storage.await_evidence(rid, "q1", 9)
     assert await storage.awaited_evidence(rid, 7) is None  # Ana's file is not Caro's evidence
     assert await storage.awaited_evidence(rid, 9) == "q1"
+
+
+async def test_the_exports_historial_says_who_gave_each_answer_of_a_shared_response(storage):
+    import csv
+    import io
+    import zipfile
+
+    from bot.questionnaire.loader import load_questionnaire
+    from bot.services.exports import export
+
+    rid = await _team(storage)
+    await storage.save_answers(rid, {"empresas_vinculadas": 180}, user_id=7)
+    await storage.save_answers(rid, {"empresas_vinculadas": 175}, user_id=9, cursor_of=9)
+    made = await export(storage, load_questionnaire(), "2026", "csv")
+    with zipfile.ZipFile(io.BytesIO(made.data)) as zf:
+        text = zf.read("historial.csv").decode("utf-8-sig")
+    header, *rows = list(csv.reader(io.StringIO(text)))
+    picked = [dict(zip(header, r, strict=True)) for r in rows]
+    assert [
+        (r["quien"], r["pregunta_id"], r["valor_anterior"], r["valor_nuevo"]) for r in picked
+    ] == [
+        ("7", "empresas_vinculadas", "", "180"),
+        ("9", "empresas_vinculadas", "180", "175"),
+    ]
