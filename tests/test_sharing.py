@@ -11,9 +11,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.conversation import callbacks as cb
+from bot.conversation.actions import Send
 from bot.local import DEMO_CLUSTER
 from bot.storage import MIGRATIONS, Storage, utcnow
+from tests.conftest import example
 from tests.e2e import OTHER_CLUSTER
+from tests.test_conversation import world  # noqa: F401  (the fixture)
 
 CLUSTER = DEMO_CLUSTER.cluster_id
 
@@ -204,3 +208,25 @@ async def test_the_exports_historial_says_who_gave_each_answer_of_a_shared_respo
         ("7", "empresas_vinculadas", "", "180"),
         ("9", "empresas_vinculadas", "180", "175"),
     ]
+
+
+async def test_ticks_of_one_person_never_show_on_the_others_keyboard(world):  # noqa: F811
+    from bot.conversation.sharing import Sharing
+    from tests.test_conversation import callbacks as pressed
+
+    ana = await world.registered()
+    await ana.answer(example("consolidado")["enfoque_segmentos"])  # now on a multi question
+    multi = ana.current
+    assert multi == "inteligencia_actividades"
+    out = await Sharing(world.survey).share(1001, "ssme_bot", "colabora-0001")
+    assert "start=colabora-0001" in out[0].text  # type: ignore[union-attr]
+    caro = world.phone(3003, name="Caro")
+    await caro.register("colabora-0001")
+    assert caro.current == multi  # the question nobody answered yet
+    ticked = await caro.press(cb.Toggle(multi, "benchmarking"))  # Caro ticks, not «Listo»
+    assert any(b.label.startswith("✅") for a in ticked for row in a.buttons for b in row)  # type: ignore[union-attr]
+    again = await world.survey.resume(1001)
+    shown = [a for a in again if isinstance(a, Send) and a.shows is not None][-1]
+    assert cb.Toggle(multi, "benchmarking") in pressed(shown)
+    labels = [b.label for row in shown.buttons for b in row]
+    assert not any(label.startswith("✅") for label in labels), labels  # not Caro's tick

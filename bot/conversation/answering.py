@@ -13,7 +13,8 @@ consistency rules (``bot/questionnaire/rules.py``):
   figure in words; a mistake is one message: the question asked again with the error on top, the
   old keyboard taken away.
 
-``pending`` (one JSON value per response) holds what waits on the manager: ``held`` values, an
+``pending`` (one JSON value per response and person: a collaborator's is in their own cursor,
+see ``bot/storage/members.py``) holds what waits on the person: ``held`` values, an
 ambiguity's ``candidates``, a multi-choice ``selected`` (and an ``exclusive`` option to confirm),
 a ``confirm`` key, or a text ``typed`` before its question was on screen. ``held`` survives the
 other kinds and the moves of the correction (``pend``, ``_move``).
