@@ -97,6 +97,7 @@ def build_application(settings: Settings) -> SsmeApplication:
     )
     app.add_handler(CommandHandler("cambiar", manager.switch, filters=private))
     app.add_handler(CommandHandler("dejar", manager.leave, filters=private))
+    app.add_handler(CommandHandler("compartir", manager.share, filters=private))
     for names, callback in (
         (["resumen", "summary"], admin.summary),
         (["exportar", "export"], admin.export),
@@ -139,6 +140,9 @@ def build_application(settings: Settings) -> SsmeApplication:
         (cb.DeskValue, desk.desk_value),
     ):
         app.add_handler(CallbackQueryHandler(pressed, pattern=cb.is_kind(kind)))
+    app.add_handler(
+        CallbackQueryHandler(manager.share_button, pattern=cb.is_kind(cb.ShareRemove, cb.ShareSend))
+    )
     app.add_handler(CallbackQueryHandler(manager.button))
     app.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE, manager.edited)

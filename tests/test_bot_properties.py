@@ -520,6 +520,15 @@ class Driver:
         assert removed <= CONDITIONAL and (not removed or changed), f"{removed} lost"
         check_answers(new)
 
+    @staticmethod
+    def holder(actor: str, before: dict[str, Any]) -> str | None:
+        """Whose cluster (A's or B's) the actor holds: a collaborator only while a member."""
+        if actor in (A, B):
+            return actor
+        if actor == C and (CLUSTERS[A], USERS[C], "collaborator") in before["members"]:
+            return A
+        return None
+
     def transcript(self, last: int = 12) -> str:
         lines = ["steps:", *(f"  {s.what}" for s in self.steps[-last:]), "bot:"]
         for e in self.server.events()[-last:]:

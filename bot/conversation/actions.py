@@ -47,6 +47,8 @@ class Send:
     # Telegram layer records its message id (``Storage.record_shown``), which typed answers
     # are checked against.
     shows: tuple[int, str] | None = None
+    # A collaborator's screen: whose own cursor records it (None: the response's, its manager's).
+    shown_to: int | None = None
 
 
 @dataclass(frozen=True)

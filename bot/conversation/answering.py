@@ -13,7 +13,8 @@ consistency rules (``bot/questionnaire/rules.py``):
   figure in words; a mistake is one message: the question asked again with the error on top, the
   old keyboard taken away.
 
-``pending`` (one JSON value per response) holds what waits on the manager: ``held`` values, an
+``pending`` (one JSON value per response and person: a collaborator's is in their own cursor,
+see ``bot/storage/members.py``) holds what waits on the person: ``held`` values, an
 ambiguity's ``candidates``, a multi-choice ``selected`` (and an ``exclusive`` option to confirm),
 a ``confirm`` key, or a text ``typed`` before its question was on screen. ``held`` survives the
 other kinds and the moves of the correction (``pend``, ``_move``).
@@ -28,7 +29,7 @@ from typing import Any
 
 from bot import texts
 from bot.conversation import callbacks as cb
-from bot.conversation import evidence, screens
+from bot.conversation import evidence, screens, sharing
 from bot.conversation.actions import Action, Edit, Toast
 from bot.conversation.state import State
 from bot.questionnaire.engine import (
@@ -226,7 +227,7 @@ class Answering:
         assert isinstance(outcome, Accepted)
         values = dict(outcome.values) or {question.id: value}
         cursor = self._cursor_after(st, question, values, outcome)
-        await self.storage.save_answers(
+        overtaken = await self.storage.save_answers(
             st.response.response_id,
             values,
             dropped=outcome.dropped,
@@ -236,6 +237,8 @@ class Answering:
             # The trail of changes after a submission: only a response sent before can have one,
             # so the first filling-in (the hot path) makes no look-up for it.
             cluster_id=st.manager.cluster_id if st.response.sent_version is not None else None,
+            cursor_of=st.response.cursor_of,
+            seen_since=st.response.shown_at,
         )
         log.debug(  # the answers are in the database; INFO keeps to registrations and results
             "event=answer_saved user=%s cluster=%s question=%s together=%d dropped=%d",
@@ -256,6 +259,7 @@ class Answering:
         for qid in outcome.dropped:
             st.answers.pop(qid, None)
         st.move_cursor(*cursor)
+        out += sharing.overtaken_notices(st, overtaken)  # someone else answered it meanwhile
         return out + evidence.offer(st, question, value) + self.after_answer(st)
 
     def _cursor_after(
@@ -289,7 +293,9 @@ class Answering:
         await self._set_pending(st, pending)
 
     async def _set_pending(self, st: State, pending: dict[str, Any] | None) -> None:
-        await self.storage.set_pending(st.response.response_id, pending)
+        await self.storage.set_pending(
+            st.response.response_id, pending, cursor_of=st.response.cursor_of
+        )
         st.response = replace(st.response, pending=pending)
 
     async def _move(self, st: State, question_id: str, mode: str) -> None:
@@ -298,6 +304,8 @@ class Answering:
         pending = None
         if before.get("held"):
             pending = {"question": question_id, "held": before["held"], "rule": before.get("rule")}
-        await self.storage.set_cursor_pending(st.response.response_id, question_id, mode, pending)
+        await self.storage.set_cursor_pending(
+            st.response.response_id, question_id, mode, pending, cursor_of=st.response.cursor_of
+        )
         st.move_cursor(question_id, mode)
         st.response = replace(st.response, pending=pending)

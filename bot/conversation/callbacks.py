@@ -373,6 +373,27 @@ class RemindAimed(Callback):
     scope: str
 
 
+# --- issue 16 item 2 (branch i16b): collaborators ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShareRemove(Callback):
+    """«Quitar a …» under /compartir: the manager takes a collaborator off the cluster."""
+
+    tag: ClassVar[str] = "sh:rm"
+    cluster: str
+    user: int
+
+
+@dataclass(frozen=True)
+class ShareSend(Callback):
+    """«Permitir que envíen» / «Solo yo envío» under /compartir (``allow``: "si" or "no")."""
+
+    tag: ClassVar[str] = "sh:send"
+    allow: str
+    cluster: str  # the last field: it may hold ":"
+
+
 ANSWERS: tuple[type[OnQuestion], ...] = (
     Choose,
     Toggle,
@@ -412,6 +433,8 @@ _KINDS: tuple[type[Callback], ...] = (
     ReportCard,
     AimPage,
     RemindAimed,
+    ShareRemove,
+    ShareSend,
 )
 # Per kind: its field names and which of them are ints, read once. Longest tag first, so a tag
 # never loses to a shorter one that it starts with.

@@ -63,7 +63,7 @@ async def press(storage: Storage, st: State, question_id: str) -> list[Action]:
     question = st.q.question_map.get(question_id)
     if question is None or question.evidence is None or question_id not in st.answers:
         return [Toast(texts.STALE_BUTTON)]
-    await storage.await_evidence(st.response.response_id, question_id)
+    await storage.await_evidence(st.response.response_id, question_id, st.manager.user_id)
     return awaiting_prompt(st, question)
 
 
@@ -72,7 +72,7 @@ async def expected(storage: Storage, st: State | list[Action]) -> Awaited | list
     saying how to attach one (and nothing is kept)."""
     if isinstance(st, list):
         return st or [Send(texts.INTRO_UNREGISTERED)]
-    question_id = await storage.awaited_evidence(st.response.response_id)
+    question_id = await storage.awaited_evidence(st.response.response_id, st.manager.user_id)
     question = st.q.question_map.get(question_id) if question_id else None
     if question is None:
         on_screen = st.current() if st.response.status == "draft" else None

@@ -84,7 +84,9 @@ class Flows:
             return await self._sent(st, open_=open_)
         if not open_:
             return [submission.closed(st.campaign, st.response, self.survey.tz)]
-        await self.storage.set_cursor(st.response.response_id, None, "review")
+        await self.storage.set_cursor(
+            st.response.response_id, None, "review", cursor_of=st.response.cursor_of
+        )
         out: list[Action] = []
         if st.response.correcting:
             out.append(Send(t.CORRECTION_OPEN.format(when=self._sent_when(st))))
@@ -114,7 +116,9 @@ class Flows:
             await self.storage.reopen_response(
                 st.response.response_id, user_id, st.manager.cluster_id
             )
-        await self.storage.set_cursor(st.response.response_id, None, "review")
+        await self.storage.set_cursor(
+            st.response.response_id, None, "review", cursor_of=st.response.cursor_of
+        )
         reopened = await self.survey._state(user_id, cluster=st.manager.cluster_id)
         if isinstance(reopened, list):  # the campaign closed in between
             return reopened
@@ -139,7 +143,9 @@ class Flows:
             )
         elif not st.response.correcting:
             return [Toast(texts.STALE_BUTTON)]
-        await self.storage.set_cursor(st.response.response_id, question.id, "jump")
+        await self.storage.set_cursor(
+            st.response.response_id, question.id, "jump", cursor_of=st.response.cursor_of
+        )
         opened = await self.survey._state(user_id, cluster=st.manager.cluster_id)
         if isinstance(opened, list):
             return opened

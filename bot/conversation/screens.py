@@ -116,6 +116,7 @@ def question(st: State, question: Question, note: str | None = None) -> Send:
         question_text(st, question, note),
         keyboard(st, question),
         shows=(st.response.response_id, question.id),
+        shown_to=st.response.cursor_of,
     )
 
 

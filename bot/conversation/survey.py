@@ -35,7 +35,7 @@ from html import escape
 
 from bot import texts
 from bot.conversation import callbacks as cb
-from bot.conversation import evidence, results, screens, submission
+from bot.conversation import evidence, results, screens, sharing, submission
 from bot.conversation.actions import Action, Edit, Send, Tell, Toast
 from bot.conversation.answering import Answering
 from bot.conversation.overlays import overlays_for
@@ -149,8 +149,13 @@ class Survey:
             return [Send(texts.INVITE_EXPIRED)]
         assert cluster_id is not None  # a redeemed code names its cluster
         log.info("event=registered user=%s cluster=%s", user_id, cluster_id)
-        name = escape(await self._name(cluster_id))
-        out: list[Action] = [Send(texts.REGISTERED.format(cluster=name))]
+        raw_name = await self._name(cluster_id)
+        name = escape(raw_name)
+        out: list[Action] = [
+            await sharing.joined(self.storage, cluster_id, raw_name)
+            if redeemed.role == "collaborator"  # a colleague: whose team they joined
+            else Send(texts.REGISTERED.format(cluster=name))
+        ]
         members = await self.storage.memberships(user_id)  # the new one first
         if len(members) > 1:  # told, not switched silently: how to go back
             names = ", ".join([f"<b>{escape(await self._name(m.cluster_id))}</b>" for m in members])
@@ -206,7 +211,11 @@ class Survey:
         if len(text) > MAX_TEXT:
             too_long = texts.TOO_LONG.format(max=format_number(MAX_TEXT))
             return self.answering.mistake(st, question, too_long)
-        if not st.on_screen(question, message_id):  # typed before it was on screen: ask
+        if not st.on_screen(question, message_id):
+            taken = await sharing.typed_overtaken(self.storage, st, message_id)
+            if taken is not None:  # someone else answered the question on screen meanwhile
+                return await self.answering.typed(st, taken, text)
+            # Typed before it was on screen: ask.
             await self.answering.pend(st, {"question": question.id, "typed": text})
             return screens.which_question(st, question, text)
         return await self.answering.typed(st, question, text)
@@ -284,7 +293,10 @@ class Survey:
             return [Toast(texts.STALE_BUTTON)]
         question = st.current()
         if question is None or question.id != press.question:
-            return [Toast(texts.STALE_BUTTON)]
+            # Still the question on this person's screen, if someone else answered it meanwhile.
+            question = await sharing.overtaken(self.storage, st, press.question)
+            if question is None:
+                return [Toast(texts.STALE_BUTTON)]
         return await self.answering.press(st, question, press)
 
     async def resume(
@@ -295,12 +307,17 @@ class Survey:
             return st or [Send(texts.INTRO_UNREGISTERED)]
         out: list[Action] = []
         if st.response.paused:
-            await self.storage.set_paused(st.response.response_id, False)
+            await self.storage.set_paused(
+                st.response.response_id, False, cursor_of=st.response.cursor_of
+            )
         if st.response.cursor_mode == "review":  # "Continuar" leaves the review
-            await self.storage.set_cursor(st.response.response_id, None)
+            await self.storage.set_cursor(
+                st.response.response_id, None, cursor_of=st.response.cursor_of
+            )
             st.move_cursor(None, None)
         if greeting:
             out.append(screens.welcome(st, self.tz))
+            out += await sharing.left_off(self.storage, st, self.when)
         if st.response.status == "submitted":
             out.append(Send(texts.ALREADY_SUBMITTED))
             return out
@@ -353,7 +370,10 @@ class Survey:
         st = await self._state(user_id)
         if isinstance(st, list):
             return st or [Send(texts.INTRO_UNREGISTERED)]
-        await self.storage.set_paused(st.response.response_id, True)  # drops a pending one too
+        # Drops a pending one too.
+        await self.storage.set_paused(
+            st.response.response_id, True, cursor_of=st.response.cursor_of
+        )
         left = st.engine.remaining(st.answers)
         return [Send(texts.PAUSED.format(left=left))]
 
@@ -398,6 +418,8 @@ class Survey:
                     return [submission.closed(campaign, found, self.tz)]  # what counted
                 return [Send(texts.CAMPAIGN_NOT_OPEN.format(date=self.when(campaign.opens_at)))]
             response = found
+        if manager.role == "collaborator":  # where they stand is their own
+            response = await self.storage.own_cursor(response, user_id)
         found_cluster = await self._cluster(manager.cluster_id)
         answers = await self.storage.answers(response.response_id)
         return State(
@@ -451,7 +473,9 @@ class Survey:
         press: cb.ReviewShow | cb.ReviewArea | cb.ReviewQuestion | cb.ReviewSend,
     ) -> list[Action]:
         if isinstance(press, cb.ReviewShow):
-            await self.storage.set_cursor(st.response.response_id, None, "review")
+            await self.storage.set_cursor(
+                st.response.response_id, None, "review", cursor_of=st.response.cursor_of
+            )
             return screens.review(st)
         if isinstance(press, cb.ReviewArea):
             section = next((s for s in self.q.sections if s.id == press.section), None)
@@ -463,10 +487,13 @@ class Survey:
             kept = self.q.relevant_answers(st.answers)
             if question is None or not self.q.is_relevant(question, kept):
                 return [Toast(texts.STALE_BUTTON)]
-            await self.storage.set_cursor(st.response.response_id, question.id, "jump")
+            await self.storage.set_cursor(
+                st.response.response_id, question.id, "jump", cursor_of=st.response.cursor_of
+            )
             st.move_cursor(question.id, "jump")
             return [screens.question(st, question)]
-        return await self._submit(st)
+        refused = await sharing.may_not_send(self.storage, st)
+        return refused if refused is not None else await self._submit(st)
 
     async def _submit(self, st: State) -> list[Action]:
         missing = st.engine.missing(st.answers)

@@ -5,16 +5,20 @@ from __future__ import annotations
 import logging
 
 from telegram import Document, PhotoSize, Update
+from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot import texts
+from bot.conversation import callbacks as cb
 from bot.conversation import evidence, memberships
 from bot.conversation.actions import Send
 from bot.conversation.flows import Flows
+from bot.conversation.sharing import Sharing
 from bot.handlers.context import Context
 from bot.handlers.send import deliver, perform, survey_of
 from bot.services import evidence as evidence_files
+from bot.services import invitations
 from bot.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -172,3 +176,32 @@ async def button(update: Update, context: Context) -> None:
     await perform(
         update, context, actions if actions is not None else await survey.button(user_id, data)
     )
+
+
+# -- collaborators (issue 16 item 2, branch i16b) --------------------------------------------
+
+
+async def share(update: Update, context: Context) -> None:
+    """/compartir: a single-use link for a colleague, and the team's screen."""
+    user_id, _, _ = _who(update)
+    sharing = Sharing(survey_of(context))
+    actions = await sharing.share(user_id, context.bot.username, invitations.new_token())
+    await perform(update, context, actions)
+
+
+async def share_button(update: Update, context: Context) -> None:
+    """«Quitar a …», «Permitir que envíen» / «Solo yo envío»: a person removed is told."""
+    user_id, _, _ = _who(update)
+    query = update.callback_query
+    assert query is not None
+    press = cb.decode(query.data)
+    assert isinstance(press, cb.ShareRemove | cb.ShareSend)  # the handler's pattern
+    actions, notice = await Sharing(survey_of(context)).press(user_id, press)
+    await perform(update, context, actions)
+    if notice is not None:
+        chat_id, text = notice.chat_id, notice.text
+        await deliver(
+            lambda: context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML),
+            "sendMessage",
+            chat_id,
+        )

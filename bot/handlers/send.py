@@ -280,7 +280,7 @@ async def _carry_out_one(
         )
         if sent is not None and action.shows is not None and storage is not None:
             # What the manager has on screen from now on, for the typed answers (F11).
-            await storage.record_shown(*action.shows, sent.message_id)
+            await storage.record_shown(*action.shows, sent.message_id, cursor_of=action.shown_to)
     elif isinstance(action, Edit) and (
         action.message_id is not None or (query is not None and query.message is not None)
     ):

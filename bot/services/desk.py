@@ -85,13 +85,17 @@ class HistoryLine:
     old: str | None = None
     new: str | None = None
     reason: str | None = None
+    actor_name: str | None = None  # the actor's name, a member of the cluster (issue 16)
 
 
-def history_line(engine: Engine, entry: AuditEntry) -> HistoryLine:
+def history_line(
+    engine: Engine, entry: AuditEntry, names: dict[str, str] | None = None
+) -> HistoryLine:
     detail = entry.detail or {}
     question = engine.q.question_map.get(str(detail.get("question")))
+    who = (names or {}).get(entry.actor)
     if entry.action != "answer_changed" or question is None:
-        return HistoryLine(entry, reason=detail.get("reason") or detail.get("note"))
+        return HistoryLine(entry, reason=detail.get("reason") or detail.get("note"), actor_name=who)
 
     def shown(value: object) -> str | None:
         return None if value is None else engine.display(question, value)  # type: ignore[arg-type]
@@ -102,6 +106,7 @@ def history_line(engine: Engine, entry: AuditEntry) -> HistoryLine:
         shown(detail.get("old")),
         shown(detail.get("new")),
         detail.get("reason"),
+        who,
     )
 
 
@@ -133,6 +138,10 @@ async def cluster_view(
     cluster = await find_cluster(storage, typed)
     campaign = await campaigns.resolve(storage, campaign_id)
     manager = await storage.cluster_manager(cluster.cluster_id)
+    # Who answered what: the history names the cluster's members (manager, collaborators).
+    names = {
+        str(m.user_id): m.name for m in await storage.cluster_members(cluster.cluster_id) if m.name
+    }
     response = await storage.get_response(cluster.cluster_id, campaign.campaign_id)
     engine = Engine(q, campaign.reference_year)
     sent = (
@@ -186,7 +195,7 @@ async def cluster_view(
         previous=previous,
         changes=changes,
         history=tuple(
-            history_line(engine, e)
+            history_line(engine, e, names)
             for e in await storage.cluster_history(cluster.cluster_id, HISTORY_LINES)
         ),
         plausibility=tuple(

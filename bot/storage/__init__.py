@@ -46,6 +46,7 @@ from bot.storage.corrections import Corrections
 from bot.storage.desk_inputs import DeskInput, DeskInputs
 from bot.storage.evidence import EvidenceFiles
 from bot.storage.invitations import Invitations
+from bot.storage.members import LastAnswer, Overtaken, Sharing
 from bot.storage.people import People
 from bot.storage.privacy import Privacy
 from bot.storage.published import Published, PublishedResult
@@ -85,7 +86,9 @@ __all__ = [
     "DataRequest",
     "DeskInput",
     "Evidence",
+    "LastAnswer",
     "Manager",
+    "Overtaken",
     "PersonalData",
     "PublishedResult",
     "Redeem",
@@ -130,6 +133,7 @@ class Storage(
     Reminders,
     Privacy,
     Consent,
+    Sharing,
     Audit,
     Updates,
 ):

@@ -34,23 +34,30 @@ def _evidence(row: sqlite3.Row) -> Evidence:
 
 
 class EvidenceFiles(StorageBase):
-    async def await_evidence(self, response_id: int, question_id: str | None) -> None:
-        """The question the manager's next file is for (``None``: no file expected)."""
+    async def await_evidence(
+        self, response_id: int, question_id: str | None, user_id: int | None = None
+    ) -> None:
+        """The question the next file of ``user_id`` (the manager, or a collaborator) is for
+        (``None``: no file expected)."""
         now = self._now()
 
         def work(db: sqlite3.Connection) -> None:
             db.execute("DELETE FROM evidence_wait WHERE response_id = ?", (response_id,))
             if question_id is not None:
                 db.execute(
-                    "INSERT INTO evidence_wait (response_id, question_id, since) VALUES (?, ?, ?)",
-                    (response_id, question_id, now),
+                    "INSERT INTO evidence_wait (response_id, question_id, since, user_id) "
+                    "VALUES (?, ?, ?, ?)",
+                    (response_id, question_id, now, user_id),
                 )
 
         await self._writes(work)
 
-    async def awaited_evidence(self, response_id: int) -> str | None:
+    async def awaited_evidence(self, response_id: int, user_id: int | None = None) -> str | None:
+        """The question a file of ``user_id`` is for: only one they awaited themselves."""
         row = await self._one(
-            "SELECT question_id FROM evidence_wait WHERE response_id = ?", (response_id,)
+            "SELECT question_id FROM evidence_wait WHERE response_id = ? "
+            "AND (user_id IS NULL OR user_id = ?)",
+            (response_id, user_id),
         )
         return row["question_id"] if row else None
 

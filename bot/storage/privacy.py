@@ -102,6 +102,7 @@ class Privacy(StorageBase):
             user_id = int(row[0])
             db.execute("DELETE FROM members WHERE user_id = ?", (user_id,))
             db.execute("DELETE FROM desk_inputs WHERE user_id = ?", (user_id,))  # an admin's
+            db.execute("DELETE FROM cursors WHERE user_id = ?", (user_id,))  # a collaborator's
             evidence.erase_uploads(db, user_id)  # the files they sent (services delete them)
             db.execute("UPDATE answers SET answered_by = NULL WHERE answered_by = ?", (user_id,))
             db.execute("UPDATE invitations SET used_by = NULL WHERE used_by = ?", (user_id,))

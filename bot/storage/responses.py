@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.questionnaire.model import Value
-from bot.storage import audit, reviews
+from bot.storage import audit, members, reviews
 from bot.storage.base import StorageBase
 from bot.storage.clock import parse_optional_ts, parse_ts, ts
 from bot.storage.rows import Response, StoredResult, Submission
@@ -42,6 +42,7 @@ def _response(row: sqlite3.Row) -> Response:
         row["shown_message"],
         row["paused_at"] is not None,
         row["sent_version"],
+        parse_optional_ts(row["shown_at"]),
     )
 
 
@@ -163,26 +164,62 @@ class Responses(StorageBase):
         await self._writes(work)
 
     async def set_cursor(
-        self, response_id: int, question_id: str | None, mode: str | None = None
+        self,
+        response_id: int,
+        question_id: str | None,
+        mode: str | None = None,
+        *,
+        cursor_of: int | None = None,
     ) -> None:
+        """``cursor_of``: a collaborator's own cursor (``Response.cursor_of``), else the
+        response's (its manager's)."""
+        if cursor_of is not None:
+            await self._writes(
+                lambda db: members.write_cursor(
+                    db, response_id, cursor_of, question=question_id, mode=mode, pending=None
+                )
+            )
+            return
         await self._write(
             "UPDATE responses SET cursor_question = ?, cursor_mode = ?, pending = NULL "
             "WHERE response_id = ?",
             (question_id, mode, response_id),
         )
 
-    async def record_shown(self, response_id: int, question_id: str, message_id: int) -> None:
-        """The question just delivered to the manager, as Telegram's message ``message_id``.
+    async def record_shown(
+        self, response_id: int, question_id: str, message_id: int, *, cursor_of: int | None = None
+    ) -> None:
+        """The question just delivered to the manager (or to the collaborator ``cursor_of``), as
+        Telegram's message ``message_id``, and when.
 
         Message ids in a chat only grow, so an older message delivered late never wins.
         """
+        now = self._now()
+        if cursor_of is not None:
+            await self._writes(
+                lambda db: members.record_shown(
+                    db, response_id, cursor_of, question_id, message_id, now
+                )
+            )
+            return
         await self._write(
-            "UPDATE responses SET shown_question = ?, shown_message = ? WHERE response_id = ? "
-            "AND (shown_message IS NULL OR shown_message < ?)",
-            (question_id, message_id, response_id, message_id),
+            "UPDATE responses SET shown_question = ?, shown_message = ?, shown_at = ? "
+            "WHERE response_id = ? AND (shown_message IS NULL OR shown_message < ?)",
+            (question_id, message_id, now, response_id, message_id),
         )
 
-    async def set_pending(self, response_id: int, pending: Mapping[str, Any] | None) -> None:
+    async def set_pending(
+        self,
+        response_id: int,
+        pending: Mapping[str, Any] | None,
+        *,
+        cursor_of: int | None = None,
+    ) -> None:
+        if cursor_of is not None:
+            await self._writes(
+                lambda db: members.write_cursor(db, response_id, cursor_of, pending=pending or None)
+            )
+            return
         await self._write(
             "UPDATE responses SET pending = ? WHERE response_id = ?",
             (json.dumps(pending, ensure_ascii=False) if pending else None, response_id),
@@ -225,6 +262,7 @@ class Responses(StorageBase):
                 "WHERE response_id = ?",
                 (at, at, response_id),
             )
+            members.forget_cursors(db, response_id)
             detail = {"ims": ims, "level": level, "version": number}
             audit.record(db, logged, actor, "submit", cluster_id, detail)
             reviews.mark_pending(db, response_id, logged, actor)
@@ -262,9 +300,20 @@ class Responses(StorageBase):
 
         await self._writes(work)
 
-    async def set_paused(self, response_id: int, paused: bool) -> None:
+    async def set_paused(
+        self, response_id: int, paused: bool, *, cursor_of: int | None = None
+    ) -> None:
         """/cancelar holds typed answers (and any pending one is dropped) until /continuar."""
         now = self._now() if paused else None
+        if cursor_of is not None:
+            if paused:
+                job = lambda db: members.write_cursor(  # noqa: E731
+                    db, response_id, cursor_of, paused_at=now, pending=None
+                )
+            else:
+                job = lambda db: members.write_cursor(db, response_id, cursor_of, paused_at=None)  # noqa: E731
+            await self._writes(job)
+            return
         await self._write(
             "UPDATE responses SET paused_at = ?, pending = CASE WHEN ? THEN NULL ELSE pending END "
             "WHERE response_id = ?",

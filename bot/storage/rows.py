@@ -70,6 +70,11 @@ class Response:
     # The latest submitted version (None: never sent). With status "draft" and a version, a
     # correction is open and that version keeps counting.
     sent_version: int | None = None
+    # When ``shown_question`` was delivered (a stale screen is told, see bot/storage/members.py).
+    shown_at: datetime | None = None
+    # Whose cursor the row carries: None the response's own (its manager's), else the user id
+    # of the collaborator whose own cursor replaced it (``Storage.own_cursor``).
+    cursor_of: int | None = None
 
     @property
     def correcting(self) -> bool:

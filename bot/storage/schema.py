@@ -316,6 +316,37 @@ MIGRATIONS: tuple[str, ...] = (
         since TEXT NOT NULL
     );
     """,
+    # 12 (branch i16b) collaborators (bot/storage/members.py): a person answering a shared
+    # response has a cursor of their own (`cursors`: where they stand, what waits on them, the
+    # question last delivered to their chat, /cancelar), keyed by response and person; the
+    # response's own columns stay the manager's (the single-person path reads and writes them as
+    # before). `shown_at`: when that question was delivered, to tell a person whose screen was
+    # stale (someone else answered it after). `cluster_settings.collaborators_send`: whether
+    # the manager lets collaborators press «Enviar». `evidence_wait.user_id`: whose file is
+    # awaited (someone else's file is never taken for it).
+    """
+    CREATE TABLE cursors (
+        response_id INTEGER NOT NULL REFERENCES responses(response_id),
+        user_id INTEGER NOT NULL,
+        cursor_question TEXT,
+        cursor_mode TEXT,
+        pending TEXT,
+        shown_question TEXT,
+        shown_message INTEGER,
+        shown_at TEXT,
+        paused_at TEXT,
+        PRIMARY KEY (response_id, user_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX cursors_user ON cursors(user_id);
+    ALTER TABLE responses ADD COLUMN shown_at TEXT;
+    CREATE TABLE cluster_settings (
+        cluster_id TEXT PRIMARY KEY REFERENCES clusters(cluster_id),
+        collaborators_send INTEGER NOT NULL DEFAULT 0,
+        changed_at TEXT,
+        changed_by INTEGER
+    );
+    ALTER TABLE evidence_wait ADD COLUMN user_id INTEGER;
+    """,
 )
 
 

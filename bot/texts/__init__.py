@@ -279,6 +279,7 @@ COMMANDS = {
     "retirar_consentimiento": "Retirar su autorización de datos",
     "cambiar": "Pasar a otro de sus clústeres",
     "dejar": "Dejar un clúster",
+    "compartir": "Invitar a un colega a responder con usted",
 }
 HELP = (
     "<b>Cómo funciona</b>\n\n"

@@ -105,6 +105,9 @@ ACTIONS = {
     "review_pendiente": "revisión: pendiente",
     "review_aprobada": "revisión: aprobada",
     "review_requiere_ajuste": "revisión: ajuste pedido al gerente",
+    "collaborator_joined": "colaborador registrado con una invitación del gerente",
+    "collaborator_removed": "colaborador retirado por el gerente",
+    "collaborators_send": "el gerente cambió quién puede enviar",
 }
 MANAGER_TYPES = {
     "camara_comercio": "cámara de comercio",
@@ -250,7 +253,9 @@ def history_text(line: HistoryLine, when: When) -> str:
             question=line.question, old=line.old or NO_VALUE, new=line.new or NO_VALUE
         )
     text = HISTORY_LINE.format(
-        when=when(e.at), actor=escape(ACTORS.get(e.actor, e.actor)), action=escape(action)
+        when=when(e.at),
+        actor=escape(line.actor_name or ACTORS.get(e.actor, e.actor)),
+        action=escape(action),
     )
     return text + (REASON.format(reason=escape(str(line.reason))) if line.reason else "")
 
