@@ -176,7 +176,13 @@ def assert_serves(bot: WebhookBot) -> None:
     assert post(bot.port, help_update(next(UPDATE_IDS), user_id)) == 200
     # Liveness, not speed: on a machine loaded by the rest of the suite (every update is
     # fsync'd before its 200), 10 s was seen to pass; the reply must come, and come right.
-    assert chat.next(timeout=30).message.source == texts.HELP
+    try:
+        reply = chat.next(timeout=30)
+    except TimeoutError as e:  # say what the bot was doing meanwhile
+        raise AssertionError(
+            f"no reply to a valid update; the bot's log:\n{bot.output()[-4000:]}"
+        ) from e
+    assert reply.message.source == texts.HELP
 
 
 def assert_no_body_logged(bot: WebhookBot) -> None:
