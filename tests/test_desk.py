@@ -119,7 +119,7 @@ async def test_a_cluster_without_manager_or_answers_says_so(storage, questionnai
     assert view.status == "no_manager" and view.result is None and view.answers == ()
     text = "\n".join(t.view_blocks(view, when))
     assert f"/invitar {OTHER}" in text and t.NO_ANSWERS in text
-    assert "sin gerente registrado" in text
+    assert "sin gestor registrado" in text
 
 
 async def test_a_draft_shows_its_progress(storage, questionnaire):
@@ -189,3 +189,10 @@ def test_filters_survive_a_button_and_a_long_department_keeps_its_start(filters)
         assert back.departamento and filters.departamento.startswith(back.departamento)
     else:
         assert back.departamento is None
+
+
+def test_the_no_manager_filter_reads_gestor_and_sessions_3_word() -> None:
+    from bot.texts import desk as desk_texts
+
+    for word in ("sin_gestor", "singestor", "sin_gestors", "sin_gerente"):
+        assert desk_texts.STATUS_WORDS[word] == "no_manager", word

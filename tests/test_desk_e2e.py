@@ -233,7 +233,7 @@ async def test_an_analyst_asks_the_manager_answers_from_the_button_and_sends_aga
     history = ""
     while "Historial" not in history:
         history = (await admin.next_send()).content
-    assert "revisión: ajuste pedido al gerente — motivo: Revise con el acta" in history
+    assert "revisión: ajuste pedido al gestor — motivo: Revise con el acta" in history
     assert "cambió «Empresas activas»: 110 → 120" in history
 
 
@@ -344,7 +344,7 @@ async def test_the_analyst_asks_from_buttons_with_a_note_the_manager_resends_it_
     history = ""
     while "Historial" not in history:
         history = (await admin.next_send()).content
-    assert "revisión: ajuste pedido al gerente — motivo: Revise con el acta de la junta" in history
+    assert "revisión: ajuste pedido al gestor — motivo: Revise con el acta de la junta" in history
     assert "cambió «Empresas activas»: 110 → 120" in history
 
 

@@ -79,7 +79,7 @@ ADMIN_COMMANDS = {
     "clusters": "Clústeres y su estado, con filtros",
     "revision": "Respuestas por revisar, las que tienen alertas primero",
     "corregir": "Corregir una respuesta enviada: /corregir ID PREGUNTA VALOR | motivo",
-    "pedir_ajuste": "Pedir al gerente que revise respuestas: /pedir_ajuste ID PREGUNTA… | nota",
+    "pedir_ajuste": "Pedir al gestor que revise respuestas: /pedir_ajuste ID PREGUNTA… | nota",
 }
 IMPORT_HOW = (
     "Envíe el registro de clústeres como <b>documento CSV</b> con el texto /importar en el "
@@ -135,16 +135,16 @@ ERRORS: Mapping[str, str] = {
     "correct_inconsistent": "{question}: {reason}",
     "correct_opens_questions": (
         "Con ese valor de {question} la pregunta {opened} pasa a aplicar y no tiene respuesta: "
-        "pida la corrección al gerente."
+        "pida la corrección al gestor."
     ),
     "evidence_too_big": "El archivo pesa más de {max} MB, el máximo que puedo recibir.",
     "evidence_no_folder": "Esta base de datos está en memoria: no hay carpeta para archivos.",
     "evidence_type": "Solo puedo guardar archivos PDF, DOCX, XLSX, JPG o PNG.",
-    "ask_no_questions": "Diga qué preguntas debe revisar el gerente (sus ids, como en la exportación).",
+    "ask_no_questions": "Diga qué preguntas debe revisar el gestor (sus ids, como en la exportación).",
     "cluster_suggest": "El clúster «{cluster}» no está en el registro. ¿Quiso decir {suggestions}?",
     "bad_cluster_filter": (
         "«{word}» no es un departamento, un sector ni un estado de la lista. Estados: "
-        "sin_gerente, aviso_pendiente, sin_empezar, en_curso, enviada."
+        "sin_gestor, aviso_pendiente, sin_empezar, en_curso, enviada."
     ),
     "campaign_other_open": (
         "la medición {other} está abierta: ciérrela antes de abrir {id} (solo una a la vez)"

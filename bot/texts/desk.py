@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 When = Callable[[datetime], str]
 
 STATUS_LABELS = {
-    "no_manager": "sin gerente registrado",
+    "no_manager": "sin gestor registrado",
     "consent_pending": "invitación aceptada, aviso de datos pendiente",
     "not_started": "sin empezar",
     "draft": "en curso",
@@ -29,7 +29,7 @@ STATUS_LABELS = {
 }
 # The word that keeps one status after /clusters; also read without "_" and as a plural.
 STATUS_FILTERS = {
-    "no_manager": "sin_gerente",
+    "no_manager": "sin_gestor",
     "consent_pending": "aviso_pendiente",
     "not_started": "sin_empezar",
     "draft": "en_curso",
@@ -39,7 +39,7 @@ STATUS_WORDS = {
     form: status
     for status, word in STATUS_FILTERS.items()
     for form in (word, word.replace("_", ""), word + "s")
-}
+} | {"sin_gerente": "no_manager", "singerente": "no_manager"}  # the word of session 3
 
 CLUSTER_USAGE = (
     "Escriba el identificador del clúster, por ejemplo: /cluster cafe_huila\n"
@@ -51,16 +51,16 @@ REGISTRY = (
     "Entidad gestora: {gestora} ({tipo}){creado}\n"
     "Estado en el registro: {estado}"
 )
-MANAGER = '👤 Gerente: {name} · <a href="tg://user?id={user_id}">escribirle</a> ({user_id})'
+MANAGER = '👤 Gestor: {name} · <a href="tg://user?id={user_id}">escribirle</a> ({user_id})'
 MANAGER_UNREACHABLE = "⚠️ no recibe mensajes del bot (lo bloqueó o borró el chat)"
 MANAGER_CONSENT = "aviso de datos aceptado el {when}"
 MANAGER_NO_CONSENT = "aviso de datos pendiente"
-NO_MANAGER = "👤 Sin gerente registrado. Invítelo con /invitar {id}"
+NO_MANAGER = "👤 Sin gestor registrado. Invítelo con /invitar {id}"
 STATE_TITLE = "<b>Medición {campaign}</b>: {status}"
 STATE_DRAFT = "<b>Medición {campaign}</b>: en curso, {answered} de {expected} preguntas"
 STATE_SUBMITTED = "<b>Medición {campaign}</b>: enviada el {when} (versión {version})"
 STATE_CORRECTING = (
-    "✏️ El gerente está corrigiendo sus respuestas: la versión enviada sigue contando hasta que "
+    "✏️ El gestor está corrigiendo sus respuestas: la versión enviada sigue contando hasta que "
     "envíe la nueva."
 )
 RESULT = "IMS <b>{ims}</b> · {level}"
@@ -70,7 +70,7 @@ PREVIOUS = "Medición anterior ({campaign}): IMS {ims} · {level}"
 NO_PREVIOUS = "Sin resultado en una medición anterior."
 ANSWERS_TITLE = "<b>Respuestas</b> ({n})"
 PLAUSIBILITY_TITLE = (
-    "<b>Alertas de plausibilidad</b> (el gerente confirmó estas cifras o vienen de un archivo)"
+    "<b>Alertas de plausibilidad</b> (el gestor confirmó estas cifras o vienen de un archivo)"
 )
 ANSWER_LINE = "• {label}: {shown}"
 NO_ANSWERS = "Aún no hay respuestas en esta medición."
@@ -91,23 +91,23 @@ PHOTO_CAPTION = "{name} — medición {campaign}: IMS {ims} · {level}"
 ACTIONS = {
     "import_clusters": "registro importado",
     "invite": "invitación creada",
-    "register": "gerente registrado con una invitación",
-    "manager_replaced": "gerente reemplazado por una nueva invitación",
+    "register": "gestor registrado con una invitación",
+    "manager_replaced": "gestor reemplazado por una nueva invitación",
     "consent": "aviso de datos aceptado",
     "submit": "respuestas enviadas",
     "reopen": "respuestas reabiertas para corregir",
     "import_responses": "respuestas importadas",
-    "unreachable": "el gerente dejó de recibir mensajes",
+    "unreachable": "el gestor dejó de recibir mensajes",
     "data_deletion_requested": "pidió borrar sus datos",
     "data_erased": "datos personales borrados",
     "correct": "respuesta corregida por un administrador (nuevo resultado)",
     "evidence_added": "evidencia adjunta",
     "review_pendiente": "revisión: pendiente",
     "review_aprobada": "revisión: aprobada",
-    "review_requiere_ajuste": "revisión: ajuste pedido al gerente",
-    "collaborator_joined": "colaborador registrado con una invitación del gerente",
-    "collaborator_removed": "colaborador retirado por el gerente",
-    "collaborators_send": "el gerente cambió quién puede enviar",
+    "review_requiere_ajuste": "revisión: ajuste pedido al gestor",
+    "collaborator_joined": "colaborador registrado con una invitación del gestor",
+    "collaborator_removed": "colaborador retirado por el gestor",
+    "collaborators_send": "el gestor cambió quién puede enviar",
 }
 MANAGER_TYPES = {
     "camara_comercio": "cámara de comercio",
@@ -125,7 +125,7 @@ LIST_LINE = "• <b>{name}</b> · {departamento} · {sector} — {status}"
 LIST_EMPTY = "Ningún clúster cumple ese filtro."
 LIST_HELP = (
     "Filtre escribiendo un departamento, un sector o un estado, p. ej. "
-    "/clusters huila sin_empezar (estados: sin_gerente, aviso_pendiente, sin_empezar, en_curso, enviada)."
+    "/clusters huila sin_empezar (estados: sin_gestor, aviso_pendiente, sin_empezar, en_curso, enviada)."
 )
 BTN_OPEN = "🔎 {name}"
 
@@ -370,17 +370,17 @@ def correction_text(done: Correction, q: Questionnaire, confirm_reason: str | No
 # -- follow-up (/pedir_ajuste, ssme review ask) -------------------------------------------------
 
 ASK_USAGE = (
-    "Para pedir al gerente que revise respuestas escriba el clúster, las preguntas (sus ids, como "
+    "Para pedir al gestor que revise respuestas escriba el clúster, las preguntas (sus ids, como "
     "en la exportación) y, tras «|», una nota. Por ejemplo:\n"
     "/pedir_ajuste cafe_huila ventas_anio_actual empleo_anio_actual | Revise las cifras de 2021"
 )
 ASKED = (
-    "📝 Pedido enviado al gerente de <b>{name}</b>: la respuesta queda «con ajuste pedido» hasta "
+    "📝 Pedido enviado al gestor de <b>{name}</b>: la respuesta queda «con ajuste pedido» hasta "
     "que envíe de nuevo."
 )
 ASKED_NOBODY = (
-    "📝 Pedido registrado para <b>{name}</b>, pero no pude entregárselo al gerente (no hay "
-    "gerente registrado o no recibe mensajes del bot)."
+    "📝 Pedido registrado para <b>{name}</b>, pero no pude entregárselo al gestor (no hay "
+    "gestor registrado o no recibe mensajes del bot)."
 )
 
 
@@ -396,7 +396,7 @@ BTN_CONFIRM = "✔️ Confirmar"
 BTN_CANCEL = "✖️ Cancelar"
 PICK_ASK = (
     "📝 <b>Pedir ajuste a {name}</b>\n"
-    "Marque las preguntas que el gerente debe revisar y pulse «Listo»; luego le pido la nota."
+    "Marque las preguntas que el gestor debe revisar y pulse «Listo»; luego le pido la nota."
 )
 PICK_CORRECT = (
     "✏️ <b>Corregir una respuesta de {name}</b>\n"
@@ -406,11 +406,11 @@ PICKED_SO_FAR = "Marcadas: {questions}"
 PICK_PAGE = "<i>Página {n} de {total}</i>"
 ASK_NOTE = (
     "📝 Pedido para <b>{name}</b>: {questions}.\n"
-    "Escriba ahora la nota para el gerente (qué revisar y por qué), o «-» para enviarlo sin nota."
+    "Escriba ahora la nota para el gestor (qué revisar y por qué), o «-» para enviarlo sin nota."
 )
 CORRECT_VALUE = (
     "✏️ «{question}» de <b>{name}</b>: hoy {current}.\n"
-    "Escriba el valor nuevo, como lo escribiría el gerente (o pulse la opción, si las hay)."
+    "Escriba el valor nuevo, como lo escribiría el gestor (o pulse la opción, si las hay)."
 )
 CORRECT_CHOICES_MULTI = "Opciones (escriba los números, separados por coma):"
 CORRECT_CHOICE = "{n}. {label}"
