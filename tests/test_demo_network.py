@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.demo.network import DEMO_CLUSTER_ID, Network, build_network
+from bot.demo.network import DEMO_CLUSTER_ID, SECOND_CLUSTER_ID, Network, build_network
 from bot.demo.seeding import campaign_dates, seed_network
 from bot.questionnaire.loader import load_questionnaire
 from bot.services import participation, reports, review
@@ -78,6 +78,9 @@ async def test_the_seeded_figures_look_like_a_network(tmp_path):
         assert len(waiting) == len(queue.items) and max(waiting) < NOW  # type: ignore[operator]
         seen = await participation.participation(storage, "2024")
         assert seen is not None
+        second = next(s for s in await storage.response_states("2024")
+                      if s.cluster_id == SECOND_CLUSTER_ID)  # fmt: skip
+        assert second.status == "no_manager" and second.estado == "activa", "the guide's example"
         demo = await storage.get_response(DEMO_CLUSTER_ID, "2024")
         assert demo is None, "the demo cluster waits for the person trying the demo"
         assert await storage.get_response(DEMO_CLUSTER_ID, "2023") is not None

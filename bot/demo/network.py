@@ -44,6 +44,9 @@ CLUSTERS_IN = {
     "risaralda": 2,
 }
 DEMO_CLUSTER_ID = "cafe_huila"
+# Active and with no manager in the seed: the guide's second cluster for the demo's manager
+# (invited from the admin's side, it shows a person holding two clusters and /cambiar).
+SECOND_CLUSTER_ID = "metalmecanica_antioquia"
 INACTIVE = 3
 # (name, "de …" form, capital, chamber of commerce, id slug)
 DEPARTMENTS: tuple[tuple[str, str, str, str, str], ...] = (

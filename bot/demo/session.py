@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.demo import files
-from bot.demo.network import DEMO_CLUSTER_ID
+from bot.demo.network import DEMO_CLUSTER_ID, SECOND_CLUSTER_ID
 from bot.demo.seeding import seed_network
 from bot.local import LocalBot
 from bot.questionnaire.loader import load_questionnaire
@@ -98,6 +98,7 @@ class Demo:
                 admin=texts.ADMIN_NAME,
                 cluster=self.cluster_name,
                 cluster_id=DEMO_CLUSTER_ID,
+                second_id=SECOND_CLUSTER_ID,
                 files=self.received.folder,
             )
         )
