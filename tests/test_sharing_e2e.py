@@ -55,6 +55,8 @@ async def join(env: Env, ana: Manager, user_id: int = 2002, name: str = "Beto") 
     consent = await beto.next_send("Ley 1581")
     beto.press(consent.message_id, cb.encode(cb.Consent()))
     await beto.next_question()
+    told = await ana.next_send("aceptó su invitación")  # the manager knows who joined
+    assert name in told.content and DEMO_CLUSTER.nombre in told.content
     return beto
 
 
@@ -160,6 +162,8 @@ async def test_a_collaborator_sends_only_once_the_manager_allows_it(env):
     beto.press(beto.question.message_id, cb.encode(cb.ReviewSend()))
     photo = await beto.next(lambda e: e.method == "sendPhoto")
     assert "IMS" in photo.content
+    told = await ana.next_send("envió el formulario")  # Ana did not press «Enviar»: she is told
+    assert "Beto" in told.content and "IMS" in told.content and "nivel" in told.content
     with env.db() as db:
         (by,) = db.execute("SELECT submitted_by FROM submissions").fetchone()
     assert by == "2002"

@@ -25,7 +25,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from bot.conversation import callbacks as cb
-from bot.conversation.actions import Action, Button, Edit, Send, Toast
+from bot.conversation.actions import Action, Button, Edit, Send, Tell, Toast
 from bot.conversation.state import State
 from bot.questionnaire.model import Question
 from bot.storage import Manager, Overtaken, Storage
@@ -111,10 +111,35 @@ async def may_not_send(storage: Storage, st: State) -> list[Action] | None:
 # -- joining, resuming -----------------------------------------------------------------------
 
 
-async def joined(storage: Storage, cluster_id: str, cluster_name: str) -> Send:
+async def joined(
+    storage: Storage, cluster_id: str, cluster_name: str, person: str | None
+) -> list[Action]:
+    """The colleague is told whose team they joined; the manager, who joined it."""
     manager = await storage.cluster_manager(cluster_id)
     name = escape(manager.name or t.THE_MANAGER) if manager else t.THE_MANAGER
-    return Send(t.JOINED.format(cluster=escape(cluster_name), manager=name))
+    out: list[Action] = [Send(t.JOINED.format(cluster=escape(cluster_name), manager=name))]
+    if manager is not None:
+        who = escape(person or t.SOMEONE)
+        out.append(
+            Tell(manager.chat_id, t.TOLD_JOINED.format(name=who, cluster=escape(cluster_name)))
+        )
+    return out
+
+
+async def sent_by_collaborator(storage: Storage, st: State, ims: str, level: str) -> list[Action]:
+    """A collaborator sent the response: its manager is told (they did not press «Enviar»)."""
+    if st.manager.role != "collaborator":
+        return []
+    manager = await storage.cluster_manager(st.manager.cluster_id)
+    if manager is None:
+        return []
+    text = t.TOLD_SENT.format(
+        name=_name(st.manager),
+        cluster=escape(st.cluster_name),
+        ims=ims,
+        level=escape(level),
+    )
+    return [Tell(manager.chat_id, text)]
 
 
 async def left_off(storage: Storage, st: State, when: Callable[[datetime], str]) -> list[Action]:

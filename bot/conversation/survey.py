@@ -132,7 +132,7 @@ class Survey:
     async def redeem(
         self, user_id: int, chat_id: int, name: str | None, token: str
     ) -> list[Action]:
-        token = token.strip()
+        token, person = token.strip(), name
         if not looks_like_code(token):
             return [Send(texts.INVITE_UNKNOWN)]
         redeemed = await self.storage.redeem_invitation(token, user_id, chat_id, name, self.clock())
@@ -151,11 +151,11 @@ class Survey:
         log.info("event=registered user=%s cluster=%s", user_id, cluster_id)
         raw_name = await self._name(cluster_id)
         name = escape(raw_name)
-        out: list[Action] = [
-            await sharing.joined(self.storage, cluster_id, raw_name)
+        out: list[Action] = (
+            await sharing.joined(self.storage, cluster_id, raw_name, person)
             if redeemed.role == "collaborator"  # a colleague: whose team they joined
-            else Send(texts.REGISTERED.format(cluster=name))
-        ]
+            else [Send(texts.REGISTERED.format(cluster=name))]
+        )
         members = await self.storage.memberships(user_id)  # the new one first
         if len(members) > 1:  # told, not switched silently: how to go back
             names = ", ".join([f"<b>{escape(await self._name(m.cluster_id))}</b>" for m in members])
@@ -517,7 +517,9 @@ class Survey:
         )
         facts = (st.manager.user_id, st.manager.cluster_id, result.ims, result.level)
         log.info("event=submitted user=%s cluster=%s ims=%s level=%s", *facts)
-        return [Edit(None, ()), *await self._result_actions(st, result)]
+        ims, level = results.ims_text(result.ims), result.level_label
+        told = await sharing.sent_by_collaborator(self.storage, st, ims, level)
+        return [Edit(None, ()), *await self._result_actions(st, result), *told]
 
     async def _result_actions(self, st: State, result: ScoreResult) -> list[Action]:
         overlays = await self._overlays(st)

@@ -30,6 +30,14 @@ JOINED = (
     "Responde el mismo formulario que el gestor: verán dónde quedó cada uno."
 )
 THE_MANAGER = "el gestor"
+TOLD_JOINED = (
+    "👥 {name} aceptó su invitación y ya responde con usted el formulario de <b>{cluster}</b>. "
+    "/compartir muestra su equipo."
+)
+TOLD_SENT = (
+    "📨 {name} envió el formulario de <b>{cluster}</b>: IMS {ims}, nivel {level}. /resultado "
+    "muestra la gráfica; «Corregir mis respuestas» en /revisar lo reabre si hace falta."
+)
 
 # removed
 REMOVED = (
