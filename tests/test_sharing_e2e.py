@@ -86,13 +86,19 @@ def trail(env: Env) -> list[dict]:
 
 
 async def cluster_history(env: Env) -> str:
+    """The history the analyst reads in /cluster."""
+    text = await cluster_text(env)
+    return text[text.index("Historial") :]
+
+
+async def cluster_text(env: Env) -> str:
     """What the analyst reads of the cluster in /cluster (the view may come in several parts)."""
     admin = env.manager(user_id=ADMIN, first_name="Analista")
     await admin.send(f"/cluster {CLUSTER}")
     text = (await admin.next_send(DEMO_CLUSTER.nombre)).content
     while "Historial" not in text:
         text += (await admin.next_send()).content
-    return text[text.index("Historial") :]
+    return text
 
 
 async def test_a_collaborator_answers_part_and_the_manager_sends_it(env):
@@ -120,8 +126,10 @@ async def test_a_collaborator_answers_part_and_the_manager_sends_it(env):
     await answer_n(ana, 2)
     shared = set(answered_by(env)) - ana_ids - beto_ids
 
-    # The analyst's history says who gave which answer (since the response was shared).
-    lines = (await cluster_history(env)).splitlines()
+    # The analyst sees the team, and the history says who gave which answer (since shared).
+    text = await cluster_text(env)
+    assert "👥 Colaboradores: Beto · escribirle (2002)" in text
+    lines = text[text.index("Historial") :].splitlines()
     for qid, who in [*((q, "Beto") for q in beto_ids), *((q, "Ana") for q in shared)]:
         label = ENGINE.short(QUESTIONNAIRE.question(qid))
         assert any(f"· {who} ·" in line and label in line for line in lines), (who, label, lines)

@@ -115,6 +115,7 @@ class ClusterView:
     cluster: Cluster
     campaign: Campaign
     manager: Manager | None
+    collaborators: tuple[Manager, ...]  # who helps the manager answer (issue 16)
     status: str  # one of STATUSES
     answered: int
     expected: int  # questions that apply given the answers so far
@@ -138,10 +139,9 @@ async def cluster_view(
     cluster = await find_cluster(storage, typed)
     campaign = await campaigns.resolve(storage, campaign_id)
     manager = await storage.cluster_manager(cluster.cluster_id)
+    members = await storage.cluster_members(cluster.cluster_id)
     # Who answered what: the history names the cluster's members (manager, collaborators).
-    names = {
-        str(m.user_id): m.name for m in await storage.cluster_members(cluster.cluster_id) if m.name
-    }
+    names = {str(m.user_id): m.name for m in members if m.name}
     response = await storage.get_response(cluster.cluster_id, campaign.campaign_id)
     engine = Engine(q, campaign.reference_year)
     sent = (
@@ -183,6 +183,7 @@ async def cluster_view(
         cluster=cluster,
         campaign=campaign,
         manager=manager,
+        collaborators=tuple(m for m in members if m.role == "collaborator"),
         status=status,
         answered=len(answers),
         expected=len(engine.expected_questions(values)),

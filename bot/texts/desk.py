@@ -56,6 +56,8 @@ MANAGER_UNREACHABLE = "⚠️ no recibe mensajes del bot (lo bloqueó o borró e
 MANAGER_CONSENT = "aviso de datos aceptado el {when}"
 MANAGER_NO_CONSENT = "aviso de datos pendiente"
 NO_MANAGER = "👤 Sin gestor registrado. Invítelo con /invitar {id}"
+COLLABORATORS = "👥 Colaboradores: {people}"
+COLLABORATOR = '{name} · <a href="tg://user?id={user_id}">escribirle</a> ({user_id})'
 STATE_TITLE = "<b>Medición {campaign}</b>: {status}"
 STATE_DRAFT = "<b>Medición {campaign}</b>: en curso, {answered} de {expected} preguntas"
 STATE_SUBMITTED = "<b>Medición {campaign}</b>: enviada el {when} (versión {version})"
@@ -173,6 +175,12 @@ def view_blocks(view: ClusterView, when: When) -> list[str]:
         if m.unreachable:
             lines.append(MANAGER_UNREACHABLE)
         blocks.append("\n".join(lines))
+    if view.collaborators:
+        people = "; ".join(
+            COLLABORATOR.format(name=escape(p.name or "—"), user_id=p.user_id)
+            for p in view.collaborators
+        )
+        blocks.append(COLLABORATORS.format(people=people))
     campaign = escape(view.campaign.campaign_id)
     if view.status == "submitted" and view.submitted_at is not None:
         state = STATE_SUBMITTED.format(
