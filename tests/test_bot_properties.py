@@ -801,6 +801,8 @@ async def running_bot(tmp: Path) -> AsyncIterator[Env]:
         assert button(team, remove_r), team.content
         ana.press(team.message_id, remove_r)
         await rita.next_send("lo quitó")
+        with contextlib.closing(env.db()) as db:
+            assert not db.execute("SELECT 1 FROM members WHERE user_id = ?", (USERS[R],)).fetchall()
         await ana.send("/continuar")  # her question is the newest screen again
         await ana.next_question()
         stranger = env.manager(USERS[S], first_name=NAMES[S])
@@ -1117,20 +1119,35 @@ async def test_after_leaving_a_cluster_its_old_buttons_change_nothing(driver):
 # -- issue 16 item 2: collaborators ----------------------------------------------------------
 
 
-async def test_the_collaborator_holds_as_cluster_and_the_removed_one_nothing(driver):
+async def test_the_collaborators_change_only_what_they_may(driver):
+    """Every step below is checked as the property's are (invariants 1-4 after each)."""
+    a_cluster, b_cluster = CLUSTERS[A], CLUSTERS[B]
     assert {who: sorted(driver.held(who)) for who in HELD} == {
         who: sorted(held) for who, held in HELD.items()
     }
     before = driver.state()
-    # R's old buttons (A's cluster's first question, its key), and team buttons of A's cluster.
+    # R's old buttons (A's cluster's, with its key), tokens, /compartir: nothing.
     for mid, data in driver.buttons(R)[:3]:
         await driver.press(R, mid, data)
-    mine = driver.message_ids(R)[-1]
-    for data in (f"sh:rm:{CLUSTERS[A]}:{USERS[K]}", f"sh:send:si:{CLUSTERS[A]}"):
-        await driver.press(R, mine, data)
-        await driver.press(K, driver.message_ids(K)[-1], data)  # a collaborator's: refused too
-    assert driver.state()["members"] == before["members"]
-    assert driver.state()["settings"] == before["settings"]
-    # A's own press removes K, who then holds nothing.
-    await driver.press(A, driver.message_ids(A)[-1], f"sh:rm:{CLUSTERS[A]}:{USERS[K]}")
+    for text in ("/continuar", "/compartir", "/start {TOKEN_A}", "{TOKEN_A}", "180"):
+        await driver.send(R, text)
+    # A collaborator may not share, nor use the team's buttons; R neither.
+    await driver.send(K, "/compartir")
+    for who in (R, K):
+        for data in (f"sh:rm:{a_cluster}:{USERS[K]}", f"sh:send:si:{a_cluster}"):
+            await driver.press(who, driver.message_ids(who)[-1], data)
+    # K presses B's live button on her own message: B's cluster and A's stay as they were.
+    await driver.press(K, driver.message_ids(K)[-1], driver.buttons(B)[0][1])
+    # A forges B's team buttons: B's team and setting stay; removing R again tells R nothing.
+    for data in (f"sh:send:si:{b_cluster}", f"sh:rm:{b_cluster}:{USERS[B]}"):
+        await driver.press(A, driver.message_ids(A)[-1], data)
+    await driver.press(A, driver.message_ids(A)[-1], f"sh:rm:{a_cluster}:{USERS[R]}")
+    after = driver.state()
+    for part in ("members", "settings", "invitations", "clusters"):
+        assert after[part] == before[part], part
+    # A's own team buttons: she lets collaborators send, then removes K, who then holds nothing.
+    await driver.press(A, driver.message_ids(A)[-1], f"sh:send:si:{a_cluster}")
+    assert after["settings"] != driver.state()["settings"]
+    await driver.press(A, driver.message_ids(A)[-1], f"sh:rm:{a_cluster}:{USERS[K]}")
     assert driver.held(K) == []
+    await driver.send(A, "/compartir")  # one link more, a collaborator's
