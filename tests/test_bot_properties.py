@@ -273,6 +273,10 @@ action = st.one_of(
     st.tuples(st.just("press_other"), actors, st.sampled_from(["own_msg", "their_id"]), pick),
     st.tuples(st.just("press_forged"), actors, forged_data, pick),
     st.tuples(st.just("press_keyed"), actors, key_choice, forged_data, pick),
+    # A team button (/compartir's): of a cluster held, A's, or another's; for whom; allowing.
+    st.tuples(st.just("press_team"), actors, st.sampled_from(["sh:rm", "sh:send"]),
+              st.sampled_from(["held", "a", "foreign"]), st.sampled_from([K, R, A]),
+              st.sampled_from(["si", "no", "x"])),
     st.tuples(st.just("answer"), managers, st.integers(1, 3)),
     st.tuples(st.just("answer"), managers, st.integers(4, 45)),
 )  # fmt: skip
@@ -682,6 +686,18 @@ class Driver:
                 data = cb.with_key(key, cb.unkeyed(data))[:64]
             mine = self.message_ids(who)
             await self.press(who, mine[-1 - n % len(mine)], data)
+        elif kind == "press_team":
+            holds = self.held(who)
+            cluster = {
+                "held": (holds or [CLUSTERS[A]])[0],
+                "a": CLUSTERS[A],
+                "foreign": next(c for c in ALL_CLUSTERS if c not in holds),
+            }[act[3]]
+            data = (
+                f"sh:rm:{cluster}:{USERS[act[4]]}" if act[2] == "sh:rm" else
+                f"sh:send:{act[5]}:{cluster}"
+            )  # fmt: skip
+            await self.press(who, self.message_ids(who)[-1], data)
         else:  # pragma: no cover
             raise AssertionError(kind)
 
