@@ -38,7 +38,8 @@ Collaborators (issue 16 item 2): A shares her cluster with K (a collaborator, wh
 presses as a manager does, into A's cluster only: her presses carry its key, it is all she
 holds) and with R, whom A then removes: R keeps her old buttons and presses them, forges team
 buttons («Quitar a …» ``sh:rm:CLUSTER:USER``, «Permitir que envíen» ``sh:send:si|no:CLUSTER``)
-of every cluster, types tokens: like the stranger, R holds nothing and changes nothing. Who
+of every cluster (an action of its own draws them for anyone), types tokens: like the
+stranger, R holds nothing and changes nothing. Who
 holds a cluster is read from ``members`` before each step (A may remove K midway; K then holds
 nothing). ``members`` and ``cluster_settings`` change only by a team button of a cluster its
 presser manages (a collaborator row of that cluster gone; that cluster's send setting), and
