@@ -39,9 +39,8 @@ presses as a manager does, into A's cluster only: her presses carry its key, it 
 holds) and with R, whom A then removes: R keeps her old buttons and presses them, forges team
 buttons («Quitar a …» ``sh:rm:CLUSTER:USER``, «Permitir que envíen» ``sh:send:si|no:CLUSTER``)
 of every cluster (an action of its own draws them for anyone), types tokens: like the
-stranger, R holds nothing and changes nothing. Who
-holds a cluster is read from ``members`` before each step (A may remove K midway; K then holds
-nothing). ``members`` and ``cluster_settings`` change only by a team button of a cluster its
+stranger, R holds nothing and changes nothing. Who holds a cluster is read from ``members``
+before each step (A may remove K midway; K then holds nothing). ``members`` and ``cluster_settings`` change only by a team button of a cluster its
 presser manages (a collaborator row of that cluster gone; that cluster's send setting), and
 ``invitations`` only by a manager's /compartir (one collaborator's link to the cluster stood
 on). No chat but a holder's is shown a cluster's name (1b), collaborators' chats included.
