@@ -34,6 +34,17 @@ changes nothing in a cluster its actor does not hold, and among the actor's clus
 one it is about (a press: the cluster its key names, ``callbacks.held_cluster``; typed text:
 the cluster stood on; a command may also move the person to another of theirs).
 
+Collaborators (issue 16 item 2): A shares her cluster with K (a collaborator, who answers and
+presses as a manager does, into A's cluster only: her presses carry its key, it is all she
+holds) and with R, whom A then removes: R keeps her old buttons and presses them, forges team
+buttons («Quitar a …» ``sh:rm:CLUSTER:USER``, «Permitir que envíen» ``sh:send:si|no:CLUSTER``)
+of every cluster (an action of its own draws them for anyone), types tokens: like the
+stranger, R holds nothing and changes nothing. Who holds a cluster is read from ``members``
+before each step (A may remove K midway; K then holds nothing). ``members`` and ``cluster_settings`` change only by a team button of a cluster its
+presser manages (a collaborator row of that cluster gone; that cluster's send setting), and
+``invitations`` only by a manager's /compartir (one collaborator's link to the cluster stood
+on). No chat but a holder's is shown a cluster's name (1b), collaborators' chats included.
+
 Focused tests follow: A presses B's live buttons (on B's message id, on A's own message, and in
 an update Telegram itself could never send, "A pressed a message of B's chat"), A forges B's
 "Enviar", and the stranger tries everything; B's rows must not move.
@@ -52,6 +63,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import sqlite3
 import tempfile
 import time
@@ -90,8 +102,10 @@ from tests.e2e import (
 pytestmark = pytest.mark.e2e
 
 A, B, M, S = "A", "B", "M", "S"
-USERS = {A: 1001, B: 2002, M: 3003, S: 5555}
-NAMES = {A: "Ana", B: "Luis", M: "Marta", S: "Extraño"}
+# Collaborators (issue 16 item 2): K helps A with A's cluster; R did, until A removed her.
+K, R = "K", "R"
+USERS = {A: 1001, B: 2002, M: 3003, S: 5555, K: 4004, R: 6006}
+NAMES = {A: "Ana", B: "Luis", M: "Marta", S: "Extraño", K: "Caro", R: "Rita"}
 CLUSTERS = {A: DEMO_CLUSTER.cluster_id, B: OTHER_CLUSTER.cluster_id}
 # M's two clusters (issue 16).
 CLUSTER_C = Cluster(**{**OTHER_CLUSTER.__dict__, "cluster_id": "textil_antioquia",
@@ -99,7 +113,8 @@ CLUSTER_C = Cluster(**{**OTHER_CLUSTER.__dict__, "cluster_id": "textil_antioquia
 CLUSTER_D = Cluster(**{**OTHER_CLUSTER.__dict__, "cluster_id": "turismo_boyaca",
                        "nombre": "Clúster de Turismo de Boyacá"})  # fmt: skip
 C, D = CLUSTER_C.cluster_id, CLUSTER_D.cluster_id
-HELD = {A: [CLUSTERS[A]], B: [CLUSTERS[B]], M: [C, D], S: []}
+# Who holds what at the start (``Driver.held`` reads it live: A may remove K).
+HELD = {A: [CLUSTERS[A]], B: [CLUSTERS[B]], M: [C, D], S: [], K: [CLUSTERS[A]], R: []}
 ALL_CLUSTERS = [CLUSTERS[A], CLUSTERS[B], C, D]
 CLUSTER_NAMES = {CLUSTERS[A]: DEMO_CLUSTER.nombre, CLUSTERS[B]: OTHER_CLUSTER.nombre,
                  C: CLUSTER_C.nombre, D: CLUSTER_D.nombre}  # fmt: skip
@@ -140,7 +155,7 @@ WEIRD_TEXTS = [
 COMMANDS = [
     "start", "continuar", "revisar", "resultado", "ayuda", "help", "cancelar", "mis_datos",
     "resumen", "exportar", "participacion", "invitar", "invitaciones", "importar",
-    "solicitudes", "cluster", "clusters", "revision", "corregir", "pedir_ajuste",
+    "solicitudes", "cluster", "clusters", "revision", "corregir", "pedir_ajuste", "compartir",
     "inexistente", "cambiar",
     "START",
     "start@ssme_demo_bot", "start@otro_bot",
@@ -223,6 +238,11 @@ wellformed_data = st.one_of(
     st.builds("adm:{}:{}:{}".format, st.sampled_from(["dk", "dp", "dpp", "dv"]),
               st.sampled_from(["ask", "correct", "0", "3", "40"]),
               st.sampled_from(sorted(CLUSTERS.values()))),
+    # the team's buttons under /compartir, of every cluster, for anyone (or no one)
+    st.builds("sh:rm:{}:{}".format, st.sampled_from(ALL_CLUSTERS),
+              st.sampled_from([*USERS.values(), 0, -1])),
+    st.builds("sh:send:{}:{}".format, st.sampled_from(["si", "no", "x"]),
+              st.sampled_from(ALL_CLUSTERS)),
 )  # fmt: skip
 # Data for the question the actor is on right now, with a right or wrong argument.
 current_data = st.tuples(
@@ -237,8 +257,8 @@ forged_data = st.one_of(
     wellformed_data,
     current_data.map(lambda t: ("current", *t)),
 )
-actors = st.sampled_from([A, B, M, S])
-managers = st.sampled_from([A, B, M])
+actors = st.sampled_from([A, B, M, S, K, R])
+managers = st.sampled_from([A, B, M, K])  # K answers A's cluster
 # Whose cluster key a forged press carries: the actor's (first, last), another's, or junk.
 key_choice = st.sampled_from(["held", "held_last", "foreign", "junk"])
 pick = st.integers(0, 40)
@@ -253,6 +273,10 @@ action = st.one_of(
     st.tuples(st.just("press_other"), actors, st.sampled_from(["own_msg", "their_id"]), pick),
     st.tuples(st.just("press_forged"), actors, forged_data, pick),
     st.tuples(st.just("press_keyed"), actors, key_choice, forged_data, pick),
+    # A team button (/compartir's): of a cluster held, A's, or another's; for whom; allowing.
+    st.tuples(st.just("press_team"), actors, st.sampled_from(["sh:rm", "sh:send"]),
+              st.sampled_from(["held", "a", "foreign"]), st.sampled_from([K, R, A]),
+              st.sampled_from(["si", "no", "x"])),
     st.tuples(st.just("answer"), managers, st.integers(1, 3)),
     st.tuples(st.just("answer"), managers, st.integers(4, 45)),
 )  # fmt: skip
@@ -269,6 +293,7 @@ class Step:
     what: str
     kind: str  # "message" | "press" | "command" | "media"
     data: str | None = None
+    text: str | None = None  # what was typed
     shown: str | None = None  # the question on the actor's screen before a typed message
     on_review: bool = False  # the review came after that question
     query_id: str | None = None
@@ -333,7 +358,9 @@ class Driver:
         text = text.replace("{TOKEN_D}", self.env.seeded.tokens[D])
         shown = self.shown_question(who)
         kind = "command" if text.startswith("/") else "message"
-        step = Step(who, f"{who} types {text[:80]!r}", kind, shown=shown and question_id(shown))
+        step = Step(
+            who, f"{who} types {text[:80]!r}", kind, text=text, shown=shown and question_id(shown)
+        )
         step.on_review = any(
             is_review(e) for e in self.events(who) if not shown or e.seq > shown.seq
         )
@@ -442,6 +469,7 @@ class Driver:
                     "(SELECT MAX(chosen) FROM members WHERE user_id = m.user_id)"
                 ).fetchall()
             )
+            out["settings"] = {r[0]: tuple(r) for r in db.execute("SELECT * FROM cluster_settings")}
             out["responses"] = db.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
             out["invitations"] = [
                 tuple(r) for r in db.execute("SELECT * FROM invitations ORDER BY token")
@@ -468,10 +496,10 @@ class Driver:
             assert texts.INTERNAL_ERROR not in content, "internal error shown"
             assert "Traceback" not in content, "a traceback was shown"
         # 1b. nobody is shown another cluster's data (its name heads every view of it)
+        holders = {c: {u for m, u, *_ in before["members"] if m == c} for c in CLUSTER_NAMES}
         for event in self.server.events(since=cursor):
             for cluster, name in CLUSTER_NAMES.items():
-                holders = {USERS[who] for who, held in HELD.items() if cluster in held}
-                if event.chat_id not in holders:
+                if event.chat_id not in holders[cluster]:
                     assert name not in event.content, f"{cluster} shown to another chat"
         # 2. the message got a reply in its chat, the press its callback answer
         if step.kind == "press":
@@ -479,13 +507,14 @@ class Driver:
         else:
             assert self.server.events(USERS[step.actor], since=cursor), "no reply"
         # 3. nobody touches a cluster they do not hold, nor one of theirs the step is not
-        # about; the stranger touches nothing
-        if step.actor == S:
-            assert after == before, "the stranger changed something"
-            return
+        # about; who holds none (the stranger, a removed collaborator) touches nothing
         uid = USERS[step.actor]
+        held = held_by(before["members"], uid)
+        if not held:
+            assert after == before, f"{step.actor}, holding no cluster, changed something"
+            return
         if step.kind == "press":  # the cluster its key names, if the actor holds it
-            target = cb.held_cluster(step.data, HELD[step.actor])
+            target = cb.held_cluster(step.data, held)
             allowed_clusters = {target}
         else:  # where the actor stands (a command may move them to another of theirs)
             target = before["stood"].get(uid)
@@ -497,10 +526,35 @@ class Driver:
                 assert after["clusters"][cluster] == before["clusters"][cluster], (
                     f"{cluster} changed, the step was about {allowed_clusters}"
                 )
-        assert after["invitations"] == before["invitations"], "invitations changed"
+        manages = {c for c, u, role, _ in before["members"] if u == uid and role == "manager"}
+        # Invitations: only a manager's /compartir adds one, a collaborator's for where she
+        # stands (a collaborator's /compartir is refused).
+        old_inv, new_inv = set(before["invitations"]), set(after["invitations"])
+        if sharing(step) and before["stood"].get(uid) in manages:
+            assert old_inv <= new_inv and len(new_inv - old_inv) <= 1, "invitations changed"
+            for token, cluster, *_, role, by in new_inv - old_inv:
+                assert (cluster, role, by) == (before["stood"][uid], "collaborator", uid), (
+                    f"/compartir made {token} for {cluster} ({role}, by {by})"
+                )
+        else:
+            assert after["invitations"] == before["invitations"], "invitations changed"
         assert after["managers"] == before["managers"], "managers changed"
         assert after["desk_inputs"] == 0, "a non-admin started a desk input"
-        assert after["members"] == before["members"], "memberships changed"
+        # The team and its send setting: only a team button of a cluster the presser manages.
+        team_cluster = team_press(step, "sh:rm", manages)
+        gone = set(before["members"]) - set(after["members"])
+        assert set(after["members"]) <= set(before["members"]), "memberships changed (added)"
+        assert all(c == team_cluster and role == "collaborator" for c, _, role, _ in gone), (
+            f"memberships changed: {sorted(gone)} gone"
+        )
+        assert after["members"] == [m for m in before["members"] if m not in gone], (
+            "memberships changed"
+        )
+        send_cluster = team_press(step, "sh:send", manages)
+        for cluster in {*before["settings"], *after["settings"]} - {send_cluster}:
+            assert after["settings"].get(cluster) == before["settings"].get(cluster), (
+                f"{cluster}'s send setting changed"
+            )
         if step.kind == "press" and after["stood"] != before["stood"]:  # moved by the press
             assert after["stood"].get(uid) == target, "a press moved the actor elsewhere"
         # 4. the actor's answers change only as the conversation allows, and stay valid
@@ -520,20 +574,17 @@ class Driver:
         assert removed <= CONDITIONAL and (not removed or changed), f"{removed} lost"
         check_answers(new)
 
-    @staticmethod
-    def holder(actor: str, before: dict[str, Any]) -> str | None:
-        """Whose cluster (A's or B's) the actor holds: a collaborator only while a member."""
-        if actor in (A, B):
-            return actor
-        if actor == C and (CLUSTERS[A], USERS[C], "collaborator") in before["members"]:
-            return A
-        return None
-
     def transcript(self, last: int = 12) -> str:
         lines = ["steps:", *(f"  {s.what}" for s in self.steps[-last:]), "bot:"]
         for e in self.server.events()[-last:]:
             lines.append(f"  [{e.chat_id} #{e.message_id} {e.kind}] {e.content[:160]!r}")
         return "\n".join(lines)
+
+    def held(self, who: str) -> list[str]:
+        """The clusters ``who`` holds now."""
+        with contextlib.closing(self.env.db()) as db:
+            rows = db.execute("SELECT cluster_id, user_id FROM members ORDER BY cluster_id")
+            return held_by([tuple(r) for r in rows], USERS[who])
 
     # -- composite actions -------------------------------------------------------------------
 
@@ -605,7 +656,7 @@ class Driver:
             await self.press(who, mid, data)
         elif kind == "press_other":
             # Another manager's buttons (their live question first), pressed here.
-            others = [x for x in (A, B, M) if x != who]
+            others = [x for x in (A, B, M, K, R) if x != who]
             other = others[act[3] % len(others)]
             theirs = self.buttons(other)
             if not theirs:
@@ -623,8 +674,9 @@ class Driver:
                     f"{data[1]}:{qid}:{data[2]}"[:57] if data[1] in "ctyf" else f"{data[1]}:{qid}"
                 )
             if kind == "press_keyed":
-                held = HELD[who] or [CLUSTERS[A]]
-                foreign = next(c for c in ALL_CLUSTERS if c not in HELD[who])
+                holds = self.held(who)
+                held = holds or [CLUSTERS[A]]
+                foreign = next(c for c in ALL_CLUSTERS if c not in holds)
                 key = {
                     "held": cb.cluster_key(held[0]),
                     "held_last": cb.cluster_key(held[-1]),
@@ -634,8 +686,41 @@ class Driver:
                 data = cb.with_key(key, cb.unkeyed(data))[:64]
             mine = self.message_ids(who)
             await self.press(who, mine[-1 - n % len(mine)], data)
+        elif kind == "press_team":
+            holds = self.held(who)
+            cluster = {
+                "held": (holds or [CLUSTERS[A]])[0],
+                "a": CLUSTERS[A],
+                "foreign": next(c for c in ALL_CLUSTERS if c not in holds),
+            }[act[3]]
+            data = (
+                f"sh:rm:{cluster}:{USERS[act[4]]}" if act[2] == "sh:rm" else
+                f"sh:send:{act[5]}:{cluster}"
+            )  # fmt: skip
+            await self.press(who, self.message_ids(who)[-1], data)
         else:  # pragma: no cover
             raise AssertionError(kind)
+
+
+def held_by(members: list[tuple[Any, ...]], user_id: int) -> list[str]:
+    """The clusters a person holds, of ``members`` rows (cluster_id, user_id, …)."""
+    return [m[0] for m in members if m[1] == user_id]
+
+
+def sharing(step: Step) -> bool:
+    """The step is /compartir typed."""
+    return step.kind == "command" and bool(
+        re.match(r"/compartir(@ssme_demo_bot)?(\s|$)", step.text or "", re.IGNORECASE)
+    )
+
+
+def team_press(step: Step, tag: str, manages: set[str]) -> str | None:
+    """The cluster a press of a team button (``tag``: ``sh:rm``, ``sh:send``) may change: the
+    one its data names, if the presser manages it; else None."""
+    press = cb.decode(step.data) if step.kind == "press" else None
+    if not isinstance(press, cb.ShareRemove | cb.ShareSend) or press.tag != tag:
+        return None
+    return press.cluster if press.cluster in manages else None
 
 
 def cluster_state(db: sqlite3.Connection, cluster_id: str) -> dict[str, Any]:
@@ -688,7 +773,8 @@ def check_answers(answers: dict[str, Any]) -> None:
 
 @contextlib.asynccontextmanager
 async def running_bot(tmp: Path) -> AsyncIterator[Env]:
-    """A fresh bot, A and B registered, and the stranger greeted once.
+    """A fresh bot: A and B registered, M with two clusters, K collaborating on A's cluster,
+    R removed from it, and the stranger greeted once.
 
     Telegram's flood limit (30 messages a second overall) is lifted with the setting made for
     that: it is not under test, and would double the run time. Nothing else differs.
@@ -714,6 +800,27 @@ async def running_bot(tmp: Path) -> AsyncIterator[Env]:
         await marta.register()
         await marta.send(f"/start {env.seeded.tokens[D]}")
         await marta.next_question()
+        # K and R: A shares her cluster with both…
+        ana = env.manager(USERS[A], CLUSTERS[A], first_name=NAMES[A])
+        for who in (K, R):
+            await ana.send("/compartir")
+            link = await ana.next_send("start=")
+            await ana.next_send()  # the team's screen
+            token = link.content.rsplit("start=", 1)[1].split()[0]
+            await env.manager(USERS[who], CLUSTERS[A], first_name=NAMES[who]).register(token)
+        # …and removes R, who keeps her old buttons.
+        await ana.send("/compartir")
+        await ana.next_send("start=")
+        team = await ana.next_send()
+        rita = env.manager(USERS[R], CLUSTERS[A], first_name=NAMES[R])
+        remove_r = cb.encode(cb.ShareRemove(CLUSTERS[A], USERS[R]))
+        assert button(team, remove_r), team.content
+        ana.press(team.message_id, remove_r)
+        await rita.next_send("lo quitó")
+        with contextlib.closing(env.db()) as db:
+            assert not db.execute("SELECT 1 FROM members WHERE user_id = ?", (USERS[R],)).fetchall()
+        await ana.send("/continuar")  # her question is the newest screen again
+        await ana.next_question()
         stranger = env.manager(USERS[S], first_name=NAMES[S])
         await stranger.send("hola")
         await stranger.next_send()
@@ -1023,3 +1130,40 @@ async def test_after_leaving_a_cluster_its_old_buttons_change_nothing(driver):
     assert {a.text for a in env.server.callback_answers()[-3:]} == {
         "Ese botón es de un clúster que usted ya no tiene en este bot."
     }
+
+
+# -- issue 16 item 2: collaborators ----------------------------------------------------------
+
+
+async def test_the_collaborators_change_only_what_they_may(driver):
+    """Every step below is checked as the property's are (invariants 1-4 after each)."""
+    a_cluster, b_cluster = CLUSTERS[A], CLUSTERS[B]
+    assert {who: sorted(driver.held(who)) for who in HELD} == {
+        who: sorted(held) for who, held in HELD.items()
+    }
+    before = driver.state()
+    # R's old buttons (A's cluster's, with its key), tokens, /compartir: nothing.
+    for mid, data in driver.buttons(R)[:3]:
+        await driver.press(R, mid, data)
+    for text in ("/continuar", "/compartir", "/start {TOKEN_A}", "{TOKEN_A}", "180"):
+        await driver.send(R, text)
+    # A collaborator may not share, nor use the team's buttons; R neither.
+    await driver.send(K, "/compartir")
+    for who in (R, K):
+        for data in (f"sh:rm:{a_cluster}:{USERS[K]}", f"sh:send:si:{a_cluster}"):
+            await driver.press(who, driver.message_ids(who)[-1], data)
+    # K presses B's live button on her own message: B's cluster and A's stay as they were.
+    await driver.press(K, driver.message_ids(K)[-1], driver.buttons(B)[0][1])
+    # A forges B's team buttons: B's team and setting stay; removing R again tells R nothing.
+    for data in (f"sh:send:si:{b_cluster}", f"sh:rm:{b_cluster}:{USERS[B]}"):
+        await driver.press(A, driver.message_ids(A)[-1], data)
+    await driver.press(A, driver.message_ids(A)[-1], f"sh:rm:{a_cluster}:{USERS[R]}")
+    after = driver.state()
+    for part in ("members", "settings", "invitations", "clusters"):
+        assert after[part] == before[part], part
+    # A's own team buttons: she lets collaborators send, then removes K, who then holds nothing.
+    await driver.press(A, driver.message_ids(A)[-1], f"sh:send:si:{a_cluster}")
+    assert after["settings"] != driver.state()["settings"]
+    await driver.press(A, driver.message_ids(A)[-1], f"sh:rm:{a_cluster}:{USERS[K]}")
+    assert driver.held(K) == []
+    await driver.send(A, "/compartir")  # one link more, a collaborator's
