@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from importlib import resources
 from typing import Any
 
@@ -10,9 +11,18 @@ import yaml
 
 from bot.questionnaire.loader import load_questionnaire
 from bot.questionnaire.model import Questionnaire
+from bot.storage import MIGRATIONS
 from tests.e2e import env  # noqa: F401 - the end-to-end fixture, for every test module
 
 CAMPAIGN_YEAR = 2021
+
+
+def schema_before(conn: sqlite3.Connection, marker: str) -> None:
+    """Give an empty database the schema as it was before the migration whose script holds
+    ``marker`` (with its user_version), to test that migration on the data of its day."""
+    before = next(k for k, m in enumerate(MIGRATIONS) if marker in m)
+    for number, script in enumerate(MIGRATIONS[:before], start=1):
+        conn.executescript(script + f"\nPRAGMA user_version = {number};")
 
 
 def example(name: str) -> dict[str, Any]:

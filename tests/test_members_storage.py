@@ -11,6 +11,7 @@ import pytest
 
 from bot.local import DEMO_CLUSTER
 from bot.storage import MIGRATIONS, Redeem, Storage, utcnow
+from tests.conftest import schema_before
 from tests.e2e import OTHER_CLUSTER
 
 
@@ -80,10 +81,8 @@ async def test_a_collaborator_joins_beside_the_manager_and_never_replaces_them(s
 
 def test_the_migration_makes_each_manager_a_member_with_their_data_intact(tmp_path):
     path = tmp_path / "v9.db"
-    before = next(k for k, m in enumerate(MIGRATIONS) if "CREATE TABLE members" in m)
     with closing(sqlite3.connect(path)) as conn:
-        for number, script in enumerate(MIGRATIONS[:before], start=1):
-            conn.executescript(script + f"\nPRAGMA user_version = {number};")
+        schema_before(conn, "CREATE TABLE members")
         conn.executescript(
             "INSERT INTO clusters (cluster_id, nombre, departamento, sector, entidad_gestora, "
             "entidad_gestora_tipo, updated_at) VALUES ('x', 'X', 'Huila', 'servicios', 'C', "

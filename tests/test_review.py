@@ -16,12 +16,12 @@ from bot.questionnaire.model import Questionnaire
 from bot.reports import flags as flagging
 from bot.services import campaigns, imports, reports, review
 from bot.services.errors import ServiceError
-from bot.storage import MIGRATIONS, Storage
+from bot.storage import Storage
 from bot.storage.schema import migrate
 from bot.texts import admin as admin_texts
 from bot.texts import desk as t
 from scoring import score_answers
-from tests.conftest import example
+from tests.conftest import example, schema_before
 from tests.e2e import OTHER_CLUSTER
 from tests.test_desk import responses_csv
 
@@ -188,9 +188,7 @@ def test_the_migration_puts_every_submitted_response_in_review(tmp_path):
     path = tmp_path / "old.db"
     with closing(sqlite3.connect(path)) as conn:
         # From before submissions were records: each result becomes one, then its review.
-        before = next(k for k, m in enumerate(MIGRATIONS) if "CREATE TABLE submissions" in m)
-        for number, script in enumerate(MIGRATIONS[:before], start=1):
-            conn.executescript(script + f"\nPRAGMA user_version = {number};")
+        schema_before(conn, "CREATE TABLE submissions")
         conn.executescript(
             OLD_SUBMITTED
             + "INSERT INTO results (response_id, submitted_at, questionnaire_version, ims, level, "

@@ -15,7 +15,7 @@ from bot.conversation import callbacks as cb
 from bot.conversation.actions import Send
 from bot.local import DEMO_CLUSTER
 from bot.storage import MIGRATIONS, Storage, utcnow
-from tests.conftest import example
+from tests.conftest import example, schema_before
 from tests.e2e import OTHER_CLUSTER
 from tests.test_conversation import world  # noqa: F401  (the fixture)
 
@@ -126,10 +126,8 @@ async def test_the_send_setting_is_per_cluster(storage):
 
 def test_migration_12_keeps_a_version_11_database_intact(tmp_path):
     path = tmp_path / "v11.db"
-    before = next(k for k, m in enumerate(MIGRATIONS) if "CREATE TABLE cursors" in m)
     with closing(sqlite3.connect(path)) as conn:
-        for number, script in enumerate(MIGRATIONS[:before], start=1):
-            conn.executescript(script + f"\nPRAGMA user_version = {number};")
+        schema_before(conn, "CREATE TABLE cursors")
         conn.executescript(
             "INSERT INTO clusters (cluster_id, nombre, departamento, sector, entidad_gestora, "
             "entidad_gestora_tipo, updated_at) VALUES ('x', 'X', 'Huila', 'servicios', 'C', "
